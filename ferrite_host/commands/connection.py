@@ -1,0 +1,321 @@
+"""Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET, CLIENT."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host import REDIS_COMPAT_VERSION
+from ferrite_host.commands import errors
+from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.spec import Family
+from ferrite_host.keyspace import glob_match
+from ferrite_host.protocol.replies import OK, PONG, SimpleString, Verbatim
+from ferrite_host.strconv import parse_int
+
+if TYPE_CHECKING:
+    from ferrite_host.server.session import Session
+
+family = Family("connection")
+command = family.command
+
+
+@command("ping", -1, "fast", summary="Returns the server's liveliness response.")
+def ping(session: Session, argv: list[bytes]) -> Any:
+    if len(argv) > 2:
+        raise CommandError(errors.wrong_arity("ping"))
+    return PONG if len(argv) == 1 else argv[1]
+
+
+@command("echo", 2, "fast", summary="Returns the given string.")
+def echo(session: Session, argv: list[bytes]) -> Any:
+    return argv[1]
+
+
+@command("quit", -1, "allow_busy fast no_auth", summary="Closes the connection.")
+def quit_(session: Session, argv: list[bytes]) -> Any:
+    session.close_after_reply = True
+    return OK
+
+
+def password_matches(session: Session, password: bytes) -> bool:
+    """Constant-time comparison against `requirepass`."""
+    expected = session.state.settings.requirepass.encode()
+    return hmac.compare_digest(expected, password)
+
+
+@command("auth", -2, "noscript loading stale fast no_auth allow_busy", summary="Authenticates the connection.")
+def auth(session: Session, argv: list[bytes]) -> Any:
+    if len(argv) > 3:
+        raise CommandError(errors.SYNTAX)
+    if not session.state.settings.requirepass:
+        if len(argv) == 3 and argv[1] != b"default":
+            raise CommandError(errors.WRONGPASS)
+        raise CommandError(
+            "ERR AUTH <password> called without any password configured for the default user. "
+            "Are you sure your configuration is correct?"
+        )
+    user = argv[1] if len(argv) == 3 else b"default"
+    if user != b"default" or not password_matches(session, argv[-1]):
+        session.authenticated = False
+        raise CommandError(errors.WRONGPASS)
+    session.authenticated = True
+    return OK
+
+
+def server_info_map(session: Session) -> dict[bytes, Any]:
+    state = session.state
+    modules = state.modules.hello_modules() if state.modules is not None else []
+    return {
+        b"server": b"redis",
+        b"version": REDIS_COMPAT_VERSION.encode(),
+        b"proto": session.protocol,
+        b"id": session.id,
+        b"mode": b"standalone",
+        b"role": b"master",
+        b"modules": modules,
+    }
+
+
+@command("hello", -1, "noscript loading stale fast no_auth allow_busy", summary="Handshakes with the server.", since="6.0.0")
+def hello(session: Session, argv: list[bytes]) -> Any:
+    version = session.protocol
+    pos = 1
+    if len(argv) > 1:
+        parsed = parse_int(argv[1])
+        if parsed is None:
+            raise CommandError("ERR Protocol version is not an integer or out of range")
+        if parsed not in (2, 3):
+            raise CommandError("NOPROTO unsupported protocol version")
+        version = parsed
+        pos = 2
+    name: bytes | None = None
+    while pos < len(argv):
+        option = argv[pos].lower()
+        remaining = len(argv) - pos - 1
+        if option == b"auth" and remaining >= 2:
+            user, password = argv[pos + 1], argv[pos + 2]
+            settings = session.state.settings
+            if settings.requirepass:
+                if user != b"default" or not password_matches(session, password):
+                    raise CommandError(errors.WRONGPASS)
+            elif user != b"default":
+                raise CommandError(errors.WRONGPASS)
+            session.authenticated = True
+            pos += 3
+        elif option == b"setname" and remaining >= 1:
+            name = argv[pos + 1]
+            pos += 2
+        else:
+            raise CommandError(f"ERR Syntax error in HELLO option '{argv[pos].decode('utf-8', 'replace')}'")
+    if not session.authenticated:
+        raise CommandError(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+            "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
+            "the RESP protocol version at the same time"
+        )
+    if name is not None:
+        check_client_name(name)
+        session.name = name.decode("utf-8", "replace")
+    session.protocol = version
+    return server_info_map(session)
+
+
+@command("select", 2, "loading stale fast", summary="Changes the selected database.")
+def select(session: Session, argv: list[bytes]) -> Any:
+    index = parse_int(argv[1])
+    if index is None:
+        raise CommandError(errors.NOT_INTEGER)
+    if not 0 <= index < len(session.state.keyspace):
+        raise CommandError(errors.DB_INDEX)
+    session.select(index)
+    return OK
+
+
+@command("reset", 1, "noscript loading stale fast no_auth allow_busy", summary="Resets the connection.", since="6.2.0")
+def reset(session: Session, argv: list[bytes]) -> Any:
+    session.reset()
+    return SimpleString("RESET")
+
+
+# -- CLIENT ----------------------------------------------------------------------------------
+
+client = family.container("client", summary="A container for client connection commands.", since="2.4.0")
+
+
+def check_client_name(name: bytes) -> None:
+    if any(c <= 32 or c > 126 for c in name):
+        raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+
+
+def client_line(session: Session) -> str:
+    now = time.time()
+    flags = "x" if session.in_multi else "N"
+    return (
+        f"id={session.id} addr={session.addr} laddr={session.laddr} fd=8 name={session.name} "
+        f"age={int(now - session.created)} idle={int(now - session.last_interaction)} flags={flags} "
+        f"db={session.db_index} sub=0 psub=0 ssub=0 multi={len(session.multi_queue) if session.in_multi else -1} "
+        f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 "
+        f"events=r cmd={session.last_command} user=default redir=-1 resp={session.protocol} "
+        f"lib-name={session.lib_name} lib-ver={session.lib_ver}"
+    )
+
+
+@command("id", 2, "noscript loading stale", parent=client, summary="Returns the unique client ID of the connection.", since="5.0.0")
+def client_id(session: Session, argv: list[bytes]) -> Any:
+    return session.id
+
+
+@command("setname", 3, "noscript loading stale", parent=client, summary="Sets the connection name.", since="2.6.9")
+def client_setname(session: Session, argv: list[bytes]) -> Any:
+    check_client_name(argv[2])
+    session.name = argv[2].decode()
+    return OK
+
+
+@command("getname", 2, "noscript loading stale", parent=client, summary="Returns the name of the connection.", since="2.6.9")
+def client_getname(session: Session, argv: list[bytes]) -> Any:
+    return session.name.encode() if session.name else None
+
+
+@command("setinfo", 4, "noscript loading stale", parent=client, summary="Sets information specific to the client or connection.", since="7.2.0")
+def client_setinfo(session: Session, argv: list[bytes]) -> Any:
+    attr = argv[2].lower()
+    value = argv[3]
+    if attr not in (b"lib-name", b"lib-ver"):
+        raise CommandError(f"ERR Unrecognized option '{argv[2].decode('utf-8', 'replace')}'")
+    if any(c < 33 or c > 126 for c in value):
+        raise CommandError(
+            f"ERR {attr.decode()} cannot contain spaces, newlines or special characters."
+        )
+    if attr == b"lib-name":
+        session.lib_name = value.decode()
+    else:
+        session.lib_ver = value.decode()
+    return OK
+
+
+@command("info", 2, "noscript loading stale", parent=client, summary="Returns information about the connection.", since="6.2.0")
+def client_info(session: Session, argv: list[bytes]) -> Any:
+    return Verbatim((client_line(session) + "\n").encode())
+
+
+@command("list", -2, "admin noscript loading stale", parent=client, summary="Lists open connections.", since="2.4.0")
+def client_list(session: Session, argv: list[bytes]) -> Any:
+    sessions = list(session.state.clients.values())
+    if len(argv) > 2:
+        option = argv[2].lower()
+        if option == b"type" and len(argv) == 4:
+            kind = argv[3].lower()
+            if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
+                raise CommandError(f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'")
+            sessions = [s for s in sessions if kind == b"normal"]
+        elif option == b"id" and len(argv) >= 4:
+            wanted = set()
+            for raw in argv[3:]:
+                value = parse_int(raw)
+                if value is None or value <= 0:
+                    raise CommandError("ERR Invalid client ID")
+                wanted.add(value)
+            sessions = [s for s in sessions if s.id in wanted]
+        else:
+            raise CommandError(errors.SYNTAX)
+    text = "".join(client_line(s) + "\n" for s in sessions)
+    return Verbatim(text.encode())
+
+
+@command("kill", -3, "admin noscript loading stale", parent=client, summary="Terminates open connections.", since="2.4.0")
+def client_kill(session: Session, argv: list[bytes]) -> Any:
+    clients = session.state.clients
+    if len(argv) == 3:  # old form: CLIENT KILL addr:port
+        target = argv[2].decode("utf-8", "replace")
+        for other in list(clients.values()):
+            if other.addr == target:
+                _kill(session, other)
+                return OK
+        raise CommandError("ERR No such client")
+    if len(argv) % 2:
+        raise CommandError(errors.SYNTAX)
+    filters: list[tuple[bytes, bytes]] = []
+    skipme = True
+    for i in range(2, len(argv), 2):
+        name, value = argv[i].lower(), argv[i + 1]
+        if name == b"skipme":
+            if value.lower() not in (b"yes", b"no"):
+                raise CommandError(errors.SYNTAX)
+            skipme = value.lower() == b"yes"
+        elif name in (b"id", b"addr", b"laddr", b"type", b"user", b"maxage"):
+            if name == b"id" and parse_int(value) is None:
+                raise CommandError("ERR client-id should be greater than 0")
+            filters.append((name, value))
+        else:
+            raise CommandError(errors.SYNTAX)
+    killed = 0
+    for other in list(clients.values()):
+        if skipme and other is session:
+            continue
+        if all(_kill_filter(other, name, value) for name, value in filters):
+            _kill(session, other)
+            killed += 1
+    return killed
+
+
+def _kill_filter(other: Session, name: bytes, value: bytes) -> bool:
+    text = value.decode("utf-8", "replace")
+    if name == b"id":
+        return other.id == parse_int(value)
+    if name == b"addr":
+        return other.addr == text
+    if name == b"laddr":
+        return other.laddr == text
+    if name == b"type":
+        return text.lower() == "normal"
+    if name == b"user":
+        return text == "default"
+    if name == b"maxage":
+        age = parse_int(value)
+        return age is not None and time.time() - other.created >= age
+    return False
+
+
+def _kill(session: Session, other: Session) -> None:
+    if other is session:
+        session.close_after_reply = True
+    elif other.closer is not None:
+        other.closer()
+
+
+@command("no-evict", 3, "admin noscript loading stale", parent=client, summary="Sets the client eviction mode of the connection.", since="7.0.0")
+def client_no_evict(session: Session, argv: list[bytes]) -> Any:
+    if argv[2].lower() not in (b"on", b"off"):
+        raise CommandError(errors.SYNTAX)
+    return OK
+
+
+@command("no-touch", 3, "noscript loading stale", parent=client, summary="Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", since="7.2.0")
+def client_no_touch(session: Session, argv: list[bytes]) -> Any:
+    if argv[2].lower() not in (b"on", b"off"):
+        raise CommandError(errors.SYNTAX)
+    return OK
+
+
+@command("help", 2, "loading stale", parent=client, summary="Returns helpful text about the different subcommands.", since="5.0.0")
+def client_help(session: Session, argv: list[bytes]) -> Any:
+    lines = [
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GETNAME", "    Return the name of the current connection.",
+        "ID", "    Return the ID of the current connection.",
+        "INFO", "    Return information about the current client connection.",
+        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, MAXAGE, SKIPME.",
+        "LIST [options ...]", "    Return information about client connections.",
+        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+        "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+        "NO-EVICT (ON|OFF)", "    Accepted for compatibility; Ferrite never evicts clients.",
+        "HELP", "    Print this help.",
+    ]
+    return [SimpleString(line) for line in lines]
+
+
+__all__ = ["family", "glob_match"]

@@ -1,0 +1,74 @@
+"""Whole-database commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, MOVE."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.commands import errors
+from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.spec import Family
+from ferrite_host.protocol.replies import OK
+from ferrite_host.strconv import parse_int
+
+if TYPE_CHECKING:
+    from ferrite_host.server.session import Session
+
+family = Family("server")
+command = family.command
+
+
+@command("dbsize", 1, "readonly fast", summary="Returns the number of keys in the database.")
+def dbsize(session: Session, argv: list[bytes]) -> Any:
+    return len(session.db)
+
+
+def _flush_mode(argv: list[bytes]) -> None:
+    if len(argv) > 2 or (len(argv) == 2 and argv[1].lower() not in (b"sync", b"async")):
+        raise CommandError(errors.SYNTAX)
+
+
+@command("flushdb", -1, "write", summary="Removes all keys from the current database.")
+def flushdb(session: Session, argv: list[bytes]) -> Any:
+    _flush_mode(argv)
+    session.db.flush()
+    return OK
+
+
+@command("flushall", -1, "write", summary="Removes all keys from all databases.")
+def flushall(session: Session, argv: list[bytes]) -> Any:
+    _flush_mode(argv)
+    session.state.keyspace.flushall()
+    return OK
+
+
+def db_index(session: Session, raw: bytes, invalid: str = errors.NOT_INTEGER) -> int:
+    index = parse_int(raw)
+    if index is None:
+        raise CommandError(invalid)
+    if not 0 <= index < len(session.state.keyspace):
+        raise CommandError(errors.DB_INDEX)
+    return index
+
+
+@command("swapdb", 3, "write fast", summary="Swaps two Redis databases.", since="4.0.0")
+def swapdb(session: Session, argv: list[bytes]) -> Any:
+    first = db_index(session, argv[1], "ERR invalid first DB index")
+    second = db_index(session, argv[2], "ERR invalid second DB index")
+    if first != second:
+        session.state.keyspace.swap(first, second)
+    return OK
+
+
+@command("move", 3, "write fast", keys=(1, 1, 1), summary="Moves a key to another database.")
+def move(session: Session, argv: list[bytes]) -> Any:
+    target = db_index(session, argv[2])
+    if target == session.db_index:
+        raise CommandError("ERR source and destination objects are the same")
+    key = argv[1]
+    destination = session.state.keyspace[target]
+    if session.db.get(key) is None or destination.get(key) is not None:
+        return 0
+    taken = session.db.take(key)
+    assert taken is not None
+    destination.put(key, taken[0], taken[1])
+    return 1

@@ -1,0 +1,159 @@
+"""A command's description: the one shape every built-in and module command shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ferrite_host.server.session import Session
+
+Handler = Callable[["Session", list[bytes]], Any]
+
+BUILTIN = "builtin"
+
+#: Flags that let a command run before the client authenticated.
+NO_AUTH = "no_auth"
+
+
+@dataclass(eq=False)
+class CommandSpec:
+    """One row of the command table.
+
+    `flags` use the names COMMAND INFO shows (`write`, `readonly`, `denyoom`, `fast`, ...).
+    Key positions follow Redis's (first, last, step) triple counted from the command name.
+    """
+
+    name: str
+    handler: Handler | None
+    arity: int
+    flags: frozenset[str] = frozenset()
+    first_key: int = 0
+    last_key: int = 0
+    key_step: int = 0
+    owner: str = BUILTIN
+    group: str = "generic"
+    summary: str = ""
+    since: str = "1.0.0"
+    complexity: str = ""
+    acl_categories: tuple[str, ...] = ()
+    key_specs: list[dict[str, Any]] = field(default_factory=list)
+    tips: tuple[str, ...] = ()
+    subcommands: dict[str, CommandSpec] = field(default_factory=dict)
+    parent: CommandSpec | None = None
+    doc_arguments: list[dict[str, Any]] = field(default_factory=list)
+    #: Arbitrary data the owner keeps with the command (module command objects).
+    extra: Any = None
+
+    def __post_init__(self) -> None:
+        self.is_write = "write" in self.flags
+        self.no_auth = NO_AUTH in self.flags
+        self.is_admin = "admin" in self.flags
+        self.calls = 0
+        self.usec = 0
+        self.failed_calls = 0
+        self.rejected_calls = 0
+        if not self.key_specs and self.first_key > 0:
+            self.key_specs = [default_key_spec(self)]
+
+    @property
+    def full_name(self) -> str:
+        """`parent|sub` for subcommands, as COMMAND INFO and arity errors name them."""
+        return f"{self.parent.name}|{self.name}" if self.parent else self.name
+
+    def arity_ok(self, argc: int) -> bool:
+        arity = self.arity
+        return argc == arity if arity >= 0 else argc >= -arity
+
+    def add_subcommand(self, sub: CommandSpec) -> None:
+        sub.parent = self
+        sub.owner = self.owner
+        self.subcommands[sub.name.lower()] = sub
+
+    def keys_of(self, argv: list[bytes]) -> list[bytes]:
+        """The key arguments of `argv` according to the key triple."""
+        first, last, step = self.first_key, self.last_key, self.key_step
+        if first <= 0 or first >= len(argv):
+            return []
+        last = len(argv) + last if last < 0 else min(last, len(argv) - 1)
+        return argv[first : last + 1 : max(step, 1)]
+
+
+def default_key_spec(spec: CommandSpec) -> dict[str, Any]:
+    """The single key spec Redis derives from a (first, last, step) triple."""
+    last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
+    if spec.owner != BUILTIN:
+        flags = ["RW", "ACCESS", "UPDATE"]  # what Redis generates for every module command
+    elif spec.is_write:
+        flags = ["RW", "UPDATE"]
+    else:
+        flags = ["RO", "ACCESS"]
+    if "movablekeys" in spec.flags:
+        flags.append("VARIABLE_FLAGS")
+    return {
+        "flags": flags,
+        "begin_search": {"type": "index", "spec": {"index": spec.first_key}},
+        "find_keys": {
+            "type": "range",
+            "spec": {"lastkey": last, "keystep": spec.key_step, "limit": 0},
+        },
+    }
+
+
+class Family:
+    """Collects one file's built-in commands, to be registered like any module's."""
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.specs: list[CommandSpec] = []
+
+    def command(
+        self,
+        name: str,
+        arity: int,
+        flags: str = "",
+        keys: tuple[int, int, int] = (0, 0, 0),
+        summary: str = "",
+        since: str = "1.0.0",
+        complexity: str = "O(1)",
+        parent: CommandSpec | None = None,
+        acl: str = "",
+    ) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            spec = CommandSpec(
+                name=name,
+                handler=handler,
+                arity=arity,
+                flags=frozenset(flags.split()),
+                first_key=keys[0],
+                last_key=keys[1],
+                key_step=keys[2],
+                group=self.group,
+                summary=summary,
+                since=since,
+                complexity=complexity,
+                acl_categories=tuple(acl.split()),
+            )
+            if parent is not None:
+                parent.add_subcommand(spec)
+            else:
+                self.specs.append(spec)
+            return handler
+
+        return decorate
+
+    def container(self, name: str, summary: str = "", since: str = "1.0.0", flags: str = "") -> CommandSpec:
+        """A command like CONFIG or CLIENT whose real work is in its subcommands."""
+        spec = CommandSpec(
+            name=name,
+            handler=None,
+            arity=-2,
+            flags=frozenset(flags.split()),
+            group=self.group,
+            summary=summary,
+            since=since,
+            complexity="Depends on subcommand.",
+        )
+        self.specs.append(spec)
+        return spec

@@ -1,0 +1,280 @@
+"""Server settings: redis.conf files, `--name value` flags, CONFIG GET/SET.
+
+One pydantic model holds every setting; its field names are Redis's directive names with
+`-` turned into `_`. A bad value stops start-up with one line naming the setting.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ferrite_host.protocol.parser import ProtocolError, split_inline
+
+_UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
+
+
+class ConfigError(ValueError):
+    """A setting with a bad value or an unknown name; the message is shown as it is."""
+
+
+def parse_memory(value: Any) -> int:
+    """`512mb`, `1gb`, `64k` or plain bytes, with Redis's units (k = 1000, kb = 1024)."""
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().lower()
+    for unit in sorted(_UNITS, key=len, reverse=True):
+        if text.endswith(unit):
+            number = text[: -len(unit)]
+            if number.isdigit():
+                return int(number) * _UNITS[unit]
+            break
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"argument must be a memory value, got {value!r}")
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text == "yes":
+        return True
+    if text == "no":
+        return False
+    raise ValueError(f"argument must be 'yes' or 'no', got {value!r}")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    port: int = Field(6379, ge=0, le=65535)
+    bind: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    protected_mode: bool = True
+    requirepass: str = ""
+    databases: int = Field(16, ge=1, le=1_000_000)
+    maxclients: int = Field(10000, ge=1)
+    timeout: int = Field(0, ge=0)
+    tcp_keepalive: int = Field(300, ge=0)
+    loglevel: Literal["debug", "verbose", "notice", "warning", "nothing"] = "notice"
+    logfile: str = ""
+    dir: str = "."
+    dbfilename: str = "dump.rdb"
+    save: str = "3600 1 300 100 60 10000"
+    appendonly: bool = False
+    appendfsync: Literal["always", "everysec", "no"] = "everysec"
+    appendfilename: str = "appendonly.aof"
+    aof_load_truncated: bool = True
+    auto_aof_rewrite_percentage: int = Field(100, ge=0)
+    auto_aof_rewrite_min_size: int = Field(64 * 1024 * 1024, ge=0)
+    stop_writes_on_bgsave_error: bool = True
+    rdb_key_save_delay: int = Field(0, ge=0)
+    proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
+    client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    hz: int = Field(10, ge=1, le=500)
+    maxmemory: int = Field(0, ge=0)
+    maxmemory_policy: Literal[
+        "volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu",
+        "volatile-random", "allkeys-random", "volatile-ttl", "noeviction",
+    ] = "noeviction"
+    enable_module_command: Literal["yes", "no", "local"] = "local"
+    enable_debug_command: Literal["yes", "no", "local"] = "yes"
+    loadmodule: list[list[str]] = Field(default_factory=list)
+    disable_module: list[str] = Field(default_factory=list)
+    autoload_modules: bool = True
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
+    parser: Literal["auto", "hiredis", "python"] = "auto"
+
+    @field_validator(
+        "protected_mode", "appendonly", "aof_load_truncated", "stop_writes_on_bgsave_error",
+        "autoload_modules", mode="before",
+    )
+    @classmethod
+    def _yes_no(cls, value: Any) -> bool:
+        return parse_bool(value)
+
+    @field_validator(
+        "proto_max_bulk_len", "client_query_buffer_limit", "maxmemory",
+        "auto_aof_rewrite_min_size", mode="before",
+    )
+    @classmethod
+    def _memory(cls, value: Any) -> int:
+        return parse_memory(value)
+
+    @field_validator("bind", mode="before")
+    @classmethod
+    def _bind(cls, value: Any) -> list[str]:
+        return value.split() if isinstance(value, str) else list(value)
+
+    @field_validator("save", mode="before")
+    @classmethod
+    def _save(cls, value: Any) -> str:
+        words = str(value).split()
+        if len(words) % 2 or not all(w.isdigit() for w in words):
+            raise ValueError("save takes pairs of <seconds> <changes>, e.g. \"3600 1 300 100\"")
+        return " ".join(words)
+
+    def save_rules(self) -> list[tuple[int, int]]:
+        words = [int(w) for w in self.save.split()]
+        return list(zip(words[::2], words[1::2]))
+
+
+#: Settings CONFIG SET may change while running (the rest need a restart).
+MUTABLE = {
+    "requirepass", "maxclients", "timeout", "tcp_keepalive", "loglevel", "save", "appendonly",
+    "appendfsync", "aof_load_truncated", "auto_aof_rewrite_percentage",
+    "auto_aof_rewrite_min_size", "stop_writes_on_bgsave_error", "rdb_key_save_delay",
+    "proto_max_bulk_len", "client_query_buffer_limit", "hz", "maxmemory", "maxmemory_policy",
+    "dir", "dbfilename", "protected_mode", "appendfilename",
+}
+#: Settings that are not CONFIG parameters (start-up only, repeatable directives).
+HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules"}
+
+#: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
+STATIC_PARAMETERS = {
+    "rdbcompression": "yes",
+    "rdbchecksum": "yes",
+    "lazyfree-lazy-eviction": "no",
+    "lazyfree-lazy-expire": "no",
+    "lazyfree-lazy-server-del": "no",
+    "lazyfree-lazy-user-del": "no",
+    "lazyfree-lazy-user-flush": "no",
+    "replica-read-only": "yes",
+    "slave-read-only": "yes",
+    "cluster-enabled": "no",
+    "notify-keyspace-events": "",
+    "aof-use-rdb-preamble": "yes",
+    "appenddirname": "appendonlydir",
+    "list-max-listpack-size": "-2",
+    "hash-max-listpack-entries": "128",
+    "set-max-intset-entries": "512",
+    "zset-max-listpack-entries": "128",
+    "slowlog-log-slower-than": "10000",
+    "slowlog-max-len": "128",
+    "latency-monitor-threshold": "0",
+    "io-threads": "1",
+    "lua-time-limit": "5000",
+    "busy-reply-threshold": "5000",
+    "maxmemory-samples": "5",
+    "tcp-backlog": "511",
+    "unixsocket": "",
+    "daemonize": "no",
+    "supervised": "no",
+    "pidfile": "",
+    "repl-diskless-sync": "yes",
+    "min-replicas-to-write": "0",
+    "activedefrag": "no",
+    "jemalloc-bg-thread": "yes",
+}
+
+
+def directive_to_field(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+def field_to_directive(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def render_value(settings: Settings, field: str) -> str:
+    """A setting's value as CONFIG GET shows it."""
+    value = getattr(settings, field)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def parameters(settings: Settings) -> dict[str, str]:
+    """Every CONFIG parameter name with its current value."""
+    values = dict(STATIC_PARAMETERS)
+    for field in Settings.model_fields:
+        if field not in HIDDEN:
+            values[field_to_directive(field)] = render_value(settings, field)
+    return values
+
+
+def apply_directives(
+    base: dict[str, Any], directives: Iterable[tuple[str, list[str]]], source: str
+) -> dict[str, Any]:
+    """Fold (name, args) directives into raw values; repeatable ones accumulate."""
+    values = dict(base)
+    for name, args in directives:
+        field = directive_to_field(name)
+        if field not in Settings.model_fields:
+            if field_to_directive(field) in STATIC_PARAMETERS:
+                continue
+            raise ConfigError(f"{source}: unknown setting '{name}'. Run 'ferrite serve --help'.")
+        if field == "loadmodule":
+            if not args:
+                raise ConfigError(f"{source}: 'loadmodule' needs a module name")
+            values.setdefault("loadmodule", []).append(list(args))
+        elif field == "disable_module":
+            values.setdefault("disable_module", []).extend(args)
+        elif field == "save" and values.get("_save_seen"):
+            values["save"] = f"{values['save']} {' '.join(args)}".strip()
+        elif field == "save":
+            values["save"] = " ".join(args)
+            values["_save_seen"] = True
+        elif field == "bind":
+            values["bind"] = list(args)
+        else:
+            if len(args) != 1:
+                raise ConfigError(f"{source}: '{name}' takes one value, got {len(args)}")
+            values[field] = args[0]
+    return values
+
+
+def read_config_file(path: str | Path) -> list[tuple[str, list[str]]]:
+    """Directives of a redis.conf-style file: `name value...` lines, `#` comments."""
+    directives = []
+    text = Path(path).read_text(encoding="utf-8")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            words = [w.decode("utf-8") for w in split_inline(line.encode("utf-8"))]
+        except ProtocolError:
+            raise ConfigError(f"{path}:{number}: unbalanced quotes in {raw!r}") from None
+        directives.append((words[0], words[1:]))
+    return directives
+
+
+def build_settings(
+    config_file: str | None = None, overrides: Iterable[tuple[str, list[str]]] = ()
+) -> Settings:
+    """Settings from an optional file, then command-line overrides, validated once."""
+    values: dict[str, Any] = {}
+    if config_file:
+        try:
+            values = apply_directives(values, read_config_file(config_file), config_file)
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {config_file}: {exc.strerror}") from None
+    values = apply_directives(values, overrides, "command line")
+    values.pop("_save_seen", None)
+    return validated(values)
+
+
+def validated(values: dict[str, Any]) -> Settings:
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line naming the first bad setting and what was wrong with it."""
+    error = exc.errors()[0]
+    field = field_to_directive(str(error["loc"][0])) if error["loc"] else "?"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"invalid value for '{field}': {message} (got {error.get('input')!r})"
+
+
+def quote(value: str) -> str:
+    return shlex.quote(value)

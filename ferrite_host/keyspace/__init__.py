@@ -1,0 +1,20 @@
+"""Databases, values and expiry. Imports nothing from the rest of Ferrite."""
+
+from ferrite_host.keyspace.database import Database, now_ms
+from ferrite_host.keyspace.glob import glob_match
+from ferrite_host.keyspace.keyspace import ChangeListener, Keyspace
+from ferrite_host.keyspace.values import TypedValue, Value, ValueType, is_string, release, type_name
+
+__all__ = [
+    "ChangeListener",
+    "Database",
+    "Keyspace",
+    "TypedValue",
+    "Value",
+    "ValueType",
+    "glob_match",
+    "is_string",
+    "now_ms",
+    "release",
+    "type_name",
+]

@@ -1,0 +1,55 @@
+"""All databases, and the one stream of change events everything else subscribes to."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ferrite_host.keyspace.database import Database
+
+#: (db index, key or None for whole-db events, kind) -> None
+ChangeListener = Callable[[int, "bytes | None", str], None]
+
+
+class Keyspace:
+    def __init__(self, databases: int = 16) -> None:
+        self.listeners: list[ChangeListener] = []
+        self.dbs = [Database(index, self) for index in range(databases)]
+        self.active_expire_enabled = True
+
+    def __getitem__(self, index: int) -> Database:
+        return self.dbs[index]
+
+    def __len__(self) -> int:
+        return len(self.dbs)
+
+    def subscribe(self, listener: ChangeListener) -> None:
+        self.listeners.append(listener)
+
+    def unsubscribe(self, listener: ChangeListener) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
+    def emit(self, db: int, key: bytes | None, kind: str) -> None:
+        for listener in self.listeners:
+            listener(db, key, kind)
+
+    def flushall(self) -> int:
+        return sum(db.flush() for db in self.dbs)
+
+    def swap(self, first: int, second: int) -> None:
+        self.dbs[first].swap_contents(self.dbs[second])
+        self.emit(first, None, "swapdb")
+        self.emit(second, None, "swapdb")
+
+    def key_count(self) -> int:
+        return sum(len(db) for db in self.dbs)
+
+    def active_expire_cycle(self, budget_seconds: float) -> None:
+        """One time-bounded pass of active expiry over every database."""
+        if not self.active_expire_enabled:
+            return
+        deadline = time.perf_counter() + budget_seconds
+        for db in self.dbs:
+            if db.active_expire(deadline):
+                return

@@ -1,0 +1,1 @@
+"""The network server, per-client sessions and the dispatcher seam."""

@@ -1,0 +1,120 @@
+"""One client connection: bytes in, commands through the dispatcher, one write per batch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from ferrite_host.protocol.encoder import encode_into
+from ferrite_host.protocol.parser import RequestParser
+from ferrite_host.protocol.replies import Error
+
+if TYPE_CHECKING:
+    from ferrite_host.server.session import Session
+    from ferrite_host.server.state import ServerState
+
+log = logging.getLogger("ferrite")
+
+DENIED = (
+    "DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from "
+    "the loopback interface. If you want to connect from external computers to Redis you may "
+    "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+    "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+    "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+    "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    "Alternatively you can just disable the protected mode by editing the Redis configuration "
+    "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+    "If you started the server manually just for testing, restart it with the "
+    "'--protected-mode no' option. 4) Setup a an authentication password for the default "
+    "user. NOTE: You only need to do one of the above things in order for the server to start "
+    "accepting connections from the outside."
+)
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _format_peer(peer: object) -> str:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = str(peer[0])
+        return f"[{host}]:{peer[1]}" if ":" in host and not host.startswith("[") else f"{host}:{peer[1]}"
+    return str(peer or "")
+
+
+def is_local(host: str) -> bool:
+    return host in _LOCAL_HOSTS or host.startswith("::ffff:127.0.0.1")
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.transport: asyncio.Transport | None = None
+        self.session: Session | None = None
+        self.parser: RequestParser | None = None
+        self._execute = state.dispatcher.execute
+
+    # -- asyncio callbacks -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        state = self.state
+        peer = transport.get_extra_info("peername")
+        host = str(peer[0]) if isinstance(peer, tuple) else ""
+        state.stats.total_connections += 1
+        if len(state.clients) >= state.settings.maxclients:
+            state.stats.rejected_connections += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            transport.close()
+            return
+        settings = state.settings
+        if settings.protected_mode and not settings.requirepass and host and not is_local(host):
+            transport.write(b"-" + DENIED.encode() + b"\r\n")
+            transport.close()
+            return
+        session = state.new_session(_format_peer(peer), _format_peer(transport.get_extra_info("sockname")))
+        session.closer = self.close
+        self.session = session
+        self.parser = RequestParser(
+            settings.proto_max_bulk_len,
+            settings.client_query_buffer_limit,
+            use_hiredis=state.parser_name == "hiredis",
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.session is not None:
+            self.state.drop_session(self.session)
+            self.session = None
+
+    def data_received(self, data: bytes) -> None:
+        session, parser, transport = self.session, self.parser, self.transport
+        if session is None or parser is None or transport is None:
+            return
+        session.last_interaction = time.time()
+        parser.require_auth = not session.authenticated
+        commands = parser.feed(data)
+        out: list[bytes] = []
+        execute = self._execute
+        for argv in commands:
+            reply = execute(session, argv)
+            encode_into(out, reply, session.protocol)
+            if session.close_after_reply:
+                break
+        if parser.error is not None and not session.close_after_reply:
+            log.info("Protocol error (%s) from client: id=%d addr=%s", parser.error, session.id, session.addr)
+            encode_into(out, Error("ERR " + parser.error), session.protocol)
+            session.close_after_reply = True
+        if parser.overflow:
+            log.warning("Closing client that reached max query buffer length: id=%d addr=%s", session.id, session.addr)
+            session.close_after_reply = True
+        if out:
+            payload = b"".join(out)
+            self.state.stats.net_output_bytes += len(payload)
+            transport.write(payload)
+        self.state.stats.net_input_bytes += len(data)
+        if session.close_after_reply:
+            transport.close()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()

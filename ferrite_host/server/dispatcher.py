@@ -1,0 +1,103 @@
+"""The dispatcher: `execute(session, argv) -> reply`, the seam every caller goes through.
+
+Clients, EXEC, `ctx.call` from modules and append-only-file replay all run commands here, so
+lookup, arity, authentication, queueing, statistics and propagation happen in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.commands import errors
+from ferrite_host.commands.errors import CommandError
+from ferrite_host.protocol.replies import QUEUED, Error
+
+if TYPE_CHECKING:
+    from ferrite_host.commands.spec import CommandSpec
+    from ferrite_host.server.session import Session
+    from ferrite_host.server.state import ServerState
+
+log = logging.getLogger("ferrite")
+
+#: Commands that run immediately even inside MULTI.
+_TX_CONTROL = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+
+
+class Dispatcher:
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self._table = state.commands
+        self._perf = time.perf_counter
+
+    def resolve(self, argv: list[bytes]) -> CommandSpec | Error:
+        """The spec that will run `argv` (subcommands included), or the error to answer."""
+        spec = self._table.get(argv[0].lower())
+        if spec is None:
+            return Error(errors.unknown_command(argv))
+        if spec.subcommands:
+            if len(argv) < 2:
+                return Error(errors.wrong_arity(spec.name))
+            sub = spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+            if sub is None:
+                return Error(errors.unknown_subcommand(spec.name, argv[1]))
+            spec = sub
+        if not spec.arity_ok(len(argv)):
+            return Error(errors.wrong_arity(spec.full_name))
+        return spec
+
+    def execute(self, session: Session, argv: list[bytes], internal: bool = False) -> Any:
+        """Run one command for `session` and return its reply value."""
+        state = self.state
+        state.stats.total_commands += 1
+        spec = self.resolve(argv)
+        if type(spec) is Error:
+            if session.in_multi and not internal:
+                session.multi_failed = True
+            state.record_error(spec)
+            return spec
+        assert not isinstance(spec, Error)
+        if not session.authenticated and not spec.no_auth and not internal:
+            return self._reject(spec, errors.NOAUTH)
+        if session.in_multi and not internal and spec.name not in _TX_CONTROL:
+            session.multi_queue.append(argv)
+            return QUEUED
+        return self.call(session, spec, argv, internal)
+
+    def call(self, session: Session, spec: CommandSpec, argv: list[bytes], internal: bool = False) -> Any:
+        """Run an already resolved command: the handler, stats and propagation."""
+        state = self.state
+        dirty = state.dirty
+        session.propagation = None
+        start = self._perf()
+        try:
+            reply = spec.handler(session, argv)  # type: ignore[misc]
+        except CommandError as exc:
+            reply = Error(exc.message)
+        except Exception as exc:  # a bug must not take the connection or server down
+            log.exception("command %s failed", spec.full_name)
+            reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
+        spec.usec += int((self._perf() - start) * 1_000_000)
+        spec.calls += 1
+        if type(reply) is Error:
+            spec.failed_calls += 1
+            state.record_error(reply)
+        if state.dirty != dirty and spec.is_write and not internal:
+            self._propagate(session, argv)
+        if not internal:
+            session.last_command = spec.full_name
+        return reply
+
+    def _propagate(self, session: Session, argv: list[bytes]) -> None:
+        commands = session.propagation or [argv]
+        session.propagation = None
+        if session.in_exec:
+            session.tx_propagation.extend((session.db_index, cmd) for cmd in commands)
+        elif self.state.propagation_sinks:
+            self.state.propagate(session.db_index, commands)
+
+    def _reject(self, spec: CommandSpec, message: str) -> Error:
+        spec.rejected_calls += 1
+        self.state.record_error(message)
+        return Error(message)

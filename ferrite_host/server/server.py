@@ -1,0 +1,193 @@
+"""The asyncio server: listening sockets, the periodic tasks, start-up and clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from ferrite_host import __version__
+from ferrite_host.config import Settings
+from ferrite_host.protocol.parser import HIREDIS_AVAILABLE
+from ferrite_host.server.connection import Connection
+from ferrite_host.server.state import ServerState
+
+log = logging.getLogger("ferrite")
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "verbose": logging.INFO,
+    "notice": logging.INFO,
+    "warning": logging.WARNING,
+    "nothing": logging.CRITICAL + 10,
+}
+
+
+class StartupError(Exception):
+    """The server cannot start; the message is the one line the operator sees."""
+
+
+def configure_logging(settings: Settings) -> None:
+    handler: logging.Handler = (
+        logging.FileHandler(settings.logfile) if settings.logfile else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(
+        logging.Formatter(f"{os.getpid()}:M %(asctime)s.%(msecs)03d %(levelname_char)s %(message)s", "%d %b %Y %H:%M:%S")
+    )
+    handler.addFilter(_level_char)
+    root = logging.getLogger("ferrite")
+    root.handlers[:] = [handler]
+    root.setLevel(_LEVELS[settings.loglevel])
+    root.propagate = False
+
+
+def _level_char(record: logging.LogRecord) -> bool:
+    record.levelname_char = {"DEBUG": ".", "INFO": "*", "WARNING": "#", "ERROR": "#", "CRITICAL": "#"}.get(
+        record.levelname, "*"
+    )
+    return True
+
+
+def choose_event_loop(settings: Settings) -> tuple[Callable[[], asyncio.AbstractEventLoop], str]:
+    if settings.event_loop in ("auto", "uvloop"):
+        try:
+            import uvloop
+
+            return uvloop.new_event_loop, "uvloop"
+        except ImportError:
+            if settings.event_loop == "uvloop":
+                raise StartupError("event-loop uvloop requested but uvloop is not installed; pip install uvloop") from None
+    return asyncio.new_event_loop, "asyncio"
+
+
+class FerriteServer:
+    """Owns the listening sockets and background tasks around one `ServerState`."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.servers: list[asyncio.base_events.Server] = []
+        self._stop: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.shutdown_save: bool | None = None
+
+    async def start(self) -> None:
+        state = self.state
+        settings = state.settings
+        loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        state.request_shutdown = self.request_stop
+        for host in settings.bind:
+            host = host.lstrip("-")
+            try:
+                server = await loop.create_server(
+                    lambda: Connection(state), host, settings.port, reuse_address=True, backlog=511
+                )
+            except OSError as exc:
+                if host == "::1" and len(settings.bind) > 1:
+                    log.warning("Could not bind %s:%d (%s); continuing without it", host, settings.port, exc.strerror)
+                    continue
+                raise StartupError(f"Could not create server TCP listening socket {host}:{settings.port}: {exc.strerror}") from None
+            self.servers.append(server)
+            if settings.port == 0 and self.servers:
+                sock = server.sockets[0]
+                settings_port = sock.getsockname()[1]
+                state.tcp_port = settings_port
+        if not self.servers:
+            raise StartupError("no listening socket could be created; check 'bind' and 'port'")
+        self._tasks.append(asyncio.ensure_future(self._cron()))
+
+    def request_stop(self, save: bool | None = None) -> None:
+        self.shutdown_save = save
+        if self._stop is not None:
+            self._stop.set()
+
+    async def wait_stopped(self) -> None:
+        assert self._stop is not None
+        await self._stop.wait()
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for server in self.servers:
+            server.close()
+        for session in list(self.state.clients.values()):
+            if session.closer is not None:
+                session.closer()
+        for server in self.servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1.0)
+
+    async def _cron(self) -> None:
+        """Redis's serverCron: active expiry, idle clients, persistence timers."""
+        state = self.state
+        while True:
+            hz = state.settings.hz
+            await asyncio.sleep(1.0 / hz)
+            try:
+                state.keyspace.active_expire_cycle(0.25 / hz)
+                self._close_idle_clients()
+                for hook in list(state.cron_hooks):
+                    hook()
+            except Exception:  # the cron must survive any single failure
+                log.exception("periodic task failed")
+
+    def _close_idle_clients(self) -> None:
+        timeout = self.state.settings.timeout
+        if not timeout:
+            return
+        now = time.time()
+        for session in list(self.state.clients.values()):
+            if now - session.last_interaction > timeout and not session.in_multi and session.closer:
+                log.info("Closing idle client id=%d", session.id)
+                session.closer()
+
+
+def run(state: ServerState, on_ready: Callable[[ServerState], None] | None = None) -> int:
+    """Run the server until SIGTERM/SIGINT or SHUTDOWN; return the exit code."""
+    factory, loop_name = choose_event_loop(state.settings)
+    state.event_loop_name = loop_name
+    if state.settings.parser == "python" or not HIREDIS_AVAILABLE:
+        state.parser_name = "python"
+    loop = factory()
+    asyncio.set_event_loop(loop)
+    server = FerriteServer(state)
+    try:
+        loop.run_until_complete(server.start())
+    except StartupError as exc:
+        log.error("%s", exc)
+        loop.close()
+        return 1
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, _on_signal, server, sig)
+    log.info(
+        "Ferrite %s started: port=%d pid=%d event-loop=%s parser=%s",
+        __version__, state.tcp_port, os.getpid(), loop_name, state.parser_name,
+    )
+    log.info("Ready to accept connections tcp")
+    if on_ready is not None:
+        on_ready(state)
+    try:
+        loop.run_until_complete(server.wait_stopped())
+    finally:
+        code = 0
+        try:
+            for hook in list(state.shutdown_hooks):
+                hook(server.shutdown_save)
+        except Exception as exc:
+            log.error("Error during shutdown: %s", exc)
+            code = 1
+        loop.run_until_complete(server.close())
+        loop.close()
+    log.info("Ferrite is now ready to exit, bye bye...")
+    return code
+
+
+def _on_signal(server: FerriteServer, sig: signal.Signals) -> None:
+    log.info("Received %s scheduling shutdown...", sig.name)
+    server.request_stop()

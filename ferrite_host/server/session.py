@@ -1,0 +1,70 @@
+"""Per-client state: selected database, protocol version, auth, name, transaction."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ferrite_host.keyspace import Database
+    from ferrite_host.server.state import ServerState
+
+
+class Session:
+    """Everything the server knows about one client connection (or an internal caller)."""
+
+    def __init__(
+        self,
+        state: ServerState,
+        client_id: int,
+        addr: str = "",
+        laddr: str = "",
+        kind: str = "normal",
+    ) -> None:
+        self.state = state
+        self.id = client_id
+        self.addr = addr
+        self.laddr = laddr
+        self.kind = kind
+        self.db_index = 0
+        self.db: Database = state.keyspace[0]
+        self.protocol = 2
+        self.name = ""
+        self.lib_name = ""
+        self.lib_ver = ""
+        self.authenticated = not state.settings.requirepass
+        self.created = time.time()
+        self.last_interaction = self.created
+        self.last_command = "NULL"
+        self.close_after_reply = False
+        #: Set by the connection; CLIENT KILL and SHUTDOWN use it to close the socket.
+        self.closer: Any = None
+        # Transactions (MULTI ... EXEC) keep their state here.
+        self.in_multi = False
+        self.multi_queue: list[list[bytes]] = []
+        self.multi_failed = False
+        self.watched: set[tuple[int, bytes]] = set()
+        self.watch_dirty = False
+        self.in_exec = False
+        self.tx_propagation: list[tuple[int, list[bytes]]] = []
+        #: What a write command asked to propagate instead of its own argv.
+        self.propagation: list[list[bytes]] | None = None
+
+    def select(self, index: int) -> None:
+        self.db_index = index
+        self.db = self.state.keyspace[index]
+
+    def replace_propagation(self, *commands: list[bytes]) -> None:
+        """Propagate these commands instead of the one being executed."""
+        self.propagation = list(commands)
+
+    def reset(self) -> None:
+        """Back to a fresh connection's state (RESET)."""
+        self.state.transactions.unwatch(self)
+        self.in_multi = False
+        self.multi_queue = []
+        self.multi_failed = False
+        self.select(0)
+        self.protocol = 2
+        self.name = ""
+        self.authenticated = not self.state.settings.requirepass

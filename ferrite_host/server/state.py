@@ -1,0 +1,101 @@
+"""The server's shared state: settings, keyspace, command table, clients and counters.
+
+Everything a command handler may reach hangs off this one object (via `session.state`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.commands import builtin_specs
+from ferrite_host.commands.table import CommandTable
+from ferrite_host.config import Settings
+from ferrite_host.keyspace import Keyspace
+from ferrite_host.server.dispatcher import Dispatcher
+from ferrite_host.server.session import Session
+from ferrite_host.server.transactions import Transactions
+
+if TYPE_CHECKING:
+    from ferrite_host.persistence.manager import Persistence
+    from ferrite_host.redis_module.manager import RedisModuleManager
+
+#: (db index, commands) for every change that must reach the append-only file.
+PropagationSink = Callable[[int, list[list[bytes]]], None]
+
+log = logging.getLogger("ferrite")
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.total_connections = 0
+        self.total_commands = 0
+        self.rejected_connections = 0
+        self.total_error_replies = 0
+        self.errors: dict[str, int] = {}
+        self.keyspace_hits = 0
+        self.keyspace_misses = 0
+        self.net_input_bytes = 0
+        self.net_output_bytes = 0
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+class ServerState:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.keyspace = Keyspace(self.settings.databases)
+        self.commands = CommandTable()
+        self.commands.register_all(builtin_specs())
+        self.stats = Stats()
+        self.started = time.time()
+        self.run_id = secrets.token_hex(20)
+        self.pid = os.getpid()
+        self.clients: dict[int, Session] = {}
+        self._next_client_id = 1
+        self.dirty = 0
+        self.keyspace.subscribe(self._count_change)
+        self.transactions = Transactions(self)
+        self.dispatcher = Dispatcher(self)
+        self.propagation_sinks: list[PropagationSink] = []
+        self.modules: RedisModuleManager | None = None
+        self.persistence: Persistence | None = None
+        self.loading = False
+        self.tcp_port = self.settings.port
+        self.event_loop_name = "asyncio"
+        self.parser_name = "hiredis"
+        #: Set by the network layer; called by SHUTDOWN to stop the server.
+        self.request_shutdown: Callable[..., None] = lambda save=None: None
+        #: Called every cron tick (persistence timers register here).
+        self.cron_hooks: list[Callable[[], None]] = []
+        #: Called on shutdown with the SAVE/NOSAVE choice (None = default).
+        self.shutdown_hooks: list[Callable[[bool | None], None]] = []
+        self.extra: dict[str, Any] = {}
+
+    def _count_change(self, db: int, key: bytes | None, kind: str) -> None:
+        self.dirty += 1
+
+    def new_session(self, addr: str = "", laddr: str = "", kind: str = "normal") -> Session:
+        session = Session(self, self._next_client_id, addr, laddr, kind)
+        self._next_client_id += 1
+        if kind == "normal":
+            self.clients[session.id] = session
+        return session
+
+    def drop_session(self, session: Session) -> None:
+        self.transactions.unwatch(session)
+        self.clients.pop(session.id, None)
+
+    def propagate(self, db: int, commands: list[list[bytes]]) -> None:
+        for sink in self.propagation_sinks:
+            sink(db, commands)
+
+    def record_error(self, message: str) -> None:
+        code = message.split(" ", 1)[0] if message else "ERR"
+        self.stats.total_error_replies += 1
+        self.stats.errors[code] = self.stats.errors.get(code, 0) + 1

@@ -1,0 +1,5 @@
+"""Test support for Ferrite and for module authors: start a real server, get a client."""
+
+from ferrite_host.testing.process import FerriteProcess, free_port
+
+__all__ = ["FerriteProcess", "free_port"]

@@ -1,0 +1,56 @@
+"""pytest plugin (entry point `pytest11`): fixtures that run a real Ferrite server.
+
+    def test_my_command(ferrite_client):
+        assert ferrite_client.execute_command("HELLO.SIMPLE") == 0
+
+Mark a test module with `pytestmark = pytest.mark.ferrite_modules("mymodule")` to load only
+those modules; by default every installed module is loaded, as `ferrite serve` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from ferrite_host.testing.process import FerriteProcess
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "ferrite_modules(*names): modules the ferrite_server fixture loads"
+    )
+
+
+@pytest.fixture
+def ferrite_server_factory() -> Iterator[Callable[..., FerriteProcess]]:
+    """Start extra servers with any arguments; all are stopped after the test."""
+    started: list[FerriteProcess] = []
+
+    def start(*args: str, **kwargs: Any) -> FerriteProcess:
+        server = FerriteProcess(*args, **kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.cleanup()
+
+
+@pytest.fixture
+def ferrite_server(request: pytest.FixtureRequest) -> Iterator[FerriteProcess]:
+    """A running server, stopped after the test."""
+    marker = request.node.get_closest_marker("ferrite_modules")
+    modules = list(marker.args) if marker is not None else None
+    with FerriteProcess(modules=modules) as server:
+        yield server
+
+
+@pytest.fixture
+def ferrite_client(ferrite_server: FerriteProcess) -> Iterator[redis.Redis]:
+    """A redis-py client connected to `ferrite_server`."""
+    client = ferrite_server.client()
+    yield client
+    client.close()
