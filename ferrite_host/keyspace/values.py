@@ -12,12 +12,42 @@ from typing import Any, Protocol, runtime_checkable
 
 @runtime_checkable
 class ValueType(Protocol):
-    """A non-string value type as the keyspace sees it."""
+    """A non-string value type (a module type handle) as the rest of the server sees it.
 
+    The keyspace itself only calls `release`; the other methods are what built-in commands
+    and persistence call on typed values, so they never need to know about modules.
+    """
+
+    #: What TYPE answers (the module type's name, e.g. "hellotype").
     name: str
+    #: Encoding version the type writes now (stored with saved values).
+    encver: int
+    #: Name of the module that registered the type (named in load errors).
+    module_name: str
 
     def release(self, value: Any) -> None:
-        """Called once when a value of this type leaves the keyspace for good."""
+        """Called once when a value of this type leaves the keyspace for good (`free`)."""
+
+    def mem_usage(self, value: Any) -> int:
+        """Bytes used, for MEMORY USAGE (0 when the type has no `mem_usage`)."""
+
+    def digest(self, value: Any) -> bytes:
+        """Bytes that identify the value's content, for DEBUG DIGEST(-VALUE)."""
+
+    def copy(self, value: Any) -> Any:
+        """A deep copy for COPY; raises NotImplementedError when the type has no copy."""
+
+    def can_save(self) -> bool:
+        """True when the type has `rdb_save` and so can be persisted."""
+
+    def save(self, value: Any) -> bytes:
+        """Serialise with the type's `rdb_save`."""
+
+    def load(self, data: bytes, encver: int) -> Any:
+        """Rebuild with the type's `rdb_load`, given the encver that wrote `data`."""
+
+    def aof_rewrite(self, value: Any, key: bytes) -> list[list[bytes]] | None:
+        """Commands that rebuild the value, or None when the type has no `aof_rewrite`."""
 
 
 class TypedValue:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.commands import builtin_specs
 from ferrite_host.commands.table import CommandTable
 from ferrite_host.config import Settings
-from ferrite_host.keyspace import Keyspace
+from ferrite_host.keyspace import Keyspace, ValueType
 from ferrite_host.server.dispatcher import Dispatcher
 from ferrite_host.server.session import Session
 from ferrite_host.server.transactions import Transactions
@@ -75,6 +75,11 @@ class ServerState:
         self.cron_hooks: list[Callable[[], None]] = []
         #: Called on shutdown with the SAVE/NOSAVE choice (None = default).
         self.shutdown_hooks: list[Callable[[bool | None], None]] = []
+        #: Extra INFO sections by lower-case name (modules, persistence register theirs):
+        #: each returns (field, value) pairs in display order.
+        self.info_sections: dict[str, Callable[[], list[tuple[str, object]]]] = {}
+        #: Module value types by name (the module layer fills this; persistence reads it).
+        self.module_types: dict[str, ValueType] = {}
         self.extra: dict[str, Any] = {}
 
     def _count_change(self, db: int, key: bytes | None, kind: str) -> None:
