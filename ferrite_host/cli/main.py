@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from ferrite_host import __version__
 from ferrite_host.cli.serve import serve
+
+#: Sub-command modules; each exposes `register(cli)`.
+_SUBCOMMAND_MODULES = ("modules", "scaffold", "install", "snapshot")
 
 
 @click.group(context_settings={"help_option_names": ["--help"]})
@@ -16,9 +21,11 @@ def cli() -> None:
 
 cli.add_command(serve)
 
-try:  # the module-management commands arrive with the module layer
-    from ferrite_host.cli.modules import register as _register_module_commands
-except ImportError:  # pragma: no cover
-    pass
-else:
-    _register_module_commands(cli)
+for _name in _SUBCOMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f"ferrite_host.cli.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"ferrite_host.cli.{_name}":
+            raise
+    else:
+        _module.register(cli)

@@ -83,7 +83,9 @@ class Dispatcher:
         if type(reply) is Error:
             spec.failed_calls += 1
             state.record_error(reply)
-        if state.dirty != dirty and spec.is_write and not internal:
+        if not internal and (
+            session.propagation is not None or (spec.is_write and state.dirty != dirty)
+        ):
             self._propagate(session, argv)
         if not internal:
             session.last_command = spec.full_name
