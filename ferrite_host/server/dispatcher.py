@@ -61,6 +61,9 @@ class Dispatcher:
         if not session.authenticated and not spec.no_auth and not internal:
             return self._reject(spec, errors.NOAUTH)
         if session.in_multi and not internal and spec.name not in _TX_CONTROL:
+            if "no_multi" in spec.flags:
+                session.multi_failed = True
+                return self._reject(spec, f"ERR Command not allowed inside a transaction")
             session.multi_queue.append(argv)
             return QUEUED
         return self.call(session, spec, argv, internal)

@@ -1,0 +1,125 @@
+"""Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+
+Queueing happens in the dispatcher (it answers +QUEUED); WATCH invalidation comes from the
+keyspace's change events (server/transactions.py). EXEC runs the queue through the same
+dispatcher with nothing else interleaved, and propagates it as one MULTI ... EXEC block.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.spec import Family
+from ferrite_host.protocol.replies import NULL_ARRAY, OK, Error
+
+if TYPE_CHECKING:
+    from ferrite_host.server.session import Session
+
+family = Family("transactions")
+command = family.command
+
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+
+
+@command("multi", 1, "noscript loading stale fast allow_busy", summary="Starts a transaction.", since="1.2.0")
+def multi(session: Session, argv: list[bytes]) -> Any:
+    if session.in_multi:
+        raise CommandError("ERR MULTI calls can not be nested")
+    session.in_multi = True
+    session.multi_queue = []
+    session.multi_failed = False
+    return OK
+
+
+def _end_transaction(session: Session) -> None:
+    session.in_multi = False
+    session.multi_queue = []
+    session.multi_failed = False
+    session.state.transactions.unwatch(session)
+
+
+@command("discard", 1, "noscript loading stale fast allow_busy", summary="Discards a transaction.", since="2.0.0")
+def discard(session: Session, argv: list[bytes]) -> Any:
+    if not session.in_multi:
+        raise CommandError("ERR DISCARD without MULTI")
+    _end_transaction(session)
+    return OK
+
+
+def _watched_key_expired(session: Session) -> None:
+    """Touch every watched key so one that expired since WATCH fires its change event."""
+    keyspace = session.state.keyspace
+    for db_index, key in list(session.watched):
+        keyspace[db_index].get(key)
+
+
+@command("exec", 1, "noscript loading stale skip_slowlog", summary="Executes all commands in a transaction.", since="1.2.0")
+def exec_(session: Session, argv: list[bytes]) -> Any:
+    if not session.in_multi:
+        raise CommandError("ERR EXEC without MULTI")
+    queue = session.multi_queue
+    if session.multi_failed:
+        _end_transaction(session)
+        raise CommandError(EXECABORT)
+    _watched_key_expired(session)
+    if session.watch_dirty:
+        _end_transaction(session)
+        return NULL_ARRAY
+    session.in_multi = False
+    session.multi_queue = []
+    session.state.transactions.unwatch(session)
+    return _run_queue(session, queue)
+
+
+def _run_queue(session: Session, queue: list[list[bytes]]) -> list[Any]:
+    dispatcher = session.state.dispatcher
+    start_db = session.db_index
+    session.in_exec = True
+    session.tx_propagation = []
+    replies: list[Any] = []
+    try:
+        for argv in queue:
+            spec = dispatcher.resolve(argv)
+            if isinstance(spec, Error):
+                replies.append(spec)
+                continue
+            replies.append(dispatcher.call(session, spec, argv))
+    finally:
+        session.in_exec = False
+        recorded, session.tx_propagation = session.tx_propagation, []
+    if recorded:
+        session.state.propagate(start_db, _as_block(start_db, recorded))
+    return replies
+
+
+def _as_block(start_db: int, recorded: list[tuple[int, list[bytes]]]) -> list[list[bytes]]:
+    """MULTI, the writes (with SELECT where the database changed), EXEC."""
+    block: list[list[bytes]] = [[b"MULTI"]]
+    current = start_db
+    for db_index, argv in recorded:
+        if db_index != current:
+            block.append([b"SELECT", b"%d" % db_index])
+            current = db_index
+        block.append(argv)
+    block.append([b"EXEC"])
+    if current != start_db:
+        block.append([b"SELECT", b"%d" % start_db])
+    return block
+
+
+@command("watch", -2, "noscript loading stale fast allow_busy", keys=(1, -1, 1), summary="Monitors changes to keys to determine the execution of a transaction.", since="2.2.0")
+def watch(session: Session, argv: list[bytes]) -> Any:
+    if session.in_multi:
+        raise CommandError("ERR WATCH inside MULTI is not allowed")
+    transactions = session.state.transactions
+    for key in argv[1:]:
+        session.db.get(key)  # an already expired key is gone before we start watching
+        transactions.watch(session, key)
+    return OK
+
+
+@command("unwatch", 1, "noscript loading stale fast allow_busy", summary="Forgets about all watched keys.", since="2.2.0")
+def unwatch(session: Session, argv: list[bytes]) -> Any:
+    session.state.transactions.unwatch(session)
+    return OK
