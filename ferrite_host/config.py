@@ -6,6 +6,7 @@ One pydantic model holds every setting; its field names are Redis's directive na
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Iterable
 from pathlib import Path
@@ -88,6 +89,9 @@ class Settings(BaseModel):
     autoload_modules: bool = True
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
+    #: Absolute path of the file the settings were read from ("" when none): INFO shows it
+    #: and CONFIG REWRITE writes to it.
+    config_file: str = ""
 
     @field_validator(
         "protected_mode", "appendonly", "aof_load_truncated", "stop_writes_on_bgsave_error",
@@ -120,7 +124,7 @@ class Settings(BaseModel):
 
     def save_rules(self) -> list[tuple[int, int]]:
         words = [int(w) for w in self.save.split()]
-        return list(zip(words[::2], words[1::2]))
+        return list(zip(words[::2], words[1::2], strict=True))
 
 
 #: Settings CONFIG SET may change while running (the rest need a restart).
@@ -132,7 +136,7 @@ MUTABLE = {
     "dir", "dbfilename", "protected_mode", "appendfilename",
 }
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
-HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules"}
+HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules", "config_file"}
 
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
@@ -258,6 +262,8 @@ def build_settings(
             raise ConfigError(f"cannot read config file {config_file}: {exc.strerror}") from None
     values = apply_directives(values, overrides, "command line")
     values.pop("_save_seen", None)
+    if config_file:
+        values["config_file"] = str(Path(config_file).resolve())
     return validated(values)
 
 
@@ -278,3 +284,134 @@ def describe(exc: ValidationError) -> str:
 
 def quote(value: str) -> str:
     return shlex.quote(value)
+
+
+# -- CONFIG SET / CONFIG REWRITE --------------------------------------------------------------
+
+
+class ConfigSetError(Exception):
+    """CONFIG SET refused; `reply` is the whole error text Redis would send."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+def _failed(argument: str, reason: str) -> ConfigSetError:
+    return ConfigSetError(
+        f"ERR CONFIG SET failed (possibly related to argument '{argument}') - {reason}"
+    )
+
+
+def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]:
+    """Apply CONFIG SET name/value pairs all or none; returns the fields that changed.
+
+    Names are matched case-insensitively and errors quote the name as the client sent it,
+    with Redis's wording, so tools that parse them keep working.
+    """
+    updates: dict[str, str] = {}
+    given: dict[str, str] = {}
+    for name, value in pairs:
+        field = directive_to_field(name)
+        known = field in Settings.model_fields and field not in HIDDEN
+        if not known and field_to_directive(field) not in STATIC_PARAMETERS:
+            raise ConfigSetError(
+                f"ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+            )
+        if field not in MUTABLE:
+            raise _failed(name, "can't set immutable config")
+        if field in updates:
+            raise _failed(name, "duplicate parameter")
+        updates[field] = value
+        given[field] = name
+    current = settings.model_dump()
+    try:
+        candidate = Settings(**{**current, **updates})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else next(iter(given))
+        argument = given.get(field, field_to_directive(field))
+        raise _failed(argument, _redis_reason(field, error)) from None
+    changed = {field for field in updates if getattr(candidate, field) != current[field]}
+    for field in changed:
+        setattr(settings, field, getattr(candidate, field))
+    return changed
+
+
+def _redis_reason(field: str, error: Any) -> str:
+    """Redis's wording for why a value was refused."""
+    kind = error.get("type", "")
+    info = Settings.model_fields[field]
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "argument couldn't be parsed into an integer"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        low, high = _bounds(info.metadata)
+        return f"argument must be between {low} and {high} inclusive"
+    if kind == "literal_error":
+        choices = getattr(info.annotation, "__args__", ())
+        return "argument(s) must be one of the following: " + ", ".join(str(c) for c in choices)
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return message.split(", got ")[0]
+
+
+def _bounds(metadata: list[Any]) -> tuple[int, int]:
+    low, high = -(2**63), 2**63 - 1
+    for item in metadata:
+        ge, le = getattr(item, "ge", None), getattr(item, "le", None)
+        if ge is not None:
+            low = int(ge)
+        if le is not None:
+            high = int(le)
+    return low, high
+
+
+def _quote_config_value(value: str) -> str:
+    """A value as redis.conf spells it: bare when it is one plain word, else double-quoted."""
+    if value and not any(c in value for c in ' \t"\'\\#\r\n'):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def config_line(settings: Settings, field: str) -> str:
+    """The redis.conf line for one setting's current value."""
+    name = field_to_directive(field)
+    if field in ("bind", "save"):
+        words = render_value(settings, field)
+        return f"{name} {words}" if words else f'{name} ""'
+    return f"{name} {_quote_config_value(render_value(settings, field))}"
+
+
+def rewrite_config_file(settings: Settings) -> None:
+    """CONFIG REWRITE: update the settings' lines in the config file, keep everything else.
+
+    A setting already in the file gets its current value on its first line (later
+    duplicates go); a setting changed from its default and absent from the file is appended.
+    The file is replaced atomically, as Redis does.
+    """
+    path = Path(settings.config_file)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    defaults = Settings()
+    written: set[str] = set()
+    output: list[str] = []
+    for raw in lines:
+        stripped = raw.strip()
+        words = stripped.split(None, 1)
+        field = directive_to_field(words[0]) if words and not stripped.startswith("#") else ""
+        if field not in Settings.model_fields or field in HIDDEN:
+            output.append(raw)
+        elif field not in written:
+            written.add(field)
+            output.append(config_line(settings, field))
+    appended = [
+        config_line(settings, field)
+        for field in Settings.model_fields
+        if field not in HIDDEN and field not in written
+        and getattr(settings, field) != getattr(defaults, field)
+    ]
+    if appended:
+        output += ["# Generated by CONFIG REWRITE", *appended]
+    temporary = path.with_name(f".{path.name}.rewrite")
+    temporary.write_text("\n".join(output) + "\n", encoding="utf-8")
+    os.replace(temporary, path)

@@ -23,8 +23,8 @@ def server() -> Iterator[FerriteProcess]:
 
 @pytest.fixture
 def r(server: FerriteProcess) -> Iterator[redis.Redis]:
-    """A RESP2 redis-py client on a flushed server."""
-    client = server.client()
+    """A RESP2 redis-py client on a flushed server (redis-py 8 defaults to RESP3)."""
+    client = server.client(protocol=2)
     client.flushall()
     yield client
     client.close()

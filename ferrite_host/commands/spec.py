@@ -35,7 +35,8 @@ class CommandSpec:
     owner: str = BUILTIN
     group: str = "generic"
     summary: str = ""
-    since: str = "1.0.0"
+    #: Empty unless set: COMMAND DOCS then leaves `since` out, as Redis does for modules.
+    since: str = ""
     complexity: str = ""
     acl_categories: tuple[str, ...] = ()
     key_specs: list[dict[str, Any]] = field(default_factory=list)

@@ -1,21 +1,60 @@
-"""String commands: GET, SET and the rest of Redis's string family."""
+"""String commands: GET, SET and the rest of Redis's string family.
+
+Strings are stored as plain `bytes`. APPEND and SETRANGE leave a `bytearray` behind, so
+repeated in-place edits stay amortised O(1) as with Redis's sds strings (and OBJECT ENCODING
+answers "raw" for them, as Redis does for strings it edited in place). Replies always carry
+`bytes`, never a stored `bytearray`: a reply may sit in a MULTI/EXEC batch while a later
+command of the same batch edits the value.
+"""
 
 from __future__ import annotations
 
+import re
+from array import array
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family
-from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.commands.spec import CommandSpec, Family
+from ferrite_host.keyspace import TypedValue, Value, now_ms
 from ferrite_host.protocol.replies import OK
-from ferrite_host.strconv import parse_int
+from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
 if TYPE_CHECKING:
     from ferrite_host.server.session import Session
 
 family = Family("string")
 command = family.command
+
+
+# -- command metadata shared with the generic family --------------------------------------
+
+
+def key_spec(flags: str, index: int = 1, last: int = 0, step: int = 1) -> dict[str, Any]:
+    """One key spec in the shape COMMAND INFO renders (Redis's flags, e.g. "RW ACCESS")."""
+    return {
+        "flags": flags.split(),
+        "begin_search": {"type": "index", "spec": {"index": index}},
+        "find_keys": {"type": "range", "spec": {"lastkey": last, "keystep": step, "limit": 0}},
+    }
+
+
+def refine(
+    specs: list[CommandSpec], key_specs: dict[str, list[dict[str, Any]]], tips: dict[str, str]
+) -> None:
+    """Attach Redis's exact key specs and tips, which the decorator cannot express."""
+    for spec in specs:
+        name = spec.full_name
+        if name in key_specs:
+            spec.key_specs = key_specs[name]
+        if name in tips:
+            spec.tips = tuple(tips[name].split())
+        refine(list(spec.subcommands.values()), key_specs, tips)
+
+
+# -- reading values ----------------------------------------------------------------------
 
 
 def get_string(session: Session, key: bytes) -> bytes | bytearray | None:
@@ -26,66 +65,750 @@ def get_string(session: Session, key: bytes) -> bytes | bytearray | None:
     return value  # type: ignore[return-value]
 
 
-@command("get", 2, "readonly fast", keys=(1, 1, 1), summary="Returns the string value of a key.")
-def get(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.get(argv[1])
-    if value is not None and type(value) is TypedValue:
-        raise CommandError(errors.WRONGTYPE)
-    return value
+def string_reply(value: Value | None) -> bytes | None:
+    """A stored value as a bulk reply: bytes for any string, WRONGTYPE for typed values."""
+    if value is None or type(value) is bytes:
+        return value
+    if type(value) is bytearray:
+        return bytes(value)
+    raise CommandError(errors.WRONGTYPE)
 
 
-_SET_FLAGS = {b"nx", b"xx", b"get", b"keepttl", b"ex", b"px", b"exat", b"pxat"}
+def _check_length(session: Session, total: int) -> None:
+    """Refuse to grow a string past proto-max-bulk-len before allocating anything."""
+    if total > session.state.settings.proto_max_bulk_len:
+        raise CommandError(errors.STRING_TOO_LONG)
 
 
-def parse_expiry(unit: bytes, raw: bytes, command_name: str) -> int:
-    """An EX/PX/EXAT/PXAT argument as an absolute Unix time in ms."""
+# -- expiry options ----------------------------------------------------------------------
+
+#: unit -> (milliseconds per unit, relative to now)
+_EXPIRY_UNITS = {b"ex": (1000, True), b"px": (1, True), b"exat": (1000, False), b"pxat": (1, False)}
+
+
+def parse_expiry(unit: bytes, raw: bytes, command_name: str, now: int | None = None) -> int:
+    """An EX/PX/EXAT/PXAT argument (unit lower-cased) as an absolute Unix time in ms."""
     amount = parse_int(raw)
     if amount is None:
         raise CommandError(errors.NOT_INTEGER)
-    if amount <= 0 or (unit in (b"ex", b"exat") and amount > (2**63 - 1) // 1000):
+    scale, relative = _EXPIRY_UNITS[unit]
+    if amount <= 0 or amount > LLONG_MAX // scale:
         raise CommandError(f"ERR invalid expire time in '{command_name}' command")
-    if unit == b"ex":
-        return now_ms() + amount * 1000
-    if unit == b"px":
-        return now_ms() + amount
-    if unit == b"exat":
-        return amount * 1000
-    return amount
+    when = amount * scale
+    if relative:
+        when += now_ms() if now is None else now
+        if when > LLONG_MAX:
+            raise CommandError(f"ERR invalid expire time in '{command_name}' command")
+    return when
 
 
-@command("set", -3, "write denyoom", keys=(1, 1, 1), summary="Sets the string value of a key, ignoring its type.")
+class _Options:
+    """What SET / GETEX options asked for; the expiry stays raw until syntax is checked."""
+
+    __slots__ = ("amount", "condition", "get", "keep_ttl", "persist", "unit")
+
+    def __init__(self) -> None:
+        self.condition: bytes | None = None
+        self.get = False
+        self.keep_ttl = False
+        self.persist = False
+        self.unit: bytes | None = None
+        self.amount = b""
+
+
+def _parse_options(argv: list[bytes], for_set: bool) -> _Options:
+    """SET's and GETEX's options with Redis's rules for which may combine (else syntax error)."""
+    opts = _Options()
+    pos = 3 if for_set else 2
+    size = len(argv)
+    while pos < size:
+        option = argv[pos].lower()
+        no_expiry = opts.unit is None
+        if for_set and option in (b"nx", b"xx") and opts.condition in (None, option):
+            opts.condition = option
+        elif for_set and option == b"get":
+            opts.get = True
+        elif for_set and option == b"keepttl" and no_expiry:
+            opts.keep_ttl = True
+        elif not for_set and option == b"persist" and no_expiry:
+            opts.persist = True
+        elif (
+            option in _EXPIRY_UNITS
+            and no_expiry
+            and not opts.keep_ttl
+            and not opts.persist
+            and pos + 1 < size
+        ):
+            opts.unit = option
+            pos += 1
+            opts.amount = argv[pos]
+        else:
+            raise CommandError(errors.SYNTAX)
+        pos += 1
+    return opts
+
+
+def _propagate_set_pxat(session: Session, key: bytes, value: bytes, when: int) -> None:
+    session.replace_propagation([b"SET", key, value, b"PXAT", b"%d" % when])
+
+
+# -- GET / SET and friends ---------------------------------------------------------------
+
+
+@command("get", 2, "readonly fast", keys=(1, 1, 1), summary="Returns the string value of a key.")
+def get(session: Session, argv: list[bytes]) -> Any:
+    value = session.db.get(argv[1])
+    if type(value) is bytes or value is None:
+        return value
+    return string_reply(value)
+
+
+@command(
+    "set", -3, "write denyoom", keys=(1, 1, 1),
+    summary=(
+        "Sets the string value of a key, ignoring its type. The key is created if it "
+        "doesn't exist."
+    ),
+)
 def set_(session: Session, argv: list[bytes]) -> Any:
     key, value = argv[1], argv[2]
     db = session.db
     if len(argv) == 3:
         db.set(key, value)
         return OK
-    condition = expiry_unit = None
-    want_get = keep_ttl = False
-    expire_at: int | None = None
-    pos = 3
-    while pos < len(argv):
-        option = argv[pos].lower()
-        if option in (b"nx", b"xx") and condition in (None, option):
-            condition = option
-        elif option == b"get" and not want_get:
-            want_get = True
-        elif option == b"keepttl" and expiry_unit is None:
-            keep_ttl = True
-        elif option in (b"ex", b"px", b"exat", b"pxat") and expiry_unit is None and not keep_ttl and pos + 1 < len(argv):
-            expiry_unit = option
-            pos += 1
-            expire_at = parse_expiry(option, argv[pos], "set")
-        else:
-            raise CommandError(errors.SYNTAX)
-        pos += 1
-    old = get_string(session, key) if want_get else db.get(key)
-    exists = old is not None
-    if (condition == b"nx" and exists) or (condition == b"xx" and not exists):
-        return old if want_get else None
+    opts = _parse_options(argv, for_set=True)
+    expire_at = parse_expiry(opts.unit, opts.amount, "set") if opts.unit else None
+    old = string_reply(db.get(key)) if opts.get else None
+    exists = old is not None if opts.get else db.get(key) is not None
+    if (opts.condition == b"nx" and exists) or (opts.condition == b"xx" and not exists):
+        return old
     if expire_at is not None:
         db.put(key, value, expire_at)
-        session.replace_propagation([b"SET", key, value, b"PXAT", b"%d" % expire_at])
+        _propagate_set_pxat(session, key, value, expire_at)
     else:
-        db.set(key, value, keep_ttl=keep_ttl)
-    return old if want_get else OK
+        db.set(key, value, keep_ttl=opts.keep_ttl)
+    return old if opts.get else OK
+
+
+@command(
+    "setnx", 3, "write denyoom fast", keys=(1, 1, 1),
+    summary="Set the string value of a key only when the key doesn't exist.",
+)
+def setnx(session: Session, argv: list[bytes]) -> Any:
+    db = session.db
+    if db.get(argv[1]) is not None:
+        return 0
+    db.set(argv[1], argv[2])
+    return 1
+
+
+def _set_with_expiry(session: Session, argv: list[bytes], unit: bytes) -> Any:
+    key, value = argv[1], argv[3]
+    when = parse_expiry(unit, argv[2], argv[0].decode("utf-8", "replace").lower())
+    session.db.put(key, value, when)
+    _propagate_set_pxat(session, key, value, when)
+    return OK
+
+
+@command(
+    "setex", 4, "write denyoom", keys=(1, 1, 1), since="2.0.0",
+    summary=(
+        "Sets the string value and expiration time of a key. Creates the key if it "
+        "doesn't exist."
+    ),
+)
+def setex(session: Session, argv: list[bytes]) -> Any:
+    return _set_with_expiry(session, argv, b"ex")
+
+
+@command(
+    "psetex", 4, "write denyoom", keys=(1, 1, 1), since="2.6.0",
+    summary=(
+        "Sets both string value and expiration time in milliseconds of a key. The key is "
+        "created if it doesn't exist."
+    ),
+)
+def psetex(session: Session, argv: list[bytes]) -> Any:
+    return _set_with_expiry(session, argv, b"px")
+
+
+@command(
+    "getset", 3, "write denyoom fast", keys=(1, 1, 1),
+    summary="Returns the previous string value of a key after setting it to a new value.",
+)
+def getset(session: Session, argv: list[bytes]) -> Any:
+    key, value = argv[1], argv[2]
+    old = string_reply(session.db.get(key))
+    session.db.set(key, value)
+    session.replace_propagation([b"SET", key, value])
+    return old
+
+
+@command(
+    "getdel", 2, "write fast", keys=(1, 1, 1), since="6.2.0",
+    summary="Returns the string value of a key after deleting the key.",
+)
+def getdel(session: Session, argv: list[bytes]) -> Any:
+    key = argv[1]
+    value = string_reply(session.db.get(key))
+    if value is not None:
+        session.db.delete(key)
+        session.replace_propagation([b"DEL", key])
+    return value
+
+
+@command(
+    "getex", -2, "write fast", keys=(1, 1, 1), since="6.2.0",
+    summary="Returns the string value of a key after setting its expiration time.",
+)
+def getex(session: Session, argv: list[bytes]) -> Any:
+    opts = _parse_options(argv, for_set=False)
+    key = argv[1]
+    db = session.db
+    stored = db.get(key)
+    if stored is None:
+        return None
+    reply = string_reply(stored)
+    if opts.unit is not None:
+        now = now_ms()
+        when = parse_expiry(opts.unit, opts.amount, "getex", now)
+        # Only EXAT / PXAT can name a time already past; while loading it is kept as is.
+        if when <= now and not session.state.keyspace.loading:
+            db.delete(key)
+            session.replace_propagation([b"DEL", key])
+        else:
+            db.set_expire(key, when)
+            session.replace_propagation([b"PEXPIREAT", key, b"%d" % when])
+    elif opts.persist and db.persist(key):
+        session.replace_propagation([b"PERSIST", key])
+    return reply
+
+
+@command(
+    "mget", -2, "readonly fast", keys=(1, -1, 1),
+    summary="Atomically returns the string values of one or more keys.",
+    complexity="O(N) where N is the number of keys to retrieve.",
+)
+def mget(session: Session, argv: list[bytes]) -> Any:
+    db = session.db
+    replies: list[bytes | None] = []
+    for key in argv[1:]:
+        value = db.get(key)
+        if type(value) is bytes or value is None:
+            replies.append(value)
+        else:
+            replies.append(bytes(value) if type(value) is bytearray else None)
+    return replies
+
+
+def _pairs(argv: list[bytes]) -> list[tuple[bytes, bytes]]:
+    if len(argv) % 2 == 0:
+        raise CommandError(errors.wrong_arity(argv[0].decode("utf-8", "replace").lower()))
+    return list(zip(argv[1::2], argv[2::2], strict=True))
+
+
+@command(
+    "mset", -3, "write denyoom", keys=(1, -1, 2), since="1.0.1",
+    summary="Atomically creates or modifies the string values of one or more keys.",
+    complexity="O(N) where N is the number of keys to set.",
+)
+def mset(session: Session, argv: list[bytes]) -> Any:
+    db = session.db
+    for key, value in _pairs(argv):
+        db.set(key, value)
+    return OK
+
+
+@command(
+    "msetnx", -3, "write denyoom", keys=(1, -1, 2), since="1.0.1",
+    summary=(
+        "Atomically modifies the string values of one or more keys only when all keys "
+        "don't exist."
+    ),
+    complexity="O(N) where N is the number of keys to set.",
+)
+def msetnx(session: Session, argv: list[bytes]) -> Any:
+    db = session.db
+    pairs = _pairs(argv)
+    if any(db.get(key) is not None for key, _ in pairs):
+        return 0
+    for key, value in pairs:
+        db.set(key, value)
+    return 1
+
+
+# -- counters ----------------------------------------------------------------------------
+
+
+def _increment(session: Session, key: bytes, delta: int) -> int:
+    db = session.db
+    value = db.get(key)
+    if value is None:
+        current = 0
+    elif type(value) is TypedValue:
+        raise CommandError(errors.WRONGTYPE)
+    else:
+        parsed = parse_int(value)  # type: ignore[arg-type]
+        if parsed is None:
+            raise CommandError(errors.NOT_INTEGER)
+        current = parsed
+    result = current + delta
+    if result > LLONG_MAX or result < LLONG_MIN:
+        raise CommandError(errors.OVERFLOW)
+    db.set(key, b"%d" % result, keep_ttl=True)
+    return result
+
+
+def _delta(raw: bytes) -> int:
+    delta = parse_int(raw)
+    if delta is None:
+        raise CommandError(errors.NOT_INTEGER)
+    return delta
+
+
+@command(
+    "incr", 2, "write denyoom fast", keys=(1, 1, 1),
+    summary=(
+        "Increments the integer value of a key by one. Uses 0 as initial value if the key "
+        "doesn't exist."
+    ),
+)
+def incr(session: Session, argv: list[bytes]) -> Any:
+    return _increment(session, argv[1], 1)
+
+
+@command(
+    "decr", 2, "write denyoom fast", keys=(1, 1, 1),
+    summary=(
+        "Decrements the integer value of a key by one. Uses 0 as initial value if the key "
+        "doesn't exist."
+    ),
+)
+def decr(session: Session, argv: list[bytes]) -> Any:
+    return _increment(session, argv[1], -1)
+
+
+@command(
+    "incrby", 3, "write denyoom fast", keys=(1, 1, 1),
+    summary=(
+        "Increments the integer value of a key by a number. Uses 0 as initial value if "
+        "the key doesn't exist."
+    ),
+)
+def incrby(session: Session, argv: list[bytes]) -> Any:
+    return _increment(session, argv[1], _delta(argv[2]))
+
+
+@command(
+    "decrby", 3, "write denyoom fast", keys=(1, 1, 1),
+    summary=(
+        "Decrements a number from the integer value of a key. Uses 0 as initial value if "
+        "the key doesn't exist."
+    ),
+)
+def decrby(session: Session, argv: list[bytes]) -> Any:
+    delta = _delta(argv[2])
+    if delta == LLONG_MIN:
+        raise CommandError("ERR decrement would overflow")
+    return _increment(session, argv[1], -delta)
+
+
+# INCRBYFLOAT computes in x87 80-bit long double and prints with "%.17Lf" (then trims
+# zeros), so results are emulated exactly with Fractions: parse as strtold does, round each
+# value to a 64-bit significand, format with 17 decimals. Plain doubles would answer
+# 0.30000000000000004 where Redis answers 0.3.
+
+_LD_SIGNIFICAND = 64
+_LD_MIN_SHIFT = -16382 - (_LD_SIGNIFICAND - 1)  # weight of the smallest subnormal's bit
+_LD_MAX_BITS = 16384  # values at or above 2**16384 overflow to infinity
+_LD_MAX_CHARS = 5 * 1024  # Redis's MAX_LONG_DOUBLE_CHARS input limit
+_C_SPACE = b" \t\n\v\f\r"
+_DECIMAL_RE = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_HEX_RE = re.compile(
+    rb"([+-]?)0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?"
+)
+_INF_RE = re.compile(rb"[+-]?inf(?:inity)?", re.IGNORECASE)
+
+
+class _Infinite(Exception):
+    """The value is (or rounded to) an infinity."""
+
+
+def _round_ld(exact: Fraction) -> Fraction:
+    """Round to the nearest long double (ties to even); raises _Infinite on overflow."""
+    if exact == 0:
+        return exact
+    num, den = abs(exact.numerator), exact.denominator
+    exponent = num.bit_length() - den.bit_length()
+    if (num << max(-exponent, 0)) < (den << max(exponent, 0)):
+        exponent -= 1
+    shift = max(exponent - (_LD_SIGNIFICAND - 1), _LD_MIN_SHIFT)
+    if shift >= 0:
+        quotient, rest = divmod(num, den << shift)
+        half = den << shift
+    else:
+        quotient, rest = divmod(num << -shift, den)
+        half = den
+    if 2 * rest > half or (2 * rest == half and quotient & 1):
+        quotient += 1
+    if quotient.bit_length() + shift > _LD_MAX_BITS:
+        raise _Infinite
+    magnitude = Fraction(quotient << shift) if shift >= 0 else Fraction(quotient, 1 << -shift)
+    return -magnitude if exact < 0 else magnitude
+
+
+def _exact_decimal(text: bytes) -> Fraction | None:
+    """The exact value of a decimal literal, or None when strtold would report a range error."""
+    mantissa = text.lower().partition(b"e")[0]
+    if not mantissa.strip(b"+-.0"):
+        return Fraction(0)  # zero with any exponent is plain zero, not a range error
+    try:
+        number = Decimal(text.decode("ascii"))
+    except ArithmeticError:  # an exponent too large even for Decimal: out of range anyway
+        return None
+    if number.adjusted() > 4940 or number.adjusted() < -4960:
+        return None  # far outside long double's range: overflow or underflow to zero
+    return Fraction(number)
+
+
+def _exact_hex(match: re.Match[bytes]) -> Fraction | None:
+    sign, whole, frac, only_frac, power = match.groups()
+    digits = (whole or b"") + (frac or only_frac or b"")
+    mantissa = int(digits, 16)
+    if not mantissa:
+        return Fraction(0)
+    power = power or b"0"
+    exponent = int(power) if len(power) < 9 else (-(10**9) if power.startswith(b"-") else 10**9)
+    exponent -= 4 * len(frac or only_frac or b"")
+    if not -20000 < exponent + mantissa.bit_length() < 20000:
+        return None
+    value = Fraction(mantissa << exponent) if exponent >= 0 else Fraction(mantissa, 1 << -exponent)
+    return -value if sign == b"-" else value
+
+
+def parse_long_double(data: bytes | bytearray) -> Fraction | float | None:
+    """A string read as Redis's string2ld reads it: a long double, +-inf (float), or None.
+
+    Leading space, trailing garbage, NaN and range errors (overflow, underflow to zero) are
+    refused; hex floats and "inf" are accepted, as strtold accepts them.
+    """
+    if not data or len(data) >= _LD_MAX_CHARS or data[0] in _C_SPACE:
+        return None
+    text = bytes(data)  # an embedded NUL is trailing garbage: no pattern below accepts it
+    if _INF_RE.fullmatch(text):
+        return float("-inf") if text.startswith(b"-") else float("inf")
+    hex_match = _HEX_RE.fullmatch(text)
+    if hex_match:
+        exact = _exact_hex(hex_match)
+    elif _DECIMAL_RE.fullmatch(text):
+        exact = _exact_decimal(text)
+    else:
+        return None
+    if exact is None:
+        return None
+    try:
+        value = _round_ld(exact)
+    except _Infinite:
+        return None
+    if value == 0 and exact != 0:
+        return None
+    return value
+
+
+def format_long_double(value: Fraction) -> bytes:
+    """printf("%.17Lf") with trailing zeros (and a bare point) removed; "-0" becomes "0"."""
+    scaled = value * 10**17
+    quotient, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest > scaled.denominator or (2 * rest == scaled.denominator and quotient & 1):
+        quotient += 1
+    negative = quotient < 0
+    whole, frac = divmod(abs(quotient), 10**17)
+    text = f"{Decimal(whole)}.{frac:017d}".rstrip("0").rstrip(".")
+    if negative and text != "0":
+        text = "-" + text
+    return text.encode()
+
+
+@command(
+    "incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), since="2.6.0",
+    summary=(
+        "Increment the floating point value of a key by a number. Uses 0 as initial value "
+        "if the key doesn't exist."
+    ),
+)
+def incrbyfloat(session: Session, argv: list[bytes]) -> Any:
+    key = argv[1]
+    stored = get_string(session, key)
+    current = parse_long_double(stored) if stored is not None else Fraction(0)
+    increment = parse_long_double(argv[2])
+    if current is None or increment is None:
+        raise CommandError(errors.NOT_FLOAT)
+    if isinstance(current, float) or isinstance(increment, float):
+        raise CommandError("ERR increment would produce NaN or Infinity")
+    try:
+        total = _round_ld(current + increment)
+    except _Infinite:
+        raise CommandError("ERR increment would produce NaN or Infinity") from None
+    result = format_long_double(total)
+    session.db.set(key, result, keep_ttl=True)
+    session.replace_propagation([b"SET", key, result, b"KEEPTTL"])
+    return result
+
+
+# -- editing strings ---------------------------------------------------------------------
+
+
+@command(
+    "append", 3, "write denyoom fast", keys=(1, 1, 1), since="2.0.0",
+    summary="Appends a string to the value of a key. Creates the key if it doesn't exist.",
+    complexity=(
+        "O(1). The amortized time complexity is O(1) assuming the appended value is small and the "
+        "already present value is of any size, since the dynamic string library used by Redis will "
+        "double the free space available on every reallocation."
+    ),
+)
+def append(session: Session, argv: list[bytes]) -> Any:
+    key, tail = argv[1], argv[2]
+    db = session.db
+    value = db.get(key)
+    if value is None:
+        db.set(key, tail)
+        return len(tail)
+    if type(value) is TypedValue:
+        raise CommandError(errors.WRONGTYPE)
+    _check_length(session, len(value) + len(tail))  # type: ignore[arg-type]
+    if type(value) is bytearray:
+        value.extend(tail)
+        db.touch_value(key)
+        return len(value)
+    grown = bytearray(value)  # type: ignore[arg-type]
+    grown += tail
+    db.set(key, grown, keep_ttl=True)
+    return len(grown)
+
+
+@command(
+    "strlen", 2, "readonly fast", keys=(1, 1, 1), since="2.2.0",
+    summary="Returns the length of a string value.",
+)
+def strlen(session: Session, argv: list[bytes]) -> Any:
+    value = get_string(session, argv[1])
+    return 0 if value is None else len(value)
+
+
+_RANGE_COMPLEXITY = (
+    "O(N) where N is the length of the returned string. The complexity is ultimately determined "
+    "by the returned length, but because creating a substring from an existing string is very "
+    "cheap, it can be considered O(1) for small strings."
+)
+
+
+@command(
+    "getrange", 4, "readonly", keys=(1, 1, 1), since="2.4.0",
+    summary="Returns a substring of the string stored at a key.", complexity=_RANGE_COMPLEXITY,
+)
+def getrange(session: Session, argv: list[bytes]) -> Any:
+    start, end = _delta(argv[2]), _delta(argv[3])
+    value = get_string(session, argv[1])
+    if value is None:
+        return b""
+    size = len(value)
+    if start < 0 and end < 0 and start > end:
+        return b""
+    if start < 0:
+        start = max(size + start, 0)
+    if end < 0:
+        end = max(size + end, 0)
+    end = min(end, size - 1)
+    if start > end or size == 0:
+        return b""
+    return bytes(value[start : end + 1])
+
+
+@command(
+    "substr", 4, "readonly", keys=(1, 1, 1),
+    summary="Returns a substring from a string value.", complexity=_RANGE_COMPLEXITY,
+)
+def substr(session: Session, argv: list[bytes]) -> Any:
+    return getrange(session, argv)
+
+
+@command(
+    "setrange", 4, "write denyoom", keys=(1, 1, 1), since="2.2.0",
+    summary=(
+        "Overwrites a part of a string value with another by an offset. Creates the key "
+        "if it doesn't exist."
+    ),
+    complexity=(
+        "O(1), not counting the time taken to copy the new string in place. Usually, this string "
+        "is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M "
+        "being the length of the value argument."
+    ),
+)
+def setrange(session: Session, argv: list[bytes]) -> Any:
+    key, patch = argv[1], argv[3]
+    offset = _delta(argv[2])
+    if offset < 0:
+        raise CommandError("ERR offset is out of range")
+    db = session.db
+    value = get_string(session, key)
+    if not patch:
+        return 0 if value is None else len(value)
+    _check_length(session, offset + len(patch))
+    if type(value) is bytearray:
+        _overwrite(value, offset, patch)
+        db.touch_value(key)
+        return len(value)
+    edited = bytearray(value or b"")
+    _overwrite(edited, offset, patch)
+    db.set(key, edited, keep_ttl=True)
+    return len(edited)
+
+
+def _overwrite(buffer: bytearray, offset: int, patch: bytes) -> None:
+    if len(buffer) < offset:
+        buffer.extend(bytes(offset - len(buffer)))
+    buffer[offset : offset + len(patch)] = patch
+
+
+# -- LCS ---------------------------------------------------------------------------------
+
+
+class _LcsOptions:
+    __slots__ = ("idx", "length", "min_len", "with_len")
+
+    def __init__(self, argv: list[bytes]) -> None:
+        self.length = self.idx = self.with_len = False
+        self.min_len = 0
+        pos = 3
+        while pos < len(argv):
+            option = argv[pos].lower()
+            if option == b"idx":
+                self.idx = True
+            elif option == b"len":
+                self.length = True
+            elif option == b"withmatchlen":
+                self.with_len = True
+            elif option == b"minmatchlen" and pos + 1 < len(argv):
+                pos += 1
+                self.min_len = max(_delta(argv[pos]), 0)
+            else:
+                raise CommandError(errors.SYNTAX)
+            pos += 1
+        if self.idx and self.length:
+            raise CommandError("ERR If you want both the length and indexes, please just use IDX.")
+
+
+def _lcs_table(a: bytes, b: bytes) -> list[array[int]]:
+    """table[i][j] = length of the LCS of a[:i] and b[:j] (4 bytes a cell, as Redis)."""
+    width = len(b) + 1
+    table = [array("I", bytes(4 * width))]
+    for char in a:
+        above = table[-1]
+        row = array("I", bytes(4 * width))
+        for j in range(1, width):
+            if char == b[j - 1]:
+                row[j] = above[j - 1] + 1
+            else:
+                row[j] = above[j] if above[j] > row[j - 1] else row[j - 1]
+        table.append(row)
+    return table
+
+
+@command(
+    "lcs", -3, "readonly", keys=(1, 2, 1), since="7.0.0",
+    summary="Finds the longest common substring.",
+    complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
+)
+def lcs(session: Session, argv: list[bytes]) -> Any:
+    first, second = session.db.get(argv[1]), session.db.get(argv[2])
+    if type(first) is TypedValue or type(second) is TypedValue:
+        raise CommandError("ERR The specified keys must contain string values")
+    a, b = bytes(first or b""), bytes(second or b"")  # type: ignore[arg-type]
+    opts = _LcsOptions(argv)
+    if (len(a) + 1) * (len(b) + 1) * 4 > session.state.settings.proto_max_bulk_len:
+        raise CommandError(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+        )
+    table = _lcs_table(a, b)
+    total = table[len(a)][len(b)]
+    if opts.length:
+        return total
+    common, matches = _lcs_walk(a, b, table, opts)
+    if opts.idx:
+        return {b"matches": matches, b"len": total}
+    return common
+
+
+def _lcs_walk(
+    a: bytes, b: bytes, table: list[array[int]], opts: _LcsOptions
+) -> tuple[bytes, list[Any]]:
+    """Walk the table back from the end as Redis does, so ties pick the same ranges."""
+    i, j = len(a), len(b)
+    out = bytearray(table[i][j])
+    fill = len(out)
+    matches: list[Any] = []
+    a_start = a_end = b_start = b_end = -1
+    while i > 0 and j > 0:
+        emit = False
+        if a[i - 1] == b[j - 1]:
+            fill -= 1
+            out[fill] = a[i - 1]
+            if a_start < 0:
+                a_start = a_end = i - 1
+                b_start = b_end = j - 1
+            elif a_start == i and b_start == j:
+                a_start, b_start = a_start - 1, b_start - 1
+            else:
+                emit = True
+            if a_start == 0 or b_start == 0:
+                emit = True
+            i, j = i - 1, j - 1
+        else:
+            if table[i - 1][j] > table[i][j - 1]:
+                i -= 1
+            else:
+                j -= 1
+            emit = a_start >= 0
+        if emit:
+            length = a_end - a_start + 1
+            if opts.idx and length >= opts.min_len:
+                match: list[Any] = [[a_start, a_end], [b_start, b_end]]
+                if opts.with_len:
+                    match.append(length)
+                matches.append(match)
+            a_start = -1
+    return bytes(out), matches
+
+
+refine(
+    family.specs,
+    {
+        "get": [key_spec("RO ACCESS")],
+        "set": [key_spec("RW ACCESS UPDATE VARIABLE_FLAGS")],
+        "setnx": [key_spec("OW INSERT")],
+        "setex": [key_spec("OW UPDATE")],
+        "psetex": [key_spec("OW UPDATE")],
+        "getset": [key_spec("RW ACCESS UPDATE")],
+        "getdel": [key_spec("RW ACCESS DELETE")],
+        "getex": [key_spec("RW ACCESS UPDATE")],
+        "mget": [key_spec("RO ACCESS", last=-1)],
+        "mset": [key_spec("OW UPDATE", last=-1, step=2)],
+        "msetnx": [key_spec("OW INSERT", last=-1, step=2)],
+        "incr": [key_spec("RW ACCESS UPDATE")],
+        "decr": [key_spec("RW ACCESS UPDATE")],
+        "incrby": [key_spec("RW ACCESS UPDATE")],
+        "decrby": [key_spec("RW ACCESS UPDATE")],
+        "incrbyfloat": [key_spec("RW ACCESS UPDATE")],
+        "append": [key_spec("RW INSERT")],
+        "strlen": [key_spec("RO")],
+        "getrange": [key_spec("RO ACCESS")],
+        "substr": [key_spec("RO ACCESS")],
+        "setrange": [key_spec("RW UPDATE")],
+        "lcs": [key_spec("RO ACCESS", last=1)],
+    },
+    {
+        "mget": "request_policy:multi_shard",
+        "mset": "request_policy:multi_shard response_policy:all_succeeded",
+    },
+)

@@ -63,7 +63,7 @@ class Database:
         now = now_ms()
         for key in list(self._data):
             when = self._expires.get(key)
-            if when is not None and when <= now:
+            if when is not None and when <= now and not self._keyspace.loading:
                 self._expire_key(key)
                 continue
             yield key
@@ -165,7 +165,7 @@ class Database:
         """Set an absolute expiry; a time already past deletes the key, as Redis does."""
         if self.get(key) is None:
             return False
-        if when_ms <= now_ms():
+        if when_ms <= now_ms() and not self._keyspace.loading:
             self.delete(key)
             return True
         self._expires[key] = when_ms
@@ -197,7 +197,7 @@ class Database:
     # -- expiry ------------------------------------------------------------------------------
 
     def _expire_if_due(self, key: bytes) -> bool:
-        if self._expires[key] > now_ms():
+        if self._expires[key] > now_ms() or self._keyspace.loading:
             return False
         self._expire_key(key)
         return True

@@ -16,6 +16,9 @@ class Keyspace:
         self.listeners: list[ChangeListener] = []
         self.dbs = [Database(index, self) for index in range(databases)]
         self.active_expire_enabled = True
+        #: True while persistence loads data: keys are not expired (an AOF replays against the
+        #: dataset as it was when each command ran), as Redis does while loading.
+        self.loading = False
 
     def __getitem__(self, index: int) -> Database:
         return self.dbs[index]
@@ -47,7 +50,7 @@ class Keyspace:
 
     def active_expire_cycle(self, budget_seconds: float) -> None:
         """One time-bounded pass of active expiry over every database."""
-        if not self.active_expire_enabled:
+        if not self.active_expire_enabled or self.loading:
             return
         deadline = time.perf_counter() + budget_seconds
         for db in self.dbs:

@@ -3,6 +3,7 @@
 from ferrite_host.protocol.encoder import encode, encode_into
 from ferrite_host.protocol.parser import ProtocolError, RequestParser
 from ferrite_host.protocol.replies import (
+    NO_REPLY,
     OK,
     QUEUED,
     BigNumber,
@@ -10,11 +11,13 @@ from ferrite_host.protocol.replies import (
     NullArray,
     Push,
     Reply,
+    SetReply,
     SimpleString,
     Verbatim,
 )
 
 __all__ = [
+    "NO_REPLY",
     "OK",
     "QUEUED",
     "BigNumber",
@@ -24,6 +27,7 @@ __all__ = [
     "Push",
     "Reply",
     "RequestParser",
+    "SetReply",
     "SimpleString",
     "Verbatim",
     "encode",

@@ -11,8 +11,10 @@ from typing import Any
 from ferrite_host.protocol.replies import (
     BigNumber,
     Error,
+    NoReply,
     NullArray,
     Push,
+    SetReply,
     SimpleString,
     Verbatim,
 )
@@ -85,11 +87,12 @@ def _encode_rare(out: list[bytes], reply: Any, proto: int) -> None:
     elif isinstance(reply, NullArray):
         out.append(_NULL3 if proto == 3 else b"*-1\r\n")
     elif isinstance(reply, dict):
-        out.append((b"%%%d\r\n" if proto == 3 else b"*%d\r\n") % (len(reply) * (1 if proto == 3 else 2)))
+        header = b"%%%d\r\n" % len(reply) if proto == 3 else b"*%d\r\n" % (len(reply) * 2)
+        out.append(header)
         for key, value in reply.items():
             encode_into(out, key, proto)
             encode_into(out, value, proto)
-    elif isinstance(reply, (set, frozenset)):
+    elif isinstance(reply, (set, frozenset, SetReply)):
         out.append((b"~%d\r\n" if proto == 3 else b"*%d\r\n") % len(reply))
         for item in reply:
             encode_into(out, item, proto)
@@ -114,6 +117,8 @@ def _encode_rare(out: list[bytes], reply: Any, proto: int) -> None:
         out.append(b"+" + _sanitize(reply) + _CRLF)
     elif isinstance(reply, Error):
         out.append(b"-" + _sanitize(reply) + _CRLF)
+    elif isinstance(reply, NoReply):
+        return
     elif isinstance(reply, str):
         data = reply.encode()
         out.append(b"$%d\r\n%s\r\n" % (len(data), data))

@@ -18,7 +18,7 @@ try:  # hiredis is a declared dependency; the fallback keeps a broken install us
 
     HIREDIS_AVAILABLE = True
 except ImportError:  # pragma: no cover - exercised only without hiredis
-    hiredis = None
+    hiredis = None  # type: ignore[assignment]
     HIREDIS_AVAILABLE = False
 
 INLINE_MAX_SIZE = 64 * 1024
@@ -28,6 +28,7 @@ UNAUTH_MAX_BULK = 16384
 # hiredis pre-sizes a list for a declared array count; large counts take the Python path.
 _LARGE_COUNT = re.compile(rb"\*-?\d{6,}")
 _NO_DATA = object()
+_PROBE = b"*0\r\n"
 _SPACES = b" \t\n\r\x0b\x0c"
 
 
@@ -57,7 +58,8 @@ def split_inline(line: bytes) -> list[bytes]:
                 break
             char = line[pos]
             if in_double:
-                if char == 0x5C and pos + 3 < size and line[pos + 1] == 0x78 and _is_hex(line[pos + 2 : pos + 4]):
+                is_hex_escape = line[pos + 1 : pos + 2] == b"x" and _is_hex(line[pos + 2 : pos + 4])
+                if char == 0x5C and pos + 3 < size and is_hex_escape:
                     current.append(int(line[pos + 2 : pos + 4], 16))
                     pos += 3
                 elif char == 0x5C and pos + 1 < size:
@@ -96,6 +98,15 @@ def split_inline(line: bytes) -> list[bytes]:
 
 
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+
+
+def _frame_size(argv: list[bytes]) -> int:
+    """Bytes of the canonical multibulk frame for `argv` (hiredis accepts no other form)."""
+    size = 4 + len(str(len(argv)))
+    for arg in argv:
+        length = len(arg)
+        size += length + 5 + (1 if length < 10 else len(str(length)))
+    return size
 
 
 def _is_hex(pair: bytes) -> bool:
@@ -140,16 +151,26 @@ class RequestParser:
         return len(self._buf)
 
     def feed(self, data: bytes) -> list[list[bytes]]:
+        """Every command completed by `data`, in order.
+
+        hiredis takes runs of whole frames; the Python parser takes over only where a frame
+        straddles two reads, for inline commands, and for anything hiredis would accept but
+        Redis rejects (it then produces Redis's exact error).
+        """
         if self.error is not None or self.overflow:
             return []
-        if self._reader is not None and not self._buf and self._remaining < 0 and data[:1] == b"*":
-            commands = self._feed_hiredis(data)
-            if commands is not None:
-                return commands
-        self._buf += data
-        commands = []
+        commands: list[list[bytes]] = []
+        fast = self._reader is not None and not self.require_auth and len(data) <= self.max_bulk_len
         try:
-            self._parse(commands)
+            if not fast or self._buf or self._remaining >= 0 or data[:1] != b"*":
+                self._buf += data
+                data = self._parse(commands, handoff=fast)
+            if data:
+                # At most one hand-over each way per read keeps a hostile mix of frames linear.
+                used = 0 if _LARGE_COUNT.search(data) else self._feed_hiredis(data, commands)
+                if used < len(data):
+                    self._buf += data[used:]
+                    self._parse(commands)
         except ProtocolError as exc:
             self.error = str(exc)
             self._buf.clear()
@@ -158,30 +179,42 @@ class RequestParser:
             self._buf.clear()
         return commands
 
-    def _feed_hiredis(self, data: bytes) -> list[list[bytes]] | None:
-        """Parse a chunk of whole, well-formed frames with hiredis, or None to fall back."""
-        if _LARGE_COUNT.search(data) is not None:
-            return None
+    def _feed_hiredis(self, data: bytes, commands: list[list[bytes]]) -> int:
+        """Parse leading whole frames of `data` with hiredis; returns the bytes they used.
+
+        hiredis never keeps state between calls: whatever it stops at (a partial frame, or a
+        frame Redis would answer differently) goes back to the Python parser.
+        """
         reader = self._reader
         assert reader is not None
         reader.feed(data)
-        commands: list[list[bytes]] = []
+        first = len(commands)
         try:
             while True:
                 item = reader.gets()
                 if item is _NO_DATA:
                     break
-                if type(item) is not list or not item or not all(type(a) is bytes for a in item):
+                if type(item) is not list or not item:
                     raise _Fallback
+                for arg in item:
+                    if type(arg) is not bytes:
+                        raise _Fallback
                 commands.append(item)
-            if reader.has_data():
-                raise _Fallback
+            if not reader.has_data():
+                # hiredis consumes array headers before their elements arrive, so "no
+                # unread bytes" can still mean "inside a frame". An empty frame fed now
+                # comes back as [] only from a clean state.
+                reader.feed(_PROBE)
+                if reader.gets() == []:
+                    return len(data)
         except (_Fallback, hiredis.ProtocolError):
-            self._reader = self._new_reader()
-            return None
-        return commands
+            pass
+        self._reader = self._new_reader()
+        return sum(_frame_size(argv) for argv in commands[first:])
 
-    def _parse(self, commands: list[list[bytes]]) -> None:
+    def _parse(self, commands: list[list[bytes]], handoff: bool = False) -> bytes:
+        """Parse the buffer; with `handoff`, stop at the first clean `*` frame start after
+        some progress and return the rest (for hiredis), else return b""."""
         buf = self._buf
         pos = 0
         try:
@@ -190,6 +223,11 @@ class RequestParser:
                     if pos >= len(buf):
                         break
                     if buf[pos] == 0x2A:
+                        if handoff and pos:
+                            rest = bytes(buf[pos:])
+                            buf.clear()
+                            pos = 0
+                            return rest
                         new_pos = self._multibulk_header(buf, pos)
                     else:
                         new_pos = self._inline(buf, pos, commands)
@@ -206,6 +244,7 @@ class RequestParser:
         finally:
             if pos:
                 del buf[:pos]
+        return b""
 
     def _inline(self, buf: bytearray, pos: int, commands: list[list[bytes]]) -> int:
         newline = buf.find(b"\n", pos)
@@ -264,7 +303,7 @@ class RequestParser:
                 pos = end + 2
             if size - pos < self._bulklen + 2:
                 return pos, False
-            args.append(bytes(buf[pos : pos + self._bulklen]))
+            args.append(bytes(memoryview(buf)[pos : pos + self._bulklen]))
             pos += self._bulklen + 2
             self._bulklen = -1
             self._remaining -= 1

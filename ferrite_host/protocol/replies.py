@@ -62,16 +62,31 @@ class NullArray:
         return "NullArray"
 
 
+class SetReply(list):  # type: ignore[type-arg]
+    """A RESP3 set (`~`) that keeps its order and may hold maps (COMMAND INFO flags and key
+    specs); RESP2 clients see an array."""
+
+
 class Push(list):  # type: ignore[type-arg]
     """An out-of-band push message (RESP3 `>`); RESP2 clients see an array."""
 
 
+class NoReply:
+    """Send nothing for this command (SHUTDOWN: the client sees the connection close)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NoReply"
+
+
 NULL_ARRAY = NullArray()
+NO_REPLY = NoReply()
 OK = SimpleString("OK")
 QUEUED = SimpleString("QUEUED")
 PONG = SimpleString("PONG")
 
-Reply = Union[
+Reply = Union[  # noqa: UP007 - a runtime alias; `|` of these types is not allowed here
     bytes,
     bytearray,
     int,

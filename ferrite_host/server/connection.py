@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
+#: Redis's `verbose` log level sits between debug and notice.
+VERBOSE = 15
 
 DENIED = (
     "DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -38,7 +40,8 @@ _LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 def _format_peer(peer: object) -> str:
     if isinstance(peer, tuple) and len(peer) >= 2:
         host = str(peer[0])
-        return f"[{host}]:{peer[1]}" if ":" in host and not host.startswith("[") else f"{host}:{peer[1]}"
+        bracketed = ":" in host and not host.startswith("[")
+        return f"[{host}]:{peer[1]}" if bracketed else f"{host}:{peer[1]}"
     return str(peer or "")
 
 
@@ -56,8 +59,9 @@ class Connection(asyncio.Protocol):
 
     # -- asyncio callbacks -------------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+    def connection_made(self, base_transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, so cast rather than check.
+        self.transport = transport = cast(asyncio.Transport, base_transport)
         state = self.state
         peer = transport.get_extra_info("peername")
         host = str(peer[0]) if isinstance(peer, tuple) else ""
@@ -72,7 +76,8 @@ class Connection(asyncio.Protocol):
             transport.write(b"-" + DENIED.encode() + b"\r\n")
             transport.close()
             return
-        session = state.new_session(_format_peer(peer), _format_peer(transport.get_extra_info("sockname")))
+        local = _format_peer(transport.get_extra_info("sockname"))
+        session = state.new_session(_format_peer(peer), local)
         session.closer = self.close
         self.session = session
         self.parser = RequestParser(
@@ -91,7 +96,10 @@ class Connection(asyncio.Protocol):
         if session is None or parser is None or transport is None:
             return
         session.last_interaction = time.time()
+        settings = self.state.settings
         parser.require_auth = not session.authenticated
+        parser.max_bulk_len = settings.proto_max_bulk_len  # CONFIG SET applies to everyone
+        parser.max_query_buffer = settings.client_query_buffer_limit
         commands = parser.feed(data)
         out: list[bytes] = []
         execute = self._execute
@@ -101,11 +109,17 @@ class Connection(asyncio.Protocol):
             if session.close_after_reply:
                 break
         if parser.error is not None and not session.close_after_reply:
-            log.info("Protocol error (%s) from client: id=%d addr=%s", parser.error, session.id, session.addr)
+            log.log(
+                VERBOSE, "Protocol error (%s) from client: id=%d addr=%s",
+                parser.error, session.id, session.addr,
+            )
             encode_into(out, Error("ERR " + parser.error), session.protocol)
             session.close_after_reply = True
         if parser.overflow:
-            log.warning("Closing client that reached max query buffer length: id=%d addr=%s", session.id, session.addr)
+            log.warning(
+                "Closing client that reached max query buffer length: id=%d addr=%s",
+                session.id, session.addr,
+            )
             session.close_after_reply = True
         if out:
             payload = b"".join(out)

@@ -36,14 +36,13 @@ class Dispatcher:
         spec = self._table.get(argv[0].lower())
         if spec is None:
             return Error(errors.unknown_command(argv))
-        if spec.subcommands:
-            if len(argv) < 2:
-                return Error(errors.wrong_arity(spec.name))
+        if spec.subcommands and len(argv) > 1:
+            # Alone, a container runs itself when its arity allows (COMMAND), as in Redis.
             sub = spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
             if sub is None:
                 return Error(errors.unknown_subcommand(spec.name, argv[1]))
             spec = sub
-        if not spec.arity_ok(len(argv)):
+        if not spec.arity_ok(len(argv)) or spec.handler is None:
             return Error(errors.wrong_arity(spec.full_name))
         return spec
 

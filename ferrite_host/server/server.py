@@ -14,14 +14,14 @@ from collections.abc import Callable
 from ferrite_host import __version__
 from ferrite_host.config import Settings
 from ferrite_host.protocol.parser import HIREDIS_AVAILABLE
-from ferrite_host.server.connection import Connection
+from ferrite_host.server.connection import VERBOSE, Connection
 from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 
 _LEVELS = {
     "debug": logging.DEBUG,
-    "verbose": logging.INFO,
+    "verbose": VERBOSE,
     "notice": logging.INFO,
     "warning": logging.WARNING,
     "nothing": logging.CRITICAL + 10,
@@ -48,7 +48,7 @@ def configure_logging(settings: Settings) -> None:
 
 def _level_char(record: logging.LogRecord) -> bool:
     record.levelname_char = {"DEBUG": ".", "INFO": "*", "WARNING": "#", "ERROR": "#", "CRITICAL": "#"}.get(
-        record.levelname, "*"
+        record.levelname, "-"
     )
     return True
 
@@ -130,6 +130,7 @@ class FerriteServer:
             await asyncio.sleep(1.0 / hz)
             try:
                 state.keyspace.active_expire_cycle(0.25 / hz)
+                state.stats.sample(time.monotonic())
                 self._close_idle_clients()
                 for hook in list(state.cron_hooks):
                     hook()
@@ -142,7 +143,7 @@ class FerriteServer:
             return
         now = time.time()
         for session in list(self.state.clients.values()):
-            if now - session.last_interaction > timeout and not session.in_multi and session.closer:
+            if now - session.last_interaction > timeout and session.closer:
                 log.info("Closing idle client id=%d", session.id)
                 session.closer()
 

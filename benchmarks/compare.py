@@ -1,0 +1,272 @@
+"""Run redis-benchmark against Ferrite and a reference redis-server, interleaved.
+
+Both servers run on free loopback ports with persistence off. Each round runs every test
+against Ferrite then Redis (A B A B ...), so machine drift hits both alike. For each test we
+record requests/s, p50/p99 latency (from redis-benchmark's CSV) and the server's CPU time per
+request (utime+stime from /proc/<pid>/stat). Memory is the RSS after loading 1,000,000 keys
+of 100-byte values, and after 100,000 module values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import redis
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+#: (label, redis-benchmark arguments for Ferrite, for Redis). Module commands have no Redis
+#: counterpart unless the module is loaded there, so Redis runs the closest built-in.
+TESTS: list[tuple[str, list[str], list[str]]] = [
+    ("PING", ["-t", "ping_mbulk"], ["-t", "ping_mbulk"]),
+    ("SET", ["-t", "set", "-r", "100000"], ["-t", "set", "-r", "100000"]),
+    ("GET", ["-t", "get", "-r", "100000"], ["-t", "get", "-r", "100000"]),
+    (
+        "HELLOTYPE.INSERT (Redis: ZADD)",
+        ["-r", "100000", "HELLOTYPE.INSERT", "ht:__rand_int__", "__rand_int__"],
+        ["-r", "100000", "ZADD", "ht:__rand_int__", "__rand_int__", "__rand_int__"],
+    ),
+    (
+        "BF.ADD (Redis: SADD)",
+        ["-r", "100000", "BF.ADD", "bf:__rand_int__", "__rand_int__"],
+        ["-r", "100000", "SADD", "bf:__rand_int__", "__rand_int__"],
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {proc.returncode}")
+        try:
+            if redis.Redis(port=port, socket_timeout=1).ping():
+                return
+        except redis.RedisError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on port {port} did not start in {timeout}s")
+
+
+class Server:
+    def __init__(self, name: str, argv: list[str], port: int) -> None:
+        self.name, self.port = name, port
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(port, self.proc)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def rss_bytes(self) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=120)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_ferrite(modules: bool = True) -> Server:
+    port = free_port()
+    argv = [sys.executable, "-m", "ferrite_host", "serve", "--port", str(port),
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+    if not modules:
+        argv.append("--no-modules")
+    return Server("ferrite", argv, port)
+
+
+def start_redis() -> Server:
+    port = free_port()
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is not installed; run benchmarks/run.sh, which installs it")
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no"]
+    return Server("redis", argv, port)
+
+
+def run_benchmark(server: Server, args: list[str], requests: int, pipeline: int) -> dict[str, float]:
+    before = server.cpu_seconds()
+    out = subprocess.run(
+        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-n", str(requests),
+         "-c", "50", "-P", str(pipeline), "--csv", *args],
+        check=True, capture_output=True, text=True, timeout=600,
+    ).stdout
+    cpu = server.cpu_seconds() - before
+    rows = [row for row in csv.DictReader(io.StringIO(out))]
+    if not rows:
+        raise SystemExit(f"redis-benchmark printed no results for {args}: {out!r}")
+    row = rows[-1]
+    return {
+        "rps": float(row["rps"]),
+        "p50_ms": float(row["p50_latency_ms"]),
+        "p99_ms": float(row["p99_latency_ms"]),
+        "cpu_us_per_request": cpu * 1e6 / requests,
+    }
+
+
+def load_strings(server: Server, keys: int, size: int = 100) -> int:
+    client = server.client()
+    client.flushall()
+    baseline = server.rss_bytes()
+    value = b"x" * size
+    batch = 10_000
+    for start in range(0, keys, batch):
+        pipe = client.pipeline(transaction=False)
+        for i in range(start, min(start + batch, keys)):
+            pipe.set(f"key:{i:010d}", value)
+        pipe.execute()
+    time.sleep(0.5)
+    return server.rss_bytes() - baseline
+
+
+def load_module_values(server: Server, keys: int, command: list[str]) -> int:
+    client = server.client()
+    client.flushall()
+    baseline = server.rss_bytes()
+    batch = 10_000
+    for start in range(0, keys, batch):
+        pipe = client.pipeline(transaction=False)
+        for i in range(start, min(start + batch, keys)):
+            pipe.execute_command(*[part.replace("{i}", str(i)) for part in command])
+        pipe.execute()
+    time.sleep(0.5)
+    return server.rss_bytes() - baseline
+
+
+def summarise(samples: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--memory-keys", type=int, default=1_000_000)
+    parser.add_argument("--module-keys", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="1 round, few requests: a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.requests, args.memory_keys, args.module_keys = 1, 20_000, 100_000, 10_000
+    RESULTS.mkdir(exist_ok=True)
+    ferrite, reference = start_ferrite(), start_redis()
+    raw: dict[str, dict[str, list[dict[str, float]]]] = {}
+    try:
+        for round_no in range(args.rounds):
+            for label, ferrite_args, redis_args in TESTS:
+                for pipeline in (1, 16):
+                    key = f"{label} P{pipeline}"
+                    slot = raw.setdefault(key, {"ferrite": [], "redis": []})
+                    slot["ferrite"].append(run_benchmark(ferrite, ferrite_args, args.requests, pipeline))
+                    slot["redis"].append(run_benchmark(reference, redis_args, args.requests, pipeline))
+                    print(f"round {round_no + 1} {key}: ferrite {slot['ferrite'][-1]['rps']:.0f} rps, "
+                          f"redis {slot['redis'][-1]['rps']:.0f} rps", flush=True)
+        memory = {
+            "strings": {
+                "keys": args.memory_keys,
+                "ferrite_bytes": load_strings(ferrite, args.memory_keys),
+                "redis_bytes": load_strings(reference, args.memory_keys),
+            },
+            "module_values": {
+                "keys": args.module_keys,
+                "ferrite_bytes": load_module_values(ferrite, args.module_keys, ["HELLOTYPE.INSERT", "mv:{i}", "{i}"]),
+                "redis_bytes (ZADD one member)": load_module_values(reference, args.module_keys, ["ZADD", "mv:{i}", "{i}", "{i}"]),
+            },
+        }
+    finally:
+        ferrite.stop()
+        reference.stop()
+    report = build_report(raw, memory, args)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / f"benchmark-{stamp}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print_table(report)
+    draw_chart(report, RESULTS / f"benchmark-{stamp}.png")
+    print(f"\nraw figures: {out}")
+
+
+def build_report(raw: dict[str, Any], memory: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    tests = {}
+    for key, sides in raw.items():
+        entry: dict[str, Any] = {}
+        for side in ("ferrite", "redis"):
+            entry[side] = {metric: summarise([s[metric] for s in sides[side]]) for metric in sides[side][0]}
+        entry["ratio_rps"] = entry["ferrite"]["rps"]["median"] / entry["redis"]["rps"]["median"]
+        entry["ratio_cpu"] = (
+            entry["ferrite"]["cpu_us_per_request"]["median"] / max(entry["redis"]["cpu_us_per_request"]["median"], 1e-9)
+        )
+        tests[key] = entry
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
+        "rounds": args.rounds,
+        "requests": args.requests,
+        "tests": tests,
+        "memory": memory,
+    }
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"\n{'test':<40} {'ferrite rps (min-max)':>26} {'redis rps':>12} {'ratio':>6} {'cpu ratio':>9}")
+    for key, entry in report["tests"].items():
+        f = entry["ferrite"]["rps"]
+        print(f"{key:<40} {f['median']:>10.0f} ({f['min']:.0f}-{f['max']:.0f}) "
+              f"{entry['redis']['rps']['median']:>12.0f} {entry['ratio_rps']:>6.2f} {entry['ratio_cpu']:>9.2f}")
+    strings = report["memory"]["strings"]
+    print(f"\nmemory, {strings['keys']} strings of 100 bytes: ferrite {strings['ferrite_bytes'] / 2**20:.0f} MiB, "
+          f"redis {strings['redis_bytes'] / 2**20:.0f} MiB, ratio {strings['ferrite_bytes'] / max(strings['redis_bytes'], 1):.2f}")
+
+
+def draw_chart(report: dict[str, Any], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed; no chart drawn")
+        return
+    labels = list(report["tests"])
+    ratios = [report["tests"][k]["ratio_rps"] for k in labels]
+    fig, ax = plt.subplots(figsize=(10, 5))
+    ax.barh(labels, ratios, color="#b7410e")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xlabel("Ferrite / Redis requests per second (median)")
+    ax.set_title(f"Ferrite vs Redis, {report['date']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"chart: {path}")
+
+
+if __name__ == "__main__":
+    main()

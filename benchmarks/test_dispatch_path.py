@@ -1,0 +1,75 @@
+"""In-process micro-benchmarks of the hot path: parse -> lookup -> handler -> encode.
+
+Run with `python -m pytest benchmarks/ --benchmark-only` (not part of the test suite: timing
+goals live here, never in timed tests). A module command's cost shows next to GET's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from ferrite_host.config import Settings
+from ferrite_host.protocol.encoder import encode_into
+from ferrite_host.protocol.parser import RequestParser
+from ferrite_host.server.state import ServerState
+
+BATCH = 100
+
+
+def _frame(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def _state(modules: list[list[str]] | None = None) -> ServerState:
+    settings = Settings(loadmodule=modules or [], autoload_modules=bool(modules))
+    state = ServerState(settings)
+    if modules:
+        from ferrite_host.redis_module.manager import RedisModuleManager
+
+        RedisModuleManager.attach(state)
+    return state
+
+
+def _round_trip(state: ServerState, payload: bytes) -> Callable[[], bytes]:
+    session = state.new_session()
+    execute = state.dispatcher.execute
+
+    def run() -> bytes:
+        parser = RequestParser()
+        out: list[bytes] = []
+        for argv in parser.feed(payload):
+            encode_into(out, execute(session, argv), 2)
+        return b"".join(out)
+
+    return run
+
+
+@pytest.mark.parametrize("parser", ["hiredis", "python"])
+def test_parse_only(benchmark, parser: str) -> None:  # type: ignore[no-untyped-def]
+    payload = _frame(b"SET", b"key:000001", b"x" * 100) * BATCH
+
+    def parse() -> int:
+        return len(RequestParser(use_hiredis=parser == "hiredis").feed(payload))
+
+    assert benchmark(parse) == BATCH
+
+
+def test_get_round_trip(benchmark) -> None:  # type: ignore[no-untyped-def]
+    state = _state()
+    state.keyspace[0].set(b"key", b"x" * 100)
+    run = _round_trip(state, _frame(b"GET", b"key") * BATCH)
+    assert benchmark(run).count(b"$100\r\n") == BATCH
+
+
+def test_set_round_trip(benchmark) -> None:  # type: ignore[no-untyped-def]
+    run = _round_trip(_state(), _frame(b"SET", b"key", b"x" * 100) * BATCH)
+    assert benchmark(run) == b"+OK\r\n" * BATCH
+
+
+def test_module_command_round_trip(benchmark) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("ferrite_hellotype")
+    state = _state([["hellotype"]])
+    run = _round_trip(state, _frame(b"HELLOTYPE.LEN", b"missing") * BATCH)
+    assert benchmark(run) == b":0\r\n" * BATCH

@@ -1,0 +1,723 @@
+"""What a module command sees: the context, strings, key handles, and Redis's constants.
+
+This mirrors the Redis Module API (`RedisModule_OpenKey`, `RedisModule_ReplyWith*`, ...) in
+Python spelling. Key handles work on the server's live keyspace through the same database
+mutators built-in commands use, so every module write emits the usual change events (WATCH,
+module `free`, the dirty counter) and propagates like a built-in write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.commands.errors import wrong_arity
+from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.protocol.replies import (
+    NULL_ARRAY,
+    BigNumber,
+    Error,
+    SimpleString,
+    Verbatim,
+)
+from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
+from ferrite_host.redis_module.types import RedisModuleType
+from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, format_float, parse_float, parse_int
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from ferrite_host.keyspace import Database
+    from ferrite_host.redis_module.module import RedisModule
+    from ferrite_host.server.session import Session
+
+log = logging.getLogger("ferrite")
+
+#: The only Redis Module API version this host implements (`REDISMODULE_APIVER_1`).
+REDISMODULE_API_VERSION = 1
+#: Every API version a module may ask for in `ModuleInfo.api_version`.
+SUPPORTED_API_VERSIONS: tuple[int, ...] = (REDISMODULE_API_VERSION,)
+#: `RedisModuleKey.get_expire()` for a key without a TTL; `set_expire(NO_EXPIRE)` removes one.
+NO_EXPIRE = -1
+#: The error text modules reply with when a key holds the wrong type.
+ERRORMSG_WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+#: Largest string `string_truncate` may create (Redis's 512 MB limit).
+STRING_MAX_SIZE = 512 * 1024 * 1024
+
+#: An error reply as `ctx.call` returns it (a `str` holding the full text, e.g. "ERR ...").
+ErrorReply = Error
+#: A status reply as `ctx.call` returns it (a `str`, e.g. "OK").
+SimpleStringReply = SimpleString
+
+_LOG_LEVELS = {
+    "debug": logging.DEBUG,
+    "verbose": logging.INFO,
+    "notice": logging.INFO,
+    "warning": logging.WARNING,
+}
+
+
+class Status(enum.IntEnum):
+    """`REDISMODULE_OK` / `REDISMODULE_ERR`: what API calls, hooks and callbacks return."""
+
+    OK = 0
+    ERR = 1
+
+
+class KeyMode(enum.IntFlag):
+    """How a key is opened; combine as Redis code does: `KeyMode.READ | KeyMode.WRITE`."""
+
+    READ = 1
+    WRITE = 2
+
+
+class KeyType(enum.IntEnum):
+    """What `RedisModuleKey.key_type()` answers, numbered as `REDISMODULE_KEYTYPE_*`."""
+
+    EMPTY = 0
+    STRING = 1
+    LIST = 2
+    HASH = 3
+    SET = 4
+    ZSET = 5
+    MODULE = 6
+    STREAM = 7
+
+
+_BUILTIN_TYPE_NAMES = {
+    "list": KeyType.LIST,
+    "hash": KeyType.HASH,
+    "set": KeyType.SET,
+    "zset": KeyType.ZSET,
+    "stream": KeyType.STREAM,
+}
+
+
+def _to_bytes(value: object) -> bytes:
+    """Argument/string conversion shared by `create_string`, `call` and `replicate`."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, float):
+        return format_float(value)
+    raise TypeError(f"expected str, bytes, int or float, got {type(value).__name__}")
+
+
+class RedisModuleString(bytes):
+    """A Redis string as module code handles it: immutable, binary-safe bytes.
+
+    It *is* a `bytes` (so `bytes(s)`, `len(s)`, slicing and hashing behave as for bytes) and
+    also compares equal to the `str` with the same UTF-8 encoding, which keeps module code
+    short: `if args[0] == "NX": ...`. Its hash is the bytes hash, so it can be used as a dict
+    key together with plain bytes.
+    """
+
+    def __new__(
+        cls, data: bytes | bytearray | memoryview | str | int | float = b""
+    ) -> RedisModuleString:
+        return super().__new__(cls, _to_bytes(data))
+
+    @classmethod
+    def from_str(cls, text: str) -> RedisModuleString:
+        """The UTF-8 encoding of `text` (the seed's `RedisModuleString::from_str`)."""
+        return cls(text)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return bytes(self) == other.encode("utf-8")
+        return bytes.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = bytes.__hash__
+
+    def __str__(self) -> str:
+        return self.to_string_lossy()
+
+    def __repr__(self) -> str:
+        return f"RedisModuleString({bytes(self)!r})"
+
+    def as_bytes(self) -> bytes:
+        """A plain `bytes` copy (what Database values and replies store)."""
+        return bytes(self)
+
+    def is_empty(self) -> bool:
+        """True for the empty string."""
+        return not self
+
+    def to_string_lossy(self) -> str:
+        """Decoded as UTF-8, invalid bytes replaced by U+FFFD (never raises)."""
+        return self.decode("utf-8", "replace")
+
+    def to_long_long(self) -> int:
+        """The signed 64-bit integer this string spells, by Redis's strict rules.
+
+        Raises ValueError for anything `RedisModule_StringToLongLong` rejects: spaces, a
+        leading `+`, leading zeros, overflow.
+        """
+        value = parse_int(self)
+        if value is None:
+            raise ValueError(f"not an integer or out of range: {self.to_string_lossy()!r}")
+        return value
+
+    def to_double(self) -> float:
+        """The double this string spells; ValueError on spaces, NaN or garbage (as Redis)."""
+        value = parse_float(self)
+        if value is None:
+            raise ValueError(f"not a valid float: {self.to_string_lossy()!r}")
+        return value
+
+
+def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) -> bytes:
+    if isinstance(name, str):
+        return name.encode("utf-8")
+    if isinstance(name, (bytes, bytearray, memoryview)):
+        return bytes(name)
+    raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
+
+
+class RedisModuleKey:
+    """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
+
+    Reads always see the live value; writes go through the database's mutators. Writes on a
+    handle opened without `KeyMode.WRITE` return `Status.ERR` and change nothing. Closing a
+    WRITE handle after in-place changes (writable DMA, mutating a module value fetched with
+    `module_type_get_value`) records the key as modified, as Redis's `signalModifiedKey` does.
+    """
+
+    def __init__(
+        self, ctx: RedisModuleCtx | None, db: Database, name: bytes, mode: KeyMode
+    ) -> None:
+        self._ctx = ctx
+        self._db = db
+        self._name = name
+        self._mode = KeyMode(mode)
+        self._closed = False
+        self._touched = False
+        self._views: list[memoryview] = []
+
+    # -- handle lifecycle -------------------------------------------------------------------
+
+    @property
+    def name(self) -> RedisModuleString:
+        """The key name this handle was opened on."""
+        return RedisModuleString(self._name)
+
+    @property
+    def mode(self) -> KeyMode:
+        """The mode the handle was opened with (READ, WRITE or both)."""
+        return self._mode
+
+    @property
+    def closed(self) -> bool:
+        """True once the handle was closed; using it then raises RuntimeError."""
+        return self._closed
+
+    def __enter__(self) -> RedisModuleKey:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Same as `ctx.close_key(key)`; closing twice is harmless."""
+        if self._ctx is not None:
+            self._ctx.close_key(self)
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for view in self._views:
+            with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
+                view.release()
+        self._views.clear()
+        if self._touched and self._db.get(self._name) is not None:
+            self._db.touch_value(self._name)
+
+    def _value(self) -> Any:
+        if self._closed:
+            raise RuntimeError(f"key handle for {self._name!r} used after close_key()")
+        return self._db.get(self._name)
+
+    def _writable(self) -> bool:
+        if self._closed:
+            raise RuntimeError(f"key handle for {self._name!r} used after close_key()")
+        return bool(self._mode & KeyMode.WRITE)
+
+    # -- inspection -------------------------------------------------------------------------
+
+    def key_type(self) -> KeyType:
+        """EMPTY for a missing key, STRING, MODULE for module types, or the built-in kind."""
+        value = self._value()
+        if value is None:
+            return KeyType.EMPTY
+        if type(value) is not TypedValue:
+            return KeyType.STRING
+        if isinstance(value.type, RedisModuleType):
+            return KeyType.MODULE
+        return _BUILTIN_TYPE_NAMES.get(value.type.name, KeyType.MODULE)
+
+    def value_length(self) -> int:
+        """Byte length of a string, element count of a collection, 0 for module values."""
+        value = self._value()
+        if value is None:
+            return 0
+        if type(value) is not TypedValue:
+            return len(value)
+        if isinstance(value.type, RedisModuleType):
+            return 0
+        try:
+            return len(value.value)
+        except TypeError:
+            return 0
+
+    # -- strings ----------------------------------------------------------------------------
+
+    def string_set(self, value: RedisModuleString | bytes | bytearray | str) -> Status:
+        """Store a string, replacing any old value of any type and clearing its TTL."""
+        if not self._writable():
+            return Status.ERR
+        self._db.set(self._name, _to_bytes(value))
+        return Status.OK
+
+    def string_dma(self, mode: KeyMode = KeyMode.READ) -> memoryview | None:
+        """Direct access to the stored string bytes (`RedisModule_StringDMA`).
+
+        Writable when both the handle and `mode` include WRITE: changes made through the
+        view are the key's new content (valid until the handle closes or the string is
+        truncated; fetch a new view after `string_truncate`). An empty key gives an empty
+        read-only view; a non-string value gives None.
+        """
+        value = self._value()
+        if value is None:
+            return memoryview(b"")
+        if type(value) is TypedValue:
+            return None
+        if mode & KeyMode.WRITE and self._writable():
+            if type(value) is not bytearray:
+                value = bytearray(value)
+                self._db.set(self._name, value, keep_ttl=True)
+            self._touched = True
+            view = memoryview(value)
+        else:
+            view = memoryview(value).toreadonly()
+        self._views.append(view)
+        return view
+
+    def string_truncate(self, length: int) -> Status:
+        """Resize the string: zero-padded when growing; an empty key becomes `length` zeros.
+
+        ERR without WRITE, on a non-string value, or above 512 MB. The TTL is kept.
+        """
+        if not self._writable() or length < 0 or length > STRING_MAX_SIZE:
+            return Status.ERR
+        value = self._value()
+        if value is None:
+            if length:
+                self._db.set(self._name, bytes(length))
+            return Status.OK
+        if type(value) is TypedValue:
+            return Status.ERR
+        if len(value) == length:
+            return Status.OK
+        resized = bytearray(value[:length])
+        resized.extend(bytes(length - len(resized)))
+        stored = resized if type(value) is bytearray else bytes(resized)
+        self._db.set(self._name, stored, keep_ttl=True)
+        return Status.OK
+
+    def delete_key(self) -> Status:
+        """Delete the key (OK even if it was already missing); the handle stays usable."""
+        if not self._writable():
+            return Status.ERR
+        self._db.delete(self._name)
+        return Status.OK
+
+    # -- expiry -----------------------------------------------------------------------------
+
+    def get_expire(self) -> int:
+        """Milliseconds left to live, or NO_EXPIRE for a key without TTL (or no key)."""
+        if self._value() is None:
+            return NO_EXPIRE
+        when = self._db.get_expire(self._name)
+        if when is None:
+            return NO_EXPIRE
+        return max(0, when - now_ms())
+
+    def set_expire(self, milliseconds: int) -> Status:
+        """Expire the key `milliseconds` from now; NO_EXPIRE removes the TTL.
+
+        ERR without WRITE, on a missing key, or for any other negative value.
+        """
+        if not self._writable() or self._value() is None:
+            return Status.ERR
+        if milliseconds == NO_EXPIRE:
+            self._db.persist(self._name)
+            return Status.OK
+        if milliseconds < 0:
+            return Status.ERR
+        self._db.set_expire(self._name, now_ms() + milliseconds)
+        return Status.OK
+
+    # -- module types -----------------------------------------------------------------------
+
+    def module_type_set_value(self, module_type: RedisModuleType, value: Any) -> Status:
+        """Store a value of a module type, replacing whatever the key held (TTL cleared).
+
+        Setting the very object the key already holds keeps it (it is not freed).
+        """
+        if not isinstance(module_type, RedisModuleType):
+            raise TypeError(
+                "module_type_set_value needs the handle module.register_type() returned, "
+                f"got {type(module_type).__name__}"
+            )
+        if not self._writable():
+            return Status.ERR
+        current = self._value()
+        if type(current) is TypedValue and current.type is module_type and current.value is value:
+            self._db.set(self._name, current)
+        else:
+            self._db.set(self._name, TypedValue(module_type, value))
+        return Status.OK
+
+    def module_type_get_type(self) -> RedisModuleType | None:
+        """The module type of the stored value, None for a missing key or any other type."""
+        value = self._value()
+        if type(value) is TypedValue and isinstance(value.type, RedisModuleType):
+            return value.type
+        return None
+
+    def module_type_get_value(self) -> Any:
+        """The stored module value (mutate it in place), None unless the key holds one."""
+        value = self._value()
+        if type(value) is TypedValue and isinstance(value.type, RedisModuleType):
+            if self._mode & KeyMode.WRITE:
+                self._touched = True  # in-place changes must count as a write on close
+            return value.value
+        return None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else self._mode.name
+        return f"<RedisModuleKey {self._name!r} db={self._db.index} {state}>"
+
+
+class RedisModuleCtx:
+    """The context of one module command call (`RedisModuleCtx *ctx` in C).
+
+    Replies are collected as a value tree (the encoder produces RESP2 or RESP3 for the
+    client's protocol); keys left open are closed when the callback returns.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        command_name: str = "",
+        module: RedisModule | None = None,
+        argv: list[bytes] | None = None,
+    ) -> None:
+        self._session = session
+        self._state = session.state
+        self._command_name = command_name
+        self._module = module
+        self._argv = list(argv) if argv is not None else []
+        self._owner = module.name if module is not None else "?"
+        self._replies = ReplyBuilder(self._owner)
+        self._keys: list[RedisModuleKey] = []
+        self._propagation: list[list[bytes]] = []
+        self._call_session: Session | None = None
+
+    # -- who and where ----------------------------------------------------------------------
+
+    @property
+    def command_name(self) -> str:
+        """The command's name as the module declared it (e.g. "MYMOD.SET")."""
+        return self._command_name
+
+    @property
+    def module(self) -> RedisModule | None:
+        """The module that declared the running command (None for ad-hoc contexts)."""
+        return self._module
+
+    @property
+    def db(self) -> int:
+        """Index of the client's selected database (`RedisModule_GetSelectedDb`)."""
+        return self._session.db_index
+
+    @property
+    def client_id(self) -> int:
+        """The calling client's id, as CLIENT ID shows it."""
+        return self._session.id
+
+    @property
+    def protocol(self) -> int:
+        """2 or 3: the RESP version of the calling client (replies adapt by themselves)."""
+        return self._session.protocol
+
+    def select_db(self, index: int) -> Status:
+        """Switch the client's selected database, as SELECT would; ERR when out of range."""
+        if not 0 <= index < len(self._state.keyspace):
+            return Status.ERR
+        self._session.select(index)
+        return Status.OK
+
+    def log(self, level: str, message: str) -> None:
+        """Write to the server log as `<module> message`; levels as Redis: debug, verbose,
+        notice, warning (anything else logs at verbose, as Redis does)."""
+        log.log(_LOG_LEVELS.get(level.lower(), logging.INFO), "<%s> %s", self._owner, message)
+
+    # -- strings ----------------------------------------------------------------------------
+
+    def create_string(self, value: str | bytes | bytearray | int | float) -> RedisModuleString:
+        """A RedisModuleString from text (UTF-8), bytes, an integer or a double (Redis spelling)."""
+        return RedisModuleString(value)
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def open_key(
+        self, name: RedisModuleString | str | bytes, mode: KeyMode = KeyMode.READ
+    ) -> RedisModuleKey | None:
+        """A handle on `name` in the selected database.
+
+        READ on a missing key returns None (as Redis returns NULL); with WRITE a handle is
+        always returned, so a missing key can be created. There is no type check here: ask
+        `key_type()` and reply ERRORMSG_WRONGTYPE yourself.
+        """
+        key = _key_name(name)
+        db = self._session.db
+        mode = KeyMode(mode)
+        if not mode & KeyMode.WRITE:
+            stats = self._state.stats
+            if db.get(key) is None:
+                stats.keyspace_misses += 1
+                return None
+            stats.keyspace_hits += 1
+        handle = RedisModuleKey(self, db, key, mode)
+        self._keys.append(handle)
+        return handle
+
+    def close_key(self, key: RedisModuleKey | None) -> None:
+        """Close a handle (None is accepted, as Redis accepts NULL)."""
+        if key is None:
+            return
+        key._release()
+        if key in self._keys:
+            self._keys.remove(key)
+
+    def close_all_keys(self) -> None:
+        """Close every handle still open (done for you when the callback returns)."""
+        while self._keys:
+            self.close_key(self._keys[-1])
+
+    # -- replies ----------------------------------------------------------------------------
+
+    def reply_with_simple_string(self, message: str | bytes) -> Status:
+        """`+message` (short, non-binary status text such as "OK")."""
+        text = (
+            message.decode("utf-8", "replace")
+            if isinstance(message, (bytes, bytearray))
+            else message
+        )
+        self._replies.add(SimpleString(text))
+        return Status.OK
+
+    def reply_with_error(self, message: str | bytes) -> Status:
+        """`-message`: only the `-` is added, so include the code: "ERR bad input"."""
+        text = (
+            message.decode("utf-8", "replace")
+            if isinstance(message, (bytes, bytearray))
+            else message
+        )
+        self._replies.add(Error(text.rstrip("\r\n")))
+        return Status.OK
+
+    def reply_with_long_long(self, value: int) -> Status:
+        """`:value` (a signed 64-bit integer)."""
+        number = int(value)
+        if not LLONG_MIN <= number <= LLONG_MAX:
+            raise OverflowError(f"reply_with_long_long: {number} does not fit in 64 bits")
+        self._replies.add(number)
+        return Status.OK
+
+    def reply_with_string(self, value: RedisModuleString | bytes | bytearray | str) -> Status:
+        """A binary-safe bulk string."""
+        self._replies.add(_to_bytes(value))
+        return Status.OK
+
+    def reply_with_string_buffer(self, buffer: bytes | bytearray | memoryview) -> Status:
+        """A bulk string copied from a buffer (e.g. a DMA view)."""
+        self._replies.add(bytes(buffer))
+        return Status.OK
+
+    def reply_with_c_string(self, text: str) -> Status:
+        """A bulk string from text (UTF-8)."""
+        self._replies.add(text.encode("utf-8"))
+        return Status.OK
+
+    def reply_with_null(self) -> Status:
+        """The null reply: `$-1` in RESP2, `_` in RESP3."""
+        self._replies.add(None)
+        return Status.OK
+
+    def reply_with_null_array(self) -> Status:
+        """The null array: `*-1` in RESP2, `_` in RESP3."""
+        self._replies.add(NULL_ARRAY)
+        return Status.OK
+
+    def reply_with_empty_array(self) -> Status:
+        """`*0`."""
+        self._replies.add([])
+        return Status.OK
+
+    def reply_with_array(self, length: int) -> Status:
+        """Start an array of `length` elements: the next `length` replies are its elements.
+
+        With POSTPONED_LEN the length is given later by `reply_set_array_length`.
+        """
+        self._replies.open(ARRAY, length)
+        return Status.OK
+
+    def reply_set_array_length(self, length: int) -> None:
+        """Set the length of the most recent still-open POSTPONED_LEN array (or map/set)."""
+        self._replies.set_length(ARRAY, length)
+
+    def reply_with_map(self, length: int) -> Status:
+        """Start a map of `length` key/value pairs (2*length replies follow, key first).
+
+        RESP3 clients get a map; RESP2 clients a flat array of keys and values.
+        """
+        self._replies.open(MAP, length)
+        return Status.OK
+
+    def reply_set_map_length(self, length: int) -> None:
+        """Set the pair count of the most recent POSTPONED_LEN map."""
+        self._replies.set_length(MAP, length)
+
+    def reply_with_set(self, length: int) -> Status:
+        """Start a set of `length` members (RESP2 clients get an array)."""
+        self._replies.open(SET, length)
+        return Status.OK
+
+    def reply_set_set_length(self, length: int) -> None:
+        """Set the member count of the most recent POSTPONED_LEN set."""
+        self._replies.set_length(SET, length)
+
+    def reply_with_double(self, value: float) -> Status:
+        """A double: `,1.5` in RESP3, the bulk string "1.5" in RESP2 (integral values as "6")."""
+        self._replies.add(float(value))
+        return Status.OK
+
+    def reply_with_bool(self, value: bool) -> Status:
+        """`#t`/`#f` in RESP3, `:1`/`:0` in RESP2."""
+        self._replies.add(bool(value))
+        return Status.OK
+
+    def reply_with_big_number(self, digits: str | bytes) -> Status:
+        """A RESP3 big number (`(digits`); RESP2 clients get a bulk string."""
+        text = digits.decode("ascii") if isinstance(digits, (bytes, bytearray)) else digits
+        self._replies.add(BigNumber(text))
+        return Status.OK
+
+    def reply_with_verbatim_string(self, text: str | bytes, fmt: str = "txt") -> Status:
+        """A RESP3 verbatim string with a 3-letter format ("txt", "mkd"); bulk in RESP2."""
+        if len(fmt) != 3:
+            raise ValueError(f"verbatim string format must be 3 characters, got {fmt!r}")
+        self._replies.add(Verbatim(_to_bytes(text), fmt))
+        return Status.OK
+
+    def reply_with_call_reply(self, reply: Any) -> Status:
+        """Forward a reply `ctx.call` returned, unchanged."""
+        self._replies.add(reply)
+        return Status.OK
+
+    def wrong_arity(self) -> Status:
+        """`-ERR wrong number of arguments for '<declared name>' command`."""
+        self._replies.add(Error(wrong_arity(self._command_name)))
+        return Status.OK
+
+    def take_replies(self) -> list[Any]:
+        """Every top-level reply so far (open collections closed), emptying the buffer."""
+        replies = self._replies.finish()
+        self._replies = ReplyBuilder(self._owner)
+        return replies
+
+    # -- calling commands and propagation ---------------------------------------------------
+
+    def call(self, command: str | bytes, *args: object) -> Any:
+        """Run any command (built-in or module) in the selected database; return its reply.
+
+        The reply is a value: bytes, int, float, None, list, dict, set, or an `ErrorReply`
+        (a `str` starting with the error code) instead of an exception. The command runs as
+        an internal client (RESP2, authenticated) whose SELECT does not affect the caller;
+        its writes are replicated through this command (verbatim by default, see `replicate`).
+        """
+        argv = [_to_bytes(command), *(_to_bytes(arg) for arg in args)]
+        inner = self._call_session
+        if inner is None:
+            inner = self._state.new_session(kind="module")
+            inner.authenticated = True
+            self._call_session = inner
+        inner.select(self._session.db_index)
+        return self._state.dispatcher.execute(inner, argv, internal=True)
+
+    def replicate(self, command: str | bytes, *args: object) -> Status:
+        """Append `command args...` to what this call propagates to the AOF (and replicas).
+
+        Calls accumulate in order with `replicate_verbatim`; once any is made, the command
+        itself is no longer propagated verbatim. ERR for an unknown command name.
+        """
+        name = _to_bytes(command)
+        if self._state.commands.lookup(name) is None:
+            return Status.ERR
+        self._propagation.append([name, *(_to_bytes(arg) for arg in args)])
+        self._session.replace_propagation(*self._propagation)
+        return Status.OK
+
+    def replicate_verbatim(self) -> Status:
+        """Propagate this command exactly as the client sent it."""
+        if self._argv:
+            self._propagation.append(list(self._argv))
+            self._session.replace_propagation(*self._propagation)
+        return Status.OK
+
+    def release(self) -> None:
+        """End of the call: close open keys and the internal client of `call`."""
+        self.close_all_keys()
+        if self._call_session is not None:
+            self._state.drop_session(self._call_session)
+            self._call_session = None
+
+    def open_keys(self) -> Iterator[RedisModuleKey]:
+        """Handles not yet closed (for diagnostics)."""
+        return iter(list(self._keys))
+
+
+__all__ = [
+    "ERRORMSG_WRONGTYPE",
+    "NO_EXPIRE",
+    "POSTPONED_LEN",
+    "REDISMODULE_API_VERSION",
+    "STRING_MAX_SIZE",
+    "SUPPORTED_API_VERSIONS",
+    "ErrorReply",
+    "KeyMode",
+    "KeyType",
+    "RedisModuleCtx",
+    "RedisModuleKey",
+    "RedisModuleString",
+    "SimpleStringReply",
+    "Status",
+]

@@ -1,0 +1,314 @@
+"""Module commands: flags, the command declaration, and how one runs inside the server.
+
+A `ModuleCommand` is what a module declares (`RedisModule_CreateCommand`); once its module
+loads, it becomes an ordinary `CommandSpec` in the one command table, owned by the module,
+so COMMAND INFO/DOCS, the dispatcher's checks and MODULE UNLOAD treat it like any other.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.protocol.replies import Error
+from ferrite_host.redis_module.api import RedisModuleCtx, RedisModuleString, Status
+from ferrite_host.redis_module.errors import ModuleCommandError
+
+if TYPE_CHECKING:
+    from ferrite_host.redis_module.module import RedisModule
+    from ferrite_host.server.session import Session
+
+log = logging.getLogger("ferrite")
+
+#: `callback(ctx, args) -> Status`; `args` are the arguments after the command name.
+CommandCallback = Callable[[RedisModuleCtx, "list[RedisModuleString]"], Any]
+
+#: Characters Redis refuses in command names (subcommand, ACL, INFO and CLIENT LIST syntax).
+FORBIDDEN_NAME_CHARS = frozenset(" \r\n|@=,")
+
+
+class CommandFlag(enum.Flag):
+    """Redis's module command flags; combine with `|` or parse Redis's flag string."""
+
+    WRITE = enum.auto()
+    READONLY = enum.auto()
+    ADMIN = enum.auto()
+    DENY_OOM = enum.auto()
+    DENY_SCRIPT = enum.auto()
+    ALLOW_LOADING = enum.auto()
+    PUBSUB = enum.auto()
+    RANDOM = enum.auto()
+    ALLOW_STALE = enum.auto()
+    NO_MONITOR = enum.auto()
+    NO_SLOWLOG = enum.auto()
+    FAST = enum.auto()
+    GETKEYS_API = enum.auto()
+    NO_CLUSTER = enum.auto()
+    NO_AUTH = enum.auto()
+    MAY_REPLICATE = enum.auto()
+    NO_MANDATORY_KEYS = enum.auto()
+    BLOCKING = enum.auto()
+    ALLOW_BUSY = enum.auto()
+    GETCHANNELS_API = enum.auto()
+
+    @classmethod
+    def parse(cls, text: str) -> CommandFlag:
+        """Flags from Redis's space-separated string, e.g. "write deny-oom".
+
+        Words compare case-insensitively; an unknown word (or an empty one from a doubled
+        or leading space) raises ValueError naming it, as RM_CreateCommand fails on it.
+        """
+        flags = cls(0)
+        if not text:
+            return flags
+        for word in text.split(" "):
+            member = _BY_TOKEN.get(word.lower())
+            if member is None:
+                known = ", ".join(sorted(_BY_TOKEN))
+                raise ValueError(f"unknown command flag {word!r}; known flags: {known}")
+            flags |= member
+        return flags
+
+    @property
+    def members(self) -> list[CommandFlag]:
+        """The single flags set in this combination, in declaration order."""
+        return [member for member in type(self) if member in self]
+
+    @property
+    def token(self) -> str:
+        """Redis's flag word ("deny-oom") of a single flag."""
+        return _TOKENS[self][0]
+
+    @property
+    def tokens(self) -> str:
+        """The flag string RM_CreateCommand would take for this combination."""
+        return " ".join(member.token for member in self.members)
+
+    @property
+    def info_names(self) -> frozenset[str]:
+        """The names COMMAND INFO shows for these flags (hidden ones left out)."""
+        return frozenset(name for member in self.members if (name := _TOKENS[member][1]))
+
+
+#: flag -> (Redis flag word, COMMAND INFO name or "" when Redis does not show it)
+_TOKENS: dict[CommandFlag, tuple[str, str]] = {
+    CommandFlag.WRITE: ("write", "write"),
+    CommandFlag.READONLY: ("readonly", "readonly"),
+    CommandFlag.ADMIN: ("admin", "admin"),
+    CommandFlag.DENY_OOM: ("deny-oom", "denyoom"),
+    CommandFlag.DENY_SCRIPT: ("deny-script", "noscript"),
+    CommandFlag.ALLOW_LOADING: ("allow-loading", "loading"),
+    CommandFlag.PUBSUB: ("pubsub", "pubsub"),
+    CommandFlag.RANDOM: ("random", ""),  # deprecated in Redis 7, silently ignored
+    CommandFlag.ALLOW_STALE: ("allow-stale", "stale"),
+    CommandFlag.NO_MONITOR: ("no-monitor", "skip_monitor"),
+    CommandFlag.NO_SLOWLOG: ("no-slowlog", "skip_slowlog"),
+    CommandFlag.FAST: ("fast", "fast"),
+    CommandFlag.GETKEYS_API: ("getkeys-api", "movablekeys"),
+    CommandFlag.NO_CLUSTER: ("no-cluster", ""),
+    CommandFlag.NO_AUTH: ("no-auth", "no_auth"),
+    CommandFlag.MAY_REPLICATE: ("may-replicate", ""),  # hidden from COMMAND INFO by Redis
+    CommandFlag.NO_MANDATORY_KEYS: ("no-mandatory-keys", "no_mandatory_keys"),
+    CommandFlag.BLOCKING: ("blocking", "blocking"),
+    CommandFlag.ALLOW_BUSY: ("allow-busy", "allow_busy"),
+    CommandFlag.GETCHANNELS_API: ("getchannels-api", ""),
+}
+_BY_TOKEN = {token: flag for flag, (token, _) in _TOKENS.items()}
+
+
+def _coerce_flags(flags: CommandFlag | Iterable[CommandFlag] | str | None) -> CommandFlag:
+    if flags is None:
+        return CommandFlag(0)
+    if isinstance(flags, CommandFlag):
+        return flags
+    if isinstance(flags, str):
+        return CommandFlag.parse(flags)
+    combined = CommandFlag(0)
+    for flag in flags:
+        if not isinstance(flag, CommandFlag):
+            raise TypeError(f"command flags must be CommandFlag members, got {flag!r}")
+        combined |= flag
+    return combined
+
+
+def check_command_name(name: str) -> None:
+    """ValueError for names Redis refuses: empty, or with a space, CR, LF, |, @, = or ,."""
+    if not name:
+        raise ValueError("a command name cannot be empty")
+    bad = sorted(set(name) & FORBIDDEN_NAME_CHARS)
+    if bad:
+        raise ValueError(f"command name {name!r} contains forbidden characters {bad!r}")
+
+
+class ModuleCommand:
+    """A command a module declares: `ModuleCommand("MYMOD.SET", callback, [CommandFlag.WRITE])`.
+
+    `callback(ctx, args)` gets the arguments after the command name. `flags` is a
+    CommandFlag combination, a list of them, or Redis's flag string ("write deny-oom").
+    The declared case of `name` is kept (COMMAND INFO shows it); lookups ignore case. Key
+    positions default to none (0, 0, 0); declare them with `with_keys`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        callback: CommandCallback,
+        flags: CommandFlag | Iterable[CommandFlag] | str | None = None,
+    ) -> None:
+        if isinstance(name, bytes):
+            name = name.decode("utf-8")
+        check_command_name(name)
+        if not callable(callback):
+            raise TypeError(f"callback of command {name!r} is not callable")
+        self.name = name
+        self.callback = callback
+        self.flags = _coerce_flags(flags)
+        self.first_key = 0
+        self.last_key = 0
+        self.key_step = 0
+
+    def with_keys(self, first: int, last: int, step: int) -> ModuleCommand:
+        """Key positions as Redis counts them: 1 = first argument after the name; a
+        negative `last` counts from the end (-1 = last argument); 0, 0, 0 = no keys."""
+        if first < 0 or step < 0:
+            raise ValueError(f"invalid key positions ({first}, {last}, {step}) for {self.name!r}")
+        self.first_key, self.last_key, self.key_step = first, last, step
+        return self
+
+    def execute(self, ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Any:
+        """Call the callback directly (tests, or one command delegating to another)."""
+        return self.callback(ctx, args)
+
+    def is_write(self) -> bool:
+        """Declared with the `write` flag (propagated verbatim by default)."""
+        return CommandFlag.WRITE in self.flags
+
+    def is_readonly(self) -> bool:
+        """Declared with the `readonly` flag."""
+        return CommandFlag.READONLY in self.flags
+
+    @property
+    def info_flags(self) -> frozenset[str]:
+        """COMMAND INFO flags, `module` included."""
+        return self.flags.info_names | {"module"}
+
+    def __repr__(self) -> str:
+        keys = (self.first_key, self.last_key, self.key_step)
+        return f"<ModuleCommand {self.name} flags={self.flags.tokens!r} keys={keys}>"
+
+
+class ModuleCommandRegistry:
+    """The commands one module declared; names compare case-insensitively."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, ModuleCommand] = {}
+
+    def register(self, command: ModuleCommand) -> Status:
+        """Add a command; ERR if this registry already has one by that name."""
+        key = command.name.lower()
+        if key in self._commands:
+            return Status.ERR
+        self._commands[key] = command
+        return Status.OK
+
+    def unregister(self, name: str) -> Status:
+        """Remove a command by name; ERR if there is none."""
+        return Status.OK if self._commands.pop(name.lower(), None) is not None else Status.ERR
+
+    def get(self, name: str) -> ModuleCommand | None:
+        """The command called `name` (any case), or None."""
+        return self._commands.get(name.lower())
+
+    def execute(self, name: str, ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Any:
+        """Run a command's callback by name; ModuleCommandError if there is none."""
+        command = self.get(name)
+        if command is None:
+            raise ModuleCommandError(f"module command not found: {name}")
+        return command.execute(ctx, args)
+
+    def command_names(self) -> list[str]:
+        """Declared names, sorted."""
+        return sorted(command.name for command in self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def __iter__(self) -> Iterator[ModuleCommand]:
+        return iter(list(self._commands.values()))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._commands
+
+
+# -- running a module command inside the server ---------------------------------------------
+
+
+def run_module_command(
+    command: ModuleCommand, module: RedisModule | None, session: Session, argv: list[bytes]
+) -> Any:
+    """Call a module command for a client and turn what it replied into one reply value.
+
+    A callback that raises answers `-ERR` naming the exception (traceback in the log); one
+    that replies nothing, or more than once, answers `-ERR` saying so. The client and the
+    server carry on either way.
+    """
+    ctx = RedisModuleCtx(session, command.name, module, argv)
+    args = [RedisModuleString(arg) for arg in argv[1:]]
+    try:
+        command.callback(ctx, args)
+    except Exception as exc:
+        owner = module.name if module is not None else "?"
+        log.error("Module %s: command '%s' raised", owner, command.name, exc_info=True)
+        return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
+    finally:
+        ctx.release()
+    replies = ctx.take_replies()
+    if len(replies) == 1:
+        return replies[0]
+    if not replies:
+        return Error(f"ERR module command '{command.name}' returned without replying")
+    log.warning(
+        "Module command '%s' replied %d times; only one reply is allowed",
+        command.name,
+        len(replies),
+    )
+    return Error(
+        f"ERR module command '{command.name}' replied {len(replies)} times instead of once"
+    )
+
+
+def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
+    """The command-table row for a module command (owner = module name, group "module")."""
+
+    def handler(session: Session, argv: list[bytes]) -> Any:
+        return run_module_command(command, module, session, argv)
+
+    return CommandSpec(
+        name=command.name,
+        handler=handler,
+        arity=-1,
+        flags=command.info_flags,
+        first_key=command.first_key,
+        last_key=command.last_key,
+        key_step=command.key_step,
+        owner=module.name,
+        group="module",
+        summary="",
+        since="",
+        complexity="",
+        extra=command,
+    )
+
+
+__all__ = [
+    "CommandCallback",
+    "CommandFlag",
+    "ModuleCommand",
+    "ModuleCommandRegistry",
+    "check_command_name",
+    "command_spec",
+    "run_module_command",
+]

@@ -1,0 +1,223 @@
+"""The module object: its validated identity and what its `on_load` registered.
+
+`on_load` receives a `RedisModule` that only *stages* registrations. The loader commits
+them to the server's command table and type registry after `on_load` returned successfully,
+which is how a failed load leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
+from ferrite_host.redis_module.commands import (
+    CommandCallback,
+    CommandFlag,
+    ModuleCommand,
+    ModuleCommandRegistry,
+)
+from ferrite_host.redis_module.errors import ModuleTypeError
+from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType, RedisModuleTypeDef
+
+log = logging.getLogger("ferrite")
+
+_MODULE_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+_LOG_LEVELS = {
+    "debug": logging.DEBUG,
+    "verbose": logging.INFO,
+    "notice": logging.INFO,
+    "warning": logging.WARNING,
+}
+
+
+class ModuleInfo(BaseModel):
+    """Who a module is; what its `module_info()` hook returns (or a mapping of the same).
+
+    `name`: 1-64 characters of letters, digits, `_`, `-`, `.` (MODULE LIST, UNLOAD, and the
+    owner shown by COMMAND DOCS). `version`: an integer >= 0. `api_version`: the Redis
+    Module API version the module is written for; the host refuses versions it does not
+    support.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    version: int = Field(ge=0)
+    api_version: int = Field(default=REDISMODULE_API_VERSION, ge=0)
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        if not _MODULE_NAME_RE.fullmatch(name):
+            raise ValueError("use 1 to 64 characters of letters, digits, '_', '-' and '.'")
+        return name
+
+    def __init__(self, *args: Any, **data: Any) -> None:
+        """Also accepts the seed's positional form: `ModuleInfo("mymodule", 1, 1)`."""
+        fields = ("name", "version", "api_version")
+        if len(args) > len(fields):
+            raise TypeError(f"ModuleInfo takes at most {len(fields)} positional arguments")
+        for field, value in zip(fields, args, strict=False):
+            if field in data:
+                raise TypeError(f"ModuleInfo got {field!r} both positionally and by keyword")
+            data[field] = value
+        super().__init__(**data)
+
+
+class ModuleState(str, enum.Enum):
+    """Where a module is in its life; `str()` gives the lower-case word the CLI shows."""
+
+    REGISTERED = "registered"
+    LOADED = "loaded"
+    UNLOADING = "unloading"
+    UNLOADED = "unloaded"
+    FAILED = "failed"
+    DISABLED = "disabled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ModuleHost(Protocol):
+    """What a staging module may ask the server while `on_load` runs."""
+
+    def command_owner(self, name: str) -> str | None:
+        """Who already owns a command name ("builtin" or a module name), None if free."""
+
+    def type_owner(self, name: str) -> str | None:
+        """Which module already registered a type name, None if free."""
+
+
+class RedisModule:
+    """A module as its `on_load(module, args)` hook sees it.
+
+    Register commands with `register_command` (or `create_command`) and data types with
+    `register_type`; both only work while `on_load` runs. Nothing reaches the server until
+    the whole load succeeded.
+    """
+
+    def __init__(
+        self, info: ModuleInfo, *, host: ModuleHost | None = None, args: list[str] | None = None
+    ) -> None:
+        self.info = info
+        self.args: list[str] = list(args or [])
+        self.state = ModuleState.REGISTERED
+        self.commands = ModuleCommandRegistry()
+        self.types = ModuleTypeRegistry(info.name)
+        #: Registration failures that fail the load even if `on_load` ignored the ERR.
+        self.problems: list[str] = []
+        self._host = host
+
+    @property
+    def name(self) -> str:
+        """The validated module name (MODULE LIST, UNLOAD, command owner)."""
+        return self.info.name
+
+    @property
+    def version(self) -> int:
+        """The module's own version number (MODULE LIST `ver`)."""
+        return self.info.version
+
+    def __repr__(self) -> str:
+        return (
+            f"<RedisModule {self.name} v{self.version} {self.state} "
+            f"commands={len(self.commands)} types={len(self.types)}>"
+        )
+
+    # -- registration -----------------------------------------------------------------------
+
+    def register_command(self, command: ModuleCommand) -> Status:
+        """Declare a command (RM_CreateCommand). ERR, and a failed load, when the name is
+        taken (case-insensitively) by a built-in, another module or this module, or when
+        called after `on_load`."""
+        if self.state is not ModuleState.REGISTERED:
+            self.log(
+                "warning", f"register_command({command.name!r}) called outside on_load; ignored"
+            )
+            return Status.ERR
+        clash = self._clash(command.name)
+        if clash:
+            self.problems.append(f"command name '{command.name}' {clash}")
+            return Status.ERR
+        return self.commands.register(command)
+
+    def _clash(self, name: str) -> str:
+        """Why `name` cannot be registered ("" when it can)."""
+        owner = self._host.command_owner(name) if self._host is not None else None
+        if owner == "builtin":
+            return "collides with a built-in command"
+        if owner is not None:
+            existing = f"'{owner}'" if owner != self.name else "(an earlier load)"
+            return f"collides with a command of module {existing}"
+        if name in self.commands:
+            return "is registered twice by this module"
+        return ""
+
+    def create_command(
+        self,
+        name: str,
+        callback: CommandCallback,
+        flags: CommandFlag | str = "",
+        first_key: int = 0,
+        last_key: int = 0,
+        key_step: int = 0,
+    ) -> Status:
+        """RM_CreateCommand's shape: name, callback, flag string, key triple."""
+        return self.register_command(
+            ModuleCommand(name, callback, flags).with_keys(first_key, last_key, key_step)
+        )
+
+    def register_type(self, typedef: RedisModuleTypeDef) -> RedisModuleType:
+        """Declare a data type and get the handle to store its values with.
+
+        Raises ModuleTypeError for a bad name or encver, a name any module already
+        registered, or a call after `on_load`.
+        """
+        if self.state is not ModuleState.REGISTERED:
+            raise ModuleTypeError(f"register_type({typedef.name!r}) called outside on_load")
+        typedef.validate()
+        owner = self._host.type_owner(typedef.name) if self._host is not None else None
+        if owner is not None:
+            raise ModuleTypeError(
+                f"module type name '{typedef.name}' is already used by module '{owner}'"
+            )
+        return self.types.register(typedef)
+
+    # -- seed-style accessors and state changes ---------------------------------------------
+
+    def command_registry(self) -> ModuleCommandRegistry:
+        """The commands staged so far (the seed's accessor)."""
+        return self.commands
+
+    def type_registry(self) -> ModuleTypeRegistry:
+        """The data types staged so far (the seed's accessor)."""
+        return self.types
+
+    def mark_loaded(self) -> None:
+        """Committed: registrations are closed from now on."""
+        self.state = ModuleState.LOADED
+
+    def begin_unload(self) -> None:
+        """on_unload is being asked whether the module may go."""
+        self.state = ModuleState.UNLOADING
+
+    def finish_unload(self) -> None:
+        """Its commands and types are gone from the server."""
+        self.state = ModuleState.UNLOADED
+
+    def mark_failed(self) -> None:
+        """The load failed; nothing of it was committed."""
+        self.state = ModuleState.FAILED
+
+    def log(self, level: str, message: str) -> None:
+        """Write `<module name> message` to the server log (levels as `ctx.log`)."""
+        log.log(_LOG_LEVELS.get(level.lower(), logging.INFO), "<%s> %s", self.name, message)
+
+
+__all__ = ["ModuleHost", "ModuleInfo", "ModuleState", "RedisModule"]

@@ -1,0 +1,176 @@
+"""Fixtures for the module layer: really installed fixture distributions, kept out of the way.
+
+The distributions under `fixtures/` are pip-installed once into a private directory
+(`pip install --target`), never into the environment, so other test suites never see them.
+In-process tests put that directory on `sys.path`; server tests pass it as PYTHONPATH. The
+directory is keyed by a hash of the fixture sources and reused by later runs and by
+parallel pytest workers (a file lock makes exactly one of them build it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from redis_module_helpers import fx_env, raw_replies
+
+from ferrite_host.config import Settings
+from ferrite_host.redis_module import RedisModuleManager
+from ferrite_host.server.session import Session
+from ferrite_host.server.state import ServerState
+from ferrite_host.testing import FerriteProcess
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _sources_digest() -> str:
+    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(FIXTURES)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _backend_available() -> bool:
+    """Whether setuptools can build wheels here without pip's isolated build env."""
+    if importlib.util.find_spec("setuptools") is None:
+        return False
+    if importlib.util.find_spec("wheel") is not None:
+        return True
+    import setuptools
+
+    major, minor = (int(part) for part in setuptools.__version__.split(".")[:2])
+    return (major, minor) >= (70, 1)  # bdist_wheel moved into setuptools in 70.1
+
+
+def _pip_install(target: Path) -> None:
+    """Build and install every fixture distribution into `target` with one pip call."""
+    with tempfile.TemporaryDirectory(prefix="ferrite-fx-src-") as tmp:
+        sources = []
+        for dist in sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists()):
+            copy = Path(tmp) / dist.name  # build from a copy: in-tree builds leave build/ dirs
+            shutil.copytree(dist, copy, ignore=shutil.ignore_patterns("__pycache__"))
+            sources.append(str(copy))
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+        ]
+        if _backend_available():
+            command.append("--no-build-isolation")
+        result = subprocess.run([*command, *sources], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"installing the fixture modules failed:\n{result.stdout}\n{result.stderr}")
+
+
+def _build_site() -> Path:
+    site = Path(tempfile.gettempdir()) / f"ferrite-fx-modules-{_sources_digest()}"
+    if (site / ".complete").exists():
+        return site
+    lock_path = site.with_suffix(".lock")
+    with open(lock_path, "w") as lock:
+        with contextlib.suppress(ImportError):
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if (site / ".complete").exists():
+            return site
+        staging = Path(tempfile.mkdtemp(prefix=f"{site.name}-", dir=site.parent))
+        try:
+            _pip_install(staging)
+            (staging / ".complete").touch()
+            if site.exists():
+                shutil.rmtree(site)
+            staging.rename(site)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return site
+
+
+@pytest.fixture(scope="session")
+def fx_site() -> Path:
+    """Directory holding the installed fixture distributions (`*.dist-info` + modules)."""
+    return _build_site()
+
+
+@pytest.fixture
+def fx_path(fx_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make the fixture modules importable and discoverable in this process for one test."""
+    monkeypatch.syspath_prepend(str(fx_site))
+    return fx_site
+
+
+@pytest.fixture
+def mstate(fx_path: Path) -> ServerState:
+    """A server state with a module manager attached and no module loaded yet."""
+    state = ServerState(Settings(autoload_modules=False))
+    RedisModuleManager.attach(state)
+    return state
+
+
+@pytest.fixture
+def manager(mstate: ServerState) -> RedisModuleManager:
+    assert mstate.modules is not None
+    return mstate.modules
+
+
+@pytest.fixture
+def msession(mstate: ServerState) -> Session:
+    return mstate.new_session("127.0.0.1:40000", "127.0.0.1:6379")
+
+
+@pytest.fixture
+def mrun(mstate: ServerState, msession: Session) -> Callable[..., Any]:
+    """Run a command through the real dispatcher of `mstate`: mrun("MYMOD.SET", "k", "v")."""
+
+    def execute(*args: str | bytes | int) -> Any:
+        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        return mstate.dispatcher.execute(msession, argv)
+
+    return execute
+
+
+@pytest.fixture(scope="module")
+def fx_server(fx_site: Path) -> Iterator[FerriteProcess]:
+    """A real server with the good fixture modules loaded (fx_good gets two load args)."""
+    modules: list[str | tuple[str, ...]] = [
+        ("fx_good", "alpha", "beta"),
+        "fx_custom_type",
+        "fx_unload_refuses",
+    ]
+    with FerriteProcess(modules=modules, env=fx_env(fx_site)) as proc:
+        yield proc
+
+
+@pytest.fixture
+def fr(fx_server: FerriteProcess) -> Iterator[redis.Redis]:
+    """RESP2 client on the module server, flushed (redis-py 8 would default to RESP3)."""
+    client = raw_replies(fx_server.client(protocol=2))
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def fr3(fx_server: FerriteProcess) -> Iterator[redis.Redis]:
+    """RESP3 client on the module server, flushed."""
+    client = raw_replies(fx_server.client(protocol=3))
+    client.flushall()
+    yield client
+    client.close()
