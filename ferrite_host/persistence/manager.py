@@ -261,6 +261,7 @@ class Persistence:
         log.warning("AOF %s loaded anyway because aof-load-truncated is enabled", path)
 
     def _replay(self, path: Path, units: list[list[aofmod.AofCommand]]) -> None:
+        """Run every command through the dispatcher, as an internal `aof` client."""
         state = self.state
         session = state.new_session(kind="aof")
         failures = 0
@@ -268,29 +269,12 @@ class Persistence:
             for unit in units:
                 commands = unit[1:-1] if unit[0].argv[0].lower() == b"multi" else unit
                 for command in commands:
-                    name = command.argv[0]
-                    if state.commands.get(name.lower()) is None:
-                        raise _startup_error(
-                            f"Unknown command '{name.decode('utf-8', 'replace')}' reading the "
-                            f"append only file {path} at offset {command.offset}: install and "
-                            "load the module that provides it"
-                        )
+                    if state.commands.get(command.argv[0].lower()) is None:
+                        raise _startup_error(_unknown_command(path, command))
                     reply = state.dispatcher.execute(session, command.argv, internal=True)
-                    if type(reply) is not Error:
-                        continue
-                    if name.lower() == aofmod.RESTORE_COMMAND.lower():
-                        raise _startup_error(
-                            f"Can't load the append only file {path} at offset {command.offset}: "
-                            f"{reply.removeprefix('ERR ')}"
-                        )
-                    failures += 1
-                    if failures <= 3:
-                        log.warning(
-                            "Command at offset %d of %s failed while loading: %s",
-                            command.offset,
-                            path,
-                            reply,
-                        )
+                    if type(reply) is Error:
+                        failures += 1
+                        _replay_failed(path, command, reply, failures)
         finally:
             state.drop_session(session)
         if failures:
@@ -419,6 +403,12 @@ class Persistence:
 
     def _create_aof_from_memory(self) -> None:
         """Write the AOF for the data now in memory (start-up with no AOF yet)."""
+        try:
+            self._write_aof_from_memory()
+        except PersistenceError as exc:
+            raise _startup_error(exc.detail) from None
+
+    def _write_aof_from_memory(self) -> None:
         path = self.aof_path
         temp = self.directory / rewrite_temp_name(os.getpid())
         try:
@@ -429,7 +419,7 @@ class Persistence:
             )
         except (OSError, RewriteError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise _startup_error(f"Can't create the append only file {path}: {reason}") from None
+            raise PersistenceError(f"Can't create the append only file {path}: {reason}") from None
         for warning in stats.skipped_warnings():
             log.warning("%s", warning)
 
@@ -665,6 +655,18 @@ class Persistence:
             what = "saving an .rdb" if self.child.kind == "rdb" else "rewriting the AOF"
             log.warning("There is a child %s. Killing it!", what)
             self._kill_child()
+        if self.aof_state == AOF_WAIT_REWRITE:
+            # The AOF was just switched on and its first rewrite did not finish: write it
+            # now, so what the clients were told is persisted is on disk.
+            log.warning("Writing the initial AOF before exiting.")
+            try:
+                self._write_aof_from_memory()
+                self.aof = AofWriter.open(str(self.aof_path))
+            except PersistenceError as exc:
+                raise RuntimeError(exc.detail) from None
+            except OSError as exc:
+                raise RuntimeError(f"Can't open the append only file: {exc.strerror}") from None
+            self.aof_state = AOF_ON
         if self.aof is not None:
             # Synced, not closed: a command that still slips in while connections close is
             # appended too (the process exit closes the file).
@@ -676,7 +678,7 @@ class Persistence:
             try:
                 self._save_now()
             except PersistenceError as exc:
-                log.warning("Error trying to save the DB, can't exit.")
+                log.warning("Error trying to save the DB before exiting: %s", exc.detail)
                 raise RuntimeError(exc.detail) from None
 
     def close(self) -> None:
@@ -762,6 +764,36 @@ class _ExpectedFailure(Exception):
     """A child's failure whose message is the whole story (no traceback needed)."""
 
     expected = True
+
+
+def _unknown_command(path: Path, command: aofmod.AofCommand) -> str:
+    name = command.argv[0].decode("utf-8", "replace")
+    return (
+        f"Unknown command '{name}' reading the append only file {path} at offset "
+        f"{command.offset}: install and load the module that provides it"
+    )
+
+
+def _replay_failed(path: Path, command: aofmod.AofCommand, reply: str, failures: int) -> None:
+    """A command that failed on replay: fatal where going on would lose or misplace data.
+
+    Other failures are logged and loading goes on, as Redis ignores them.
+    """
+    where = f"Can't load the append only file {path} at offset {command.offset}"
+    reason = reply.removeprefix("ERR ")
+    name = command.argv[0].lower()
+    if name == b"select":
+        database = command.argv[1].decode("utf-8", "replace")
+        raise _startup_error(
+            f"{where}: it selects db {database}, which this server does not have ({reason}); "
+            "raise 'databases'"
+        )
+    if name == aofmod.RESTORE_COMMAND.lower():
+        raise _startup_error(f"{where}: {reason}")
+    if failures <= 3:
+        log.warning(
+            "Command at offset %d of %s failed while loading: %s", command.offset, path, reply
+        )
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -102,7 +102,7 @@ _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
 
 def _frame_size(argv: list[bytes]) -> int:
     """Bytes of the canonical multibulk frame for `argv` (hiredis accepts no other form)."""
-    size = 4 + len(str(len(argv)))
+    size = 3 + len(str(len(argv)))
     for arg in argv:
         length = len(arg)
         size += length + 5 + (1 if length < 10 else len(str(length)))

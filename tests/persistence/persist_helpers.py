@@ -24,6 +24,7 @@ from ferrite_host.server.state import ServerState
 from ferrite_host.testing import FerriteProcess
 
 WAIT_TIMEOUT = 15.0
+PORT_TAKEN = "Could not create server TCP listening socket"
 
 
 class Servers:
@@ -33,29 +34,42 @@ class Servers:
         self.dir = directory
         self.started: list[FerriteProcess] = []
 
-    def start(self, *args: str, modules: list[Any] | None = None, **kwargs: Any) -> FerriteProcess:
+    def _process(
+        self, args: tuple[str, ...], modules: list[Any] | None, kwargs: Any
+    ) -> FerriteProcess:
         proc = FerriteProcess(
             *args, directory=self.dir, modules=[] if modules is None else modules, **kwargs
         )
         self.started.append(proc)
-        return proc.start()
+        return proc
+
+    def start(self, *args: str, modules: list[Any] | None = None, **kwargs: Any) -> FerriteProcess:
+        for attempt in range(3):
+            proc = self._process(args, modules, kwargs)
+            try:
+                return proc.start()
+            except RuntimeError:
+                # another test run on this machine may grab the free port first: retry
+                if PORT_TAKEN not in proc.log() or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def start_failing(
         self, *args: str, modules: list[Any] | None = None, **kwargs: Any
     ) -> tuple[int, str]:
         """Start a server that must refuse to start: (exit code, its log)."""
-        proc = FerriteProcess(
-            *args, directory=self.dir, modules=[] if modules is None else modules, **kwargs
-        )
-        self.started.append(proc)
-        proc.start(wait=False)
-        assert proc.proc is not None
-        try:
-            code = proc.proc.wait(WAIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
+        for _ in range(3):
+            proc = self._process(args, modules, kwargs)
+            proc.start(wait=False)
+            assert proc.proc is not None
+            try:
+                code = proc.proc.wait(WAIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.stop()
+                pytest.fail(f"the server started although it should have refused to:\n{proc.log()}")
             proc.stop()
-            pytest.fail(f"the server started although it should have refused to:\n{proc.log()}")
-        proc.stop()
+            if PORT_TAKEN not in proc.log():
+                break
         return code, proc.log()
 
     def stop_all(self) -> None:

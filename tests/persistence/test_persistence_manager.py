@@ -550,3 +550,38 @@ def test_config_set_appendonly_starts_and_stops_the_aof(
     restarted = make_state(appendonly=True)
     attach(restarted)
     assert {key for _, key in dataset(restarted)} == {b"before", b"during", b"after"}
+
+
+def test_shutdown_while_the_first_rewrite_runs_writes_the_aof(make_state: MakeState) -> None:
+    state = make_state(rdb_key_save_delay=200_000)
+    persistence = attach(state)
+    execute(state, "SET", "before", "1")
+    state.settings.appendonly = True
+    persistence.on_config_change({"appendonly"})
+    execute(state, "SET", "during", "2")
+    assert persistence.child is not None, "the rewrite that creates the AOF is running"
+    persistence.on_shutdown(False)
+    execute(state, "SET", "late", "3")  # a command slipping in while connections close
+    restarted = make_state(appendonly=True)
+    attach(restarted)
+    assert {key for _, key in dataset(restarted)} == {b"before", b"during", b"late"}
+
+
+def test_a_select_beyond_the_databases_refuses_to_start(
+    make_state: MakeState, tmp_path: Path
+) -> None:
+    write_aof(tmp_path / "appendonly.aof", ["SELECT", "20"], ["SET", "a", "1"])
+    with pytest.raises(StartupError, match=r"at offset 0: it selects db 20, .* raise 'databases'"):
+        attach(make_state(appendonly=True))
+
+
+def test_a_failing_replayed_command_is_logged_and_loading_goes_on(
+    make_state: MakeState, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_aof(
+        tmp_path / "appendonly.aof", ["SET", "s", "abc"], ["INCR", "s"], ["SET", "after", "1"]
+    )
+    state = make_state(appendonly=True)
+    attach(state)
+    assert dataset(state) == {(0, b"s"): (b"abc", None), (0, b"after"): (b"1", None)}
+    assert "failed while loading: ERR value is not an integer" in caplog.text

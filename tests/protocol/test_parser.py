@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -169,7 +171,7 @@ stream = st.lists(st.one_of(good_frame, good_frame, inline_line, odd_frame), max
 def test_hiredis_and_python_parsers_agree(pieces: list[bytes], cuts: list[int]) -> None:
     data = b"".join(pieces)
     bounds = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
-    chunks = [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    chunks = [data[a:b] for a, b in itertools.pairwise(bounds)]
     fast, slow = RequestParser(use_hiredis=True), RequestParser(use_hiredis=False)
     assert feed_all(fast, chunks) == feed_all(slow, chunks)
     assert fast.error == slow.error
