@@ -48,6 +48,7 @@ from ferrite_host.persistence.snapshot import (
 from ferrite_host.protocol.replies import Error
 
 if TYPE_CHECKING:
+    from ferrite_host.config import Settings
     from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
@@ -79,7 +80,6 @@ def _startup_error(message: str) -> Exception:
 class Persistence:
     def __init__(self, state: ServerState) -> None:
         self.state = state
-        self.settings = state.settings
         # snapshot
         self.lastsave = time.time()
         self.last_save_ok = True
@@ -133,6 +133,10 @@ class Persistence:
         if listeners is not None:
             listeners.append(self.on_config_change)
         return self
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
 
     @property
     def directory(self) -> Path:

@@ -40,6 +40,19 @@ class _Fallback(Exception):
     pass
 
 
+class _Unauthenticated(ProtocolError):
+    """A frame too large for a client that has not authenticated (yet); `pos` is where the
+    offending line starts, so parsing can resume there once the client authenticated."""
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
+#: Commands that may authenticate, so a frame after them is judged once they have run.
+_AUTH_COMMANDS = frozenset({b"auth", b"hello"})
+
+
 def split_inline(line: bytes) -> list[bytes]:
     """Split an inline command line as Redis's sdssplitargs does (quotes, escapes)."""
     args: list[bytes] = []
@@ -131,6 +144,10 @@ class RequestParser:
         self.require_auth = False
         self.error: str | None = None
         self.overflow = False
+        #: Parsing stopped before a frame an unauthenticated client may not send, right after
+        #: an AUTH/HELLO in the same read: run the commands, update `require_auth`, and call
+        #: `feed(b"")` to go on, as Redis (which parses one command at a time) would.
+        self.auth_pending = False
         self._buf = bytearray()
         self._remaining = -1
         self._bulklen = -1
@@ -160,6 +177,7 @@ class RequestParser:
         if self.error is not None or self.overflow:
             return []
         commands: list[list[bytes]] = []
+        self.auth_pending = False
         fast = self._reader is not None and not self.require_auth and len(data) <= self.max_bulk_len
         try:
             if not fast or self._buf or self._remaining >= 0 or data[:1] != b"*":
@@ -241,6 +259,11 @@ class RequestParser:
                 commands.append(self._args)
                 self._args = []
                 self._remaining = -1
+        except _Unauthenticated as exc:
+            if not any(argv[0].lower() in _AUTH_COMMANDS for argv in commands):
+                raise
+            self.auth_pending = True
+            pos = exc.pos
         finally:
             if pos:
                 del buf[:pos]
@@ -272,7 +295,7 @@ class RequestParser:
         if count is None or count > INT_MAX:
             raise ProtocolError("Protocol error: invalid multibulk length")
         if count > UNAUTH_MAX_MULTIBULK and self.require_auth:
-            raise ProtocolError("Protocol error: unauthenticated multibulk length")
+            raise _Unauthenticated("Protocol error: unauthenticated multibulk length", pos)
         if count > 0:
             self._remaining = count
             self._args = []
@@ -298,7 +321,7 @@ class RequestParser:
                 if length is None or length < 0 or length > self.max_bulk_len:
                     raise ProtocolError("Protocol error: invalid bulk length")
                 if length > UNAUTH_MAX_BULK and self.require_auth:
-                    raise ProtocolError("Protocol error: unauthenticated bulk length")
+                    raise _Unauthenticated("Protocol error: unauthenticated bulk length", pos)
                 self._bulklen = length
                 pos = end + 2
             if size - pos < self._bulklen + 2:

@@ -103,11 +103,16 @@ class Connection(asyncio.Protocol):
         commands = parser.feed(data)
         out: list[bytes] = []
         execute = self._execute
-        for argv in commands:
-            reply = execute(session, argv)
-            encode_into(out, reply, session.protocol)
-            if session.close_after_reply:
+        while True:
+            for argv in commands:
+                reply = execute(session, argv)
+                encode_into(out, reply, session.protocol)
+                if session.close_after_reply:
+                    break
+            if not parser.auth_pending or session.close_after_reply:
                 break
+            parser.require_auth = not session.authenticated  # an AUTH in this read may count
+            commands = parser.feed(b"")
         if parser.error is not None and not session.close_after_reply:
             log.log(
                 VERBOSE, "Protocol error (%s) from client: id=%d addr=%s",

@@ -35,6 +35,24 @@ class RawClient:
     def expect(self, expected: bytes) -> None:
         assert self.read(len(expected)) == expected
 
+    def read_until(self, marker: bytes) -> bytes:
+        """Everything up to and including `marker`."""
+        while marker not in self.buffer:
+            chunk = self._recv()
+            if not chunk:
+                raise AssertionError(f"connection closed before {marker!r}: {self.buffer!r}")
+            self.buffer += chunk
+        end = self.buffer.index(marker) + len(marker)
+        data, self.buffer = self.buffer[:end], self.buffer[end:]
+        return data
+
+    def read_bulk(self) -> bytes:
+        """The payload of one bulk string reply."""
+        header = self.read_lines(1)
+        assert header.startswith(b"$"), header
+        size = int(header[1:-2])
+        return self.read(size + 2)[:-2]
+
     def read_lines(self, count: int) -> bytes:
         """Everything up to and including the `count`th CRLF."""
         while self.buffer.count(b"\r\n") < count:

@@ -185,3 +185,20 @@ def test_well_formed_frames_round_trip(argvs: list[list[bytes]], size: int) -> N
     parser = RequestParser()
     assert feed_all(parser, [data[i : i + size] for i in range(0, len(data), size)]) == argvs
     assert parser.error is None and parser.buffered() == 0
+
+
+@pytest.mark.parametrize("use_hiredis", BACKENDS)
+def test_frame_after_auth_in_the_same_read_waits_for_the_auth_result(use_hiredis: bool) -> None:
+    big = frame(b"SET", b"k", b"x" * 16385)
+    parser = RequestParser(use_hiredis=use_hiredis)
+    parser.require_auth = True
+    assert parser.feed(b"AUTH pw\r\n" + big + b"PING\r\n") == [[b"AUTH", b"pw"]]
+    assert parser.auth_pending and parser.error is None
+    parser.require_auth = False  # the AUTH succeeded
+    assert parser.feed(b"") == [[b"SET", b"k", b"x" * 16385], [b"PING"]]
+    assert not parser.auth_pending
+    refused = RequestParser(use_hiredis=use_hiredis)
+    refused.require_auth = True
+    refused.feed(b"AUTH pw\r\n" + big)
+    assert refused.feed(b"") == []  # AUTH failed: require_auth stays set
+    assert refused.error == "Protocol error: unauthenticated bulk length"

@@ -195,10 +195,8 @@ def test_resp2_reply_shapes(wire_server: FerriteProcess, raw_factory: RawFactory
 
 def test_resp3_reply_shapes(wire_server: FerriteProcess, raw_factory: RawFactory) -> None:
     raw = raw_factory(wire_server.port)
-    raw.send(b"HELLO 3\r\n")
-    hello = raw.read_lines(1)
-    assert hello == b"%7\r\n"
-    raw.read_lines(14 + 1)  # the seven pairs (modules is an empty array)
+    raw.send(b"HELLO 3\r\nPING\r\n")
+    assert raw.read_until(b"+PONG\r\n").startswith(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n")
     raw.send(
         b"CONFIG GET maxclients\r\nDEBUG PROTOCOL map\r\nDEBUG PROTOCOL set\r\n"
         b"DEBUG PROTOCOL double\r\nDEBUG PROTOCOL true\r\nDEBUG PROTOCOL null\r\n"
