@@ -220,6 +220,9 @@ def apply_directives(
             values.setdefault("loadmodule", []).append(list(args))
         elif field == "disable_module":
             values.setdefault("disable_module", []).extend(args)
+        elif field == "save" and args in ([], [""]):
+            values["save"] = ""  # `save ""` turns snapshots off, whatever came before
+            values["_save_seen"] = True
         elif field == "save" and values.get("_save_seen"):
             values["save"] = f"{values['save']} {' '.join(args)}".strip()
         elif field == "save":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
@@ -95,7 +96,7 @@ def type_(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "keys", 2, "readonly", summary="Returns all key names that match a pattern.",
+    "keys", 2, "readonly", acl="@dangerous", summary="Returns all key names that match a pattern.",
     complexity=(
         "O(N) with N being the number of keys in the database, under the assumption that the key "
         "names in the database and the given pattern have limited length."
@@ -118,13 +119,16 @@ def parse_cursor(raw: bytes) -> int:
     if not raw:
         return 0
     match = _CURSOR_RE.fullmatch(raw)
-    if match is None or len(match.group(2)) > 25 or int(match.group(2)) >= _ULONG:
+    digits = match.group(2).lstrip(b"0") if match else b""
+    if match is None or len(digits) > 20 or int(digits or b"0") >= _ULONG:
         raise CommandError("ERR invalid cursor")
-    value = int(match.group(2))
+    value = int(digits or b"0")
     return (_ULONG - value) % _ULONG if match.group(1) == b"-" else value
 
 
-def _scan_filter(db: Database, pattern: bytes | None, type_filter: str | None) -> Any:
+def _scan_filter(
+    db: Database, pattern: bytes | None, type_filter: str | None
+) -> Callable[[bytes], bool]:
     def accept(key: bytes) -> bool:
         if pattern is not None and not glob_match(pattern, key):
             return False

@@ -49,7 +49,6 @@ class Dispatcher:
     def execute(self, session: Session, argv: list[bytes], internal: bool = False) -> Any:
         """Run one command for `session` and return its reply value."""
         state = self.state
-        state.stats.total_commands += 1
         spec = self.resolve(argv)
         if type(spec) is Error:
             if session.in_multi and not internal:
@@ -82,6 +81,7 @@ class Dispatcher:
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
         spec.usec += int((self._perf() - start) * 1_000_000)
         spec.calls += 1
+        state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:
             spec.failed_calls += 1
             state.record_error(reply)

@@ -102,6 +102,13 @@ class ServerState:
         self.extra: dict[str, Any] = {}
 
     def _count_change(self, db: int, key: bytes | None, kind: str) -> None:
+        if kind == "expired":
+            # As Redis: an expiry is not a change a command made; it reaches the append-only
+            # file as its own DEL, ahead of the command whose lookup noticed it, so a replay
+            # never resurrects the key or loses the write that followed.
+            if key is not None and self.propagation_sinks:
+                self.propagate(db, [[b"DEL", key]])
+            return
         self.dirty += 1
 
     def new_session(self, addr: str = "", laddr: str = "", kind: str = "normal") -> Session:

@@ -186,6 +186,7 @@ def test_scan_errors(run: Run, args: tuple[str, ...], error: str) -> None:
 def test_scan_cursor_accepts_what_strtoul_accepts(run: Run) -> None:
     run("SET", "k", "v")
     assert run("SCAN", "+0") == [b"0", [b"k"]]
+    assert run("SCAN", "0" * 30) == [b"0", [b"k"]]
     assert run("SCAN", "")[1] == [b"k"]
     assert run("SCAN", "-1")[0] == b"0"  # wraps to a huge cursor: a fresh, finished scan
 

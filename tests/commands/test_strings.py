@@ -316,12 +316,19 @@ def test_incr_family(run: Run) -> None:
 
 
 @pytest.mark.parametrize(
-    "stored", ["abc", "", " 1", "1 ", "+1", "01", "-0", "1.5", "99999999999999999999"]
+    "stored", ["abc", "", " 1", "1 ", "+1", "01", "-0", "1_0", "1.5", "99999999999999999999"]
 )
 def test_incr_on_non_integer(run: Run, stored: str) -> None:
     run("SET", "n", stored)
     assert run("INCR", "n") == NOT_INTEGER
     assert run("GET", "n") == stored.encode()
+
+
+def test_incr_on_an_edited_string(run: Run) -> None:
+    run("SET", "n", "1")
+    run("APPEND", "n", "2")
+    assert run("INCR", "n") == 13
+    assert run("OBJECT", "ENCODING", "n") == b"int"
 
 
 def test_incr_bad_increment(run: Run, boxed: bytes) -> None:
