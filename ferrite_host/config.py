@@ -210,7 +210,7 @@ def apply_directives(
     values = dict(base)
     for name, args in directives:
         field = directive_to_field(name)
-        if field not in Settings.model_fields:
+        if field not in Settings.model_fields or field == "config_file":
             if field_to_directive(field) in STATIC_PARAMETERS:
                 continue
             raise ConfigError(f"{source}: unknown setting '{name}'. Run 'ferrite serve --help'.")
@@ -327,6 +327,8 @@ def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]
             raise _failed(name, "duplicate parameter")
         updates[field] = value
         given[field] = name
+    if "dir" in updates and not Path(updates["dir"]).is_dir():
+        raise _failed(given["dir"], "No such file or directory")
     current = settings.model_dump()
     try:
         candidate = Settings(**{**current, **updates})

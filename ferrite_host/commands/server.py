@@ -452,9 +452,9 @@ def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
         for client in state.clients.values():  # the default user is `nopass` again
             client.authenticated = True
     if "loglevel" in changed:
-        from ferrite_host.server.server import _LEVELS
+        from ferrite_host.server.server import LOG_LEVELS
 
-        logging.getLogger("ferrite").setLevel(_LEVELS[settings.loglevel])
+        logging.getLogger("ferrite").setLevel(LOG_LEVELS[settings.loglevel])
     for listener in list(state.config_listeners):
         listener(changed)
 

@@ -1,10 +1,11 @@
 """Request parser: RESP multibulk frames and telnet-style inline commands.
 
-The hot path hands whole chunks of complete multibulk frames to `hiredis.Reader`. Everything
-else (inline commands, frames split across reads, anything malformed, very large declared
-counts) goes through the pure-Python state machine below, which follows Redis's own
-`processMultibulkBuffer` / `processInlineBuffer` rules and error strings. Neither path ever
-allocates memory for data it has not received.
+The hot path hands runs of complete multibulk frames to `hiredis.Reader`. The pure-Python
+state machine below takes the rest: the frame a read ends in the middle of (it completes it
+on the next read, then hands back to hiredis), inline commands, anything malformed, very
+large declared counts. It follows Redis's own `processMultibulkBuffer` /
+`processInlineBuffer` rules and error strings, and neither path ever allocates memory for
+data it has not received.
 """
 
 from __future__ import annotations

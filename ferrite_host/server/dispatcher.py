@@ -61,12 +61,14 @@ class Dispatcher:
         if session.in_multi and not internal and spec.name not in _TX_CONTROL:
             if "no_multi" in spec.flags:
                 session.multi_failed = True
-                return self._reject(spec, f"ERR Command not allowed inside a transaction")
+                return self._reject(spec, "ERR Command not allowed inside a transaction")
             session.multi_queue.append(argv)
             return QUEUED
         return self.call(session, spec, argv, internal)
 
-    def call(self, session: Session, spec: CommandSpec, argv: list[bytes], internal: bool = False) -> Any:
+    def call(
+        self, session: Session, spec: CommandSpec, argv: list[bytes], internal: bool = False
+    ) -> Any:
         """Run an already resolved command: the handler, stats and propagation."""
         state = self.state
         dirty = state.dirty

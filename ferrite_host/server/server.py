@@ -19,7 +19,8 @@ from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 
-_LEVELS = {
+#: Redis log level names -> logging levels (CONFIG SET loglevel uses this too).
+LOG_LEVELS = {
     "debug": logging.DEBUG,
     "verbose": VERBOSE,
     "notice": logging.INFO,
@@ -34,22 +35,29 @@ class StartupError(Exception):
 
 def configure_logging(settings: Settings) -> None:
     handler: logging.Handler = (
-        logging.FileHandler(settings.logfile) if settings.logfile else logging.StreamHandler(sys.stderr)
+        logging.FileHandler(settings.logfile)
+        if settings.logfile
+        else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(
-        logging.Formatter(f"{os.getpid()}:M %(asctime)s.%(msecs)03d %(levelname_char)s %(message)s", "%d %b %Y %H:%M:%S")
+        logging.Formatter(
+            f"{os.getpid()}:M %(asctime)s.%(msecs)03d %(levelname_char)s %(message)s",
+            "%d %b %Y %H:%M:%S",
+        )
     )
     handler.addFilter(_level_char)
     root = logging.getLogger("ferrite")
     root.handlers[:] = [handler]
-    root.setLevel(_LEVELS[settings.loglevel])
+    root.setLevel(LOG_LEVELS[settings.loglevel])
     root.propagate = False
 
 
+#: Redis marks each log line's level with one character; `verbose` (no name here) is "-".
+_LEVEL_CHARS = {"DEBUG": ".", "INFO": "*", "WARNING": "#", "ERROR": "#", "CRITICAL": "#"}
+
+
 def _level_char(record: logging.LogRecord) -> bool:
-    record.levelname_char = {"DEBUG": ".", "INFO": "*", "WARNING": "#", "ERROR": "#", "CRITICAL": "#"}.get(
-        record.levelname, "-"
-    )
+    record.levelname_char = _LEVEL_CHARS.get(record.levelname, "-")
     return True
 
 
@@ -61,7 +69,9 @@ def choose_event_loop(settings: Settings) -> tuple[Callable[[], asyncio.Abstract
             return uvloop.new_event_loop, "uvloop"
         except ImportError:
             if settings.event_loop == "uvloop":
-                raise StartupError("event-loop uvloop requested but uvloop is not installed; pip install uvloop") from None
+                raise StartupError(
+                    "event-loop uvloop requested but uvloop is not installed; pip install uvloop"
+                ) from None
     return asyncio.new_event_loop, "asyncio"
 
 
@@ -89,9 +99,15 @@ class FerriteServer:
                 )
             except OSError as exc:
                 if host == "::1" and len(settings.bind) > 1:
-                    log.warning("Could not bind %s:%d (%s); continuing without it", host, settings.port, exc.strerror)
+                    log.warning(
+                        "Could not bind %s:%d (%s); continuing without it",
+                        host, settings.port, exc.strerror,
+                    )
                     continue
-                raise StartupError(f"Could not create server TCP listening socket {host}:{settings.port}: {exc.strerror}") from None
+                raise StartupError(
+                    f"Could not create server TCP listening socket {host}:{settings.port}: "
+                    f"{exc.strerror}"
+                ) from None
             self.servers.append(server)
             if settings.port == 0 and self.servers:
                 sock = server.sockets[0]

@@ -32,7 +32,9 @@ def headers(text: str) -> list[str]:
 
 
 def fields(text: str) -> dict[str, str]:
-    return dict(line.split(":", 1) for line in text.split("\r\n") if line and not line.startswith("#"))
+    return dict(
+        line.split(":", 1) for line in text.split("\r\n") if line and not line.startswith("#")
+    )
 
 
 class SizedType:
@@ -72,14 +74,27 @@ class SizedType:
 
 def test_info_default_sections_in_redis_order(run: Run) -> None:
     assert headers(info(run)) == [
-        "Server", "Clients", "Memory", "Stats", "Replication", "CPU", "Modules", "Errorstats",
-        "Cluster", "Keyspace",
+        "Server",
+        "Clients",
+        "Memory",
+        "Stats",
+        "Replication",
+        "CPU",
+        "Modules",
+        "Errorstats",
+        "Cluster",
+        "Keyspace",
     ]
     assert headers(info(run, "default")) == headers(info(run))
 
 
-def test_info_all_adds_commandstats_and_everything_adds_extra_sections(run: Run, state: ServerState) -> None:
-    state.info_sections["persistence"] = lambda: [("loading", 0), ("rdb_changes_since_last_save", 3)]
+def test_info_all_adds_commandstats_and_everything_adds_extra_sections(
+    run: Run, state: ServerState
+) -> None:
+    state.info_sections["persistence"] = lambda: [
+        ("loading", 0),
+        ("rdb_changes_since_last_save", 3),
+    ]
     state.info_sections["bloom"] = lambda: [("bloom_filters", 2)]
     default = headers(info(run))
     assert default[:5] == ["Server", "Clients", "Memory", "Persistence", "Stats"]
@@ -141,10 +156,13 @@ def test_info_commandstats_and_errorstats(run: Run, state: ServerState) -> None:
     run("NOSUCHCOMMAND")
     locked = state.new_session()
     locked.authenticated = False
-    assert state.dispatcher.execute(locked, [b"GET", b"k"]) == Error("NOAUTH Authentication required.")
+    assert state.dispatcher.execute(locked, [b"GET", b"k"]) == Error(
+        "NOAUTH Authentication required."
+    )
     stats = fields(info(run, "commandstats"))
     assert re.fullmatch(
-        r"calls=2,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=1,failed_calls=0", stats["cmdstat_get"]
+        r"calls=2,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=1,failed_calls=0",
+        stats["cmdstat_get"],
     )
     assert stats["cmdstat_incr"].endswith("rejected_calls=0,failed_calls=1")
     assert stats["cmdstat_client|id"].startswith("calls=1,")
@@ -221,19 +239,33 @@ def test_config_set_is_all_or_nothing(run: Run, state: ServerState) -> None:
     assert state.settings.maxclients == 10000
 
 
+FAILED = "ERR CONFIG SET failed (possibly related to argument '{}') - {}"
+ARITY = "ERR wrong number of arguments for 'config|set' command"
+LOGLEVELS = "debug, verbose, notice, warning, nothing"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("nosuch", "1"), "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'"),
-        (("port", "7000"), "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config"),
-        (("databases", "2"), "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config"),
-        (("maxclients", "0"), "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 9223372036854775807 inclusive"),
-        (("appendonly", "maybe"), "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'"),
-        (("maxmemory", "lots"), "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"),
-        (("loglevel", "loud"), "ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning, nothing"),
-        (("timeout", "1", "TIMEOUT", "2"), "ERR CONFIG SET failed (possibly related to argument 'TIMEOUT') - duplicate parameter"),
-        (("timeout",), "ERR wrong number of arguments for 'config|set' command"),
-        (("timeout", "1", "hz"), "ERR wrong number of arguments for 'config|set' command"),
+        (("port", "7000"), FAILED.format("port", "can't set immutable config")),
+        (("databases", "2"), FAILED.format("databases", "can't set immutable config")),
+        (
+            ("maxclients", "0"),
+            FAILED.format(
+                "maxclients", "argument must be between 1 and 9223372036854775807 inclusive"
+            ),
+        ),
+        (("appendonly", "maybe"), FAILED.format("appendonly", "argument must be 'yes' or 'no'")),
+        (("maxmemory", "lots"), FAILED.format("maxmemory", "argument must be a memory value")),
+        (
+            ("loglevel", "loud"),
+            FAILED.format("loglevel", f"argument(s) must be one of the following: {LOGLEVELS}"),
+        ),
+        (("timeout", "1", "TIMEOUT", "2"), FAILED.format("TIMEOUT", "duplicate parameter")),
+        (("dir", "/no/such/dir"), FAILED.format("dir", "No such file or directory")),
+        (("timeout",), ARITY),
+        (("timeout", "1", "hz"), ARITY),
     ],
 )
 def test_config_set_errors(run: Run, args: tuple[str, ...], message: str) -> None:
@@ -267,7 +299,7 @@ def test_config_rewrite(run: Run, state: ServerState, tmp_path: Path) -> None:
     run("CONFIG", "SET", "maxclients", "77", "save", "", "requirepass", 'quote"d pass')
     assert run("CONFIG", "REWRITE") == "OK"
     assert conf.read_text() == (
-        "# keep me\nmaxclients 77\nsave \"\"\nloadmodule hello a b\n# Generated by CONFIG REWRITE\n"
+        '# keep me\nmaxclients 77\nsave ""\nloadmodule hello a b\n# Generated by CONFIG REWRITE\n'
         'requirepass "quote\\"d pass"\n'
     )
     conf.chmod(0o500)
@@ -351,10 +383,19 @@ def shutdowns(state: ServerState) -> list[bool | None]:
 
 @pytest.mark.parametrize(
     ("args", "save"),
-    [((), None), (("NOSAVE",), False), (("save", "now"), True), (("NOSAVE", "FORCE", "NOW"), False)],
+    [
+        ((), None),
+        (("NOSAVE",), False),
+        (("save", "now"), True),
+        (("NOSAVE", "FORCE", "NOW"), False),
+    ],
 )
 def test_shutdown_requests_stop(
-    run: Run, session: Session, shutdowns: list[bool | None], args: tuple[str, ...], save: bool | None
+    run: Run,
+    session: Session,
+    shutdowns: list[bool | None],
+    args: tuple[str, ...],
+    save: bool | None,
 ) -> None:
     assert run("SHUTDOWN", *args) is NO_REPLY
     assert shutdowns == [save]
@@ -371,7 +412,9 @@ def test_shutdown_requests_stop(
         (("ABORT",), "ERR No shutdown in progress."),
     ],
 )
-def test_shutdown_errors(run: Run, shutdowns: list[bool | None], args: tuple[str, ...], message: str) -> None:
+def test_shutdown_errors(
+    run: Run, shutdowns: list[bool | None], args: tuple[str, ...], message: str
+) -> None:
     assert run("SHUTDOWN", *args) == Error(message)
     assert shutdowns == []
 
@@ -385,12 +428,16 @@ def test_function_and_script_stubs(run: Run) -> None:
     assert run("FUNCTION", "FLUSH", "later") == Error("ERR syntax error")
     assert run("FUNCTION", "LIST") == []
     assert run("FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "x*") == []
-    assert run("FUNCTION", "LIST", "LIBRARYNAME") == Error("ERR library name argument was not given")
+    assert run("FUNCTION", "LIST", "LIBRARYNAME") == Error(
+        "ERR library name argument was not given"
+    )
     assert run("FUNCTION", "STATS") == {b"running_script": None, b"engines": {}}
     assert run("SCRIPT", "FLUSH", "SYNC") == "OK"
     assert run("SCRIPT", "EXISTS", "a" * 40, "b" * 40) == [0, 0]
     assert run("SCRIPT", "KILL") == Error("NOTBUSY No scripts in execution right now.")
-    assert run("FUNCTION", "LOAD", "code") == Error("ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.")
+    assert run("FUNCTION", "LOAD", "code") == Error(
+        "ERR unknown subcommand 'LOAD'. Try FUNCTION HELP."
+    )
 
 
 def test_scripting_stubs_over_the_wire(r: redis.Redis) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -34,7 +35,9 @@ def limits_server() -> Iterator[FerriteProcess]:
 # -- requirepass -----------------------------------------------------------------------------
 
 
-def test_every_command_but_auth_hello_quit_needs_auth(auth_server: FerriteProcess, raw_factory: RawFactory) -> None:
+def test_every_command_but_auth_hello_quit_needs_auth(
+    auth_server: FerriteProcess, raw_factory: RawFactory
+) -> None:
     raw = raw_factory(auth_server.port)
     raw.send(b"PING\r\nGET k\r\nCONFIG GET maxclients\r\nCLIENT ID\r\n")
     raw.expect(NOAUTH * 4)
@@ -60,7 +63,9 @@ def test_auth_with_user_name(auth_server: FerriteProcess, raw_factory: RawFactor
     raw.expect(WRONGPASS + b"+OK\r\n-ERR syntax error\r\n")
 
 
-def test_hello_needs_auth_or_authenticates(auth_server: FerriteProcess, raw_factory: RawFactory) -> None:
+def test_hello_needs_auth_or_authenticates(
+    auth_server: FerriteProcess, raw_factory: RawFactory
+) -> None:
     raw = raw_factory(auth_server.port)
     raw.send(b"HELLO 3\r\nHELLO 3 AUTH default nope\r\nPING\r\n")
     raw.expect(
@@ -120,7 +125,9 @@ def test_config_set_requirepass(auth_server: FerriteProcess, raw_factory: RawFac
         admin.close()
 
 
-def test_auth_without_configured_password(limits_server: FerriteProcess, raw_factory: RawFactory) -> None:
+def test_auth_without_configured_password(
+    limits_server: FerriteProcess, raw_factory: RawFactory
+) -> None:
     raw = raw_factory(limits_server.port)
     raw.send(b"AUTH x\r\nAUTH a b c\r\nHELLO 3 AUTH default anything\r\nPING\r\n")
     raw.expect(
@@ -133,7 +140,25 @@ def test_auth_without_configured_password(limits_server: FerriteProcess, raw_fac
 # -- protected mode --------------------------------------------------------------------------
 
 
-def test_protected_mode_denies_non_loopback_peers(limits_server: FerriteProcess, raw_factory: RawFactory) -> None:
+def _can_use_127_0_0_2() -> bool:
+    """Linux routes all of 127/8 to loopback; some systems only have 127.0.0.1."""
+    try:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.2", 0))
+    except OSError:
+        return False
+    return True
+
+
+needs_second_loopback = pytest.mark.skipif(
+    not _can_use_127_0_0_2(), reason="127.0.0.2 is not a usable loopback address here"
+)
+
+
+@needs_second_loopback
+def test_protected_mode_denies_non_loopback_peers(
+    limits_server: FerriteProcess, raw_factory: RawFactory
+) -> None:
     denied = raw_factory(limits_server.port, source="127.0.0.2")
     assert denied.read_until_closed() == b"-" + DENIED.encode() + b"\r\n"
     local = raw_factory(limits_server.port)
@@ -150,6 +175,7 @@ def test_protected_mode_denies_non_loopback_peers(limits_server: FerriteProcess,
         local.close()
 
 
+@needs_second_loopback
 def test_protected_mode_is_off_while_a_password_is_set(
     auth_server: FerriteProcess, raw_factory: RawFactory
 ) -> None:
@@ -185,7 +211,9 @@ def test_maxclients(limits_server: FerriteProcess, raw_factory: RawFactory) -> N
     assert clients[0].read_bulk().count(b"id=") == 3
 
 
-def test_idle_clients_are_closed_after_timeout(limits_server: FerriteProcess, raw_factory: RawFactory) -> None:
+def test_idle_clients_are_closed_after_timeout(
+    limits_server: FerriteProcess, raw_factory: RawFactory
+) -> None:
     admin = limits_server.client()
     admin.config_set("timeout", "1")
     try:

@@ -100,12 +100,14 @@ def test_empty_and_negative_counts_and_blank_lines_are_ignored(use_hiredis: bool
 def test_inline_commands_end_with_lf_or_crlf(use_hiredis: bool) -> None:
     parser = RequestParser(use_hiredis=use_hiredis)
     assert parser.feed(b"PING\nECHO 'a b'\r\nGET \"x\\ty\"\r\n") == [
-        [b"PING"], [b"ECHO", b"a b"], [b"GET", b"x\ty"],
+        [b"PING"],
+        [b"ECHO", b"a b"],
+        [b"GET", b"x\ty"],
     ]
 
 
 def test_split_inline_follows_sdssplitargs() -> None:
-    assert split_inline(b'set "a\\x41b" \'it\\\'s\'') == [b"set", b"aAb", b"it's"]
+    assert split_inline(b"set \"a\\x41b\" 'it\\'s'") == [b"set", b"aAb", b"it's"]
     assert split_inline(b'"\\n\\r\\t\\b\\a\\q"') == [b"\n\r\t\b\aq"]
     assert split_inline(b"  a   b  ") == [b"a", b"b"]
     assert split_inline(b'""') == [b""]
@@ -159,10 +161,20 @@ good_frame = args.map(lambda a: frame(*a))
 inline_line = st.lists(
     st.text(alphabet="abcXYZ019 _-", min_size=1, max_size=8), min_size=1, max_size=3
 ).map(lambda words: " ".join(words).encode() + b"\r\n")
-odd_frame = st.sampled_from([
-    b"*0\r\n", b"*-1\r\n", b"*1\r\n$-1\r\n", b"*1\r\n:1\r\n", b"*2\r\n*1\r\n$1\r\na\r\n",
-    b"*x\r\n", b"*1\r\n$1\r\nab\r\n", b'SET "a\r\n', b"\r\n", b"*1\r\n$01\r\na\r\n",
-])
+odd_frame = st.sampled_from(
+    [
+        b"*0\r\n",
+        b"*-1\r\n",
+        b"*1\r\n$-1\r\n",
+        b"*1\r\n:1\r\n",
+        b"*2\r\n*1\r\n$1\r\na\r\n",
+        b"*x\r\n",
+        b"*1\r\n$1\r\nab\r\n",
+        b'SET "a\r\n',
+        b"\r\n",
+        b"*1\r\n$01\r\na\r\n",
+    ]
+)
 stream = st.lists(st.one_of(good_frame, good_frame, inline_line, odd_frame), max_size=12)
 
 

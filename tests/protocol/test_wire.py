@@ -16,7 +16,6 @@ import redis
 from ferrite_host.protocol.parser import INLINE_MAX_SIZE
 from ferrite_host.testing import FerriteProcess
 
-
 MB = 1024 * 1024
 #: The `raw_factory` fixture: RawClient(port, source=None) opened and closed for the test.
 RawFactory = Callable[..., Any]
@@ -48,8 +47,13 @@ def frame(*args: bytes) -> bytes:
 
 
 def test_start_line_names_version_port_pid_loop_and_parser(wire_server: FerriteProcess) -> None:
-    loop, parser = ("asyncio", "python") if "--parser" in wire_server.extra_args else ("uvloop", "hiredis")
-    line = re.search(r"Ferrite (\S+) started: port=(\d+) pid=(\d+) event-loop=(\w+) parser=(\w+)", wire_server.log())
+    loop, parser = (
+        ("asyncio", "python") if "--parser" in wire_server.extra_args else ("uvloop", "hiredis")
+    )
+    line = re.search(
+        r"Ferrite (\S+) started: port=(\d+) pid=(\d+) event-loop=(\w+) parser=(\w+)",
+        wire_server.log(),
+    )
     assert line is not None, wire_server.log()
     assert line.group(2) == str(wire_server.port)
     assert wire_server.proc is not None and line.group(3) == str(wire_server.proc.pid)
@@ -71,7 +75,11 @@ BAD_FRAMES = [
 
 @pytest.mark.parametrize(("bad", "reason"), BAD_FRAMES, ids=[r.decode() for _, r in BAD_FRAMES])
 def test_bad_frame_closes_only_that_connection(
-    wire_server: FerriteProcess, other: redis.Redis, raw_factory: RawFactory, bad: bytes, reason: bytes
+    wire_server: FerriteProcess,
+    other: redis.Redis,
+    raw_factory: RawFactory,
+    bad: bytes,
+    reason: bytes,
 ) -> None:
     raw = raw_factory(wire_server.port)
     after = b"" if b"too big" in reason else frame(b"SET", b"after", b"1")
@@ -83,7 +91,9 @@ def test_bad_frame_closes_only_that_connection(
 
 
 @pytest.mark.parametrize("start", [b"\x00", b"*\x00", b"$\x00"])
-def test_protocol_desync_regression(wire_server: FerriteProcess, raw_factory: RawFactory, start: bytes) -> None:
+def test_protocol_desync_regression(
+    wire_server: FerriteProcess, raw_factory: RawFactory, start: bytes
+) -> None:
     """Redis's own regression test: an endless unterminated stream must end in an error."""
     raw = raw_factory(wire_server.port)
     raw.send(start)
@@ -97,7 +107,9 @@ def test_protocol_desync_regression(wire_server: FerriteProcess, raw_factory: Ra
     assert b"Protocol error" in raw.read_until_closed()
 
 
-def test_frames_split_one_byte_at_a_time(wire_server: FerriteProcess, raw_factory: RawFactory) -> None:
+def test_frames_split_one_byte_at_a_time(
+    wire_server: FerriteProcess, raw_factory: RawFactory
+) -> None:
     raw = raw_factory(wire_server.port)
     data = frame(b"SET", b"split", b"a\r\nb") + b"GET split\r\n" + frame(b"STRLEN", b"split")
     for i in range(len(data)):
@@ -105,7 +117,9 @@ def test_frames_split_one_byte_at_a_time(wire_server: FerriteProcess, raw_factor
     raw.expect(b"+OK\r\n$4\r\na\r\nb\r\n:4\r\n")
 
 
-def test_pipeline_of_10k_commands_in_one_write(wire_server: FerriteProcess, raw_factory: RawFactory) -> None:
+def test_pipeline_of_10k_commands_in_one_write(
+    wire_server: FerriteProcess, raw_factory: RawFactory
+) -> None:
     raw = raw_factory(wire_server.port)
     raw.send(frame(b"DEL", b"counter") + frame(b"INCR", b"counter") * 10_000 + b"GET counter\r\n")
     replies = raw.read_lines(10_003)  # DEL, 10k INCR, and GET (two lines)
@@ -187,7 +201,10 @@ def test_unknown_command_and_quit(wire_server: FerriteProcess, raw_factory: RawF
 
 def test_resp2_reply_shapes(wire_server: FerriteProcess, raw_factory: RawFactory) -> None:
     raw = raw_factory(wire_server.port)
-    raw.send(b"CONFIG GET maxclients\r\nDEBUG PROTOCOL map\r\nDEBUG PROTOCOL double\r\nDEBUG PROTOCOL null\r\n")
+    raw.send(
+        b"CONFIG GET maxclients\r\nDEBUG PROTOCOL map\r\n"
+        b"DEBUG PROTOCOL double\r\nDEBUG PROTOCOL null\r\n"
+    )
     raw.expect(b"*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n")
     raw.expect(b"*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n")
     raw.expect(b"$5\r\n3.141\r\n$-1\r\n")

@@ -33,7 +33,9 @@ ASYNC_PARSERS = {
     (2, "hiredis"): _AsyncHiredisParser,
     (3, "hiredis"): _AsyncHiredisParser,
 }
-COMBINATIONS = [pytest.param(p, k, id=f"resp{p}-{k}") for p in (2, 3) for k in ("python", "hiredis")]
+COMBINATIONS = [
+    pytest.param(p, k, id=f"resp{p}-{k}") for p in (2, 3) for k in ("python", "hiredis")
+]
 BINARY = b"\x00\xff\r\n$*\r\nbinary"
 
 

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from ferrite_host.config import build_settings
 from ferrite_host.testing import FerriteProcess
@@ -29,15 +31,28 @@ requirepass "p w"
 
 def serve(*args: str) -> subprocess.CompletedProcess[str]:
     """Run `ferrite serve` expecting it to refuse to start."""
-    command = [sys.executable, "-m", "ferrite_host", "serve", "--port", str(free_port()), "--bind", "127.0.0.1"]
-    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=30, check=False)
+    command = [
+        sys.executable,
+        "-m",
+        "ferrite_host",
+        "serve",
+        "--port",
+        str(free_port()),
+        "--bind",
+        "127.0.0.1",
+    ]
+    return subprocess.run(
+        command + list(args), capture_output=True, text=True, timeout=30, check=False
+    )
 
 
 def test_config_file_flags_override_rewrite_and_shutdown(tmp_path: Path) -> None:
     conf = tmp_path / "ferrite.conf"
     conf.write_text(CONFIG)
-    with FerriteProcess("--config", str(conf), "--timeout", "9", modules=[], directory=tmp_path) as proc:
-        client = proc.client(password="p w")
+    with FerriteProcess(
+        "--config", str(conf), "--timeout", "9", modules=[], directory=tmp_path
+    ) as proc:
+        client = proc.client(password="p w", retry=Retry(NoBackoff(), 0))  # SHUTDOWN closes it
         values = client.config_get("*")
         assert values["maxclients"] == "123"
         assert values["timeout"] == "9"  # the flag wins over the file

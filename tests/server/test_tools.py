@@ -24,17 +24,37 @@ def cli(server: FerriteProcess, *args: str, stdin: str | None = None) -> str:
     assert CLI is not None
     result = subprocess.run(
         [CLI, "-h", "127.0.0.1", "-p", str(server.port), *args],
-        input=stdin, capture_output=True, text=True, timeout=30, check=True,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     return result.stdout
 
 
-@pytest.mark.skipif(BENCHMARK is None, reason="redis-benchmark is not installed (apt install redis-tools)")
+@pytest.mark.skipif(
+    BENCHMARK is None, reason="redis-benchmark is not installed (apt install redis-tools)"
+)
 def test_redis_benchmark_runs_to_completion(tools_server: FerriteProcess) -> None:
     assert BENCHMARK is not None
     result = subprocess.run(
-        [BENCHMARK, "-h", "127.0.0.1", "-p", str(tools_server.port), "-t", "ping,set,get", "-n", "2000", "-q"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            BENCHMARK,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(tools_server.port),
+            "-t",
+            "ping,set,get",
+            "-n",
+            "2000",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -53,7 +73,7 @@ def test_redis_cli_basic_usage(tools_server: FerriteProcess) -> None:
     assert cli(tools_server, "config", "get", "maxclients") == "maxclients\n10000\n"
     assert cli(tools_server, "get", "missing") == "\n"
     assert "redis_version:" in cli(tools_server, "info", "server")
-    assert cli(tools_server, "nosuch") .startswith("ERR unknown command 'nosuch'")
+    assert cli(tools_server, "nosuch").startswith("ERR unknown command 'nosuch'")
     assert "proto 3\n" in cli(tools_server, "-3", "hello", "3")  # RESP3 map, as redis-cli shows it
     # Commands on standard input, one per line, as scripts feed redis-cli.
     assert cli(tools_server, stdin="set a 1\nincr a\nget a\n") == "OK\n2\n2\n"
