@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 
 from ferrite_host.commands.spec import CommandSpec
@@ -29,5 +30,17 @@ def builtin_specs() -> list[CommandSpec]:
             if exc.name == f"ferrite_host.commands.{name}":
                 continue  # a family not written yet
             raise
-        specs.extend(module.family.specs)
+        specs.extend(_fresh(spec) for spec in module.family.specs)
     return specs
+
+
+def _fresh(spec: CommandSpec) -> CommandSpec:
+    """A private copy of a family's spec, so each server's statistics are its own."""
+    clone = copy.copy(spec)
+    clone.calls = clone.usec = clone.failed_calls = clone.rejected_calls = 0
+    clone.subcommands = {}
+    for name, sub in spec.subcommands.items():
+        sub_clone = _fresh(sub)
+        sub_clone.parent = clone
+        clone.subcommands[name] = sub_clone
+    return clone
