@@ -98,8 +98,22 @@ class Server:
 
 def start_ferrite(modules: bool = True) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "ferrite_host", "serve", "--port", str(port),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "ferrite_host",
+        "serve",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--loglevel",
+        "warning",
+    ]
     if not modules:
         argv.append("--no-modules")
     return Server("ferrite", argv, port)
@@ -110,17 +124,48 @@ def start_redis() -> Server:
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("redis-server is not installed; run benchmarks/run.sh, which installs it")
-    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no"]
+    argv = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--daemonize",
+        "no",
+    ]
     return Server("redis", argv, port)
 
 
-def run_benchmark(server: Server, args: list[str], requests: int, pipeline: int) -> dict[str, float]:
+def run_benchmark(
+    server: Server, args: list[str], requests: int, pipeline: int
+) -> dict[str, float]:
     before = server.cpu_seconds()
     out = subprocess.run(
-        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-n", str(requests),
-         "-c", "50", "-P", str(pipeline), "--csv", *args],
-        check=True, capture_output=True, text=True, timeout=600,
+        [
+            "redis-benchmark",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-n",
+            str(requests),
+            "-c",
+            "50",
+            "-P",
+            str(pipeline),
+            "--csv",
+            *args,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
     ).stdout
     cpu = server.cpu_seconds() - before
     rows = [row for row in csv.DictReader(io.StringIO(out))]
@@ -187,10 +232,18 @@ def main() -> None:
                 for pipeline in (1, 16):
                     key = f"{label} P{pipeline}"
                     slot = raw.setdefault(key, {"ferrite": [], "redis": []})
-                    slot["ferrite"].append(run_benchmark(ferrite, ferrite_args, args.requests, pipeline))
-                    slot["redis"].append(run_benchmark(reference, redis_args, args.requests, pipeline))
-                    print(f"round {round_no + 1} {key}: ferrite {slot['ferrite'][-1]['rps']:.0f} rps, "
-                          f"redis {slot['redis'][-1]['rps']:.0f} rps", flush=True)
+                    slot["ferrite"].append(
+                        run_benchmark(ferrite, ferrite_args, args.requests, pipeline)
+                    )
+                    slot["redis"].append(
+                        run_benchmark(reference, redis_args, args.requests, pipeline)
+                    )
+                    ours = slot["ferrite"][-1]["rps"]
+                    print(
+                        f"round {round_no + 1} {key}: ferrite {ours:.0f} rps, "
+                        f"redis {slot['redis'][-1]['rps']:.0f} rps",
+                        flush=True,
+                    )
         memory = {
             "strings": {
                 "keys": args.memory_keys,
@@ -199,8 +252,12 @@ def main() -> None:
             },
             "module_values": {
                 "keys": args.module_keys,
-                "ferrite_bytes": load_module_values(ferrite, args.module_keys, ["HELLOTYPE.INSERT", "mv:{i}", "{i}"]),
-                "redis_bytes (ZADD one member)": load_module_values(reference, args.module_keys, ["ZADD", "mv:{i}", "{i}", "{i}"]),
+                "ferrite_bytes": load_module_values(
+                    ferrite, args.module_keys, ["HELLOTYPE.INSERT", "mv:{i}", "{i}"]
+                ),
+                "redis_bytes (ZADD one member)": load_module_values(
+                    reference, args.module_keys, ["ZADD", "mv:{i}", "{i}", "{i}"]
+                ),
             },
         }
     finally:
@@ -215,20 +272,28 @@ def main() -> None:
     print(f"\nraw figures: {out}")
 
 
-def build_report(raw: dict[str, Any], memory: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+def build_report(
+    raw: dict[str, Any], memory: dict[str, Any], args: argparse.Namespace
+) -> dict[str, Any]:
     tests = {}
     for key, sides in raw.items():
         entry: dict[str, Any] = {}
         for side in ("ferrite", "redis"):
-            entry[side] = {metric: summarise([s[metric] for s in sides[side]]) for metric in sides[side][0]}
+            entry[side] = {
+                metric: summarise([s[metric] for s in sides[side]]) for metric in sides[side][0]
+            }
         entry["ratio_rps"] = entry["ferrite"]["rps"]["median"] / entry["redis"]["rps"]["median"]
-        entry["ratio_cpu"] = (
-            entry["ferrite"]["cpu_us_per_request"]["median"] / max(entry["redis"]["cpu_us_per_request"]["median"], 1e-9)
+        entry["ratio_cpu"] = entry["ferrite"]["cpu_us_per_request"]["median"] / max(
+            entry["redis"]["cpu_us_per_request"]["median"], 1e-9
         )
         tests[key] = entry
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+        },
         "rounds": args.rounds,
         "requests": args.requests,
         "tests": tests,
@@ -237,14 +302,21 @@ def build_report(raw: dict[str, Any], memory: dict[str, Any], args: argparse.Nam
 
 
 def print_table(report: dict[str, Any]) -> None:
-    print(f"\n{'test':<40} {'ferrite rps (min-max)':>26} {'redis rps':>12} {'ratio':>6} {'cpu ratio':>9}")
+    header = ("test", "ferrite rps (min-max)", "redis rps", "ratio", "cpu ratio")
+    print(f"\n{header[0]:<40} {header[1]:>26} {header[2]:>12} {header[3]:>6} {header[4]:>9}")
     for key, entry in report["tests"].items():
         f = entry["ferrite"]["rps"]
-        print(f"{key:<40} {f['median']:>10.0f} ({f['min']:.0f}-{f['max']:.0f}) "
-              f"{entry['redis']['rps']['median']:>12.0f} {entry['ratio_rps']:>6.2f} {entry['ratio_cpu']:>9.2f}")
+        theirs = entry["redis"]["rps"]["median"]
+        print(
+            f"{key:<40} {f['median']:>10.0f} ({f['min']:.0f}-{f['max']:.0f}) "
+            f"{theirs:>12.0f} {entry['ratio_rps']:>6.2f} {entry['ratio_cpu']:>9.2f}"
+        )
     strings = report["memory"]["strings"]
-    print(f"\nmemory, {strings['keys']} strings of 100 bytes: ferrite {strings['ferrite_bytes'] / 2**20:.0f} MiB, "
-          f"redis {strings['redis_bytes'] / 2**20:.0f} MiB, ratio {strings['ferrite_bytes'] / max(strings['redis_bytes'], 1):.2f}")
+    ours, theirs = strings["ferrite_bytes"], strings["redis_bytes"]
+    print(
+        f"\nmemory, {strings['keys']} strings of 100 bytes: ferrite {ours / 2**20:.0f} MiB, "
+        f"redis {theirs / 2**20:.0f} MiB, ratio {ours / max(theirs, 1):.2f}"
+    )
 
 
 def draw_chart(report: dict[str, Any], path: Path) -> None:

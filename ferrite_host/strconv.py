@@ -45,7 +45,12 @@ def parse_float(data: bytes | bytearray | str, allow_inf: bool = True) -> float 
             return None
     else:
         text = data
-    if not text or text != text.strip() or "_" in text or text.lower().startswith(("0x", "-0x", "+0x")):
+    if (
+        not text
+        or text != text.strip()
+        or "_" in text
+        or text.lower().startswith(("0x", "-0x", "+0x"))
+    ):
         return None
     try:
         value = float(text)

@@ -51,7 +51,9 @@ def parse_flag_args(args: list[str]) -> tuple[str | None, list[tuple[str, list[s
             directives.append(current)
         elif current is None:
             if config_file is not None:
-                raise ConfigError(f"unexpected argument {arg!r}; settings are given as --name value")
+                raise ConfigError(
+                    f"unexpected argument {arg!r}; settings are given as --name value"
+                )
             config_file = arg
         else:
             current[1].append(arg)
@@ -74,7 +76,11 @@ def parse_flag_args(args: list[str]) -> tuple[str | None, list[tuple[str, list[s
 @click.command(
     "serve",
     help=SERVE_HELP,
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["--help"]},
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": ["--help"],
+    },
 )
 @click.pass_context
 def serve(ctx: click.Context) -> None:

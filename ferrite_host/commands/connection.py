@@ -45,7 +45,12 @@ def password_matches(session: Session, password: bytes) -> bool:
     return hmac.compare_digest(expected, password)
 
 
-@command("auth", -2, "noscript loading stale fast no_auth allow_busy", summary="Authenticates the connection.")
+@command(
+    "auth",
+    -2,
+    "noscript loading stale fast no_auth allow_busy",
+    summary="Authenticates the connection.",
+)
 def auth(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
@@ -78,7 +83,13 @@ def server_info_map(session: Session) -> dict[bytes, Any]:
     }
 
 
-@command("hello", -1, "noscript loading stale fast no_auth allow_busy", summary="Handshakes with the server.", since="6.0.0")
+@command(
+    "hello",
+    -1,
+    "noscript loading stale fast no_auth allow_busy",
+    summary="Handshakes with the server.",
+    since="6.0.0",
+)
 def hello(session: Session, argv: list[bytes]) -> Any:
     version = session.protocol
     pos = 1
@@ -108,7 +119,9 @@ def hello(session: Session, argv: list[bytes]) -> Any:
             name = argv[pos + 1]
             pos += 2
         else:
-            raise CommandError(f"ERR Syntax error in HELLO option '{argv[pos].decode('utf-8', 'replace')}'")
+            raise CommandError(
+                f"ERR Syntax error in HELLO option '{argv[pos].decode('utf-8', 'replace')}'"
+            )
     if not session.authenticated:
         raise CommandError(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
@@ -133,7 +146,13 @@ def select(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("reset", 1, "noscript loading stale fast no_auth allow_busy", summary="Resets the connection.", since="6.2.0")
+@command(
+    "reset",
+    1,
+    "noscript loading stale fast no_auth allow_busy",
+    summary="Resets the connection.",
+    since="6.2.0",
+)
 def reset(session: Session, argv: list[bytes]) -> Any:
     session.reset()
     return SimpleString("RESET")
@@ -141,45 +160,79 @@ def reset(session: Session, argv: list[bytes]) -> Any:
 
 # -- CLIENT ----------------------------------------------------------------------------------
 
-client = family.container("client", summary="A container for client connection commands.", since="2.4.0")
+client = family.container(
+    "client", summary="A container for client connection commands.", since="2.4.0"
+)
 
 
 def check_client_name(name: bytes) -> None:
     if any(c <= 32 or c > 126 for c in name):
-        raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+        raise CommandError(
+            "ERR Client names cannot contain spaces, newlines or special characters."
+        )
 
 
 def client_line(session: Session) -> str:
     now = time.time()
     flags = "x" if session.in_multi else "N"
+    multi = len(session.multi_queue) if session.in_multi else -1
+    age, idle = int(now - session.created), int(now - session.last_interaction)
     return (
         f"id={session.id} addr={session.addr} laddr={session.laddr} fd=8 name={session.name} "
-        f"age={int(now - session.created)} idle={int(now - session.last_interaction)} flags={flags} "
-        f"db={session.db_index} sub=0 psub=0 ssub=0 multi={len(session.multi_queue) if session.in_multi else -1} "
+        f"age={age} idle={idle} flags={flags} "
+        f"db={session.db_index} sub=0 psub=0 ssub=0 multi={multi} "
         f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 "
         f"events=r cmd={session.last_command} user=default redir=-1 resp={session.protocol} "
         f"lib-name={session.lib_name} lib-ver={session.lib_ver}"
     )
 
 
-@command("id", 2, "noscript loading stale", parent=client, summary="Returns the unique client ID of the connection.", since="5.0.0")
+@command(
+    "id",
+    2,
+    "noscript loading stale",
+    parent=client,
+    summary="Returns the unique client ID of the connection.",
+    since="5.0.0",
+)
 def client_id(session: Session, argv: list[bytes]) -> Any:
     return session.id
 
 
-@command("setname", 3, "noscript loading stale", parent=client, summary="Sets the connection name.", since="2.6.9")
+@command(
+    "setname",
+    3,
+    "noscript loading stale",
+    parent=client,
+    summary="Sets the connection name.",
+    since="2.6.9",
+)
 def client_setname(session: Session, argv: list[bytes]) -> Any:
     check_client_name(argv[2])
     session.name = argv[2].decode()
     return OK
 
 
-@command("getname", 2, "noscript loading stale", parent=client, summary="Returns the name of the connection.", since="2.6.9")
+@command(
+    "getname",
+    2,
+    "noscript loading stale",
+    parent=client,
+    summary="Returns the name of the connection.",
+    since="2.6.9",
+)
 def client_getname(session: Session, argv: list[bytes]) -> Any:
     return session.name.encode() if session.name else None
 
 
-@command("setinfo", 4, "noscript loading stale", parent=client, summary="Sets information specific to the client or connection.", since="7.2.0")
+@command(
+    "setinfo",
+    4,
+    "noscript loading stale",
+    parent=client,
+    summary="Sets information specific to the client or connection.",
+    since="7.2.0",
+)
 def client_setinfo(session: Session, argv: list[bytes]) -> Any:
     attr = argv[2].lower()
     value = argv[3]
@@ -196,12 +249,26 @@ def client_setinfo(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("info", 2, "noscript loading stale", parent=client, summary="Returns information about the connection.", since="6.2.0")
+@command(
+    "info",
+    2,
+    "noscript loading stale",
+    parent=client,
+    summary="Returns information about the connection.",
+    since="6.2.0",
+)
 def client_info(session: Session, argv: list[bytes]) -> Any:
     return Verbatim((client_line(session) + "\n").encode())
 
 
-@command("list", -2, "admin noscript loading stale", parent=client, summary="Lists open connections.", since="2.4.0")
+@command(
+    "list",
+    -2,
+    "admin noscript loading stale",
+    parent=client,
+    summary="Lists open connections.",
+    since="2.4.0",
+)
 def client_list(session: Session, argv: list[bytes]) -> Any:
     sessions = list(session.state.clients.values())
     if len(argv) > 2:
@@ -209,7 +276,9 @@ def client_list(session: Session, argv: list[bytes]) -> Any:
         if option == b"type" and len(argv) == 4:
             kind = argv[3].lower()
             if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-                raise CommandError(f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'")
+                raise CommandError(
+                    f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'"
+                )
             sessions = [s for s in sessions if kind == b"normal"]
         elif option == b"id" and len(argv) >= 4:
             wanted = set()
@@ -225,7 +294,14 @@ def client_list(session: Session, argv: list[bytes]) -> Any:
     return Verbatim(text.encode())
 
 
-@command("kill", -3, "admin noscript loading stale", parent=client, summary="Terminates open connections.", since="2.4.0")
+@command(
+    "kill",
+    -3,
+    "admin noscript loading stale",
+    parent=client,
+    summary="Terminates open connections.",
+    since="2.4.0",
+)
 def client_kill(session: Session, argv: list[bytes]) -> Any:
     clients = session.state.clients
     if len(argv) == 3:  # old form: CLIENT KILL addr:port
@@ -286,34 +362,65 @@ def _kill(session: Session, other: Session) -> None:
         other.closer()
 
 
-@command("no-evict", 3, "admin noscript loading stale", parent=client, summary="Sets the client eviction mode of the connection.", since="7.0.0")
+@command(
+    "no-evict",
+    3,
+    "admin noscript loading stale",
+    parent=client,
+    summary="Sets the client eviction mode of the connection.",
+    since="7.0.0",
+)
 def client_no_evict(session: Session, argv: list[bytes]) -> Any:
     if argv[2].lower() not in (b"on", b"off"):
         raise CommandError(errors.SYNTAX)
     return OK
 
 
-@command("no-touch", 3, "noscript loading stale", parent=client, summary="Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", since="7.2.0")
+@command(
+    "no-touch",
+    3,
+    "noscript loading stale",
+    parent=client,
+    summary="Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+    since="7.2.0",
+)
 def client_no_touch(session: Session, argv: list[bytes]) -> Any:
     if argv[2].lower() not in (b"on", b"off"):
         raise CommandError(errors.SYNTAX)
     return OK
 
 
-@command("help", 2, "loading stale", parent=client, summary="Returns helpful text about the different subcommands.", since="5.0.0")
+@command(
+    "help",
+    2,
+    "loading stale",
+    parent=client,
+    summary="Returns helpful text about the different subcommands.",
+    since="5.0.0",
+)
 def client_help(session: Session, argv: list[bytes]) -> Any:
     lines = [
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GETNAME", "    Return the name of the current connection.",
-        "ID", "    Return the ID of the current connection.",
-        "INFO", "    Return information about the current client connection.",
-        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, MAXAGE, SKIPME.",
-        "LIST [options ...]", "    Return information about client connections.",
-        "SETNAME <name>", "    Assign the name <name> to the current connection.",
-        "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-        "NO-EVICT (ON|OFF)", "    Accepted for compatibility; Ferrite never evicts clients.",
-        "HELP", "    Print this help.",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, MAXAGE, SKIPME.",
+        "LIST [options ...]",
+        "    Return information about client connections.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "SETINFO <option> <value>",
+        "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+        "NO-EVICT (ON|OFF)",
+        "    Accepted for compatibility; Ferrite never evicts clients.",
+        "HELP",
+        "    Print this help.",
     ]
     return [SimpleString(line) for line in lines]
 

@@ -144,7 +144,9 @@ class Family:
 
         return decorate
 
-    def container(self, name: str, summary: str = "", since: str = "1.0.0", flags: str = "") -> CommandSpec:
+    def container(
+        self, name: str, summary: str = "", since: str = "1.0.0", flags: str = ""
+    ) -> CommandSpec:
         """A command like CONFIG or CLIENT whose real work is in its subcommands."""
         spec = CommandSpec(
             name=name,

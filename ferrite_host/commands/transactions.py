@@ -22,7 +22,13 @@ command = family.command
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
 
 
-@command("multi", 1, "noscript loading stale fast allow_busy", summary="Starts a transaction.", since="1.2.0")
+@command(
+    "multi",
+    1,
+    "noscript loading stale fast allow_busy",
+    summary="Starts a transaction.",
+    since="1.2.0",
+)
 def multi(session: Session, argv: list[bytes]) -> Any:
     if session.in_multi:
         raise CommandError("ERR MULTI calls can not be nested")
@@ -39,7 +45,13 @@ def _end_transaction(session: Session) -> None:
     session.state.transactions.unwatch(session)
 
 
-@command("discard", 1, "noscript loading stale fast allow_busy", summary="Discards a transaction.", since="2.0.0")
+@command(
+    "discard",
+    1,
+    "noscript loading stale fast allow_busy",
+    summary="Discards a transaction.",
+    since="2.0.0",
+)
 def discard(session: Session, argv: list[bytes]) -> Any:
     if not session.in_multi:
         raise CommandError("ERR DISCARD without MULTI")
@@ -54,7 +66,13 @@ def _watched_key_expired(session: Session) -> None:
         keyspace[db_index].get(key)
 
 
-@command("exec", 1, "noscript loading stale skip_slowlog", summary="Executes all commands in a transaction.", since="1.2.0")
+@command(
+    "exec",
+    1,
+    "noscript loading stale skip_slowlog",
+    summary="Executes all commands in a transaction.",
+    since="1.2.0",
+)
 def exec_(session: Session, argv: list[bytes]) -> Any:
     if not session.in_multi:
         raise CommandError("ERR EXEC without MULTI")
@@ -108,7 +126,14 @@ def _as_block(start_db: int, recorded: list[tuple[int, list[bytes]]]) -> list[li
     return block
 
 
-@command("watch", -2, "noscript loading stale fast allow_busy", keys=(1, -1, 1), summary="Monitors changes to keys to determine the execution of a transaction.", since="2.2.0")
+@command(
+    "watch",
+    -2,
+    "noscript loading stale fast allow_busy",
+    keys=(1, -1, 1),
+    summary="Monitors changes to keys to determine the execution of a transaction.",
+    since="2.2.0",
+)
 def watch(session: Session, argv: list[bytes]) -> Any:
     if session.in_multi:
         raise CommandError("ERR WATCH inside MULTI is not allowed")
@@ -119,7 +144,13 @@ def watch(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("unwatch", 1, "noscript loading stale fast allow_busy", summary="Forgets about all watched keys.", since="2.2.0")
+@command(
+    "unwatch",
+    1,
+    "noscript loading stale fast allow_busy",
+    summary="Forgets about all watched keys.",
+    since="2.2.0",
+)
 def unwatch(session: Session, argv: list[bytes]) -> Any:
     session.state.transactions.unwatch(session)
     return OK

@@ -41,7 +41,12 @@ class Database:
     def get(self, key: bytes) -> Value | None:
         """The live value of `key`; an expired key is removed and reads as missing."""
         value = self._data.get(key)
-        if value is not None and self._expires and key in self._expires and self._expire_if_due(key):
+        if (
+            value is not None
+            and self._expires
+            and key in self._expires
+            and self._expire_if_due(key)
+        ):
             return None
         return value
 
@@ -87,7 +92,9 @@ class Database:
                 return key
         return None
 
-    def scan(self, cursor: int, count: int, accept: Callable[[bytes], bool]) -> tuple[int, list[bytes]]:
+    def scan(
+        self, cursor: int, count: int, accept: Callable[[bytes], bool]
+    ) -> tuple[int, list[bytes]]:
         """One SCAN step over a snapshot of the key names taken when the scan began.
 
         A snapshot gives Redis's guarantee (every key present for the whole scan is returned)

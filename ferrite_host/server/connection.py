@@ -115,15 +115,19 @@ class Connection(asyncio.Protocol):
             commands = parser.feed(b"")
         if parser.error is not None and not session.close_after_reply:
             log.log(
-                VERBOSE, "Protocol error (%s) from client: id=%d addr=%s",
-                parser.error, session.id, session.addr,
+                VERBOSE,
+                "Protocol error (%s) from client: id=%d addr=%s",
+                parser.error,
+                session.id,
+                session.addr,
             )
             encode_into(out, Error("ERR " + parser.error), session.protocol)
             session.close_after_reply = True
         if parser.overflow:
             log.warning(
                 "Closing client that reached max query buffer length: id=%d addr=%s",
-                session.id, session.addr,
+                session.id,
+                session.addr,
             )
             session.close_after_reply = True
         if out:

@@ -101,7 +101,9 @@ class FerriteServer:
                 if host == "::1" and len(settings.bind) > 1:
                     log.warning(
                         "Could not bind %s:%d (%s); continuing without it",
-                        host, settings.port, exc.strerror,
+                        host,
+                        settings.port,
+                        exc.strerror,
                     )
                     continue
                 raise StartupError(
@@ -184,7 +186,11 @@ def run(state: ServerState, on_ready: Callable[[ServerState], None] | None = Non
             loop.add_signal_handler(sig, _on_signal, server, sig)
     log.info(
         "Ferrite %s started: port=%d pid=%d event-loop=%s parser=%s",
-        __version__, state.tcp_port, os.getpid(), loop_name, state.parser_name,
+        __version__,
+        state.tcp_port,
+        os.getpid(),
+        loop_name,
+        state.parser_name,
     )
     log.info("Ready to accept connections tcp")
     if on_ready is not None:

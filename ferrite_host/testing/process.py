@@ -53,8 +53,16 @@ class FerriteProcess:
 
     def command_line(self) -> list[str]:
         args = [
-            sys.executable, "-m", "ferrite_host", "serve",
-            "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+            sys.executable,
+            "-m",
+            "ferrite_host",
+            "serve",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.dir),
         ]
         if "--save" not in self.extra_args:
             args += ["--save", ""]
@@ -71,7 +79,10 @@ class FerriteProcess:
         env.update(self.env or {})
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            self.command_line(), stdout=self._log, stderr=subprocess.STDOUT, env=env,
+            self.command_line(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
             stdin=subprocess.DEVNULL,
         )
         if wait:

@@ -58,7 +58,9 @@ def test_queueing_error_aborts_everything(server: FerriteProcess) -> None:
         with pytest.raises(redis.ResponseError, match="wrong number of arguments for 'get'"):
             conn.read_response()
         conn.send_command("EXEC")
-        with pytest.raises(redis.ResponseError, match="Transaction discarded because of previous errors"):
+        with pytest.raises(
+            redis.ResponseError, match="Transaction discarded because of previous errors"
+        ):
             conn.read_response()
     finally:
         raw.connection_pool.release(conn)
@@ -158,7 +160,9 @@ def test_discard_drops_the_queue(run: Callable[..., Any]) -> None:
         ("PEXPIRE", "k", "1"),
     ],
 )
-def test_watch_invalidated_by_every_kind_of_change(two_clients: Any, invalidate: tuple[str, ...]) -> None:
+def test_watch_invalidated_by_every_kind_of_change(
+    two_clients: Any, invalidate: tuple[str, ...]
+) -> None:
     first, second = two_clients
     first("SET", "k", "1")
     assert first("WATCH", "k") == "OK"
@@ -200,7 +204,9 @@ def test_exec_propagates_one_block(state: ServerState, run: Callable[..., Any]) 
     ]
 
 
-def test_read_only_transaction_propagates_nothing(state: ServerState, run: Callable[..., Any]) -> None:
+def test_read_only_transaction_propagates_nothing(
+    state: ServerState, run: Callable[..., Any]
+) -> None:
     seen: list[Any] = []
     state.propagation_sinks.append(lambda db, commands: seen.append(commands))
     run("MULTI")

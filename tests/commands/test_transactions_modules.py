@@ -16,7 +16,9 @@ pytest.importorskip("ferrite_hellotype")
 
 @pytest.fixture(scope="module")
 def modules_server() -> Iterator[FerriteProcess]:
-    with FerriteProcess("--appendonly", "yes", "--appendfsync", "always", modules=["hello", "hellotype"]) as proc:
+    with FerriteProcess(
+        "--appendonly", "yes", "--appendfsync", "always", modules=["hello", "hellotype"]
+    ) as proc:
         yield proc
 
 
@@ -29,7 +31,9 @@ def client(modules_server: FerriteProcess) -> Iterator[redis.Redis]:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_module_commands_queue_and_run_inside_exec(modules_server: FerriteProcess, protocol: int) -> None:
+def test_module_commands_queue_and_run_inside_exec(
+    modules_server: FerriteProcess, protocol: int
+) -> None:
     client = modules_server.client(protocol=protocol)
     client.flushall()
     with client.pipeline() as pipe:
@@ -60,7 +64,9 @@ def test_module_runtime_error_stays_in_its_slot(client: redis.Redis) -> None:
         ("HELLO.MORE.EXPIRE", "watched", "100000"),  # an expiry set through a key handle
     ],
 )
-def test_watch_fires_on_module_writes(modules_server: FerriteProcess, module_write: tuple[str, ...]) -> None:
+def test_watch_fires_on_module_writes(
+    modules_server: FerriteProcess, module_write: tuple[str, ...]
+) -> None:
     watcher, other = modules_server.client(protocol=2), modules_server.client(protocol=2)
     watcher.flushall()
     if module_write[0] != "HELLOTYPE.INSERT":
@@ -96,7 +102,9 @@ def test_ctx_call_inside_exec_opens_no_transaction_of_its_own(client: redis.Redi
 
 
 def test_transaction_with_module_commands_survives_a_crash(tmp_path: object) -> None:
-    with FerriteProcess("--appendonly", "yes", "--appendfsync", "always", modules=["hello", "hellotype"]) as first:
+    with FerriteProcess(
+        "--appendonly", "yes", "--appendfsync", "always", modules=["hello", "hellotype"]
+    ) as first:
         client = first.client(protocol=2)
         with client.pipeline() as pipe:
             pipe.execute_command("HELLOTYPE.INSERT", "tx", "3")

@@ -15,7 +15,9 @@ def _record(state: ServerState) -> list[tuple[int, list[list[bytes]]]]:
     return seen
 
 
-def test_write_propagates_verbatim_and_reads_do_not(state: ServerState, run: Callable[..., Any]) -> None:
+def test_write_propagates_verbatim_and_reads_do_not(
+    state: ServerState, run: Callable[..., Any]
+) -> None:
     seen = _record(state)
     run("SET", "k", "v")
     run("GET", "k")
@@ -23,7 +25,9 @@ def test_write_propagates_verbatim_and_reads_do_not(state: ServerState, run: Cal
     assert seen == [(0, [[b"SET", b"k", b"v"]])]
 
 
-def test_lazy_expiry_propagates_a_del_before_the_command(state: ServerState, run: Callable[..., Any]) -> None:
+def test_lazy_expiry_propagates_a_del_before_the_command(
+    state: ServerState, run: Callable[..., Any]
+) -> None:
     run("SET", "k", "v", "PX", "5")
     seen = _record(state)
     time.sleep(0.02)
