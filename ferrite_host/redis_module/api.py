@@ -74,6 +74,9 @@ class KeyMode(enum.IntFlag):
     WRITE = 2
 
 
+_WRITE_BIT = int(KeyMode.WRITE)
+
+
 class KeyType(enum.IntEnum):
     """What `RedisModuleKey.key_type()` answers, numbered as `REDISMODULE_KEYTYPE_*`."""
 
@@ -200,7 +203,9 @@ class RedisModuleKey:
         self._ctx = ctx
         self._db = db
         self._name = name
-        self._mode = KeyMode(mode)
+        self._mode = mode if type(mode) is KeyMode else KeyMode(mode)
+        # Plain int test: IntFlag arithmetic costs microseconds on every module command.
+        self._write = int.__and__(mode, _WRITE_BIT) != 0
         self._closed = False
         self._touched = False
         self._views: list[memoryview] = []
@@ -256,7 +261,7 @@ class RedisModuleKey:
     def _writable(self) -> bool:
         if self._closed:
             raise RuntimeError(f"key handle for {self._name!r} used after close_key()")
-        return bool(self._mode & KeyMode.WRITE)
+        return self._write
 
     # -- inspection -------------------------------------------------------------------------
 
@@ -433,7 +438,7 @@ class RedisModuleCtx:
         self._state = session.state
         self._command_name = command_name
         self._module = module
-        self._argv = list(argv) if argv is not None else []
+        self._argv = argv if argv is not None else []
         self._owner = module.name if module is not None else "?"
         self._replies = ReplyBuilder(self._owner)
         self._keys: list[RedisModuleKey] = []
@@ -498,8 +503,9 @@ class RedisModuleCtx:
         """
         key = _key_name(name)
         db = self._session.db
-        mode = KeyMode(mode)
-        if not mode & KeyMode.WRITE:
+        if type(mode) is not KeyMode:
+            mode = KeyMode(mode)
+        if not int.__and__(mode, _WRITE_BIT):
             stats = self._state.stats
             if db.get(key) is None:
                 stats.keyspace_misses += 1

@@ -256,7 +256,8 @@ def run_module_command(
     server carry on either way.
     """
     ctx = RedisModuleCtx(session, command.name, module, argv)
-    args = [RedisModuleString(arg) for arg in argv[1:]]
+    new_string = bytes.__new__  # argv items are already bytes: skip the conversions
+    args = [new_string(RedisModuleString, arg) for arg in argv[1:]]
     try:
         command.callback(ctx, args)
     except Exception as exc:

@@ -25,6 +25,8 @@ from ferrite_host.redis_module.api import (
     Status,
 )
 
+#: Computed once: combining enum flags on every call costs more than a bit test.
+_READ_WRITE = KeyMode.READ | KeyMode.WRITE
 DEFAULT_ERROR_RATE = 0.01
 DEFAULT_CAPACITY = 100
 DEFAULT_EXPANSION = 2
@@ -72,7 +74,7 @@ class _Lookup:
 
 
 def _lookup(ctx: RedisModuleCtx, name: RedisModuleString, write: bool) -> _Lookup:
-    mode = KeyMode.READ | KeyMode.WRITE if write else KeyMode.READ
+    mode = _READ_WRITE if write else KeyMode.READ
     return _Lookup(ctx.open_key(name, mode))
 
 

@@ -17,6 +17,8 @@ from ferrite_host.redis_module.api import (
 
 #: The registered type handle; set by on_load (a reload registers it afresh).
 HELLOTYPE: Any = None
+#: Computed once: combining enum flags on every call costs more than the command's own work.
+READ_WRITE = KeyMode.READ | KeyMode.WRITE
 
 
 def _holds_other_type(key: RedisModuleKey | None) -> bool:
@@ -33,15 +35,18 @@ def hellotype_insert(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Stat
     """HELLOTYPE.INSERT key value: add an integer, keeping the list sorted; answers the length."""
     if len(args) != 2:
         return ctx.wrong_arity()
-    key = ctx.open_key(args[0], KeyMode.READ | KeyMode.WRITE)
+    key = ctx.open_key(args[0], READ_WRITE)
     assert key is not None  # WRITE always gives a handle
-    if _holds_other_type(key):
+    keytype = key.key_type()
+    if keytype != KeyType.EMPTY and (
+        keytype != KeyType.MODULE or key.module_type_get_type() != HELLOTYPE
+    ):
         return ctx.reply_with_error(ERRORMSG_WRONGTYPE)
     try:
         number = args[1].to_long_long()
     except ValueError:
         return ctx.reply_with_error("ERR invalid value: must be a signed 64 bit integer")
-    if key.key_type() == KeyType.EMPTY:
+    if keytype == KeyType.EMPTY:
         value = HelloTypeValue()
         key.module_type_set_value(HELLOTYPE, value)
     else:
