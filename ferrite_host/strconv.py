@@ -72,3 +72,18 @@ def format_float(value: float) -> bytes:
     if "e" not in shortest and "e" not in text:
         return shortest.encode()
     return text.encode()
+
+
+def to_bytes(value: object) -> bytes:
+    """A value as Redis would send it: text as UTF-8, numbers in Redis's spelling."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, float):
+        return format_float(value)
+    raise TypeError(f"expected str, bytes, int or float, got {type(value).__name__}")

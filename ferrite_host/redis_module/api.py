@@ -25,7 +25,7 @@ from ferrite_host.protocol.replies import (
 )
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
-from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, format_float, parse_float, parse_int
+from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -99,19 +99,8 @@ _BUILTIN_TYPE_NAMES = {
 }
 
 
-def _to_bytes(value: object) -> bytes:
-    """Argument/string conversion shared by `create_string`, `call` and `replicate`."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, bool):
-        return b"1" if value else b"0"
-    if isinstance(value, int):
-        return b"%d" % value
-    if isinstance(value, float):
-        return format_float(value)
-    raise TypeError(f"expected str, bytes, int or float, got {type(value).__name__}")
+#: Argument/string conversion shared by `create_string`, `call` and `replicate`.
+_to_bytes = to_bytes
 
 
 class RedisModuleString(bytes):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ferrite_host.redis_module.errors import ModuleTypeError
+from ferrite_host.strconv import to_bytes
 
 log = logging.getLogger("ferrite")
 
@@ -163,17 +164,10 @@ class RedisModuleTypeDef:
 
 
 def _as_bytes(value: Any, what: str) -> bytes:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, bool):
-        return b"1" if value else b"0"
-    if isinstance(value, int):
-        return b"%d" % value
-    if isinstance(value, float):
-        return repr(value).encode()
-    raise ModuleTypeError(f"{what} must produce bytes, got {type(value).__name__}")
+    try:
+        return to_bytes(value)
+    except TypeError:
+        raise ModuleTypeError(f"{what} must produce bytes, got {type(value).__name__}") from None
 
 
 class RedisModuleType:
