@@ -52,16 +52,24 @@ class CommandSpec:
         self.no_auth = NO_AUTH in self.flags
         self.is_admin = "admin" in self.flags
         self.calls = 0
-        self.usec = 0
+        #: Time spent in the handler, in seconds (kept as a float: no conversion per call).
+        self.seconds = 0.0
         self.failed_calls = 0
         self.rejected_calls = 0
+        #: `parent|sub` for subcommands, as COMMAND INFO and arity errors name them; stored,
+        #: not computed, because every call records it as the client's last command.
+        self.full_name = f"{self.parent.name}|{self.name}" if self.parent else self.name
         if not self.key_specs and self.first_key > 0:
             self.key_specs = [default_key_spec(self)]
 
     @property
-    def full_name(self) -> str:
-        """`parent|sub` for subcommands, as COMMAND INFO and arity errors name them."""
-        return f"{self.parent.name}|{self.name}" if self.parent else self.name
+    def usec(self) -> int:
+        """Microseconds spent in the handler, as INFO commandstats reports them."""
+        return int(self.seconds * 1_000_000)
+
+    @usec.setter
+    def usec(self, value: int) -> None:
+        self.seconds = value / 1_000_000
 
     def arity_ok(self, argc: int) -> bool:
         arity = self.arity
@@ -69,6 +77,7 @@ class CommandSpec:
 
     def add_subcommand(self, sub: CommandSpec) -> None:
         sub.parent = self
+        sub.full_name = f"{self.name}|{sub.name}"
         sub.owner = self.owner
         self.subcommands[sub.name.lower()] = sub
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
@@ -42,7 +42,8 @@ class Dispatcher:
             if sub is None:
                 return Error(errors.unknown_subcommand(spec.name, argv[1]))
             spec = sub
-        if not spec.arity_ok(len(argv)) or spec.handler is None:
+        arity, argc = spec.arity, len(argv)
+        if (argc != arity if arity >= 0 else argc < -arity) or spec.handler is None:
             return Error(errors.wrong_arity(spec.full_name))
         return spec
 
@@ -55,7 +56,7 @@ class Dispatcher:
                 session.multi_failed = True
             state.record_error(spec)
             return spec
-        assert not isinstance(spec, Error)
+        spec = cast("CommandSpec", spec)
         if not session.authenticated and not spec.no_auth and not internal:
             return self._reject(spec, errors.NOAUTH)
         if session.in_multi and not internal and spec.name not in _TX_CONTROL:
@@ -81,7 +82,7 @@ class Dispatcher:
         except Exception as exc:  # a bug must not take the connection or server down
             log.exception("command %s failed", spec.full_name)
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
-        spec.usec += int((self._perf() - start) * 1_000_000)
+        spec.seconds += self._perf() - start
         spec.calls += 1
         state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:
