@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family
-from ferrite_host.commands.strings import key_spec, refine
+from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.keyspace import TypedValue, Value, glob_match, now_ms, type_name
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int

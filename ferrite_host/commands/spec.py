@@ -90,25 +90,40 @@ class CommandSpec:
         return argv[first : last + 1 : max(step, 1)]
 
 
+def key_spec(flags: str, index: int = 1, last: int = 0, step: int = 1) -> dict[str, Any]:
+    """One key spec in the shape COMMAND INFO renders (Redis's flags, e.g. "RW ACCESS")."""
+    return {
+        "flags": flags.split(),
+        "begin_search": {"type": "index", "spec": {"index": index}},
+        "find_keys": {"type": "range", "spec": {"lastkey": last, "keystep": step, "limit": 0}},
+    }
+
+
 def default_key_spec(spec: CommandSpec) -> dict[str, Any]:
     """The single key spec Redis derives from a (first, last, step) triple."""
     last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
     if spec.owner != BUILTIN:
-        flags = ["RW", "ACCESS", "UPDATE"]  # what Redis generates for every module command
+        flags = "RW ACCESS UPDATE"  # what Redis generates for every module command
     elif spec.is_write:
-        flags = ["RW", "UPDATE"]
+        flags = "RW UPDATE"
     else:
-        flags = ["RO", "ACCESS"]
+        flags = "RO ACCESS"
     if "movablekeys" in spec.flags:
-        flags.append("VARIABLE_FLAGS")
-    return {
-        "flags": flags,
-        "begin_search": {"type": "index", "spec": {"index": spec.first_key}},
-        "find_keys": {
-            "type": "range",
-            "spec": {"lastkey": last, "keystep": spec.key_step, "limit": 0},
-        },
-    }
+        flags += " VARIABLE_FLAGS"
+    return key_spec(flags, spec.first_key, last, spec.key_step)
+
+
+def refine(
+    specs: list[CommandSpec], key_specs: dict[str, list[dict[str, Any]]], tips: dict[str, str]
+) -> None:
+    """Attach Redis's exact key specs and tips, which the decorator cannot express."""
+    for spec in specs:
+        name = spec.full_name
+        if name in key_specs:
+            spec.key_specs = key_specs[name]
+        if name in tips:
+            spec.tips = tuple(tips[name].split())
+        refine(list(spec.subcommands.values()), key_specs, tips)
 
 
 class Family:

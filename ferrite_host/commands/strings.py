@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import CommandSpec, Family
+from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.keyspace import TypedValue, Value, now_ms
 from ferrite_host.protocol.replies import OK
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
@@ -27,31 +27,6 @@ if TYPE_CHECKING:
 
 family = Family("string")
 command = family.command
-
-
-# -- command metadata shared with the generic family --------------------------------------
-
-
-def key_spec(flags: str, index: int = 1, last: int = 0, step: int = 1) -> dict[str, Any]:
-    """One key spec in the shape COMMAND INFO renders (Redis's flags, e.g. "RW ACCESS")."""
-    return {
-        "flags": flags.split(),
-        "begin_search": {"type": "index", "spec": {"index": index}},
-        "find_keys": {"type": "range", "spec": {"lastkey": last, "keystep": step, "limit": 0}},
-    }
-
-
-def refine(
-    specs: list[CommandSpec], key_specs: dict[str, list[dict[str, Any]]], tips: dict[str, str]
-) -> None:
-    """Attach Redis's exact key specs and tips, which the decorator cannot express."""
-    for spec in specs:
-        name = spec.full_name
-        if name in key_specs:
-            spec.key_specs = key_specs[name]
-        if name in tips:
-            spec.tips = tuple(tips[name].split())
-        refine(list(spec.subcommands.values()), key_specs, tips)
 
 
 # -- reading values ----------------------------------------------------------------------
