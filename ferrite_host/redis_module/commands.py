@@ -304,12 +304,11 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
     )
 
 
+#: The public surface for module authors; `command_spec` and `run_module_command` are the
+#: server's side of the seam and deliberately not part of it.
 __all__ = [
     "CommandCallback",
     "CommandFlag",
     "ModuleCommand",
     "ModuleCommandRegistry",
-    "check_command_name",
-    "command_spec",
-    "run_module_command",
 ]
