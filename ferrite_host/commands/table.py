@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ferrite_host.commands.spec import CommandSpec
 
@@ -45,6 +45,10 @@ class CommandTable:
     def get(self, name: bytes) -> CommandSpec | None:
         """Look up by the lower-cased name as sent on the wire."""
         return self._by_name.get(name)
+
+    def get_function(self) -> Callable[[bytes], CommandSpec | None]:
+        """`get` without the method call, for the dispatcher's hot path."""
+        return self._by_name.get
 
     def lookup(self, name: str | bytes) -> CommandSpec | None:
         raw = name.encode() if isinstance(name, str) else name
