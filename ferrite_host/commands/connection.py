@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host import REDIS_COMPAT_VERSION
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import OK, PONG, SimpleString, Verbatim
@@ -400,7 +401,6 @@ def client_no_touch(session: Session, argv: list[bytes]) -> Any:
 )
 def client_help(session: Session, argv: list[bytes]) -> Any:
     lines = [
-        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -419,10 +419,8 @@ def client_help(session: Session, argv: list[bytes]) -> Any:
         "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
         "NO-EVICT (ON|OFF)",
         "    Accepted for compatibility; Ferrite never evicts clients.",
-        "HELP",
-        "    Print this help.",
     ]
-    return [SimpleString(line) for line in lines]
+    return help_reply("CLIENT", lines)
 
 
 __all__ = ["family", "glob_match"]

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.server import help_reply, subcommand_syntax_error
+from ferrite_host.commands.help import help_reply
+from ferrite_host.commands.server import subcommand_syntax_error
 from ferrite_host.commands.spec import Family
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.protocol.replies import OK, BigNumber, SetReply, SimpleString, Verbatim

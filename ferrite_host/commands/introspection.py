@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.errors import SYNTAX, CommandError
-from ferrite_host.commands.server import help_reply
+from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import BUILTIN, CommandSpec, Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import SetReply, SimpleString

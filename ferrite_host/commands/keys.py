@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.keyspace import TypedValue, Value, glob_match, now_ms, type_name
 from ferrite_host.protocol.replies import OK, SimpleString
@@ -526,7 +527,6 @@ def object_refcount(session: Session, argv: list[bytes]) -> Any:
 )
 def object_help(session: Session, argv: list[bytes]) -> Any:
     lines = [
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
@@ -539,10 +539,8 @@ def object_help(session: Session, argv: list[bytes]) -> Any:
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
-        "HELP",
-        "    Print this help.",
     ]
-    return [SimpleString(line) for line in lines]
+    return help_reply("OBJECT", lines)
 
 
 refine(

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import Family
-from ferrite_host.protocol.replies import OK, SimpleString
+from ferrite_host.protocol.replies import OK
 from ferrite_host.redis_module.errors import RedisModuleError
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ NOT_ALLOWED = (
     "configuration file, and then restart the server."
 )
 _HELP = (
-    "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "LIST",
     "    Return a list of loaded modules.",
     "LOAD <path> [<arg> ...]",
@@ -40,8 +40,6 @@ _HELP = (
     "optional arguments.",
     "UNLOAD <name>",
     "    Unload a module.",
-    "HELP",
-    "    Print this help.",
 )
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 
@@ -97,7 +95,7 @@ def _text(arg: bytes) -> str:
 )
 def module_help(session: Session, argv: list[bytes]) -> Any:
     """MODULE HELP: Redis's help lines, as status replies."""
-    return [SimpleString(line) for line in _HELP]
+    return help_reply("MODULE", list(_HELP))
 
 
 @command(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import CommandSpec, Family
 from ferrite_host.config import (
     ConfigSetError,
@@ -27,7 +28,7 @@ from ferrite_host.config import (
     set_parameters,
 )
 from ferrite_host.keyspace import TypedValue, glob_match
-from ferrite_host.protocol.replies import NO_REPLY, OK, SimpleString, Verbatim
+from ferrite_host.protocol.replies import NO_REPLY, OK, Verbatim
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
@@ -39,13 +40,6 @@ log = logging.getLogger("ferrite")
 
 family = Family("server")
 command = family.command
-
-
-def help_reply(container: str, lines: list[str]) -> list[SimpleString]:
-    """Redis's HELP layout: a header, the given lines, and HELP itself last."""
-    header = f"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    footer = ["HELP", "    Print this help."]
-    return [SimpleString(line) for line in [header, *lines, *footer]]
 
 
 def subcommand_syntax_error(argv: list[bytes]) -> CommandError:

@@ -1,0 +1,12 @@
+"""The HELP subcommand's reply, laid out as Redis lays it out for every container command."""
+
+from __future__ import annotations
+
+from ferrite_host.protocol.replies import SimpleString
+
+
+def help_reply(container: str, lines: list[str]) -> list[SimpleString]:
+    """Redis's HELP layout: a header, the given lines, and HELP itself last."""
+    header = f"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    footer = ["HELP", "    Print this help."]
+    return [SimpleString(line) for line in [header, *lines, *footer]]
