@@ -182,13 +182,51 @@ def command_docs(spec: CommandSpec) -> dict[bytes, Any]:
         docs[b"complexity"] = spec.complexity.encode()
     if is_module_command(spec):
         docs[b"module"] = spec.owner.encode()
+    if spec.doc_flags:
+        docs[b"doc_flags"] = SetReply(SimpleString(flag) for flag in spec.doc_flags)
+    if spec.deprecated_since:
+        docs[b"deprecated_since"] = spec.deprecated_since.encode()
+    if spec.replaced_by:
+        docs[b"replaced_by"] = spec.replaced_by.encode()
     if spec.doc_arguments:
-        docs[b"arguments"] = spec.doc_arguments
+        docs[b"arguments"] = render_arguments(spec.doc_arguments)
     if spec.subcommands:
         docs[b"subcommands"] = {
             sub.full_name.encode(): command_docs(sub) for sub in spec.subcommands.values()
         }
     return docs
+
+
+#: Argument fields after `name` and `type`, in the order Redis's addReplyCommandArgList
+#: writes them (`display_text` is written for every argument without sub-arguments).
+_ARG_FIELD_ORDER = ("key_spec_index", "token", "summary", "since", "deprecated_since")
+_ARG_FLAG_ORDER = ("optional", "multiple", "multiple_token")
+_CONTAINER_ARG_TYPES = frozenset({"oneof", "block"})
+
+
+def render_arguments(arguments: list[dict[str, Any]]) -> list[dict[bytes, Any]]:
+    """Redis's `arguments` array: one map per argument, nested for oneof/block."""
+    return [_render_argument(argument) for argument in arguments]
+
+
+def _render_argument(argument: dict[str, Any]) -> dict[bytes, Any]:
+    name = str(argument["name"])
+    kind = str(argument.get("type", "string"))
+    rendered: dict[bytes, Any] = {b"name": name.encode(), b"type": kind.encode()}
+    nested = kind in _CONTAINER_ARG_TYPES
+    if not nested:
+        rendered[b"display_text"] = str(argument.get("display_text") or name).encode()
+    for field_name in _ARG_FIELD_ORDER:
+        value = argument.get(field_name)
+        if value is None or value == "" or (field_name == "key_spec_index" and value < 0):
+            continue
+        rendered[field_name.encode()] = value if isinstance(value, int) else str(value).encode()
+    flags = set(argument.get("flags", ()))
+    if flags:
+        rendered[b"flags"] = SetReply(SimpleString(f) for f in _ARG_FLAG_ORDER if f in flags)
+    if nested:
+        rendered[b"arguments"] = render_arguments(list(argument.get("arguments", ())))
+    return rendered
 
 
 def find_command(table: CommandTable, name: bytes) -> CommandSpec | None:

@@ -44,6 +44,10 @@ class CommandSpec:
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
     parent: CommandSpec | None = None
     doc_arguments: list[dict[str, Any]] = field(default_factory=list)
+    #: COMMAND DOCS deprecation fields (`doc_flags` e.g. ("deprecated",)); empty = left out.
+    doc_flags: tuple[str, ...] = ()
+    deprecated_since: str = ""
+    replaced_by: str = ""
     #: Arbitrary data the owner keeps with the command (module command objects).
     extra: Any = None
 

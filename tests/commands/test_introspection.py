@@ -174,6 +174,9 @@ def test_command_docs(run: Run) -> None:
         b"since": b"1.0.0",
         b"group": b"string",
         b"complexity": b"O(1)",
+        b"arguments": [
+            {b"name": b"key", b"type": b"key", b"display_text": b"key", b"key_spec_index": 0}
+        ],
     }
     config = docs[b"config"]
     assert config[b"group"] == b"server"

@@ -1,0 +1,414 @@
+"""Redis 7.2's COMMAND DOCS `arguments` (and deprecation notes) for every built-in command.
+
+Transcribed from Redis 7.2's src/commands/*.json so redis-cli's hints and documentation tools
+see Redis's exact shape. Each argument is a dict with Redis's field names (`name`, `type`,
+`display_text`, `key_spec_index`, `token`, `summary`, `since`, `deprecated_since`, `flags`,
+`arguments`); introspection renders them in Redis's order. A command missing from a Redis
+JSON `arguments` list maps to `[]` (COMMAND DOCS then leaves the field out, as Redis does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Arg = dict[str, Any]
+
+
+def arg(
+    name: str,
+    type_: str = "string",
+    *,
+    token: str = "",
+    since: str = "",
+    display: str = "",
+    optional: bool = False,
+    multiple: bool = False,
+    multiple_token: bool = False,
+    deprecated_since: str = "",
+    summary: str = "",
+    key_spec_index: int = -1,
+    arguments: list[Arg] | None = None,
+) -> Arg:
+    """One argument in Redis's JSON vocabulary; unset fields are left out, as in the JSON."""
+    out: Arg = {"name": name, "type": type_}
+    if display:
+        out["display_text"] = display
+    if key_spec_index >= 0:
+        out["key_spec_index"] = key_spec_index
+    if token:
+        out["token"] = token
+    if summary:
+        out["summary"] = summary
+    if since:
+        out["since"] = since
+    if deprecated_since:
+        out["deprecated_since"] = deprecated_since
+    flags = [
+        flag
+        for flag, on in (
+            ("optional", optional),
+            ("multiple", multiple),
+            ("multiple_token", multiple_token),
+        )
+        if on
+    ]
+    if flags:
+        out["flags"] = flags
+    if arguments is not None:
+        out["arguments"] = arguments
+    return out
+
+
+def key(name: str = "key", index: int = 0, **opts: Any) -> Arg:
+    return arg(name, "key", key_spec_index=index, **opts)
+
+
+def integer(name: str, **opts: Any) -> Arg:
+    return arg(name, "integer", **opts)
+
+
+def token(name: str, tok: str, **opts: Any) -> Arg:
+    """A pure-token argument (a keyword that takes no value)."""
+    return arg(name, "pure-token", token=tok, **opts)
+
+
+def oneof(name: str, *choices: Arg, **opts: Any) -> Arg:
+    return arg(name, "oneof", arguments=list(choices), **opts)
+
+
+def block(name: str, *parts: Arg, **opts: Any) -> Arg:
+    return arg(name, "block", arguments=list(parts), **opts)
+
+
+def _flush_type(async_since: str = "", sync_since: str = "", since: str = "") -> Arg:
+    return oneof(
+        "flush-type",
+        token("async", "ASYNC", since=async_since),
+        token("sync", "SYNC", since=sync_since),
+        optional=True,
+        since=since,
+    )
+
+
+def _expire_condition() -> Arg:
+    return oneof(
+        "condition",
+        token("nx", "NX"),
+        token("xx", "XX"),
+        token("gt", "GT"),
+        token("lt", "LT"),
+        optional=True,
+        since="7.0.0",
+    )
+
+
+def _on_off() -> list[Arg]:
+    return [oneof("enabled", token("on", "ON"), token("off", "OFF"))]
+
+
+def _key_value_pairs() -> list[Arg]:
+    return [block("data", key(), arg("value"), multiple=True)]
+
+
+_KEY = [key()]
+_KEYS = [key(multiple=True)]
+_RANGE = [key(), integer("start"), integer("end")]
+_COMMAND_NAMES = [arg("command-name", optional=True, multiple=True)]
+_GETKEYS = [arg("command"), arg("arg", optional=True, multiple=True)]
+
+#: Full command name -> its arguments, for every command Ferrite registers itself.
+DOC_ARGUMENTS: dict[str, list[Arg]] = {
+    "append": [key(), arg("value")],
+    "auth": [arg("username", optional=True, since="6.0.0"), arg("password")],
+    "bgrewriteaof": [],
+    "bgsave": [token("schedule", "SCHEDULE", optional=True, since="3.2.2")],
+    "client": [],
+    "client|getname": [],
+    "client|help": [],
+    "client|id": [],
+    "client|info": [],
+    "client|kill": [
+        oneof(
+            "filter",
+            arg("old-format", display="ip:port", deprecated_since="2.8.12"),
+            oneof(
+                "new-format",
+                integer("client-id", token="ID", optional=True, since="2.8.12"),
+                oneof(
+                    "client-type",
+                    token("normal", "normal"),
+                    token("master", "master", since="3.2.0"),
+                    token("slave", "slave"),
+                    token("replica", "replica", since="5.0.0"),
+                    token("pubsub", "pubsub"),
+                    token="TYPE",
+                    optional=True,
+                    since="2.8.12",
+                ),
+                arg("username", token="USER", optional=True),
+                arg("addr", token="ADDR", display="ip:port", optional=True),
+                arg("laddr", token="LADDR", display="ip:port", optional=True, since="6.2.0"),
+                oneof(
+                    "skipme",
+                    token("yes", "YES"),
+                    token("no", "NO"),
+                    token="SKIPME",
+                    optional=True,
+                ),
+                multiple=True,
+            ),
+        )
+    ],
+    "client|list": [
+        oneof(
+            "client-type",
+            token("normal", "normal"),
+            token("master", "master"),
+            token("replica", "replica"),
+            token("pubsub", "pubsub"),
+            token="TYPE",
+            optional=True,
+            since="5.0.0",
+        ),
+        integer("client-id", token="ID", optional=True, multiple=True, since="6.2.0"),
+    ],
+    "client|no-evict": _on_off(),
+    "client|no-touch": _on_off(),
+    "client|setinfo": [
+        oneof("attr", arg("libname", token="LIB-NAME"), arg("libver", token="LIB-VER"))
+    ],
+    "client|setname": [arg("connection-name")],
+    "command": [],
+    "command|count": [],
+    "command|docs": _COMMAND_NAMES,
+    "command|getkeys": _GETKEYS,
+    "command|getkeysandflags": _GETKEYS,
+    "command|help": [],
+    "command|info": _COMMAND_NAMES,
+    "command|list": [
+        oneof(
+            "filterby",
+            arg("module-name", token="MODULE"),
+            arg("category", token="ACLCAT"),
+            arg("pattern", "pattern", token="PATTERN"),
+            token="FILTERBY",
+            optional=True,
+        )
+    ],
+    "config": [],
+    "config|get": [arg("parameter", multiple=True)],
+    "config|help": [],
+    "config|resetstat": [],
+    "config|rewrite": [],
+    "config|set": [block("data", arg("parameter"), arg("value"), multiple=True)],
+    "copy": [
+        key("source"),
+        key("destination", 1),
+        integer("destination-db", token="DB", optional=True),
+        token("replace", "REPLACE", optional=True),
+    ],
+    "dbsize": [],
+    "debug": [],
+    "decr": _KEY,
+    "decrby": [key(), integer("decrement")],
+    "del": _KEYS,
+    "discard": [],
+    "echo": [arg("message")],
+    "exec": [],
+    "exists": _KEYS,
+    "expire": [key(), integer("seconds"), _expire_condition()],
+    "expireat": [key(), arg("unix-time-seconds", "unix-time"), _expire_condition()],
+    "expiretime": _KEY,
+    # Ferrite's own command (docs/persistence.md): no Redis JSON to follow.
+    "ferrite.restore": [
+        key(),
+        arg("type-name"),
+        integer("encver"),
+        arg("payload"),
+        arg("unix-time-milliseconds", "unix-time", token="PXAT", optional=True),
+        arg("module-name", token="MODULE", optional=True),
+    ],
+    "flushall": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
+    "flushdb": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
+    "function": [],
+    "function|flush": [_flush_type()],
+    "function|help": [],
+    "function|list": [
+        arg("library-name-pattern", token="LIBRARYNAME", optional=True),
+        token("withcode", "WITHCODE", optional=True),
+    ],
+    "function|stats": [],
+    "get": _KEY,
+    "getdel": _KEY,
+    "getex": [
+        key(),
+        oneof(
+            "expiration",
+            integer("seconds", token="EX"),
+            integer("milliseconds", token="PX"),
+            arg("unix-time-seconds", "unix-time", token="EXAT"),
+            arg("unix-time-milliseconds", "unix-time", token="PXAT"),
+            token("persist", "PERSIST"),
+            optional=True,
+        ),
+    ],
+    "getrange": _RANGE,
+    "getset": [key(), arg("value")],
+    "hello": [
+        block(
+            "arguments",
+            integer("protover"),
+            block(
+                "auth",
+                arg("username"),
+                arg("password"),
+                token="AUTH",
+                optional=True,
+            ),
+            arg("clientname", token="SETNAME", optional=True),
+            optional=True,
+        )
+    ],
+    "incr": _KEY,
+    "incrby": [key(), integer("increment")],
+    "incrbyfloat": [key(), arg("increment", "double")],
+    "info": [arg("section", optional=True, multiple=True)],
+    "keys": [arg("pattern", "pattern")],
+    "lastsave": [],
+    "lcs": [
+        key("key1"),
+        key("key2"),
+        token("len", "LEN", optional=True),
+        token("idx", "IDX", optional=True),
+        integer("min-match-len", token="MINMATCHLEN", optional=True),
+        token("withmatchlen", "WITHMATCHLEN", optional=True),
+    ],
+    "lolwut": [integer("version", token="VERSION", optional=True)],
+    "memory": [],
+    "memory|doctor": [],
+    "memory|help": [],
+    "memory|malloc-stats": [],
+    "memory|purge": [],
+    "memory|stats": [],
+    "memory|usage": [key(), integer("count", token="SAMPLES", optional=True)],
+    "mget": _KEYS,
+    "module": [],
+    "module|help": [],
+    "module|list": [],
+    "module|load": [arg("path"), arg("arg", optional=True, multiple=True)],
+    "module|loadex": [
+        arg("path"),
+        block(
+            "configs",
+            arg("name"),
+            arg("value"),
+            token="CONFIG",
+            optional=True,
+            multiple=True,
+            multiple_token=True,
+        ),
+        arg("args", token="ARGS", optional=True, multiple=True),
+    ],
+    "module|unload": [arg("name")],
+    "move": [key(), integer("db")],
+    "mset": _key_value_pairs(),
+    "msetnx": _key_value_pairs(),
+    "multi": [],
+    "object": [],
+    "object|encoding": _KEY,
+    "object|freq": _KEY,
+    "object|help": [],
+    "object|idletime": _KEY,
+    "object|refcount": _KEY,
+    "persist": _KEY,
+    "pexpire": [key(), integer("milliseconds"), _expire_condition()],
+    "pexpireat": [key(), arg("unix-time-milliseconds", "unix-time"), _expire_condition()],
+    "pexpiretime": _KEY,
+    "ping": [arg("message", optional=True)],
+    "psetex": [key(), integer("milliseconds"), arg("value")],
+    "pttl": _KEY,
+    "quit": [],
+    "randomkey": [],
+    "rename": [key(), key("newkey", 1)],
+    "renamenx": [key(), key("newkey", 1)],
+    "reset": [],
+    "save": [],
+    "scan": [
+        integer("cursor"),
+        arg("pattern", "pattern", token="MATCH", optional=True),
+        integer("count", token="COUNT", optional=True),
+        arg("type", token="TYPE", optional=True, since="6.0.0"),
+    ],
+    "script": [],
+    "script|exists": [arg("sha1", multiple=True)],
+    "script|flush": [_flush_type(since="6.2.0")],
+    "script|help": [],
+    "script|kill": [],
+    "select": [integer("index")],
+    "set": [
+        key(),
+        arg("value"),
+        oneof(
+            "condition",
+            token("nx", "NX", since="2.6.12"),
+            token("xx", "XX", since="2.6.12"),
+            optional=True,
+        ),
+        token("get", "GET", optional=True, since="6.2.0"),
+        oneof(
+            "expiration",
+            integer("seconds", token="EX", since="2.6.12"),
+            integer("milliseconds", token="PX", since="2.6.12"),
+            arg("unix-time-seconds", "unix-time", token="EXAT", since="6.2.0"),
+            arg("unix-time-milliseconds", "unix-time", token="PXAT", since="6.2.0"),
+            token("keepttl", "KEEPTTL", since="6.0.0"),
+            optional=True,
+        ),
+    ],
+    "setex": [key(), integer("seconds"), arg("value")],
+    "setnx": [key(), arg("value")],
+    "setrange": [key(), integer("offset"), arg("value")],
+    "shutdown": [
+        oneof(
+            "abort-selector",
+            block(
+                "save-selector-block",
+                oneof(
+                    "save-selector",
+                    token("nosave", "NOSAVE"),
+                    token("save", "SAVE"),
+                    optional=True,
+                ),
+                token("now", "NOW", optional=True, since="7.0.0"),
+                token("force", "FORCE", optional=True, since="7.0.0"),
+            ),
+            token("abort", "ABORT", since="7.0.0"),
+            optional=True,
+        )
+    ],
+    "strlen": _KEY,
+    "substr": _RANGE,
+    "swapdb": [integer("index1"), integer("index2")],
+    "time": [],
+    "touch": _KEYS,
+    "ttl": _KEY,
+    "type": _KEY,
+    "unlink": _KEYS,
+    "unwatch": [],
+    "watch": _KEYS,
+}
+
+
+def _deprecated(since: str, replaced_by: str) -> dict[str, Any]:
+    return {"doc_flags": ("deprecated",), "deprecated_since": since, "replaced_by": replaced_by}
+
+
+#: Command-level doc fields Redis 7.2 sets for the built-ins that are deprecated.
+DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
+    "getset": _deprecated("6.2.0", "`SET` with the `!GET` argument"),
+    "psetex": _deprecated("2.6.12", "`SET` with the `PX` argument"),
+    "quit": _deprecated("7.2.0", "just closing the connection"),
+    "setex": _deprecated("2.6.12", "`SET` with the `EX` argument"),
+    "setnx": _deprecated("2.6.12", "`SET` with the `NX` argument"),
+    "substr": _deprecated("2.0.0", "`GETRANGE`"),
+}
