@@ -170,6 +170,10 @@ class RedisModuleString(bytes):
 
 
 def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) -> bytes:
+    if type(name) is bytes:  # the usual cases first, without the isinstance chain
+        return name
+    if type(name) is RedisModuleString:
+        return bytes(name)
     if isinstance(name, str):
         return name.encode("utf-8")
     if isinstance(name, (bytes, bytearray, memoryview)):
@@ -648,6 +652,10 @@ class RedisModuleCtx:
         replies = self._replies.finish()
         self._replies = ReplyBuilder(self._owner)
         return replies
+
+    def finish_replies(self) -> list[Any]:
+        """The call's replies once it is over (no fresh buffer: nothing can follow)."""
+        return self._replies.finish()
 
     # -- calling commands and propagation ---------------------------------------------------
 

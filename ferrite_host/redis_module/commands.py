@@ -8,6 +8,7 @@ so COMMAND INFO/DOCS, the dispatcher's checks and MODULE UNLOAD treat it like an
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -266,7 +267,7 @@ def run_module_command(
         return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
     finally:
         ctx.release()
-    replies = ctx.take_replies()
+    replies = ctx.finish_replies()
     if len(replies) == 1:
         return replies[0]
     if not replies:
@@ -284,12 +285,10 @@ def run_module_command(
 def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
     """The command-table row for a module command (owner = module name, group "module")."""
 
-    def handler(session: Session, argv: list[bytes]) -> Any:
-        return run_module_command(command, module, session, argv)
-
     return CommandSpec(
         name=command.name,
-        handler=handler,
+        # partial, not a closure: one Python frame less on every module command.
+        handler=functools.partial(run_module_command, command, module),
         arity=-1,
         flags=command.info_flags,
         first_key=command.first_key,
