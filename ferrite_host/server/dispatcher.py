@@ -76,6 +76,8 @@ class Dispatcher:
         state = self.state
         dirty = state.dirty
         session.propagation = None
+        if not internal:
+            session.last_command = spec.full_name  # before the call, as CLIENT LIST shows it
         start = self._perf()
         try:
             reply = spec.handler(session, argv)  # type: ignore[misc]
@@ -94,8 +96,6 @@ class Dispatcher:
             session.propagation is not None or (spec.is_write and state.dirty != dirty)
         ):
             self._propagate(session, argv)
-        if not internal:
-            session.last_command = spec.full_name
         return reply
 
     def _propagate(self, session: Session, argv: list[bytes]) -> None:

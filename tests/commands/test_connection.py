@@ -166,3 +166,9 @@ def test_select_per_connection(server: FerriteProcess, protocol: int) -> None:
     assert two.dbsize() == 0 and one.dbsize() == 1
     one.close()
     two.close()
+
+
+def test_client_list_names_the_running_command_as_the_last_one(run) -> None:  # type: ignore[no-untyped-def]
+    assert "cmd=client|list " in run("CLIENT", "LIST").data.decode()
+    run("SET", "k", "v")
+    assert "cmd=client|info " in run("CLIENT", "INFO").data.decode()
