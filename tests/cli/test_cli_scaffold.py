@@ -6,7 +6,10 @@ import ast
 from pathlib import Path
 
 import pytest
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 from click.testing import CliRunner
 
 from ferrite_host import __version__
