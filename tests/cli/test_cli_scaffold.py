@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+
 try:
     import tomllib
 except ImportError:  # Python 3.10
