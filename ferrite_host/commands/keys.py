@@ -59,7 +59,7 @@ def unlink(session: Session, argv: list[bytes]) -> Any:
 def _count_existing(session: Session, argv: list[bytes]) -> int:
     """Each named key that exists counts once per mention, as in Redis."""
     db = session.db
-    return sum(1 for key in argv[1:] if db.get(key) is not None)
+    return sum(1 for key in argv[1:] if db.read(key) is not None)
 
 
 @command(
@@ -88,7 +88,7 @@ def touch(session: Session, argv: list[bytes]) -> Any:
     summary="Determines the type of value stored at a key.",
 )
 def type_(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.get(argv[1])
+    value = session.db.read(argv[1])
     return SimpleString("none" if value is None else type_name(value))
 
 
@@ -376,7 +376,7 @@ def pexpireat(session: Session, argv: list[bytes]) -> Any:
 
 def _ttl(session: Session, key: bytes, millis: bool, absolute: bool) -> int:
     db = session.db
-    if db.get(key) is None:
+    if db.read(key) is None:
         return -2
     when = db.get_expire(key)
     if when is None:

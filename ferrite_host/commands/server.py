@@ -213,8 +213,8 @@ def _stats_section(state: ServerState) -> Fields:
         ("expired_time_cap_reached_count", 0),
         ("evicted_keys", 0),
         ("evicted_clients", 0),
-        ("keyspace_hits", stats.keyspace_hits),
-        ("keyspace_misses", stats.keyspace_misses),
+        ("keyspace_hits", state.keyspace.hits),
+        ("keyspace_misses", state.keyspace.misses),
         ("pubsub_channels", 0),
         ("pubsub_patterns", 0),
         ("pubsubshard_channels", 0),
@@ -464,6 +464,7 @@ def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
 def config_resetstat(session: Session, argv: list[bytes]) -> Any:
     state = session.state
     state.stats.reset()
+    state.keyspace.hits = state.keyspace.misses = 0
     for spec in all_specs(state):
         spec.calls = spec.usec = spec.failed_calls = spec.rejected_calls = 0
     for db in state.keyspace.dbs:

@@ -32,9 +32,14 @@ command = family.command
 # -- reading values ----------------------------------------------------------------------
 
 
-def get_string(session: Session, key: bytes) -> bytes | bytearray | None:
-    """The string at `key`, None when missing; WRONGTYPE for any other type."""
-    value = session.db.get(key)
+def get_string(
+    session: Session, key: bytes, counted: bool = False
+) -> bytes | bytearray | None:
+    """The string at `key`, None when missing; WRONGTYPE for any other type.
+
+    `counted` lookups are reads that INFO's keyspace_hits/misses count, as Redis counts them.
+    """
+    value = session.db.read(key) if counted else session.db.get(key)
     if value is not None and type(value) is TypedValue:
         raise CommandError(errors.WRONGTYPE)
     return value  # type: ignore[return-value]
@@ -132,7 +137,7 @@ def _propagate_set_pxat(session: Session, key: bytes, value: bytes, when: int) -
 
 @command("get", 2, "readonly fast", keys=(1, 1, 1), summary="Returns the string value of a key.")
 def get(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.get(argv[1])
+    value = session.db.read(argv[1])
     if type(value) is bytes or value is None:
         return value
     return string_reply(value)
@@ -213,7 +218,7 @@ def psetex(session: Session, argv: list[bytes]) -> Any:
 )
 def getset(session: Session, argv: list[bytes]) -> Any:
     key, value = argv[1], argv[2]
-    old = string_reply(session.db.get(key))
+    old = string_reply(session.db.read(key))
     session.db.set(key, value)
     session.replace_propagation([b"SET", key, value])
     return old
@@ -225,7 +230,7 @@ def getset(session: Session, argv: list[bytes]) -> Any:
 )
 def getdel(session: Session, argv: list[bytes]) -> Any:
     key = argv[1]
-    value = string_reply(session.db.get(key))
+    value = string_reply(session.db.read(key))
     if value is not None:
         session.db.delete(key)
         session.replace_propagation([b"DEL", key])
@@ -240,7 +245,7 @@ def getex(session: Session, argv: list[bytes]) -> Any:
     opts = _parse_options(argv, for_set=False)
     key = argv[1]
     db = session.db
-    stored = db.get(key)
+    stored = db.read(key)
     if stored is None:
         return None
     reply = string_reply(stored)
@@ -268,7 +273,7 @@ def mget(session: Session, argv: list[bytes]) -> Any:
     db = session.db
     replies: list[bytes | None] = []
     for key in argv[1:]:
-        value = db.get(key)
+        value = db.read(key)
         if type(value) is bytes or value is None:
             replies.append(value)
         else:
@@ -574,7 +579,7 @@ def append(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the length of a string value.",
 )
 def strlen(session: Session, argv: list[bytes]) -> Any:
-    value = get_string(session, argv[1])
+    value = get_string(session, argv[1], counted=True)
     return 0 if value is None else len(value)
 
 
@@ -591,7 +596,7 @@ _RANGE_COMPLEXITY = (
 )
 def getrange(session: Session, argv: list[bytes]) -> Any:
     start, end = _delta(argv[2]), _delta(argv[3])
-    value = get_string(session, argv[1])
+    value = get_string(session, argv[1], counted=True)
     if value is None:
         return b""
     size = len(value)
@@ -703,7 +708,7 @@ def _lcs_table(a: bytes, b: bytes) -> list[array[int]]:
     complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
 )
 def lcs(session: Session, argv: list[bytes]) -> Any:
-    first, second = session.db.get(argv[1]), session.db.get(argv[2])
+    first, second = session.db.read(argv[1]), session.db.read(argv[2])
     if type(first) is TypedValue or type(second) is TypedValue:
         raise CommandError("ERR The specified keys must contain string values")
     a, b = bytes(first or b""), bytes(second or b"")  # type: ignore[arg-type]

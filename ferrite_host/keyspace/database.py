@@ -50,6 +50,15 @@ class Database:
             return None
         return value
 
+    def read(self, key: bytes) -> Value | None:
+        """`get` for commands that read the key: counts a keyspace hit or miss for INFO."""
+        value = self.get(key)
+        if value is None:
+            self._keyspace.misses += 1
+        else:
+            self._keyspace.hits += 1
+        return value
+
     def exists(self, key: bytes) -> bool:
         return self.get(key) is not None
 

@@ -19,6 +19,9 @@ class Keyspace:
         #: True while persistence loads data: keys are not expired (an AOF replays against the
         #: dataset as it was when each command ran), as Redis does while loading.
         self.loading = False
+        #: Lookups by reading commands that found / did not find their key (INFO stats).
+        self.hits = 0
+        self.misses = 0
 
     def __getitem__(self, index: int) -> Database:
         return self.dbs[index]

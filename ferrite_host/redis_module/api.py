@@ -498,12 +498,8 @@ class RedisModuleCtx:
         db = self._session.db
         if type(mode) is not KeyMode:
             mode = KeyMode(mode)
-        if not int.__and__(mode, _WRITE_BIT):
-            stats = self._state.stats
-            if db.get(key) is None:
-                stats.keyspace_misses += 1
-                return None
-            stats.keyspace_hits += 1
+        if not int.__and__(mode, _WRITE_BIT) and db.read(key) is None:
+            return None
         handle = RedisModuleKey(self, db, key, mode)
         self._keys.append(handle)
         return handle

@@ -37,8 +37,6 @@ class Stats:
         self.rejected_connections = 0
         self.total_error_replies = 0
         self.errors: dict[str, int] = {}
-        self.keyspace_hits = 0
-        self.keyspace_misses = 0
         self.net_input_bytes = 0
         self.net_output_bytes = 0
         # Redis's instantaneous_* metrics: rates over the last few cron samples.

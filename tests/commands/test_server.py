@@ -455,3 +455,24 @@ def test_lolwut(run: Run) -> None:
 def test_info_text_without_a_command(state: ServerState) -> None:
     """info_text is what other parts (e.g. the CLI) may call directly."""
     assert info_text(state, [b"cluster"]) == "# Cluster\r\ncluster_enabled:0\r\n"
+
+
+def test_keyspace_hits_and_misses_count_reads_only(run) -> None:  # type: ignore[no-untyped-def]
+    def stats() -> tuple[int, int]:
+        reply = run("INFO", "stats")
+        text = (reply.data if hasattr(reply, "data") else reply).decode()
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        return int(fields["keyspace_hits"]), int(fields["keyspace_misses"])
+
+    run("SET", "k", "v")  # writes do not count
+    run("APPEND", "k", "w")
+    assert stats() == (0, 0)
+    run("GET", "k")
+    run("GET", "missing")
+    run("MGET", "k", "missing", "nope")
+    run("STRLEN", "k")
+    run("EXISTS", "k")
+    run("TTL", "missing")
+    assert stats() == (4, 4)
+    run("CONFIG", "RESETSTAT")
+    assert stats() == (0, 0)

@@ -51,7 +51,7 @@ def test_read_on_missing_key_is_none_write_always_a_handle(
     ctx: RedisModuleCtx, state: ServerState
 ) -> None:
     assert ctx.open_key("missing", KeyMode.READ) is None
-    assert state.stats.keyspace_misses == 1
+    assert state.keyspace.misses == 1
     key = ctx.open_key("missing", KeyMode.WRITE)
     assert isinstance(key, RedisModuleKey)
     assert key.key_type() == KeyType.EMPTY
@@ -67,7 +67,7 @@ def test_open_accepts_module_string_str_and_bytes(
         assert key is not None and key.name == b"k\xff"
     session.db.set("ké".encode(), b"v")
     assert ctx.open_key("ké") is not None
-    assert state.stats.keyspace_hits == 3
+    assert state.keyspace.hits == 3
     with pytest.raises(TypeError):
         ctx.open_key(5)  # type: ignore[arg-type]
 
