@@ -59,15 +59,19 @@ class Dispatcher:
             state.record_error(resolved)
             return resolved
         spec: CommandSpec = resolved  # type: ignore[assignment]
-        if not session.authenticated and not spec.no_auth and not internal:
-            return self._reject(spec, errors.NOAUTH)
-        if session.in_multi and not internal and spec.name not in _TX_CONTROL:
-            if "no_multi" in spec.flags:
-                session.multi_failed = True
-                return self._reject(spec, "ERR Command not allowed inside a transaction")
-            session.multi_queue.append(argv)
-            return QUEUED
+        if not internal:
+            if not session.authenticated and not spec.no_auth:
+                return self._reject(spec, errors.NOAUTH)
+            if session.in_multi and spec.name not in _TX_CONTROL:
+                return self._queue(session, spec, argv)
         return self.call(session, spec, argv, internal)
+
+    def _queue(self, session: Session, spec: CommandSpec, argv: list[bytes]) -> Any:
+        if "no_multi" in spec.flags:
+            session.multi_failed = True
+            return self._reject(spec, "ERR Command not allowed inside a transaction")
+        session.multi_queue.append(argv)
+        return QUEUED
 
     def call(
         self, session: Session, spec: CommandSpec, argv: list[bytes], internal: bool = False
@@ -78,7 +82,8 @@ class Dispatcher:
         session.propagation = None
         if not internal:
             session.last_command = spec.full_name  # before the call, as CLIENT LIST shows it
-        start = self._perf()
+        perf = self._perf
+        start = perf()
         try:
             reply = spec.handler(session, argv)  # type: ignore[misc]
         except CommandError as exc:
@@ -86,7 +91,7 @@ class Dispatcher:
         except Exception as exc:  # a bug must not take the connection or server down
             log.exception("command %s failed", spec.full_name)
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
-        spec.seconds += self._perf() - start
+        spec.seconds += perf() - start
         spec.calls += 1
         state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:
