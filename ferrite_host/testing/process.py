@@ -16,6 +16,18 @@ import redis
 
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM the server if the test process dies without stopping it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the fixtures still stop it on teardown
+        pass
 
 
 def free_port() -> int:
@@ -84,6 +96,7 @@ class FerriteProcess:
             stderr=subprocess.STDOUT,
             env=env,
             stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         if wait:
             self.wait_ready()
