@@ -26,6 +26,8 @@ from typing import Any
 
 import redis
 
+from ferrite_host.testing.process import _die_with_parent
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -73,7 +75,12 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) ->
 class Server:
     def __init__(self, name: str, argv: list[str], port: int) -> None:
         self.name, self.port = name, port
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # a killed benchmark leaves no server behind
+        )
         wait_ready(port, self.proc)
 
     def cpu_seconds(self) -> float:
