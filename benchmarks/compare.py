@@ -26,7 +26,7 @@ from typing import Any
 
 import redis
 
-from ferrite_host.testing.process import _die_with_parent
+from ferrite_host.testing.process import die_with_parent
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -79,7 +79,7 @@ class Server:
             argv,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # a killed benchmark leaves no server behind
+            preexec_fn=die_with_parent,  # a killed benchmark leaves no server behind
         )
         wait_ready(port, self.proc)
 

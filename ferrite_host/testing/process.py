@@ -19,7 +19,7 @@ STOP_TIMEOUT = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to SIGTERM the server if the test process dies without stopping it."""
     try:
         import ctypes
@@ -96,7 +96,7 @@ class FerriteProcess:
             stderr=subprocess.STDOUT,
             env=env,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
         if wait:
             self.wait_ready()
