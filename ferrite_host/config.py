@@ -83,7 +83,7 @@ class Settings(BaseModel):
         "volatile-random", "allkeys-random", "volatile-ttl", "noeviction",
     ] = "noeviction"
     enable_module_command: Literal["yes", "no", "local"] = "local"
-    enable_debug_command: Literal["yes", "no", "local"] = "yes"
+    enable_debug_command: Literal["yes", "no", "local"] = "local"
     loadmodule: list[list[str]] = Field(default_factory=list)
     disable_module: list[str] = Field(default_factory=list)
     autoload_modules: bool = True
