@@ -1,0 +1,117 @@
+"""Differential test: the same commands against a real redis-server and against Ferrite,
+comparing every reply and error text. Skipped where redis-server is not installed (.ci/run
+installs it with Debian's package)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from ferrite_host.testing import FerriteProcess, free_port
+from ferrite_host.testing.process import die_with_parent
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+
+#: One scenario per line, run in order on one connection to each server. Replies whose order
+#: Redis leaves unspecified (KEYS, SCAN, RANDOMKEY) are not compared here.
+SCENARIO = """
+SET k v|GET k|APPEND k xyz|GETRANGE k 1 -2|GETRANGE k -100 100|SETRANGE k 10 zz|GET k|STRLEN k
+SET n 10|INCRBY n -3|INCRBYFLOAT n 1.5|INCRBYFLOAT n 1e3|DECR k|INCR nn
+INCRBY n 9223372036854775807
+SET f 3.0|INCRBYFLOAT f 0.1|INCRBYFLOAT f -3.1|SET e 1e5|INCRBYFLOAT e 1|INCRBYFLOAT x abc
+MSET a 1 b 2|MGET a b c|MSETNX a 1 z 2|MSETNX y 1 z 2|GETSET a 9|GETDEL a|GETDEL a
+SET t 1 EX 100|TTL t|EXPIRE t 50 GT|EXPIRE t 500 GT|TTL t|EXPIRE t 5 NX|PERSIST t|TTL t
+EXPIRE t -1|EXISTS t
+EXPIRE t 5 NX XX|EXPIRE t 5 GT LT|EXPIRE t abc|PEXPIREAT n 99999999999999|PEXPIRETIME n
+EXPIRETIME n
+SET s x NX|SET s y XX GET|SET s z NX GET|SET s q KEEPTTL EX 5|SET s q PX 0|SET s q EX 1 PX 1
+SET s q EX abc
+GETEX s PERSIST|GETEX s EX 10|TTL s|GETEX nokey|GETEX s EX 1 PX 1|TYPE s|TYPE nokey
+RENAME s s2|RENAME nokey x|RENAMENX s2 b|COPY s2 s3|COPY s2 s3|COPY s2 s3 REPLACE
+COPY s2 s4 DB 1
+DEL s2 s3 nokey|UNLINK s4|DBSIZE|OBJECT ENCODING n|OBJECT ENCODING b|OBJECT ENCODING k
+OBJECT FOO
+SETEX q 0 v|PSETEX q 10 v|SETNX q v|SETNX q w|LCS k k|ECHO hi|PING|PING a b|SELECT 99|SELECT x
+SWAPDB 0 99|MOVE b 1|MOVE b 0|EXPIREAT b 1|EXISTS b|SET big 1|SUBSTR big 0 0
+FOO|GET|SET a|CLIENT FOO|CONFIG SET foo bar|CONFIG SET maxmemory abc
+CONFIG GET maxmemory-policy
+HELLO 4|HELLO x|AUTH a b c|WATCH|MULTI|MULTI|SET m 1|EXEC|EXEC|DISCARD
+SCAN 0 COUNT x|SCAN abc|TOUCH n nokey|OBJECT FREQ n|SET k2 v EXAT 1|GET k2
+SETRANGE k2 -1 x|SETRANGE k3 0 ''|EXISTS k3|GETRANGE k3 0 -1|APPEND k3 ''|EXISTS k3
+INCRBYFLOAT big 1.0e-3|INCRBY big 1.5|DECRBY big -9223372036854775808
+SET max 9223372036854775807|INCR max
+FLUSHDB|DBSIZE|FLUSHALL ASYNC|FLUSHALL BOGUS
+"""
+
+
+def _commands() -> list[list[str]]:
+    commands = []
+    for line in SCENARIO.strip().splitlines():
+        for command in line.split("|"):
+            commands.append(["" if word == "''" else word for word in command.split()])
+    return commands
+
+
+@pytest.fixture(scope="module")
+def redis_port() -> Iterator[int]:
+    port = free_port()
+    assert REDIS_SERVER is not None
+    proc = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield port
+    proc.terminate()
+    proc.wait(10)
+
+
+def _run(client: redis.Redis, argv: list[str]) -> tuple[str, Any]:
+    try:
+        return "reply", client.execute_command(*argv)
+    except redis.RedisError as exc:
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_same_replies_as_redis(redis_port: int, server: FerriteProcess, protocol: int) -> None:
+    theirs = redis.Redis(
+        port=redis_port, protocol=protocol, socket_timeout=5, single_connection_client=True
+    )
+    ours = server.client(protocol=protocol, socket_timeout=5, single_connection_client=True)
+    theirs.flushall()
+    ours.flushall()
+    mismatches = []
+    for argv in _commands():
+        expected, got = _run(theirs, argv), _run(ours, argv)
+        if expected != got:
+            mismatches.append(f"{' '.join(argv)!r}: redis {expected!r}, ferrite {got!r}")
+    theirs.close()
+    ours.close()
+    assert not mismatches, "\n".join(mismatches)
