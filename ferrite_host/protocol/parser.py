@@ -55,7 +55,13 @@ _AUTH_COMMANDS = frozenset({b"auth", b"hello"})
 
 
 def split_inline(line: bytes) -> list[bytes]:
-    """Split an inline command line as Redis's sdssplitargs does (quotes, escapes)."""
+    """Split an inline command line as Redis's sdssplitargs does (quotes, escapes).
+
+    Redis splits a C string, so a NUL byte ends the line: what follows it is ignored.
+    """
+    nul = line.find(b"\x00")
+    if nul >= 0:
+        line = line[:nul]
     args: list[bytes] = []
     pos, size = 0, len(line)
     while True:

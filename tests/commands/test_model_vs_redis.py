@@ -47,7 +47,7 @@ def reference() -> Iterator[RawClient]:
             time.sleep(0.05)
     yield client
     client.close()
-    proc.terminate()
+    proc.kill()  # a throwaway reference server: no shutdown work to wait for
     proc.wait(10)
 
 

@@ -214,3 +214,23 @@ def test_frame_after_auth_in_the_same_read_waits_for_the_auth_result(use_hiredis
     refused.feed(b"AUTH pw\r\n" + big)
     assert refused.feed(b"") == []  # AUTH failed: require_auth stays set
     assert refused.error == "Protocol error: unauthenticated bulk length"
+
+
+# -- inline lines never hang the parser ------------------------------------------------------
+
+
+def test_a_nul_byte_ends_an_inline_line_as_in_redis() -> None:
+    assert split_inline(b"\x00\x01\x02") == []
+    assert split_inline(b"PI\x00NG x") == [b"PI"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=40))
+def test_any_inline_line_splits_or_fails_cleanly(line: bytes) -> None:
+    try:
+        args = split_inline(line)
+    except ProtocolError as exc:
+        assert "unbalanced quotes" in str(exc)
+        return
+    assert all(isinstance(arg, bytes) for arg in args)
+    assert sum(map(len, args)) <= len(line)

@@ -226,3 +226,15 @@ def test_resp3_reply_shapes(wire_server: FerriteProcess, raw_factory: RawFactory
     raw.expect(b"=29\r\ntxt:This is a verbatim\nstring\r\n")
     raw.send(b"INFO server\r\n")
     assert raw.read_lines(1).startswith(b"=")
+
+
+@pytest.mark.parametrize("line", [b"\x00\x01\x02\r\n", b"PI\x00NG\r\n", b"\x00\r\n" * 3])
+def test_nul_bytes_in_inline_lines_never_stall_the_server(
+    wire_server: FerriteProcess, other: redis.Redis, raw_factory: RawFactory, line: bytes
+) -> None:
+    """A NUL ends an inline line's content (Redis splits C strings); the server answers what
+    came before it and keeps serving this client and every other."""
+    raw = raw_factory(wire_server.port)
+    raw.send(line + b"PING\r\n")
+    assert raw.read_until(b"+PONG\r\n").endswith(b"+PONG\r\n")
+    assert other.ping() is True
