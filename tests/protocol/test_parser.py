@@ -234,3 +234,29 @@ def test_any_inline_line_splits_or_fails_cleanly(line: bytes) -> None:
         return
     assert all(isinstance(arg, bytes) for arg in args)
     assert sum(map(len, args)) <= len(line)
+
+
+_PIECES = [
+    *(b"*", b"$", b"\r\n", b"\n", b"1", b"2", b"-1", b"0"),
+    *(b"PING", b'"', b"'", b"\\", b"\x00", b" ", b"x"),
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.binary(max_size=6)), max_size=30),
+    st.booleans(),
+    st.integers(min_value=1, max_value=7),
+)
+def test_any_byte_stream_parses_or_errors_without_hanging(
+    pieces: list[bytes], use_hiredis: bool, chunk: int
+) -> None:
+    data = b"".join(pieces)
+    parser = RequestParser(use_hiredis=use_hiredis)
+    for start in range(0, len(data), chunk):
+        for command in parser.feed(data[start : start + chunk]):
+            assert command and all(type(arg) is bytes for arg in command)
+        if parser.error is not None:
+            assert parser.error.startswith("Protocol error: ")
+            break
+    assert parser.buffered() <= len(data)
