@@ -8,5 +8,5 @@ from ferrite_host.protocol.replies import SimpleString
 def help_reply(container: str, lines: list[str]) -> list[SimpleString]:
     """Redis's HELP layout: a header, the given lines, and HELP itself last."""
     header = f"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    footer = ["HELP", "    Print this help."]
+    footer = ["HELP", "    Prints this help."]  # Redis 7.x spelling (addReplyHelp)
     return [SimpleString(line) for line in [header, *lines, *footer]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family
+from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.protocol.replies import NULL_ARRAY, OK, Error
 
 if TYPE_CHECKING:
@@ -154,3 +154,7 @@ def watch(session: Session, argv: list[bytes]) -> Any:
 def unwatch(session: Session, argv: list[bytes]) -> Any:
     session.state.transactions.unwatch(session)
     return OK
+
+
+# WATCH only looks at its keys (Redis's key spec says RO, without ACCESS).
+refine(family.specs, {"watch": [key_spec("RO", last=-1)]}, {})

@@ -358,7 +358,7 @@ def test_object_freq_and_idletime_follow_the_policy(run: Run, state: ServerState
 def test_object_help_and_errors(run: Run) -> None:
     lines = run("OBJECT", "HELP")
     assert lines[0] == "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    assert lines[-2:] == ["HELP", "    Print this help."]
+    assert lines[-2:] == ["HELP", "    Prints this help."]
     assert "REFCOUNT <key>" in lines
     assert run("OBJECT", "FOO", "k") == "ERR unknown subcommand 'FOO'. Try OBJECT HELP."
     arity = "ERR wrong number of arguments for 'object|encoding' command"

@@ -315,7 +315,7 @@ def test_config_rewrite(run: Run, state: ServerState, tmp_path: Path) -> None:
 def test_config_help(run: Run) -> None:
     lines = run("CONFIG", "HELP")
     assert lines[0] == "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    assert lines[-2:] == ["HELP", "    Print this help."]
+    assert lines[-2:] == ["HELP", "    Prints this help."]
     assert run("CONFIG") == Error("ERR wrong number of arguments for 'config' command")
     assert run("CONFIG", "NOPE") == Error("ERR unknown subcommand 'NOPE'. Try CONFIG HELP.")
 

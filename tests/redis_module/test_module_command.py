@@ -29,7 +29,7 @@ HELP = [
     "UNLOAD <name>",
     "    Unload a module.",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ]
 
 
