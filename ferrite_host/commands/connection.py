@@ -64,8 +64,7 @@ def auth(session: Session, argv: list[bytes]) -> Any:
         )
     user = argv[1] if len(argv) == 3 else b"default"
     if user != b"default" or not password_matches(session, argv[-1]):
-        session.authenticated = False
-        raise CommandError(errors.WRONGPASS)
+        raise CommandError(errors.WRONGPASS)  # as Redis: a failed AUTH logs nobody out
     session.authenticated = True
     return OK
 

@@ -172,3 +172,11 @@ def test_client_list_names_the_running_command_as_the_last_one(run) -> None:  # 
     assert "cmd=client|list " in run("CLIENT", "LIST").data.decode()
     run("SET", "k", "v")
     assert "cmd=client|info " in run("CLIENT", "INFO").data.decode()
+
+
+def test_a_failed_auth_does_not_log_out_an_authenticated_client(state, session, run) -> None:  # type: ignore[no-untyped-def]
+    state.settings.requirepass = "secret"
+    session.authenticated = False
+    assert run("AUTH", "secret") == "OK"
+    assert run("AUTH", "wrong").startswith("WRONGPASS")
+    assert run("SET", "k", "v") == "OK"
