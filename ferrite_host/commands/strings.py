@@ -114,7 +114,7 @@ def _parse_options(argv: list[bytes], for_set: bool) -> _Options:
             opts.persist = True
         elif (
             option in _EXPIRY_UNITS
-            and no_expiry
+            and opts.unit in (None, option)  # the same unit again is allowed: the last wins
             and not opts.keep_ttl
             and not opts.persist
             and pos + 1 < size
