@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,7 +15,8 @@ import redis
 from ferrite_host.config import Settings
 from ferrite_host.server.session import Session
 from ferrite_host.server.state import ServerState
-from ferrite_host.testing import FerriteProcess
+from ferrite_host.testing import FerriteProcess, free_port
+from ferrite_host.testing.process import die_with_parent
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +63,54 @@ def run(state: ServerState, session: Session) -> Callable[..., Any]:
         return state.dispatcher.execute(session, argv)
 
     return execute
+
+
+@pytest.fixture(scope="session")
+def reference_redis() -> Iterator[Callable[..., int]]:
+    """Start (once per argument list) a real redis-server on a free loopback port; returns
+    its port. For differential tests, which skip where redis-server is not installed."""
+    binary = shutil.which("redis-server")
+    started: dict[tuple[str, ...], tuple[subprocess.Popen[bytes], int]] = {}
+
+    def start(*args: str) -> int:
+        if binary is None:
+            pytest.skip("redis-server is not installed")
+        if args not in started:
+            port = free_port()
+            proc = subprocess.Popen(
+                [
+                    binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    *args,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=die_with_parent,
+            )
+            _wait_for_port(port)
+            started[args] = (proc, port)
+        return started[args][1]
+
+    yield start
+    for proc, _ in started.values():
+        proc.kill()  # a throwaway reference server: no shutdown work to wait for
+        proc.wait(10)
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

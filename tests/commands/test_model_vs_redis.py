@@ -5,9 +5,7 @@ redis-server is not installed (.ci/run installs Debian's package)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_model import KEYS, RawClient, commands, initial_state
 
-from ferrite_host.testing import FerriteProcess, free_port
-from ferrite_host.testing.process import die_with_parent
+from ferrite_host.testing import FerriteProcess
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
@@ -27,28 +24,10 @@ _UNORDERED = {b"KEYS", b"SCAN ALL"}
 
 
 @pytest.fixture(scope="module")
-def reference() -> Iterator[RawClient]:
-    port = free_port()
-    assert REDIS_SERVER is not None
-    proc = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=die_with_parent,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client = RawClient(port)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+def reference(reference_redis: Callable[..., int]) -> Iterator[RawClient]:
+    client = RawClient(reference_redis())
     yield client
     client.close()
-    proc.kill()  # a throwaway reference server: no shutdown work to wait for
-    proc.wait(10)
 
 
 @pytest.fixture(scope="module")

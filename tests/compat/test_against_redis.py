@@ -5,17 +5,13 @@ installs it with Debian's package)."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import redis
 
-from ferrite_host.testing import FerriteProcess, free_port
-from ferrite_host.testing.process import die_with_parent
+from ferrite_host.testing import FerriteProcess
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
@@ -76,35 +72,8 @@ def _commands() -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def redis_port() -> Iterator[int]:
-    port = free_port()
-    assert REDIS_SERVER is not None
-    proc = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=die_with_parent,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield port
-    proc.kill()  # a throwaway reference server: no shutdown work to wait for
-    proc.wait(10)
+def redis_port(reference_redis: Callable[..., int]) -> int:
+    return reference_redis()
 
 
 def _run(client: redis.Redis, argv: list[str]) -> tuple[str, Any]:

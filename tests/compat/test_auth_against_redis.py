@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import hiredis
 import pytest
 
-from ferrite_host.testing import FerriteProcess, free_port
-from ferrite_host.testing.process import die_with_parent
+from ferrite_host.testing import FerriteProcess
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
@@ -58,36 +55,10 @@ def _run(port: int, session: list[list[str]]) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def ports() -> Iterator[tuple[int, int]]:
-    port = free_port()
-    assert REDIS_SERVER is not None
-    proc = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--requirepass",
-            "secret",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=die_with_parent,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+def ports(reference_redis: Callable[..., int]) -> Iterator[tuple[int, int]]:
+    theirs = reference_redis("--requirepass", "secret")
     with FerriteProcess("--requirepass", "secret", modules=[]) as ours:
-        yield port, ours.port
-    proc.kill()
-    proc.wait(10)
+        yield theirs, ours.port
 
 
 @pytest.mark.parametrize("session", SESSIONS, ids=lambda s: " / ".join(" ".join(a) for a in s))
