@@ -79,8 +79,14 @@ class Settings(BaseModel):
     hz: int = Field(10, ge=1, le=500)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
-        "volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu",
-        "volatile-random", "allkeys-random", "volatile-ttl", "noeviction",
+        "volatile-lru",
+        "allkeys-lru",
+        "volatile-lfu",
+        "allkeys-lfu",
+        "volatile-random",
+        "allkeys-random",
+        "volatile-ttl",
+        "noeviction",
     ] = "noeviction"
     enable_module_command: Literal["yes", "no", "local"] = "local"
     enable_debug_command: Literal["yes", "no", "local"] = "local"
@@ -94,16 +100,23 @@ class Settings(BaseModel):
     config_file: str = ""
 
     @field_validator(
-        "protected_mode", "appendonly", "aof_load_truncated", "stop_writes_on_bgsave_error",
-        "autoload_modules", mode="before",
+        "protected_mode",
+        "appendonly",
+        "aof_load_truncated",
+        "stop_writes_on_bgsave_error",
+        "autoload_modules",
+        mode="before",
     )
     @classmethod
     def _yes_no(cls, value: Any) -> bool:
         return parse_bool(value)
 
     @field_validator(
-        "proto_max_bulk_len", "client_query_buffer_limit", "maxmemory",
-        "auto_aof_rewrite_min_size", mode="before",
+        "proto_max_bulk_len",
+        "client_query_buffer_limit",
+        "maxmemory",
+        "auto_aof_rewrite_min_size",
+        mode="before",
     )
     @classmethod
     def _memory(cls, value: Any) -> int:
@@ -119,7 +132,7 @@ class Settings(BaseModel):
     def _save(cls, value: Any) -> str:
         words = str(value).split()
         if len(words) % 2 or not all(w.isdigit() for w in words):
-            raise ValueError("save takes pairs of <seconds> <changes>, e.g. \"3600 1 300 100\"")
+            raise ValueError('save takes pairs of <seconds> <changes>, e.g. "3600 1 300 100"')
         return " ".join(words)
 
     def save_rules(self) -> list[tuple[int, int]]:
@@ -129,11 +142,28 @@ class Settings(BaseModel):
 
 #: Settings CONFIG SET may change while running (the rest need a restart).
 MUTABLE = {
-    "requirepass", "maxclients", "timeout", "tcp_keepalive", "loglevel", "save", "appendonly",
-    "appendfsync", "aof_load_truncated", "auto_aof_rewrite_percentage",
-    "auto_aof_rewrite_min_size", "stop_writes_on_bgsave_error", "rdb_key_save_delay",
-    "proto_max_bulk_len", "client_query_buffer_limit", "hz", "maxmemory", "maxmemory_policy",
-    "dir", "dbfilename", "protected_mode", "appendfilename",
+    "requirepass",
+    "maxclients",
+    "timeout",
+    "tcp_keepalive",
+    "loglevel",
+    "save",
+    "appendonly",
+    "appendfsync",
+    "aof_load_truncated",
+    "auto_aof_rewrite_percentage",
+    "auto_aof_rewrite_min_size",
+    "stop_writes_on_bgsave_error",
+    "rdb_key_save_delay",
+    "proto_max_bulk_len",
+    "client_query_buffer_limit",
+    "hz",
+    "maxmemory",
+    "maxmemory_policy",
+    "dir",
+    "dbfilename",
+    "protected_mode",
+    "appendfilename",
 }
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
 HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules", "config_file"}
@@ -372,7 +402,7 @@ def _bounds(metadata: list[Any]) -> tuple[int, int]:
 
 def _quote_config_value(value: str) -> str:
     """A value as redis.conf spells it: bare when it is one plain word, else double-quoted."""
-    if value and not any(c in value for c in ' \t"\'\\#\r\n'):
+    if value and not any(c in value for c in " \t\"'\\#\r\n"):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     escaped = escaped.replace("\n", "\\n").replace("\r", "\\r")
@@ -412,7 +442,8 @@ def rewrite_config_file(settings: Settings) -> None:
     appended = [
         config_line(settings, field)
         for field in Settings.model_fields
-        if field not in HIDDEN and field not in written
+        if field not in HIDDEN
+        and field not in written
         and getattr(settings, field) != getattr(defaults, field)
     ]
     if appended:

@@ -147,7 +147,10 @@ def inspect_modules(discovery: Discovery | None = None) -> list[ModuleReport]:
             reports.append(report)
             try:
                 loaded = load_module(
-                    candidate, [], pm=pm, state=state,
+                    candidate,
+                    [],
+                    pm=pm,
+                    state=state,
                     busy=lambda name: names_in_use.get(name.lower()),
                 )
             except RedisModuleError as exc:

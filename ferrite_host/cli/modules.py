@@ -150,7 +150,9 @@ def connection_options(func: F) -> F:
         click.option("-p", "port", type=int, default=None, help="Server port (default: 6379)."),
         click.option("-a", "password", default=None, help="Password to AUTH with."),
         click.option("--user", default=None, help="ACL user name to AUTH with (with -a)."),
-        click.option("-u", "url", default=None, help="Server URL: redis://[user:pass@]host:port[/db]."),
+        click.option(
+            "-u", "url", default=None, help="Server URL: redis://[user:pass@]host:port[/db]."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -158,8 +160,12 @@ def connection_options(func: F) -> F:
 
 
 def _run_remote(
-    host: str | None, port: int | None, password: str | None, user: str | None,
-    url: str | None, *command: str,
+    host: str | None,
+    port: int | None,
+    password: str | None,
+    user: str | None,
+    url: str | None,
+    *command: str,
 ) -> Any:
     """Send one command; on failure print one line (the server's error verbatim) and exit 1."""
     try:
@@ -201,8 +207,12 @@ def _parse_module_list(reply: list[Any]) -> list[dict[str, Any]]:
 )
 @connection_options
 def loaded(
-    as_json: bool, host: str | None, port: int | None, password: str | None,
-    user: str | None, url: str | None,
+    as_json: bool,
+    host: str | None,
+    port: int | None,
+    password: str | None,
+    user: str | None,
+    url: str | None,
 ) -> None:
     """Show the modules a running server has loaded (MODULE LIST)."""
     entries = _parse_module_list(_run_remote(host, port, password, user, url, "MODULE", "LIST"))
@@ -222,8 +232,13 @@ def loaded(
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @connection_options
 def load(
-    name: str, args: tuple[str, ...], host: str | None, port: int | None,
-    password: str | None, user: str | None, url: str | None,
+    name: str,
+    args: tuple[str, ...],
+    host: str | None,
+    port: int | None,
+    password: str | None,
+    user: str | None,
+    url: str | None,
 ) -> None:
     """Load installed module NAME on a running server (MODULE LOAD NAME ARGS...)."""
     _run_remote(host, port, password, user, url, "MODULE", "LOAD", name, *args)
@@ -234,8 +249,12 @@ def load(
 @click.argument("name")
 @connection_options
 def unload(
-    name: str, host: str | None, port: int | None, password: str | None,
-    user: str | None, url: str | None,
+    name: str,
+    host: str | None,
+    port: int | None,
+    password: str | None,
+    user: str | None,
+    url: str | None,
 ) -> None:
     """Unload module NAME from a running server (MODULE UNLOAD NAME)."""
     _run_remote(host, port, password, user, url, "MODULE", "UNLOAD", name)

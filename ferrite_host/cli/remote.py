@@ -101,8 +101,10 @@ class RemoteServer:
             ) from None
         self._reader = hiredis.Reader()
         if endpoint.password is not None:
-            auth = ("AUTH", endpoint.user, endpoint.password) if endpoint.user else (
-                "AUTH", endpoint.password
+            auth = (
+                ("AUTH", endpoint.user, endpoint.password)
+                if endpoint.user
+                else ("AUTH", endpoint.password)
             )
             self.command(*[a for a in auth if a is not None])
         if endpoint.db:

@@ -83,9 +83,7 @@ def template_root() -> Path:
     return TEMPLATE_ROOT
 
 
-def render_project(
-    names: ProjectNames, target: Path, description: str, author: str
-) -> list[Path]:
+def render_project(names: ProjectNames, target: Path, description: str, author: str) -> list[Path]:
     """Render the template into `target` (which must not exist); returns the files written."""
     if target.exists():
         raise ScaffoldError(
@@ -135,7 +133,9 @@ def _default_author() -> str:
 @click.command("new", context_settings={"help_option_names": ["--help"]})
 @click.argument("name")
 @click.option(
-    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Create the project in this directory (default: ./NAME). It must not exist yet.",
 )
 @click.option("--description", default=None, help="One line saying what the module does.")
@@ -162,8 +162,10 @@ def new(name: str, directory: Path | None, description: str | None, author: str 
         click.echo(f"ferrite: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Created {names.distribution} in {target}/ ({len(files)} files):")
-    click.echo(f"  module {names.name!r}, package {names.package}, command {names.command},"
-               f" data type {names.type_name}")
+    click.echo(
+        f"  module {names.name!r}, package {names.package}, command {names.command},"
+        f" data type {names.type_name}"
+    )
     shown = target.as_posix()
     if not target.is_absolute() and not shown.startswith("."):
         shown = f"./{shown}"  # pip reads a bare "acme[test]" as a package name

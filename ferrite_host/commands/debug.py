@@ -18,7 +18,7 @@ from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.server import subcommand_syntax_error
 from ferrite_host.commands.spec import Family
-from ferrite_host.keyspace import TypedValue
+from ferrite_host.keyspace import Aggregate, TypedValue
 from ferrite_host.protocol.replies import OK, BigNumber, SetReply, SimpleString, Verbatim
 from ferrite_host.server.connection import is_local
 from ferrite_host.strconv import parse_float, parse_int
@@ -107,6 +107,8 @@ def _check_allowed(session: Session) -> None:
 def _encoding(value: Value) -> str:
     if type(value) is TypedValue:
         return "raw"
+    if isinstance(value, Aggregate):
+        return value.encoding()
     data = bytes(value)  # type: ignore[arg-type]
     if len(data) <= 20 and parse_int(data) is not None:
         return "int"

@@ -10,7 +10,7 @@ from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import Family, key_spec, refine
-from ferrite_host.keyspace import TypedValue, Value, glob_match, now_ms, type_name
+from ferrite_host.keyspace import Aggregate, TypedValue, Value, glob_match, now_ms, type_name
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
@@ -31,7 +31,11 @@ def _delete_all(session: Session, argv: list[bytes]) -> int:
 
 
 @command(
-    "del", -2, "write", keys=(1, -1, 1), summary="Deletes one or more keys.",
+    "del",
+    -2,
+    "write",
+    keys=(1, -1, 1),
+    summary="Deletes one or more keys.",
     complexity=(
         "O(N) where N is the number of keys that will be removed. When a key to remove holds a "
         "value other than a string, the individual complexity for this key is O(M) where M is the "
@@ -44,7 +48,11 @@ def del_(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "unlink", -2, "write fast", keys=(1, -1, 1), since="4.0.0",
+    "unlink",
+    -2,
+    "write fast",
+    keys=(1, -1, 1),
+    since="4.0.0",
     summary="Asynchronously deletes one or more keys.",
     complexity=(
         "O(1) for each key removed regardless of its size. Then the command does O(N) work in a "
@@ -63,7 +71,10 @@ def _count_existing(session: Session, argv: list[bytes]) -> int:
 
 
 @command(
-    "exists", -2, "readonly fast", keys=(1, -1, 1),
+    "exists",
+    -2,
+    "readonly fast",
+    keys=(1, -1, 1),
     summary="Determines whether one or more keys exist.",
     complexity="O(N) where N is the number of keys to check.",
 )
@@ -72,7 +83,11 @@ def exists(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "touch", -2, "readonly fast", keys=(1, -1, 1), since="3.2.1",
+    "touch",
+    -2,
+    "readonly fast",
+    keys=(1, -1, 1),
+    since="3.2.1",
     summary=(
         "Returns the number of existing keys out of those specified after updating the "
         "time they were last accessed."
@@ -84,7 +99,10 @@ def touch(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "type", 2, "readonly fast", keys=(1, 1, 1),
+    "type",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
     summary="Determines the type of value stored at a key.",
 )
 def type_(session: Session, argv: list[bytes]) -> Any:
@@ -96,7 +114,11 @@ def type_(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "keys", 2, "readonly", acl="@dangerous", summary="Returns all key names that match a pattern.",
+    "keys",
+    2,
+    "readonly",
+    acl="@dangerous",
+    summary="Returns all key names that match a pattern.",
     complexity=(
         "O(N) with N being the number of keys in the database, under the assumption that the key "
         "names in the database and the given pattern have limited length."
@@ -141,7 +163,11 @@ def _scan_filter(
 
 
 @command(
-    "scan", -2, "readonly", since="2.8.0", summary="Iterates over the key names in the database.",
+    "scan",
+    -2,
+    "readonly",
+    since="2.8.0",
+    summary="Iterates over the key names in the database.",
     complexity=(
         "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
         "the cursor to return back to 0. N is the number of elements inside the collection."
@@ -208,7 +234,10 @@ def rename(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "renamenx", 3, "write fast", keys=(1, 2, 1),
+    "renamenx",
+    3,
+    "write fast",
+    keys=(1, 2, 1),
     summary="Renames a key only when the target key name doesn't exist.",
 )
 def renamenx(session: Session, argv: list[bytes]) -> Any:
@@ -244,6 +273,8 @@ def _duplicate(value: Value) -> Value:
         return value
     if type(value) is bytearray:
         return bytearray(value)
+    if isinstance(value, Aggregate):
+        return value.duplicate()
     assert isinstance(value, TypedValue)
     try:
         copied = value.type.copy(value.value)
@@ -255,7 +286,11 @@ def _duplicate(value: Value) -> Value:
 
 
 @command(
-    "copy", -3, "write denyoom", keys=(1, 2, 1), since="6.2.0",
+    "copy",
+    -3,
+    "write denyoom",
+    keys=(1, 2, 1),
+    since="6.2.0",
     summary="Copies the value of a key to a new key.",
     complexity=(
         "O(N) worst case for collections, where N is the number of nested items. O(1) for "
@@ -343,7 +378,10 @@ def _expire(session: Session, argv: list[bytes], seconds: bool, relative: bool) 
 
 
 @command(
-    "expire", -3, "write fast", keys=(1, 1, 1),
+    "expire",
+    -3,
+    "write fast",
+    keys=(1, 1, 1),
     summary="Sets the expiration time of a key in seconds.",
 )
 def expire(session: Session, argv: list[bytes]) -> Any:
@@ -351,7 +389,11 @@ def expire(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "pexpire", -3, "write fast", keys=(1, 1, 1), since="2.6.0",
+    "pexpire",
+    -3,
+    "write fast",
+    keys=(1, 1, 1),
+    since="2.6.0",
     summary="Sets the expiration time of a key in milliseconds.",
 )
 def pexpire(session: Session, argv: list[bytes]) -> Any:
@@ -359,7 +401,11 @@ def pexpire(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "expireat", -3, "write fast", keys=(1, 1, 1), since="1.2.0",
+    "expireat",
+    -3,
+    "write fast",
+    keys=(1, 1, 1),
+    since="1.2.0",
     summary="Sets the expiration time of a key to a Unix timestamp.",
 )
 def expireat(session: Session, argv: list[bytes]) -> Any:
@@ -367,7 +413,11 @@ def expireat(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "pexpireat", -3, "write fast", keys=(1, 1, 1), since="2.6.0",
+    "pexpireat",
+    -3,
+    "write fast",
+    keys=(1, 1, 1),
+    since="2.6.0",
     summary="Sets the expiration time of a key to a Unix milliseconds timestamp.",
 )
 def pexpireat(session: Session, argv: list[bytes]) -> Any:
@@ -386,7 +436,10 @@ def _ttl(session: Session, key: bytes, millis: bool, absolute: bool) -> int:
 
 
 @command(
-    "ttl", 2, "readonly fast", keys=(1, 1, 1),
+    "ttl",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
     summary="Returns the expiration time in seconds of a key.",
 )
 def ttl(session: Session, argv: list[bytes]) -> Any:
@@ -394,7 +447,11 @@ def ttl(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "pttl", 2, "readonly fast", keys=(1, 1, 1), since="2.6.0",
+    "pttl",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
+    since="2.6.0",
     summary="Returns the expiration time in milliseconds of a key.",
 )
 def pttl(session: Session, argv: list[bytes]) -> Any:
@@ -402,7 +459,11 @@ def pttl(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "expiretime", 2, "readonly fast", keys=(1, 1, 1), since="7.0.0",
+    "expiretime",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
+    since="7.0.0",
     summary="Returns the expiration time of a key as a Unix timestamp.",
 )
 def expiretime(session: Session, argv: list[bytes]) -> Any:
@@ -410,7 +471,11 @@ def expiretime(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "pexpiretime", 2, "readonly fast", keys=(1, 1, 1), since="7.0.0",
+    "pexpiretime",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
+    since="7.0.0",
     summary="Returns the expiration time of a key as a Unix milliseconds timestamp.",
 )
 def pexpiretime(session: Session, argv: list[bytes]) -> Any:
@@ -418,7 +483,11 @@ def pexpiretime(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "persist", 2, "write fast", keys=(1, 1, 1), since="2.2.0",
+    "persist",
+    2,
+    "write fast",
+    keys=(1, 1, 1),
+    since="2.2.0",
     summary="Removes the expiration time of a key.",
 )
 def persist(session: Session, argv: list[bytes]) -> Any:
@@ -463,7 +532,12 @@ def _shares_integers(session: Session) -> bool:
 
 
 @command(
-    "encoding", 3, "readonly", keys=(2, 2, 1), parent=object_, since="2.2.3",
+    "encoding",
+    3,
+    "readonly",
+    keys=(2, 2, 1),
+    parent=object_,
+    since="2.2.3",
     summary="Returns the internal encoding of a Redis object.",
 )
 def object_encoding(session: Session, argv: list[bytes]) -> Any:
@@ -472,11 +546,18 @@ def object_encoding(session: Session, argv: list[bytes]) -> Any:
         return None
     if type(value) is TypedValue:
         return b"raw"
+    if isinstance(value, Aggregate):
+        return value.encoding().encode()
     return string_encoding(value)  # type: ignore[arg-type]
 
 
 @command(
-    "freq", 3, "readonly", keys=(2, 2, 1), parent=object_, since="4.0.0",
+    "freq",
+    3,
+    "readonly",
+    keys=(2, 2, 1),
+    parent=object_,
+    since="4.0.0",
     summary="Returns the logarithmic access frequency counter of a Redis object.",
 )
 def object_freq(session: Session, argv: list[bytes]) -> Any:
@@ -491,7 +572,12 @@ def object_freq(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "idletime", 3, "readonly", keys=(2, 2, 1), parent=object_, since="2.2.3",
+    "idletime",
+    3,
+    "readonly",
+    keys=(2, 2, 1),
+    parent=object_,
+    since="2.2.3",
     summary="Returns the time since the last access to a Redis object.",
 )
 def object_idletime(session: Session, argv: list[bytes]) -> Any:
@@ -505,7 +591,12 @@ def object_idletime(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "refcount", 3, "readonly", keys=(2, 2, 1), parent=object_, since="2.2.3",
+    "refcount",
+    3,
+    "readonly",
+    keys=(2, 2, 1),
+    parent=object_,
+    since="2.2.3",
     summary="Returns the reference count of a value of a key.",
 )
 def object_refcount(session: Session, argv: list[bytes]) -> Any:
@@ -522,7 +613,11 @@ def object_refcount(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "help", 2, "loading stale", parent=object_, since="6.2.0",
+    "help",
+    2,
+    "loading stale",
+    parent=object_,
+    since="6.2.0",
     summary="Returns helpful text about the different subcommands.",
 )
 def object_help(session: Session, argv: list[bytes]) -> Any:

@@ -27,7 +27,7 @@ from ferrite_host.config import (
     rewrite_config_file,
     set_parameters,
 )
-from ferrite_host.keyspace import TypedValue, glob_match
+from ferrite_host.keyspace import Aggregate, TypedValue, glob_match
 from ferrite_host.protocol.replies import NO_REPLY, OK, Verbatim
 from ferrite_host.strconv import parse_int
 
@@ -547,6 +547,8 @@ def value_usage(value: object) -> int:
             log.exception("mem_usage of type %s failed", value.type.name)
             own = 0
         return sys.getsizeof(value) + own
+    if isinstance(value, Aggregate):
+        return value.mem_usage()
     return sys.getsizeof(value)
 
 

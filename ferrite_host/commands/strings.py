@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.commands import errors
 from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.spec import Family, key_spec, refine
-from ferrite_host.keyspace import TypedValue, Value, now_ms
+from ferrite_host.keyspace import Value, is_string, now_ms
 from ferrite_host.protocol.replies import OK
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
@@ -32,15 +32,13 @@ command = family.command
 # -- reading values ----------------------------------------------------------------------
 
 
-def get_string(
-    session: Session, key: bytes, counted: bool = False
-) -> bytes | bytearray | None:
+def get_string(session: Session, key: bytes, counted: bool = False) -> bytes | bytearray | None:
     """The string at `key`, None when missing; WRONGTYPE for any other type.
 
     `counted` lookups are reads that INFO's keyspace_hits/misses count, as Redis counts them.
     """
     value = session.db.read(key) if counted else session.db.get(key)
-    if value is not None and type(value) is TypedValue:
+    if value is not None and type(value) is not bytes and type(value) is not bytearray:
         raise CommandError(errors.WRONGTYPE)
     return value  # type: ignore[return-value]
 
@@ -144,10 +142,12 @@ def get(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "set", -3, "write denyoom", keys=(1, 1, 1),
+    "set",
+    -3,
+    "write denyoom",
+    keys=(1, 1, 1),
     summary=(
-        "Sets the string value of a key, ignoring its type. The key is created if it "
-        "doesn't exist."
+        "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."
     ),
 )
 def set_(session: Session, argv: list[bytes]) -> Any:
@@ -171,7 +171,10 @@ def set_(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "setnx", 3, "write denyoom fast", keys=(1, 1, 1),
+    "setnx",
+    3,
+    "write denyoom fast",
+    keys=(1, 1, 1),
     summary="Set the string value of a key only when the key doesn't exist.",
 )
 def setnx(session: Session, argv: list[bytes]) -> Any:
@@ -191,10 +194,13 @@ def _set_with_expiry(session: Session, argv: list[bytes], unit: bytes) -> Any:
 
 
 @command(
-    "setex", 4, "write denyoom", keys=(1, 1, 1), since="2.0.0",
+    "setex",
+    4,
+    "write denyoom",
+    keys=(1, 1, 1),
+    since="2.0.0",
     summary=(
-        "Sets the string value and expiration time of a key. Creates the key if it "
-        "doesn't exist."
+        "Sets the string value and expiration time of a key. Creates the key if it doesn't exist."
     ),
 )
 def setex(session: Session, argv: list[bytes]) -> Any:
@@ -202,7 +208,11 @@ def setex(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "psetex", 4, "write denyoom", keys=(1, 1, 1), since="2.6.0",
+    "psetex",
+    4,
+    "write denyoom",
+    keys=(1, 1, 1),
+    since="2.6.0",
     summary=(
         "Sets both string value and expiration time in milliseconds of a key. The key is "
         "created if it doesn't exist."
@@ -213,7 +223,10 @@ def psetex(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "getset", 3, "write denyoom fast", keys=(1, 1, 1),
+    "getset",
+    3,
+    "write denyoom fast",
+    keys=(1, 1, 1),
     summary="Returns the previous string value of a key after setting it to a new value.",
 )
 def getset(session: Session, argv: list[bytes]) -> Any:
@@ -225,7 +238,11 @@ def getset(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "getdel", 2, "write fast", keys=(1, 1, 1), since="6.2.0",
+    "getdel",
+    2,
+    "write fast",
+    keys=(1, 1, 1),
+    since="6.2.0",
     summary="Returns the string value of a key after deleting the key.",
 )
 def getdel(session: Session, argv: list[bytes]) -> Any:
@@ -238,7 +255,11 @@ def getdel(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "getex", -2, "write fast", keys=(1, 1, 1), since="6.2.0",
+    "getex",
+    -2,
+    "write fast",
+    keys=(1, 1, 1),
+    since="6.2.0",
     summary="Returns the string value of a key after setting its expiration time.",
 )
 def getex(session: Session, argv: list[bytes]) -> Any:
@@ -265,7 +286,10 @@ def getex(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "mget", -2, "readonly fast", keys=(1, -1, 1),
+    "mget",
+    -2,
+    "readonly fast",
+    keys=(1, -1, 1),
     summary="Atomically returns the string values of one or more keys.",
     complexity="O(N) where N is the number of keys to retrieve.",
 )
@@ -288,7 +312,11 @@ def _pairs(argv: list[bytes]) -> list[tuple[bytes, bytes]]:
 
 
 @command(
-    "mset", -3, "write denyoom", keys=(1, -1, 2), since="1.0.1",
+    "mset",
+    -3,
+    "write denyoom",
+    keys=(1, -1, 2),
+    since="1.0.1",
     summary="Atomically creates or modifies the string values of one or more keys.",
     complexity="O(N) where N is the number of keys to set.",
 )
@@ -300,10 +328,13 @@ def mset(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "msetnx", -3, "write denyoom", keys=(1, -1, 2), since="1.0.1",
+    "msetnx",
+    -3,
+    "write denyoom",
+    keys=(1, -1, 2),
+    since="1.0.1",
     summary=(
-        "Atomically modifies the string values of one or more keys only when all keys "
-        "don't exist."
+        "Atomically modifies the string values of one or more keys only when all keys don't exist."
     ),
     complexity="O(N) where N is the number of keys to set.",
 )
@@ -330,7 +361,7 @@ def _increment(session: Session, key: bytes, delta: int) -> int:
     value = db.get(key)
     if value is None:
         current = 0
-    elif type(value) is TypedValue:
+    elif not is_string(value):
         raise CommandError(errors.WRONGTYPE)
     else:
         try:
@@ -354,7 +385,10 @@ def _delta(raw: bytes) -> int:
 
 
 @command(
-    "incr", 2, "write denyoom fast", keys=(1, 1, 1),
+    "incr",
+    2,
+    "write denyoom fast",
+    keys=(1, 1, 1),
     summary=(
         "Increments the integer value of a key by one. Uses 0 as initial value if the key "
         "doesn't exist."
@@ -365,7 +399,10 @@ def incr(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "decr", 2, "write denyoom fast", keys=(1, 1, 1),
+    "decr",
+    2,
+    "write denyoom fast",
+    keys=(1, 1, 1),
     summary=(
         "Decrements the integer value of a key by one. Uses 0 as initial value if the key "
         "doesn't exist."
@@ -376,7 +413,10 @@ def decr(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "incrby", 3, "write denyoom fast", keys=(1, 1, 1),
+    "incrby",
+    3,
+    "write denyoom fast",
+    keys=(1, 1, 1),
     summary=(
         "Increments the integer value of a key by a number. Uses 0 as initial value if "
         "the key doesn't exist."
@@ -387,7 +427,10 @@ def incrby(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "decrby", 3, "write denyoom fast", keys=(1, 1, 1),
+    "decrby",
+    3,
+    "write denyoom fast",
+    keys=(1, 1, 1),
     summary=(
         "Decrements a number from the integer value of a key. Uses 0 as initial value if "
         "the key doesn't exist."
@@ -517,7 +560,11 @@ def format_long_double(value: Fraction) -> bytes:
 
 
 @command(
-    "incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), since="2.6.0",
+    "incrbyfloat",
+    3,
+    "write denyoom fast",
+    keys=(1, 1, 1),
+    since="2.6.0",
     summary=(
         "Increment the floating point value of a key by a number. Uses 0 as initial value "
         "if the key doesn't exist."
@@ -546,7 +593,11 @@ def incrbyfloat(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "append", 3, "write denyoom fast", keys=(1, 1, 1), since="2.0.0",
+    "append",
+    3,
+    "write denyoom fast",
+    keys=(1, 1, 1),
+    since="2.0.0",
     summary="Appends a string to the value of a key. Creates the key if it doesn't exist.",
     complexity=(
         "O(1). The amortized time complexity is O(1) assuming the appended value is small and the "
@@ -561,7 +612,7 @@ def append(session: Session, argv: list[bytes]) -> Any:
     if value is None:
         db.set(key, tail)
         return len(tail)
-    if type(value) is TypedValue:
+    if not is_string(value):
         raise CommandError(errors.WRONGTYPE)
     _check_length(session, len(value) + len(tail))  # type: ignore[arg-type]
     if type(value) is bytearray:
@@ -575,7 +626,11 @@ def append(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "strlen", 2, "readonly fast", keys=(1, 1, 1), since="2.2.0",
+    "strlen",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
+    since="2.2.0",
     summary="Returns the length of a string value.",
 )
 def strlen(session: Session, argv: list[bytes]) -> Any:
@@ -591,8 +646,13 @@ _RANGE_COMPLEXITY = (
 
 
 @command(
-    "getrange", 4, "readonly", keys=(1, 1, 1), since="2.4.0",
-    summary="Returns a substring of the string stored at a key.", complexity=_RANGE_COMPLEXITY,
+    "getrange",
+    4,
+    "readonly",
+    keys=(1, 1, 1),
+    since="2.4.0",
+    summary="Returns a substring of the string stored at a key.",
+    complexity=_RANGE_COMPLEXITY,
 )
 def getrange(session: Session, argv: list[bytes]) -> Any:
     start, end = _delta(argv[2]), _delta(argv[3])
@@ -613,15 +673,23 @@ def getrange(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "substr", 4, "readonly", keys=(1, 1, 1),
-    summary="Returns a substring from a string value.", complexity=_RANGE_COMPLEXITY,
+    "substr",
+    4,
+    "readonly",
+    keys=(1, 1, 1),
+    summary="Returns a substring from a string value.",
+    complexity=_RANGE_COMPLEXITY,
 )
 def substr(session: Session, argv: list[bytes]) -> Any:
     return getrange(session, argv)
 
 
 @command(
-    "setrange", 4, "write denyoom", keys=(1, 1, 1), since="2.2.0",
+    "setrange",
+    4,
+    "write denyoom",
+    keys=(1, 1, 1),
+    since="2.2.0",
     summary=(
         "Overwrites a part of a string value with another by an offset. Creates the key "
         "if it doesn't exist."
@@ -703,13 +771,19 @@ def _lcs_table(a: bytes, b: bytes) -> list[array[int]]:
 
 
 @command(
-    "lcs", -3, "readonly", keys=(1, 2, 1), since="7.0.0",
+    "lcs",
+    -3,
+    "readonly",
+    keys=(1, 2, 1),
+    since="7.0.0",
     summary="Finds the longest common substring.",
     complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
 )
 def lcs(session: Session, argv: list[bytes]) -> Any:
     first, second = session.db.read(argv[1]), session.db.read(argv[2])
-    if type(first) is TypedValue or type(second) is TypedValue:
+    if (first is not None and not is_string(first)) or (
+        second is not None and not is_string(second)
+    ):
         raise CommandError("ERR The specified keys must contain string values")
     a, b = bytes(first or b""), bytes(second or b"")  # type: ignore[arg-type]
     opts = _LcsOptions(argv)

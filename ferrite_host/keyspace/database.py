@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from ferrite_host.keyspace.events import EXPIRED, GENERIC, NEW, SILENT, STRING
 from ferrite_host.keyspace.values import TypedValue, Value, release
 
 if TYPE_CHECKING:
@@ -132,49 +133,81 @@ class Database:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def set(self, key: bytes, value: Value, keep_ttl: bool = False) -> None:
-        """Store `value`, replacing any old value of any type (its type frees it)."""
+    def set(
+        self,
+        key: bytes,
+        value: Value,
+        keep_ttl: bool = False,
+        event: str = "set",
+        cls: str = STRING,
+    ) -> None:
+        """Store `value`, replacing any old value of any type (its type frees it).
+
+        `event`/`cls` are Redis's notification name and class for the command doing it
+        (SET: "set"/"$", LPUSH creating a list: "lpush"/"l"); a new key also emits "new".
+        """
         old = self._data.get(key)
         self._data[key] = value
         if not keep_ttl and self._expires:
             self._expires.pop(key, None)
-        if old is not None and type(old) is TypedValue and old is not value:
+        if old is None:
+            self._keyspace.emit(self.index, key, "new", NEW)
+        elif type(old) is TypedValue and old is not value:
             release(old)
-        self._keyspace.emit(self.index, key, "set")
+        self._keyspace.emit(self.index, key, event, cls)
 
-    def put(self, key: bytes, value: Value, expire_at: int | None) -> None:
-        """Store a value together with its expiry (RENAME, MOVE, COPY, loading)."""
+    def put(
+        self,
+        key: bytes,
+        value: Value,
+        expire_at: int | None,
+        event: str = "set",
+        cls: str = GENERIC,
+    ) -> None:
+        """Store a value together with its expiry (RENAME, MOVE, COPY, RESTORE, loading)."""
         old = self._data.get(key)
         self._data[key] = value
         if expire_at is None:
             self._expires.pop(key, None)
         else:
             self._expires[key] = expire_at
-        if old is not None and type(old) is TypedValue and old is not value:
+        if old is None:
+            self._keyspace.emit(self.index, key, "new", NEW)
+        elif type(old) is TypedValue and old is not value:
             release(old)
-        self._keyspace.emit(self.index, key, "set")
+        self._keyspace.emit(self.index, key, event, cls)
+
+    def changed(self, key: bytes, event: str, cls: str) -> None:
+        """Record that the value at `key` was changed in place (a list push, a hash field).
+
+        Handlers that edit a stored container call this once per Redis notification.
+        """
+        self._keyspace.emit(self.index, key, event, cls)
 
     def touch_value(self, key: bytes) -> None:
-        """Record that a value was changed in place (module DMA writes, typed values)."""
-        self._keyspace.emit(self.index, key, "set")
+        """A module changed a value in place: WATCH and the dirty counter see it; Redis
+        sends no keyspace notification for it (modules notify themselves)."""
+        self._keyspace.emit(self.index, key, "set", SILENT)
 
-    def delete(self, key: bytes) -> bool:
+    def delete(self, key: bytes, event: str = "del", cls: str = GENERIC) -> bool:
         if self.get(key) is None:
             return False
         value = self._data.pop(key)
         self._expires.pop(key, None)
         release(value)
-        self._keyspace.emit(self.index, key, "del")
+        self._keyspace.emit(self.index, key, event, cls)
         return True
 
-    def take(self, key: bytes) -> tuple[Value, int | None] | None:
+    def take(
+        self, key: bytes, event: str = "del", cls: str = GENERIC
+    ) -> tuple[Value, int | None] | None:
         """Remove a key without freeing its value, to put it elsewhere (RENAME, MOVE)."""
         value = self.get(key)
         if value is None:
             return None
         del self._data[key]
         expire_at = self._expires.pop(key, None)
-        self._keyspace.emit(self.index, key, "del")
+        self._keyspace.emit(self.index, key, event, cls)
         return value, expire_at
 
     def set_expire(self, key: bytes, when_ms: int) -> bool:
@@ -185,13 +218,13 @@ class Database:
             self.delete(key)
             return True
         self._expires[key] = when_ms
-        self._keyspace.emit(self.index, key, "expire")
+        self._keyspace.emit(self.index, key, "expire", GENERIC)
         return True
 
     def persist(self, key: bytes) -> bool:
         if self.get(key) is None or self._expires.pop(key, None) is None:
             return False
-        self._keyspace.emit(self.index, key, "persist")
+        self._keyspace.emit(self.index, key, "persist", GENERIC)
         return True
 
     def flush(self) -> int:
@@ -201,7 +234,7 @@ class Database:
         self._expire_cursor = []
         for value in data.values():
             release(value)
-        self._keyspace.emit(self.index, None, "flushdb")
+        self._keyspace.emit(self.index, None, "flushdb", SILENT)
         return removed
 
     def swap_contents(self, other: Database) -> None:
@@ -223,7 +256,7 @@ class Database:
         self._expires.pop(key, None)
         self.expired_count += 1
         release(value)
-        self._keyspace.emit(self.index, key, "expired")
+        self._keyspace.emit(self.index, key, "expired", EXPIRED)
 
     def active_expire(self, deadline: float, sample: int = 20) -> bool:
         """Remove expired keys until `deadline` (perf_counter); True if it ran out of time.

@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable
 
 from ferrite_host.keyspace.database import Database
+from ferrite_host.keyspace.events import SILENT
 
-#: (db index, key or None for whole-db events, kind) -> None
-ChangeListener = Callable[[int, "bytes | None", str], None]
+#: (db index, key or None for whole-db events, Redis event name, notification class) -> None
+ChangeListener = Callable[[int, "bytes | None", str, str], None]
 
 
 class Keyspace:
@@ -36,17 +37,17 @@ class Keyspace:
         if listener in self.listeners:
             self.listeners.remove(listener)
 
-    def emit(self, db: int, key: bytes | None, kind: str) -> None:
+    def emit(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         for listener in self.listeners:
-            listener(db, key, kind)
+            listener(db, key, event, cls)
 
     def flushall(self) -> int:
         return sum(db.flush() for db in self.dbs)
 
     def swap(self, first: int, second: int) -> None:
         self.dbs[first].swap_contents(self.dbs[second])
-        self.emit(first, None, "swapdb")
-        self.emit(second, None, "swapdb")
+        self.emit(first, None, "swapdb", SILENT)
+        self.emit(second, None, "swapdb", SILENT)
 
     def key_count(self) -> int:
         return sum(len(db) for db in self.dbs)

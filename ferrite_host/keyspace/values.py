@@ -7,7 +7,7 @@ no wrapper object, so a string key costs what a Python dict entry costs. Anythin
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -61,7 +61,37 @@ class TypedValue:
         return f"TypedValue({self.type.name}, {self.value!r})"
 
 
-Value = bytes | bytearray | TypedValue
+class Aggregate:
+    """Mixin of the built-in aggregate types (list, hash, set, sorted set).
+
+    Each is a subclass of a Python container plus this mixin, so a stored list costs what
+    a deque costs; generic commands (TYPE, OBJECT ENCODING, COPY, MEMORY USAGE, AOF rewrite)
+    reach every type through these few methods and never switch on the concrete class.
+    """
+
+    __slots__ = ()
+
+    #: What TYPE answers ("list", "hash", "set", "zset").
+    TYPE: ClassVar[str] = ""
+
+    def encoding(self) -> str:
+        """What OBJECT ENCODING answers (Redis 7.0's names: listpack, quicklist, ...)."""
+        raise NotImplementedError
+
+    def duplicate(self) -> Aggregate:
+        """An independent deep copy, for COPY."""
+        raise NotImplementedError
+
+    def rewrite_commands(self, key: bytes) -> list[list[bytes]]:
+        """Commands that rebuild the value from nothing, for an AOF rewrite."""
+        raise NotImplementedError
+
+    def mem_usage(self) -> int:
+        """Bytes the value takes, members included, for MEMORY USAGE."""
+        raise NotImplementedError
+
+
+Value = bytes | bytearray | TypedValue | Aggregate
 
 
 def is_string(value: object) -> bool:
@@ -72,6 +102,8 @@ def type_name(value: Value) -> str:
     """What TYPE answers for a value."""
     if isinstance(value, TypedValue):
         return value.type.name
+    if isinstance(value, Aggregate):
+        return value.TYPE
     return "string"
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from ferrite_host.keyspace.values import TypedValue, Value
+from ferrite_host.keyspace.values import Aggregate, TypedValue, Value
 from ferrite_host.persistence.snapshot import DbItems, show_key
 
 log = logging.getLogger("ferrite")
@@ -355,8 +355,10 @@ def _key_commands(
     key: bytes, value: Value, expire_at: int | None, stats: RewriteStats
 ) -> list[list[bytes]]:
     expiry = [[b"PEXPIREAT", key, b"%d" % expire_at]] if expire_at is not None else []
+    if isinstance(value, Aggregate):
+        return [*value.rewrite_commands(key), *expiry]
     if type(value) is not TypedValue:
-        return [[b"SET", key, bytes(value)], *expiry]  # type: ignore[arg-type]
+        return [[b"SET", key, bytes(value)], *expiry]
     vtype = value.type
     try:
         rebuilt = vtype.aof_rewrite(value.value, key)

@@ -99,8 +99,10 @@ class ServerState:
         self.module_types: dict[str, ValueType] = {}
         self.extra: dict[str, Any] = {}
 
-    def _count_change(self, db: int, key: bytes | None, kind: str) -> None:
-        if kind == "expired":
+    def _count_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
+        if event == "new":
+            return  # announces the event that follows; one change, not two
+        if event == "expired":
             # As Redis: an expiry is not a change a command made; it reaches the append-only
             # file as its own DEL, ahead of the command whose lookup noticed it, so a replay
             # never resurrects the key or loses the write that followed.

@@ -38,7 +38,7 @@ class Transactions:
         session.watched = set()
         session.watch_dirty = False
 
-    def _on_change(self, db: int, key: bytes | None, kind: str) -> None:
+    def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if not self._watchers:
             return
         if key is None:

@@ -33,7 +33,7 @@ def ctx(session: Session) -> RedisModuleCtx:
 @pytest.fixture
 def events(state: ServerState) -> list[tuple[int, bytes | None, str]]:
     seen: list[tuple[int, bytes | None, str]] = []
-    state.keyspace.subscribe(lambda db, key, kind: seen.append((db, key, kind)))
+    state.keyspace.subscribe(lambda db, key, event, cls: seen.append((db, key, event)))
     return seen
 
 
