@@ -33,6 +33,11 @@ def _weighted_average(x1: float, w1: float, x2: float, w2: float) -> float:
     return max(x1, min(value, x2))
 
 
+def _round_half_down(value: float) -> int:
+    whole = math.floor(value)
+    return whole if value - whole <= 0.5 else whole + 1
+
+
 @dataclass
 class TDigest:
     compression: float
@@ -226,8 +231,9 @@ class TDigest:
         return 1 - 0.5 / total
 
     def rank(self, x: float, reverse: bool = False) -> int:
-        """Observations below `x` plus half of those equal (above, when `reverse`), rounded.
+        """Observations below `x` plus half of those equal (above, when `reverse`).
 
+        The estimate is rounded half down (so a single smallest observation has rank 0).
         -2 for an empty digest; -1 beyond the far end; the number of observations beyond
         the near end.
         """
@@ -238,8 +244,8 @@ class TDigest:
             return total if reverse else -1
         if x > self.maximum:
             return -1 if reverse else total
-        below = math.floor(self.cdf(x) * self.merged_weight + 0.5)
-        return total - below if reverse else below
+        below = self.cdf(x) * self.merged_weight
+        return _round_half_down(self.merged_weight - below if reverse else below)
 
     def by_rank(self, rank: int, reverse: bool = False) -> float:
         """The value with that rank (0 the smallest, or the largest when `reverse`)."""

@@ -5,7 +5,10 @@ fingerprint is `MurmurHash2(item, 1919)` and its bucket in row `i` is
 `MurmurHash2(item, i) % width`. A bucket owned by another fingerprint decays by one with
 probability `decay ** count` per unit added, and is taken over when it reaches zero, so
 heavy hitters keep their buckets and light ones wash out. A min-heap of `k` entries holds
-the current top items with their largest counter.
+the current top items with their largest counter. Like RedisBloom's, the heap is an array
+of exactly `k` slots (empty ones count 0): a newcomer at least as heavy as the root replaces
+it, and sifting down moves past children of equal count, so which item an equal-count
+newcomer expels is the same as RedisBloom's.
 """
 
 from __future__ import annotations
@@ -36,7 +39,11 @@ MAX_BUCKETS = 1 << 26
 class HeapEntry:
     count: int
     fp: int
-    item: bytes
+    item: bytes | None
+
+
+def _empty_heap(k: int) -> list[HeapEntry]:
+    return [HeapEntry(0, 0, None) for _ in range(k)]
 
 
 @dataclass
@@ -54,7 +61,8 @@ class TopK:
         if width * depth > MAX_BUCKETS or k > MAX_BUCKETS:
             raise MemoryError(f"a {width}x{depth} Top-K of {k} is too large")
         size = width * depth
-        return cls(k, width, depth, decay, array("I", bytes(4 * size)), array("I", bytes(4 * size)))
+        counters = array("I", bytes(4 * size))
+        return cls(k, width, depth, decay, array("I", counters), counters, _empty_heap(k))
 
     def __post_init__(self) -> None:
         self._table = [self.decay**i for i in range(DECAY_TABLE_SIZE)]
@@ -98,54 +106,43 @@ class TopK:
 
     def _offer(self, item: bytes, fp: int, count: int) -> bytes | None:
         heap = self.heap
-        smallest = heap[0].count if len(heap) == self.k else 0
-        if count < smallest:
+        if count < heap[0].count:
             return None
-        entry = self._entry(item, fp)
-        if entry is not None:
-            entry.count = count
-            self._sift_down(heap.index(entry))
-            self._sift_up(heap.index(entry))
-            return None
-        if len(heap) < self.k:
-            heap.append(HeapEntry(count, fp, item))
-            self._sift_up(len(heap) - 1)
+        index = self._index(item, fp)
+        if index >= 0:
+            heap[index].count = count
+            self._sift_down(index)
             return None
         expelled = heap[0].item
         heap[0] = HeapEntry(count, fp, item)
         self._sift_down(0)
         return expelled
 
-    def _entry(self, item: bytes, fp: int) -> HeapEntry | None:
-        for entry in self.heap:
+    def _index(self, item: bytes, fp: int) -> int:
+        for index, entry in enumerate(self.heap):
             if entry.fp == fp and entry.item == item:
-                return entry
-        return None
-
-    def _sift_up(self, index: int) -> None:
-        heap = self.heap
-        while index:
-            parent = (index - 1) // 2
-            if heap[parent].count <= heap[index].count:
-                return
-            heap[parent], heap[index] = heap[index], heap[parent]
-            index = parent
+                return index
+        return -1
 
     def _sift_down(self, index: int) -> None:
+        """Move the entry at `index` below every child whose count is not larger."""
         heap = self.heap
         size = len(heap)
+        moving = heap[index]
         while True:
-            smallest = index
-            for child in (2 * index + 1, 2 * index + 2):
-                if child < size and heap[child].count < heap[smallest].count:
-                    smallest = child
-            if smallest == index:
-                return
-            heap[smallest], heap[index] = heap[index], heap[smallest]
-            index = smallest
+            child = 2 * index + 1
+            if child >= size:
+                break
+            if child + 1 < size and heap[child].count > heap[child + 1].count:
+                child += 1
+            if heap[child].count > moving.count:
+                break
+            heap[index] = heap[child]
+            index = child
+        heap[index] = moving
 
     def query(self, item: bytes) -> bool:
-        return self._entry(item, murmurhash2(item, FINGERPRINT_SEED)) is not None
+        return self._index(item, murmurhash2(item, FINGERPRINT_SEED)) >= 0
 
     def count(self, item: bytes) -> int:
         """The largest counter the item owns (an estimate of its count)."""
@@ -156,8 +153,8 @@ class TopK:
         )
 
     def ranked(self) -> list[HeapEntry]:
-        """The top items, largest count first."""
-        return sorted(self.heap, key=lambda entry: -entry.count)
+        """The top items, largest count first (ties in heap order)."""
+        return sorted((e for e in self.heap if e.item is not None), key=lambda e: -e.count)
 
     @property
     def memory_bytes(self) -> int:
@@ -176,7 +173,8 @@ class TopK:
 
 
 _HEADER = struct.Struct("<QQQdQ")  # k, width, depth, decay, heap entries
-_ENTRY = struct.Struct("<QIQ")  # count, fp, item length
+_ENTRY = struct.Struct("<QIQ")  # count, fp, item length (NO_ITEM for an empty slot)
+NO_ITEM = (1 << 64) - 1
 
 
 def rdb_save(topk: TopK) -> bytes:
@@ -186,6 +184,9 @@ def rdb_save(topk: TopK) -> bytes:
         topk.counters.tobytes(),
     ]
     for entry in topk.heap:
+        if entry.item is None:
+            parts.append(_ENTRY.pack(entry.count, entry.fp, NO_ITEM))
+            continue
         parts.append(_ENTRY.pack(entry.count, entry.fp, len(entry.item)))
         parts.append(entry.item)
     return b"".join(parts)
@@ -207,11 +208,14 @@ def rdb_load(data: bytes, encver: int) -> TopK:
     for _ in range(entries):
         count, fp, length = _ENTRY.unpack_from(data, position)
         position += _ENTRY.size
+        if length == NO_ITEM:
+            heap.append(HeapEntry(count, fp, None))
+            continue
         item = bytes(data[position : position + length])
         if len(item) != length:
             raise ValueError("Top-K record is truncated")
         position += length
         heap.append(HeapEntry(count, fp, item))
-    if position != len(data):
-        raise ValueError("Top-K record has trailing bytes")
+    if position != len(data) or len(heap) != k:
+        raise ValueError("Top-K record is malformed")
     return TopK(k, width, depth, decay, fingerprints, counters, heap)

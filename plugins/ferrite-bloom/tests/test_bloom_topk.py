@@ -98,3 +98,42 @@ def test_decay_takes_over_light_buckets():
     assert sketch.count(b"light") == 0
     loaded = topk.rdb_load(topk.rdb_save(sketch), topk.ENCODING_VERSION)
     assert loaded == sketch
+
+
+def test_expulsions_follow_redisbloom_heap_order(r):
+    # redis-py's own test sequence: with few collisions HeavyKeeper is deterministic.
+    r.topk().reserve("topk", 3, 50, 4, 0.9)
+    items = ["A", "B", "C", "D", "E", "A", "A", "B", "C", "G", "D", "B", "D", "A", "E", "E", "1"]
+    expelled = raw(r, "TOPK.ADD", "topk", *items)
+    expected = [
+        None,
+        None,
+        None,
+        "A",
+        "C",
+        "D",
+        None,
+        None,
+        "E",
+        None,
+        "B",
+        "C",
+        None,
+        None,
+        None,
+        "D",
+        None,
+    ]
+    assert expelled == [None if item is None else item.encode() for item in expected]
+    assert raw(r, "TOPK.QUERY", "topk", *"ABCDEFG") == [1, 1, 0, 0, 1, 0, 0]
+    assert raw(r, "TOPK.COUNT", "topk", *"ABCDEFG") == [4, 3, 2, 3, 3, 0, 1]
+    r.topk().reserve("topklist", 3, 50, 3, 0.9)
+    r.topk().add("topklist", *items[:-1])
+    assert raw(r, "TOPK.LIST", "topklist", "WITHCOUNT") == [b"A", 4, b"B", 3, b"E", 3]
+
+
+def test_decay_one_always_takes_over(r):
+    r.topk().reserve("topk", 3, 10, 3, 1)
+    assert raw(r, "TOPK.INCRBY", "topk", "bar", 3, "baz", 6, "42", 2) == [None, None, None]
+    assert raw(r, "TOPK.INCRBY", "topk", "42", 8, "xyzzy", 4) == [None, b"bar"]
+    assert raw(r, "TOPK.COUNT", "topk", "bar", "baz", "42", "xyzzy", 4) == [3, 6, 10, 4, 0]

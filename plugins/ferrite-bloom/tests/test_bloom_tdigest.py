@@ -66,12 +66,17 @@ def test_rank_and_revrank(r):
     r.tdigest().create("s", 1000)
     r.tdigest().add("s", [10, 20, 30, 40, 50, 60])
     values = [0, 10, 20, 30, 40, 50, 60, 70]
-    assert r.tdigest().rank("s", *values) == [-1, 1, 2, 3, 4, 5, 6, 6]
+    # Rounded half down: a single smallest observation has rank 0, as the docs' text says.
+    assert r.tdigest().rank("s", *values) == [-1, 0, 1, 2, 3, 4, 5, 6]
     assert r.tdigest().revrank("s", *values) == [6, 5, 4, 3, 2, 1, 0, -1]
     r.tdigest().create("d", 1000)
     r.tdigest().add("d", [10, 10, 10, 10, 20, 20])
     assert r.tdigest().rank("d", 10, 20) == [2, 5]
     assert r.tdigest().revrank("d", 10, 20) == [4, 1]
+    r.tdigest().create("w", 500)
+    r.tdigest().add("w", list(range(20)))
+    assert r.tdigest().rank("w", -20, 0, 9, 10, 20) == [-1, 0, 9, 10, 20]
+    assert r.tdigest().revrank("w", 21, 20, 0, 10) == [-1, -1, 19, 9]
 
 
 def test_trimmed_mean(r):
