@@ -106,7 +106,8 @@ class CuckooFilter:
 
     def buckets_of(self, index: int) -> int:
         """Bucket count of sub-filter `index`: the first one's times expansion**index."""
-        return self.num_buckets * self.expansion**index
+        growth: int = self.expansion**index
+        return self.num_buckets * growth
 
     @property
     def total_buckets(self) -> int:

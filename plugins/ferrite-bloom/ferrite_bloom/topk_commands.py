@@ -140,6 +140,7 @@ def topk_list(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
     ranked = sketch.ranked()
     ctx.reply_with_array(len(ranked) * (2 if with_count else 1))
     for entry in ranked:
+        assert entry.item is not None  # ranked() leaves empty heap slots out
         ctx.reply_with_string_buffer(entry.item)
         if with_count:
             ctx.reply_with_long_long(entry.count)
