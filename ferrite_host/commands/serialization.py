@@ -1,0 +1,161 @@
+"""DUMP and RESTORE: a key's value as a Redis DUMP payload, and back.
+
+Payloads are Redis's own (RDB value encoding, RDB version, CRC64), so a payload DUMPed by
+redis-server RESTOREs here and the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.commands import errors
+from ferrite_host.commands.errors import CommandError
+from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.keyspace import now_ms
+from ferrite_host.keyspace.events import GENERIC
+from ferrite_host.keyspace.values import Value
+from ferrite_host.protocol.replies import OK
+from ferrite_host.strconv import parse_int
+
+if TYPE_CHECKING:
+    from ferrite_host.server.session import Session
+
+family = Family("generic")
+command = family.command
+
+BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
+BAD_FORMAT = "ERR Bad data format"
+BUSYKEY = "BUSYKEY Target key name already exists."
+
+
+@command(
+    "dump",
+    2,
+    "readonly",
+    keys=(1, 1, 1),
+    since="2.6.0",
+    summary="Returns a serialized representation of the value stored at a key.",
+    complexity=(
+        "O(1) to access the key and additional O(N*M) to serialize it, where N is the number "
+        "of Redis objects composing the value and M their average size. For small string "
+        "values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1)."
+    ),
+)
+def dump(session: Session, argv: list[bytes]) -> Any:
+    from ferrite_host.persistence.rdb.dump import dump_payload
+    from ferrite_host.persistence.snapshot import SnapshotSaveError
+
+    value = session.db.read(argv[1])
+    if value is None:
+        return None
+    try:
+        return dump_payload(argv[1], value, session.db.limits)
+    except SnapshotSaveError as exc:
+        raise CommandError(f"ERR {exc}") from None
+
+
+class _RestoreOptions:
+    """REPLACE, ABSTTL, IDLETIME seconds, FREQ frequency, checked in Redis's order."""
+
+    def __init__(self, options: list[bytes]) -> None:
+        self.replace = self.absttl = False
+        idle = freq = None
+        pos = 0
+        while pos < len(options):
+            option = options[pos].lower()
+            more = pos + 1 < len(options)
+            if option == b"replace":
+                self.replace = True
+            elif option == b"absttl":
+                self.absttl = True
+            elif option == b"idletime" and more and freq is None:
+                pos += 1
+                idle = _integer(options[pos])
+                if idle < 0:
+                    raise CommandError("ERR Invalid IDLETIME value, must be >= 0")
+            elif option == b"freq" and more and idle is None:
+                pos += 1
+                freq = _integer(options[pos])
+                if not 0 <= freq <= 255:
+                    raise CommandError("ERR Invalid FREQ value, must be >= 0 and <= 255")
+            else:
+                raise CommandError(errors.SYNTAX)
+            pos += 1
+
+
+def _integer(raw: bytes) -> int:
+    value = parse_int(raw)
+    if value is None:
+        raise CommandError(errors.NOT_INTEGER)
+    return value
+
+
+@command(
+    "restore",
+    -4,
+    "write denyoom",
+    keys=(1, 1, 1),
+    since="2.6.0",
+    acl="dangerous",
+    summary="Creates a key from the serialized representation of a value.",
+    complexity=(
+        "O(1) to create the new key and additional O(N*M) to reconstruct the serialized "
+        "value, where N is the number of Redis objects composing the value and M their "
+        "average size. For small string values the time complexity is thus O(1)+O(1*M) where "
+        "M is small, so simply O(1). However for sorted set values the complexity is "
+        "O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."
+    ),
+)
+def restore(session: Session, argv: list[bytes]) -> Any:
+    key, raw_ttl, payload = argv[1], argv[2], argv[3]
+    options = _RestoreOptions(argv[4:])
+    db = session.db
+    if not options.replace and db.get(key) is not None:
+        raise CommandError(BUSYKEY)
+    ttl = _integer(raw_ttl)
+    if ttl < 0:
+        raise CommandError("ERR Invalid TTL value, must be >= 0")
+    value = _decode(session, key, bytes(payload))
+    if ttl and not options.absttl:
+        ttl += now_ms()
+    if ttl and ttl <= now_ms() and not session.state.keyspace.loading:
+        if options.replace and db.delete(key):
+            session.replace_propagation([b"DEL", key])
+        return OK
+    db.put(key, value, ttl or None, "restore", GENERIC)
+    if ttl and not options.absttl:
+        session.replace_propagation([*argv[:2], b"%d" % ttl, *argv[3:], b"ABSTTL"])
+    return OK
+
+
+def _decode(session: Session, key: bytes, payload: bytes) -> Value:
+    from ferrite_host.persistence.rdb.dump import PayloadError, load_payload, verify_payload
+    from ferrite_host.persistence.rdb.modules import ModuleValueError, rebuild
+    from ferrite_host.persistence.rdb.reader import RdbModulePayload
+    from ferrite_host.persistence.snapshot import SnapshotError, show_key
+
+    try:
+        verify_payload(payload)
+    except PayloadError:
+        raise CommandError(BAD_PAYLOAD) from None
+    try:
+        loaded = load_payload(key, payload, session.db.limits)
+    except SnapshotError:
+        raise CommandError(BAD_FORMAT) from None
+    if not isinstance(loaded, RdbModulePayload):
+        return loaded
+    keep = session.state.settings.keep_unknown_module_values
+    try:
+        return rebuild(session.state.module_types, loaded, show_key(key), keep)
+    except ModuleValueError:
+        raise CommandError(BAD_FORMAT) from None
+
+
+refine(
+    family.specs,
+    {
+        "dump": [key_spec("RO ACCESS")],
+        "restore": [key_spec("OW UPDATE")],
+    },
+    {"dump": "nondeterministic_output"},
+)
