@@ -116,6 +116,7 @@ def fill(client: redis.Redis) -> None:
     db3.expire("h", 100_000)
     db15 = redis.Redis(port=client.connection_pool.connection_kwargs["port"], db=15)
     db15.rpush("last-db", "only")
+    client.function_load("#!lua name=rdblib\nredis.register_function('f', function() return 1 end)")
 
 
 def python_value(client: redis.Redis, key: bytes) -> Any:
@@ -231,6 +232,7 @@ def test_ferrite_starts_on_a_redis_file(
             assert abs(ours.pttl(key) - theirs.pttl(key)) < 60_000, key
     assert ferrite_on_redis_file.client().get("long") == b"x" * 5000
     assert "keys loaded: " in ferrite_on_redis_file.log()
+    assert "Skipped 1 function librar(y/ies)" in ferrite_on_redis_file.log()
 
 
 def test_dump_from_ferrite_restores_in_redis(

@@ -17,6 +17,7 @@ from persist_helpers import (
     install_fixture_module,
     module_env,
     raw,
+    run_cli,
     wait_no_child,
 )
 
@@ -203,6 +204,8 @@ def test_values_of_a_missing_module_are_kept_and_saved_back_unchanged(
     server.client().save()
     server.stop()
     before = module_records(mservers.dir / "dump.rdb")
+    report = run_cli("check-snapshot", str(mservers.dir / "dump.rdb")).stdout
+    assert "module type 'fxlist': 2 keys; needs the module that registers this type" in report
 
     server = mservers.start(modules=[])
     client = server.client()
