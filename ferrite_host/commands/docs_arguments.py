@@ -229,6 +229,30 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
         arg("unix-time-milliseconds", "unix-time", token="PXAT", optional=True),
         arg("module-name", token="MODULE", optional=True),
     ],
+    # Redis 7.0.15's argument names; the empty-string token spelled '""' as in 7.2's JSON
+    "migrate": [
+        arg("host"),
+        integer("port"),
+        oneof("key_or_empty_string", key("key"), token("empty_string", '""')),
+        integer("destination-db"),
+        integer("timeout"),
+        token("copy", "COPY", optional=True, since="3.0.0"),
+        token("replace", "REPLACE", optional=True, since="3.0.0"),
+        oneof(
+            "authentication",
+            arg("password", token="AUTH", optional=True, since="4.0.7"),
+            block(
+                "username_password",
+                arg("username"),
+                arg("password"),
+                token="AUTH2",
+                optional=True,
+                since="6.0.0",
+            ),
+            optional=True,
+        ),
+        key("key", 1, token="KEYS", optional=True, multiple=True, since="3.0.6"),
+    ],
     "restore": [
         key(),
         integer("ttl"),

@@ -1,4 +1,4 @@
-"""DUMP and RESTORE: a key's value as a Redis DUMP payload, and back.
+"""DUMP, RESTORE and MIGRATE: a key's value as a Redis DUMP payload, back, and elsewhere.
 
 Payloads are Redis's own (RDB value encoding, RDB version, CRC64), so a payload DUMPed by
 redis-server RESTOREs here and the other way round.
@@ -14,7 +14,7 @@ from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.keyspace import now_ms
 from ferrite_host.keyspace.events import GENERIC
 from ferrite_host.keyspace.values import Value
-from ferrite_host.protocol.replies import OK
+from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
@@ -151,11 +151,141 @@ def _decode(session: Session, key: bytes, payload: bytes) -> Value:
         raise CommandError(BAD_FORMAT) from None
 
 
+class _MigrateRequest:
+    """MIGRATE's arguments, checked as Redis checks them."""
+
+    def __init__(self, argv: list[bytes]) -> None:
+        self.copy = self.replace = False
+        self.auth: list[bytes] = []
+        keys = [argv[3]]
+        pos = 6
+        while pos < len(argv):
+            option = argv[pos].lower()
+            more = len(argv) - pos - 1
+            if option == b"copy":
+                self.copy = True
+            elif option == b"replace":
+                self.replace = True
+            elif option == b"auth" and more >= 1:
+                self.auth = [b"AUTH", argv[pos + 1]]
+                pos += 1
+            elif option == b"auth2" and more >= 2:
+                self.auth = [b"AUTH", argv[pos + 1], argv[pos + 2]]
+                pos += 2
+            elif option == b"keys":
+                if argv[3]:
+                    raise CommandError(
+                        "ERR When using MIGRATE KEYS option, the key argument must be set to "
+                        "the empty string"
+                    )
+                keys = argv[pos + 1 :]
+                break
+            else:
+                raise CommandError(errors.SYNTAX)
+            pos += 1
+        self.keys = keys
+        self.host = argv[1].decode("utf-8", "replace")
+        port = _integer(argv[2])
+        self.db = _integer(argv[4])
+        timeout = _integer(argv[5])
+        self.timeout_ms = timeout if timeout > 0 else 1000
+        if not 0 <= port <= 65535:
+            raise CommandError(errors.NOT_INTEGER)
+        self.port = port
+
+
+@command(
+    "migrate",
+    -6,
+    "write movablekeys",
+    keys=(3, 3, 1),
+    since="2.6.0",
+    acl="dangerous",
+    summary="Atomically transfers a key from one Redis instance to another.",
+    complexity=(
+        "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in "
+        "the target instance. See the pages of these commands for time complexity. Also an "
+        "O(N) data transfer between the two instances is performed."
+    ),
+)
+def migrate(session: Session, argv: list[bytes]) -> Any:
+    from ferrite_host.persistence.rdb import migration
+
+    request = _MigrateRequest(argv)
+    db = session.db
+    present = [key for key in request.keys if db.get(key) is not None]
+    if not present:
+        return SimpleString("NOKEY")
+    try:
+        target = migration.connection(request.host, request.port, request.timeout_ms)
+    except migration.MigrationError as exc:
+        raise CommandError(str(exc)) from None
+    select = target.selected != request.db
+    commands = ([request.auth] if request.auth else []) + (
+        [[b"SELECT", b"%d" % request.db]] if select else []
+    )
+    commands += [_restore_command(session, key, request.replace) for key in present]
+    try:
+        target.send(commands)
+        errors_seen = [_target_error(target) for _ in range(len(commands) - len(present))]
+        key_errors = [_target_error(target) for _ in present]
+    except migration.MigrationError as exc:
+        migration.drop(request.host, request.port)
+        raise CommandError(str(exc)) from None
+    setup_error = next((error for error in errors_seen if error), "")
+    target.selected = -1 if setup_error or any(key_errors) else request.db
+    moved = (
+        []
+        if setup_error
+        else [key for key, error in zip(present, key_errors, strict=True) if not error]
+    )
+    if not request.copy and moved:
+        for key in moved:
+            db.delete(key)
+        session.replace_propagation([b"DEL", *moved])
+    first_error = setup_error or next((error for error in key_errors if error), "")
+    if first_error:
+        raise CommandError(f"ERR Target instance replied with error: {first_error}")
+    return OK
+
+
+def _restore_command(session: Session, key: bytes, replace: bool) -> list[bytes]:
+    """RESTORE key ttl payload [REPLACE], the TTL relative (at least 1 ms) as Redis sends it."""
+    from ferrite_host.persistence.rdb.dump import dump_payload
+
+    db = session.db
+    value = db.get(key)
+    assert value is not None
+    expire_at = db.get_expire(key)
+    ttl = 0 if expire_at is None else max(expire_at - now_ms(), 1)
+    restore = [b"RESTORE", key, b"%d" % ttl, dump_payload(key, value, db.limits)]
+    return [*restore, b"REPLACE"] if replace else restore
+
+
+def _target_error(target: Any) -> str:
+    """The error text of the target's next reply, "" when it succeeded."""
+    from ferrite_host.persistence.rdb.migration import TargetError
+
+    try:
+        target.reply()
+    except TargetError as exc:
+        return str(exc)
+    return ""
+
+
 refine(
     family.specs,
     {
         "dump": [key_spec("RO ACCESS")],
         "restore": [key_spec("OW UPDATE")],
+        "migrate": [
+            key_spec("RW ACCESS DELETE", index=3),
+            {
+                "flags": ["RW", "ACCESS", "DELETE", "INCOMPLETE"],
+                "begin_search": {"type": "keyword", "spec": {"keyword": "KEYS", "startfrom": -2}},
+                "find_keys": {"type": "range", "spec": {"lastkey": -1, "keystep": 1, "limit": 0}},
+            },
+        ],
     },
-    {"dump": "nondeterministic_output"},
+    {"dump": "nondeterministic_output", "migrate": "nondeterministic_output"},
 )

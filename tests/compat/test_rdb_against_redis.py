@@ -36,7 +36,7 @@ FUTURE_MS = 4_102_444_800_000  # 2100-01-01
 class RedisProcess:
     """A redis-server of our own on a free port, with its files in `directory`."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *args: str) -> None:
         assert REDIS is not None
         self.dir = directory
         self.port = free_port()
@@ -57,6 +57,7 @@ class RedisProcess:
                     str(directory),
                     "--enable-debug-command",
                     "yes",
+                    *args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -72,8 +73,14 @@ class RedisProcess:
                     raise RuntimeError(f"redis-server did not start:\n{self.log()}") from None
                 time.sleep(0.05)
 
-    def client(self, db: int = 0) -> redis.Redis:
-        return redis.Redis(port=self.port, db=db)
+    def client(self, db: int = 0, **kwargs: Any) -> redis.Redis:
+        return redis.Redis(port=self.port, db=db, password=self.password, **kwargs)
+
+    @property
+    def password(self) -> str | None:
+        args = self.proc.args
+        assert isinstance(args, list)
+        return str(args[args.index("--requirepass") + 1]) if "--requirepass" in args else None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -365,3 +372,73 @@ def test_damaged_redis_files_are_refused_with_the_offset(redis_file: bytes) -> N
         parse_rdb(b"REDIS0012" + redis_file[9:])
     with pytest.raises(SnapshotError, match="unexpected bytes after the end"):
         parse_rdb(redis_file + b"\x00")
+
+
+def _migrate_scenario(
+    source: redis.Redis, target: RedisProcess, payloads: dict[bytes, bytes]
+) -> list[Any]:
+    """The same MIGRATE calls from `source` to `target`: every reply and the target's state."""
+    dead_port = free_port()
+    for key, payload in payloads.items():
+        source.restore(key, 0, payload, replace=True)
+    source.pexpire(b"m1", 500_000)
+    host, port = "127.0.0.1", target.port
+    steps: list[tuple[Any, ...]] = [
+        ("MIGRATE", host, port, "m1", 1, 5000, "AUTH", "pw"),
+        ("MIGRATE", host, port, "m1", 1, 5000, "AUTH", "pw"),
+        ("MIGRATE", host, port, "m2", 1, 5000, "COPY", "AUTH", "pw"),
+        ("MIGRATE", host, port, "m2", 1, 5000, "COPY", "AUTH", "pw"),
+        ("MIGRATE", host, port, "m2", 1, 5000, "COPY", "REPLACE", "AUTH", "pw"),
+        ("MIGRATE", host, port, "", 1, 5000, "AUTH2", "default", "pw", "KEYS", "m3", "m4", "nx"),
+        ("MIGRATE", host, port, "m2", 1, 5000, "REPLACE"),
+        ("MIGRATE", host, port, "m2", 1, 5000, "AUTH", "wrong"),
+        ("MIGRATE", host, port, "m2", 1, 5000, "KEYS", "m3"),
+        ("MIGRATE", host, port, "m2", 1, 5000, "BOGUS"),
+        ("MIGRATE", host, port, "m2", "x", 5000),
+        ("MIGRATE", host, dead_port, "m2", 1, 5000),
+        ("MIGRATE", host, port, "", 1, 5000, "KEYS", "none1", "none2"),
+    ]
+    out: list[Any] = [_reply(source, *step) for step in steps]
+    out.append(sorted(key for key in payloads if source.exists(key)))
+    remote = target.client(1)
+    out.append(
+        {key: remote.execute_command("DEBUG", "DIGEST-VALUE", key) for key in remote.scan_iter()}
+    )
+    out.append(0 < remote.pttl("m1") <= 500_000)
+    target.client().flushall()
+    for key in payloads:
+        source.delete(key)
+    return out
+
+
+def test_migrate_matches_redis(
+    workdir: Path, source: RedisProcess, ferrite_on_redis_file: FerriteProcess
+) -> None:
+    directory = workdir / "migrate-target"
+    directory.mkdir()
+    target = RedisProcess(directory, "--requirepass", "pw")
+    try:
+        theirs = source.client()
+        payloads = {
+            b"m1": theirs.dump("str"),
+            b"m2": theirs.dump("hash-small"),
+            b"m3": theirs.dump("zset-large"),
+            b"m4": theirs.dump("list-large"),
+        }
+        ours = _migrate_scenario(ferrite_on_redis_file.client(), target, payloads)  # type: ignore[arg-type]
+        expected = _migrate_scenario(theirs, target, payloads)  # type: ignore[arg-type]
+        assert ours == expected
+        assert ours[0] == b"OK" and ours[1] == b"NOKEY"
+    finally:
+        target.stop()
+
+
+def test_migrate_between_ferrite_servers(ferrite_on_redis_file: FerriteProcess) -> None:
+    ours = ferrite_on_redis_file.client()
+    with FerriteProcess(modules=[]) as other:
+        ours.set("moving", "value", px=100_000)
+        reply = ours.execute_command("MIGRATE", "127.0.0.1", other.port, "moving", 2, 1000)
+        assert reply == b"OK"
+        assert ours.exists("moving") == 0
+        remote = other.client(db=2)
+        assert remote.get("moving") == b"value" and 0 < remote.pttl("moving") <= 100_000
