@@ -442,3 +442,32 @@ def test_migrate_between_ferrite_servers(ferrite_on_redis_file: FerriteProcess) 
         assert ours.exists("moving") == 0
         remote = other.client(db=2)
         assert remote.get("moving") == b"value" and 0 < remote.pttl("moving") <= 100_000
+
+
+def test_dump_payloads_are_byte_for_byte_redis_s(
+    source: RedisProcess, ferrite_on_redis_file: FerriteProcess
+) -> None:
+    """Same value, same DUMP bytes: integer strings, LZF (liblzf's exact choices), listpacks,
+    intsets, quicklist node splits, scores spelled as Redis's d2string spells them."""
+    theirs, ours = source.client(), ferrite_on_redis_file.client()
+    strings = [b"12", b"-129", b"2147483648", b"012", b"x" * 21, b"abc" * 400, b"q" * 100_000]
+    strings += [bytes(range(256)) * 3, b"the quick brown fox jumps over the lazy dog " * 20]
+    for value in strings:
+        theirs.set("bytes", value)
+        ours.set("bytes", value)
+        assert ours.dump("bytes") == theirs.dump("bytes"), value[:30]
+    builders = {
+        "hash": lambda: theirs.hset("built", mapping={"f": "v", "n": "12", "long": "z" * 60}),
+        "zset": lambda: theirs.zadd("built", {"a": 0.1, "b": 2, "c": 1e20, "d": -0.0, "e": 3.14}),
+        "intset": lambda: theirs.sadd("built", 1, 5, -3, 1000, 70000),
+        "list": lambda: theirs.rpush("built", *[f"item-{i}" for i in range(5000)]),
+        "list-mixed": lambda: theirs.rpush("built", *["x" * (i % 300) for i in range(3000)]),
+    }
+    for name, build in builders.items():
+        theirs.delete("built")
+        build()
+        payload = theirs.dump("built")
+        ours.restore("built", 0, payload, replace=True)
+        assert ours.dump("built") == payload, name
+    theirs.delete("built", "bytes")
+    ours.delete("built", "bytes")

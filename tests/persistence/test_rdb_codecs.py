@@ -15,7 +15,7 @@ import pytest
 from ferrite_host.keyspace import HashValue, Keyspace, ListValue, SetValue, TypedValue, ZSetValue
 from ferrite_host.persistence.rdb import constants as c
 from ferrite_host.persistence.rdb import intset, listpack, lzf, module_id, ziplist, zipmap
-from ferrite_host.persistence.rdb.crc64 import crc64
+from ferrite_host.persistence.rdb.crc64 import _crc64_python, crc64
 from ferrite_host.persistence.rdb.dump import (
     PayloadError,
     dump_payload,
@@ -51,6 +51,9 @@ def test_crc64_is_redis_jones_crc() -> None:
     data = os.urandom(1000)
     assert crc64(data[300:], crc64(data[:300])) == crc64(data)
     assert crc64(b"") == 0
+    # the pure-Python code (used where anycrc is not installed) agrees with it
+    assert _crc64_python(b"123456789") == 0xE9C6D914C4B8D9CA
+    assert _crc64_python(data[301:], _crc64_python(data[:301])) == crc64(data)
 
 
 @pytest.mark.parametrize(

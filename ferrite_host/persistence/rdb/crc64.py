@@ -1,13 +1,14 @@
 """CRC-64/Jones, the checksum of Redis's RDB files and DUMP payloads.
 
 Reflected polynomial 0x95ac9329ac4bc9b5 (0xad93d23594c935a9 unreflected), initial value 0,
-no final xor; check value for b"123456789" is 0xe9c6d914c4b8d9ca. Table-driven with
-slicing-by-8, so the Python loop runs once per 8 bytes.
+no final xor; check value for b"123456789" is 0xe9c6d914c4b8d9ca. Uses anycrc's C code when
+that package is installed, else a table-driven slicing-by-8 loop (once per 8 bytes).
 """
 
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 _POLY = 0x95AC9329AC4BC9B5
 _MASK = (1 << 64) - 1
@@ -32,6 +33,20 @@ def _slice_tables() -> list[list[int]]:
     return tables
 
 
+def _accelerated() -> Any:
+    """anycrc's C implementation of the same CRC when installed (hundreds of times faster)."""
+    try:
+        import anycrc  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    try:
+        model = anycrc.Model("CRC64-REDIS")
+    except Exception:  # an anycrc without this model: the table code does the job
+        return None
+    return model if model.calc(b"123456789") == 0xE9C6D914C4B8D9CA else None
+
+
+_FAST = _accelerated()
 _T = _slice_tables()
 _T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = _T
 _WORDS = struct.Struct("<Q")
@@ -39,6 +54,12 @@ _WORDS = struct.Struct("<Q")
 
 def crc64(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     """The CRC of `data`, continuing from `crc` (the CRC of whatever came before it)."""
+    if _FAST is not None:
+        return int(_FAST.calc(data, crc))
+    return _crc64_python(data, crc)
+
+
+def _crc64_python(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     view = memoryview(data).cast("B")
     size = len(view)
     whole = size - size % 8

@@ -57,48 +57,104 @@ def decompress(data: bytes | bytearray | memoryview, size: int) -> bytes:
     return bytes(out)
 
 
+def _slot(data: bytes, pos: int) -> int:
+    """liblzf's hash-table slot for the 3 bytes at `pos` (HLOG 16, its VERY_FAST hash)."""
+    return (
+        ((data[pos] << 8) | data[pos + 1]) - 5 * ((data[pos + 1] << 8) | data[pos + 2])
+    ) & 0xFFFF
+
+
 def compress(data: bytes | bytearray | memoryview, limit: int | None = None) -> bytes | None:
-    """LZF-compress `data`; None when the result would not be shorter than `limit` bytes."""
+    """LZF-compress `data` into at most `limit` bytes, or None (liblzf's 0) when it won't fit.
+
+    Follows liblzf's choices exactly (one 65536-slot table of last positions, matches
+    never referring to offset 0, the same space checks), so the bytes are the ones Redis
+    writes for the same string and DUMP payloads compare equal.
+    """
     src = bytes(data)
     size = len(src)
     cap = size if limit is None else limit
-    out = bytearray()
-    table: dict[bytes, int] = {}
-    literal_start = 0
+    if not size or not cap:
+        return None
+    if len({src[index : index + 3] for index in range(size - 2)}) == size - 2:
+        return None  # no 3 bytes repeat: no match, and literals alone never shrink data
+    table: dict[int, int] = {}  # slot -> last position; a missing slot reads as 0
+    out = bytearray(1)  # the header byte of the first literal run
+    lit = 0
     pos = 0
-    while pos + 2 < size:
-        key = src[pos : pos + 3]
-        ref = table.get(key)
-        table[key] = pos
-        if ref is None or pos - ref > _MAX_OFFSET:
-            pos += 1
-            continue
-        longest = min(_MAX_MATCH, size - pos)
-        length = 3
-        while length < longest and src[ref + length] == src[pos + length]:
-            length += 1
-        _emit_literals(out, src, literal_start, pos)
+    lookup = table.get
+    while pos < size - 2:
+        second = src[pos + 1]
+        slot = (((src[pos] << 8) | second) - 5 * ((second << 8) | src[pos + 2])) & 0xFFFF
+        ref = lookup(slot, 0)
+        table[slot] = pos
         offset = pos - ref - 1
-        code = length - 2
-        if code < 7:
-            out.append((code << 5) | (offset >> 8))
+        if (
+            0 <= offset < _MAX_OFFSET
+            and ref > 0
+            and src[ref + 2] == src[pos + 2]
+            and src[ref] == src[pos]
+            and src[ref + 1] == src[pos + 1]
+        ):
+            used = len(out)
+            if used + 4 >= cap and used - (0 if lit else 1) + 4 >= cap:
+                return None
+            if lit:
+                out[used - lit - 1] = lit - 1  # close the literal run
+            else:
+                out.pop()  # no literals: drop the run's reserved header byte
+            length = _match_length(src, ref, pos, min(size - pos - 2, _MAX_MATCH))
+            code = length - 2
+            if code < 7:
+                out.append((offset >> 8) + (code << 5))
+            else:
+                out.append((offset >> 8) + (7 << 5))
+                out.append(code - 7)
+            out.append(offset & 0xFF)
+            lit = 0
+            out.append(0)
+            pos += length
+            if pos >= size - 2:
+                break
+            for back in (2, 1):  # liblzf re-hashes the match's last two positions
+                table[_slot(src, pos - back)] = pos - back
         else:
-            out.append((7 << 5) | (offset >> 8))
-            out.append(code - 7)
-        out.append(offset & 0xFF)
-        if len(out) >= cap:
-            return None
-        for index in range(pos + 1, min(pos + length, size - 2)):
-            table[src[index : index + 3]] = index
-        pos += length
-        literal_start = pos
-    _emit_literals(out, src, literal_start, size)
-    return bytes(out) if len(out) < cap else None
+            if len(out) >= cap:
+                return None
+            lit += 1
+            out.append(src[pos])
+            pos += 1
+            if lit == _MAX_LITERAL:
+                out[len(out) - lit - 1] = lit - 1
+                lit = 0
+                out.append(0)
+    if len(out) + 3 > cap:
+        return None
+    while pos < size:
+        lit += 1
+        out.append(src[pos])
+        pos += 1
+        if lit == _MAX_LITERAL:
+            out[len(out) - lit - 1] = lit - 1
+            lit = 0
+            out.append(0)
+    if lit:
+        out[len(out) - lit - 1] = lit - 1
+    else:
+        out.pop()
+    return bytes(out)
 
 
-def _emit_literals(out: bytearray, src: bytes, start: int, end: int) -> None:
-    while start < end:
-        run = min(_MAX_LITERAL, end - start)
-        out.append(run - 1)
-        out += src[start : start + run]
-        start += run
+def _match_length(src: bytes, ref: int, pos: int, longest: int) -> int:
+    """How many bytes match (at least 3), probing the way liblzf does: 16 unchecked steps
+    first when over 16 may match, which can run up to two bytes past `longest`."""
+    length = 2
+    if longest > 16:
+        for _ in range(16):
+            length += 1
+            if src[ref + length] != src[pos + length]:
+                return length
+    length += 1
+    while length < longest and src[ref + length] == src[pos + length]:
+        length += 1
+    return length

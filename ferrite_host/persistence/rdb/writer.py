@@ -33,6 +33,8 @@ _DOUBLE = struct.Struct("<d")
 #: Node sizes (bytes) of Redis's negative list-max-listpack-size settings.
 _NODE_BYTES = {-1: 4096, -2: 8192, -3: 16384, -4: 32768, -5: 65536}
 _SIZE_SAFETY_LIMIT = 8192
+#: What Redis 7.0 adds to an element's length to estimate its listpack entry's size.
+_SIZE_ESTIMATE_OVERHEAD = 8
 #: Elements at least this big get a PLAIN quicklist node of their own (Redis's 1 GB).
 _PACKED_THRESHOLD = 1 << 30
 
@@ -92,17 +94,25 @@ def encode_string(data: bytes | bytearray | memoryview, compress: bool = True) -
 
 
 def _score_text(score: float) -> bytes:
-    """A score as Redis 7.0's d2string spells it inside a listpack."""
+    """A score as Redis 7.0's d2string spells it inside a listpack ("%.17g" unless integral)."""
     if math.isinf(score):
         return b"inf" if score > 0 else b"-inf"
     if score == 0:
         return b"-0" if math.copysign(1.0, score) < 0 else b"0"
-    if score.is_integer() and abs(score) < 2**52:
+    if -4503599627370495 < score < 4503599627370496 and score == int(score):
         return b"%d" % int(score)
-    return repr(score).encode()
+    return b"%.17g" % score
 
 
 # -- values ----------------------------------------------------------------------------------
+
+
+def _node_takes(fill: int, node_bytes: int, count: int, size: int) -> bool:
+    """Redis 7.0's _quicklistNodeAllowInsert: may a `size`-byte element join this node?"""
+    new_size = node_bytes + size + _SIZE_ESTIMATE_OVERHEAD
+    if fill < 0 and -fill - 1 < len(_NODE_BYTES):
+        return new_size <= _NODE_BYTES[fill]
+    return new_size <= _SIZE_SAFETY_LIMIT and count < fill
 
 
 class ValueEncoder:
@@ -136,25 +146,24 @@ class ValueEncoder:
         return encode_length(len(nodes)) + b"".join(nodes)
 
     def _list_nodes(self, value: ListValue) -> Iterator[bytes]:
+        """Listpack nodes split where Redis 7.0's RPUSH would start a new node."""
         fill = self.limits.list_max_listpack_size
-        max_bytes = _NODE_BYTES.get(fill, 8192) if fill < 0 else _SIZE_SAFETY_LIMIT
-        max_count = fill if fill > 0 else None
         entries: list[bytes] = []
-        used = 7
+        used = 0
         for item in value:
-            if len(item) >= _PACKED_THRESHOLD:
+            size = len(item)
+            if size >= _PACKED_THRESHOLD:
                 if entries:
                     yield self._packed_node(entries)
-                    entries, used = [], 7
+                    entries, used = [], 0
                 yield encode_length(c.QUICKLIST_NODE_PLAIN) + self.string(item)
                 continue
-            entry = listpack.encode_entry(item)
-            full = max_count is not None and len(entries) >= max_count
-            if entries and (full or used + len(entry) > max_bytes):
+            if entries and not _node_takes(fill, used, len(entries), size):
                 yield self._packed_node(entries)
-                entries, used = [], 7
+                entries, used = [], 0
+            entry = listpack.encode_entry(item)
             entries.append(entry)
-            used += len(entry)
+            used = (used or 7) + len(entry)
         if entries:
             yield self._packed_node(entries)
 
