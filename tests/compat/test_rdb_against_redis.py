@@ -471,3 +471,32 @@ def test_dump_payloads_are_byte_for_byte_redis_s(
         assert ours.dump("built") == payload, name
     theirs.delete("built", "bytes")
     ours.delete("built", "bytes")
+
+
+class _BlobType:
+    """A module type whose rdb_save is the value's bytes (what a bytes-blob module writes)."""
+
+    name = "blob"
+    encver = 2
+    module_name = "blobs"
+
+    def can_save(self) -> bool:
+        return True
+
+    def save(self, value: bytes) -> bytes:
+        return value
+
+
+@pytest.mark.skipif(CHECK_RDB is None, reason="redis-check-rdb is not installed")
+def test_redis_check_rdb_walks_ferrite_module_values(tmp_path: Path) -> None:
+    from ferrite_host.keyspace import Keyspace, TypedValue
+    from ferrite_host.persistence.rdb import iter_dumps, write_rdb
+
+    keyspace = Keyspace(16)
+    keyspace[0].set(b"m", TypedValue(_BlobType(), b"payload" * 10))  # type: ignore[arg-type]
+    keyspace[0].set(b"s", b"x")
+    path = tmp_path / "modules.rdb"
+    with open(path, "wb") as out:
+        write_rdb(out, iter_dumps(keyspace))
+    check = subprocess.run([str(CHECK_RDB), str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "2 keys read" in check.stdout, check.stdout
