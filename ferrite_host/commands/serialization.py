@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import now_ms
 from ferrite_host.keyspace.events import GENERIC
 from ferrite_host.keyspace.values import Value
@@ -18,7 +18,7 @@ from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("generic")
 command = family.command
