@@ -220,7 +220,7 @@ class ModulePayload:
 
 #: db index, key, absolute expiry ms or None, string bytes, a built-in aggregate (RDB) or a
 #: module payload
-Record = tuple[int, bytes, "int | None", "bytes | Aggregate | ModulePayload"]
+Record = tuple[int, bytes, "int | None", "bytes | Aggregate | TypedValue | ModulePayload"]
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import redis
 
-from ferrite_host.keyspace import HashValue, ListValue, SetValue, ZSetValue
+from ferrite_host.keyspace import HashValue, ListValue, SetValue, TypedValue, ZSetValue
 from ferrite_host.persistence.rdb import parse_rdb
 from ferrite_host.persistence.rdb.crc64 import crc64
 from ferrite_host.persistence.snapshot import SnapshotError
@@ -123,6 +123,12 @@ def fill(client: redis.Redis) -> None:
     db3.expire("h", 100_000)
     db15 = redis.Redis(port=client.connection_pool.connection_kwargs["port"], db=15)
     db15.rpush("last-db", "only")
+    for index in range(50):
+        client.xadd("stream", {"field": f"value-{index}", "n": index})
+    client.xgroup_create("stream", "group", id="0")
+    client.xreadgroup("group", "consumer", {"stream": ">"}, count=5)
+    client.xadd("stream-empty-ish", {"a": "b"})
+    client.xdel("stream-empty-ish", client.xrange("stream-empty-ish")[0][0])
     client.function_load("#!lua name=rdblib\nredis.register_function('f', function() return 1 end)")
 
 
@@ -138,6 +144,8 @@ def python_value(client: redis.Redis, key: bytes) -> Any:
         return client.smembers(key)
     if kind == b"zset":
         return client.zrange(key, 0, -1, withscores=True)
+    if kind == b"stream":
+        return "stream"
     raise AssertionError(kind)
 
 
@@ -150,6 +158,8 @@ def loaded_value(value: Any) -> Any:
         return set(value)
     if isinstance(value, ZSetValue):
         return list(value)
+    if isinstance(value, TypedValue):
+        return value.type.name  # streams are kept as stored
     return value
 
 

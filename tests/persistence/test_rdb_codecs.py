@@ -250,8 +250,9 @@ def test_damage_inside_a_value_names_the_key_and_offset() -> None:
     assert info.value.offset == 9 + 1 + 3  # header, type byte, key: the value
     with pytest.raises(SnapshotError, match="unknown value type 42"):
         parse_rdb(rdb_file(b"\x2a" + raw_string(b"k")))
-    with pytest.raises(SnapshotError, match="is a stream"):
-        parse_rdb(rdb_file(bytes((c.TYPE_STREAM_LISTPACKS_2,)) + raw_string(b"s")))
+    stream = bytes((c.TYPE_STREAM_LISTPACKS_2,)) + raw_string(b"s") + encode_length(1)
+    with pytest.raises(SnapshotError, match="stream node id is not 16 bytes"):
+        parse_rdb(rdb_file(stream + raw_string(b"short") + raw_string(b"")))
     odd = bytes((c.TYPE_ZSET_LISTPACK,)) + raw_string(b"z") + raw_string(listpack.encode([b"m"]))
     with pytest.raises(SnapshotError, match="odd number"):
         parse_rdb(rdb_file(odd))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ferrite_host.keyspace import EncodingLimits, HashValue, ListValue, SetValue, ZSetValue
-from ferrite_host.keyspace.values import Aggregate
+from ferrite_host.keyspace.values import Aggregate, TypedValue
 from ferrite_host.persistence.rdb import constants as c
 from ferrite_host.persistence.rdb import intset, listpack, lzf, module_id, ziplist, zipmap
 from ferrite_host.persistence.rdb.crc64 import crc64
@@ -175,7 +175,7 @@ class RdbCursor:
 # -- values ----------------------------------------------------------------------------------
 
 #: What a value decodes to before modules get to see it.
-Loaded = bytes | Aggregate | RdbModulePayload
+Loaded = bytes | Aggregate | RdbModulePayload | TypedValue
 
 
 def read_value(
@@ -183,6 +183,10 @@ def read_value(
 ) -> Loaded:
     """One value of type `rdb_type`; a built-in aggregate already has its encoding set."""
     reader = _READERS.get(rdb_type)
+    if reader is None and rdb_type in c.STREAM_TYPES:
+        from ferrite_host.persistence.rdb.streams import read_stream
+
+        return read_stream(cursor, rdb_type)
     if reader is None:
         raise cursor.fail(_unknown_type(rdb_type, key))
     start = cursor.pos
@@ -203,8 +207,6 @@ def read_value(
 
 
 def _unknown_type(rdb_type: int, key: bytes) -> str:
-    if rdb_type in c.STREAM_TYPES:
-        return f"key {show_key(key)} is a stream, a type this Ferrite does not support"
     if rdb_type == c.TYPE_MODULE_PRE_GA:
         return (
             f"key {show_key(key)} is a module value in the pre-4.0 format, which is not supported"

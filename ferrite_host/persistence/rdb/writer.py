@@ -138,6 +138,10 @@ class ValueEncoder:
         if isinstance(value, ZSetValue):
             return self._zset(value)
         if isinstance(value, TypedValue):
+            kept = getattr(value.type, "raw_value", None)
+            if kept is not None:  # a stream kept as stored: its own type byte and body
+                stored: tuple[int, bytes] = kept(value.value)
+                return stored
             return c.TYPE_MODULE_2, self.module(key, value)
         raise SnapshotSaveError(f"key {show_key(key)} holds a value RDB cannot store: {value!r}")
 
@@ -229,7 +233,8 @@ def savable(value: Value) -> bool:
     """False for module values whose type has no rdb_save (they are skipped, as before)."""
     if type(value) is not TypedValue:
         return True
-    return getattr(value.type, "raw_fields", None) is not None or bool(value.type.can_save())
+    kept = getattr(value.type, "raw_fields", None) or getattr(value.type, "raw_value", None)
+    return kept is not None or bool(value.type.can_save())
 
 
 # -- files -----------------------------------------------------------------------------------
