@@ -1,0 +1,228 @@
+"""Differential tests of bitmaps, HyperLogLog and geo: the same commands against a real
+redis-server and against Ferrite, every reply compared (RESP2 and RESP3), raw error replies
+compared byte for byte, and a hypothesis test of BITFIELD/BITCOUNT/BITPOS sequences."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ferrite_host.testing import FerriteProcess
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+
+BITMAPS = """
+SETBIT b 7 1|SETBIT b 7 1|SETBIT b 7 0|GET b|SETBIT b 100 1|STRLEN b|GETBIT b 100|GETBIT b 1000
+GETBIT nokey 5|SETBIT b -1 1|SETBIT b x 1|SETBIT b 4294967296 1|SETBIT b 4294967295 0
+SETBIT b 1 2|SETBIT b 1 -1|SETBIT b 1 01|GETBIT b -1|GETBIT b 4294967296
+SET s foobar|BITCOUNT s|BITCOUNT s 0 0|BITCOUNT s 1 1|BITCOUNT s 1 -1|BITCOUNT s -2 -1
+BITCOUNT s 5 30 BIT|BITCOUNT s 5 30 BYTE|BITCOUNT s -100 100|BITCOUNT s -1 -3|BITCOUNT s 0 -1 bit
+BITCOUNT s 0|BITCOUNT s 0 1 2|BITCOUNT s 0 1 BITS|BITCOUNT s a b|BITCOUNT nokey|BITCOUNT nokey 0
+BITCOUNT s 3 2|BITCOUNT s -5 -6 BIT|BITCOUNT s 9223372036854775807 -1|BITCOUNT s 7 7 bit
+SET z ''|BITCOUNT z|BITPOS z 0|BITPOS z 1|BITCOUNT z 0 -1 BIT|BITPOS z 0 0 -1 BIT
+SET p \xff\xf0\x00|BITPOS p 0|BITPOS p 1|BITPOS p 0 1|BITPOS p 1 2|BITPOS p 0 0 0
+SET ones \xff\xff\xff|BITPOS ones 0|BITPOS ones 0 1|BITPOS ones 0 0 -1|BITPOS ones 0 0 2 BIT
+BITPOS ones 0 3 10 BIT|BITPOS ones 1 23 23 BIT|BITPOS ones 0 5 0|BITPOS ones 1 -1|BITPOS ones 1 -5
+BITPOS nokey 0|BITPOS nokey 1|BITPOS nokey 1 x|BITPOS ones 2|BITPOS ones x|BITPOS ones 1 0 1 2
+BITPOS ones 1 0 1 BYTE extra|BITPOS ones 1 0 1 WORD|BITPOS ones 1 a|BITPOS ones 1 0 b
+SET q \x00\x00\x01|BITPOS q 1|BITPOS q 1 0 1|BITPOS q 1 17 23 BIT|BITPOS q 1 0 22 BIT
+BITPOS q 0 16 23 BIT|BITPOS q 1 -3 -1 BIT|BITPOS q 0 -8 -1 BIT|BITPOS q 0 7 3 BIT
+BITPOS p 0 12 15 BIT|BITPOS p 0 0 11 BIT|BITPOS p 1 12 20 BIT|BITPOS p 1 12 BIT
+SET a abc|SET b2 \x0f\x0f|BITOP AND d a b2|GET d|BITOP OR d a b2 nokey|GET d|BITOP XOR d a b2
+GET d|BITOP NOT d a|GET d|BITOP NOT d a b2|BITOP NAND d a|BITOP and d nokey|EXISTS d
+BITOP or d a|STRLEN d|SET d v EX 100|BITOP OR d a|TTL d|BITOP XOR d nokey nokey2|EXISTS d
+BITFIELD k SET u8 0 255 GET u8 0 GET i8 0|BITFIELD k INCRBY u8 0 10|BITFIELD k INCRBY i8 0 -200
+BITFIELD k OVERFLOW SAT INCRBY u8 0 300 INCRBY i8 0 -300 OVERFLOW FAIL INCRBY u8 0 1
+BITFIELD k OVERFLOW SAT SET u8 0 -1|BITFIELD k OVERFLOW WRAP SET u8 0 -1|BITFIELD k SET i4 #3 7
+BITFIELD k GET i4 #3|BITFIELD k GET u4 #3|GET k|BITFIELD k SET i64 0 -9223372036854775808
+BITFIELD k INCRBY i64 0 -1|BITFIELD k OVERFLOW SAT INCRBY i64 0 -1|BITFIELD k GET i64 0
+BITFIELD k SET u63 1 9223372036854775807|BITFIELD k GET u63 1|BITFIELD k INCRBY u63 1 1
+BITFIELD k GET u64 0|BITFIELD k GET i65 0|BITFIELD k GET x8 0|BITFIELD k GET u0 0
+BITFIELD k GET u8 -1|BITFIELD k GET u8 #-1|BITFIELD k GET u8 #x|BITFIELD k SET u8 0 x
+BITFIELD k OVERFLOW BOGUS GET u8 0|BITFIELD k GET u8|BITFIELD k FOO|BITFIELD k|BITFIELD nk
+BITFIELD nk GET u8 100|EXISTS nk|BITFIELD nk OVERFLOW FAIL INCRBY u2 0 9|EXISTS nk|GET nk
+BITFIELD k OVERFLOW|BITFIELD k SET u8 4294967296 1|BITFIELD k SET u8 #536870912 1
+BITFIELD_RO k GET u8 0 GET i3 5|BITFIELD_RO k SET u8 0 1|BITFIELD_RO nk2 GET u8 0|BITFIELD_RO k
+BITFIELD k SET u1 3 1 SET u1 4 1 GET u8 0 INCRBY u3 3 2 GET u8 0|STRLEN k
+BITFIELD k INCRBY i5 100 -17 OVERFLOW SAT INCRBY i5 100 -17 OVERFLOW WRAP INCRBY i5 100 50
+SETBIT|GETBIT k|BITOP AND|BITOP AND d|BITPOS k
+"""
+
+WRONGTYPE = """
+GEOADD notstring 0 0 x|SETBIT notstring 1 1|GETBIT notstring 1|BITCOUNT notstring
+BITPOS notstring 1|BITFIELD notstring|BITFIELD_RO notstring GET u8 0|BITOP AND d notstring
+SET a abc|BITOP AND notstring a|TYPE notstring|BITFIELD notstring GET u8 0 SET u8 0 1
+PFADD notstring a|PFCOUNT notstring|PFCOUNT a|PFMERGE notstring|PFMERGE a|PFMERGE d notstring
+PFADD a|SET s foobar|GEOADD s 0 0 x|GEOPOS s x|GEODIST s a b|GEOHASH s a
+GEOSEARCH s FROMLONLAT 0 0 BYRADIUS 1 m|GEOSEARCHSTORE d s FROMLONLAT 0 0 BYRADIUS 1 m
+GEOSEARCHSTORE s notstring FROMLONLAT 0 0 BYRADIUS 1 km
+TYPE s|GEORADIUS s 0 0 1 m|GEORADIUSBYMEMBER s x 1 m|GEOPOS nokey a b
+"""
+
+SCENARIOS = {"bitmaps": BITMAPS, "wrongtype": WRONGTYPE}
+
+
+def _decode_escapes(word: str) -> str | bytes:
+    if word == "''":
+        return ""
+    if "\\x" in word:
+        return word.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    return word
+
+
+def commands_of(text: str) -> list[list[Any]]:
+    return [
+        [_decode_escapes(word) for word in command.split()]
+        for line in text.strip().splitlines()
+        for command in line.split("|")
+    ]
+
+
+@pytest.fixture(scope="module")
+def redis_port(reference_redis: Callable[..., int]) -> int:
+    return reference_redis()
+
+
+def _run(client: redis.Redis, argv: list[Any]) -> tuple[str, Any]:
+    try:
+        return "reply", client.execute_command(*argv)
+    except redis.RedisError as exc:
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="module")
+def pair(redis_port: int, server: FerriteProcess) -> Iterator[Callable[[int], tuple[Any, Any]]]:
+    """(theirs, ours) raw-reply clients for a protocol, one connection each, reused."""
+    opened: dict[int, tuple[redis.Redis, redis.Redis]] = {}
+
+    def clients(protocol: int) -> tuple[redis.Redis, redis.Redis]:
+        if protocol not in opened:
+            theirs = redis.Redis(
+                port=redis_port, protocol=protocol, socket_timeout=10, single_connection_client=True
+            )
+            ours = server.client(
+                protocol=protocol, socket_timeout=10, single_connection_client=True
+            )
+            opened[protocol] = (theirs, ours)
+        return opened[protocol]
+
+    yield clients
+    for theirs, ours in opened.values():
+        theirs.close()
+        ours.close()
+
+
+def compare(theirs: redis.Redis, ours: redis.Redis, commands: list[list[Any]]) -> list[str]:
+    mismatches = []
+    for argv in commands:
+        expected, got = _run(theirs, argv), _run(ours, argv)
+        if expected != got:
+            mismatches.append(f"{argv!r}: redis {expected!r}, ferrite {got!r}")
+    return mismatches
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_same_replies_as_redis(
+    pair: Callable[[int], tuple[redis.Redis, redis.Redis]], protocol: int, scenario: str
+) -> None:
+    theirs, ours = pair(protocol)
+    theirs.flushall()
+    ours.flushall()
+    mismatches = compare(theirs, ours, commands_of(SCENARIOS[scenario]))
+    assert not mismatches, "\n".join(mismatches)
+
+
+# -- raw error replies --------------------------------------------------------------------
+
+RAW_ERRORS = [
+    ["SETBIT", "k", "-1", "1"],
+    ["SETBIT", "k", "0", "5"],
+    ["BITPOS", "k", "3"],
+    ["BITOP", "NOT", "d", "a", "b"],
+    ["BITOP", "FOO", "d", "a"],
+    ["BITFIELD", "k", "GET", "u64", "0"],
+    ["BITFIELD", "k", "OVERFLOW", "X"],
+    ["BITFIELD_RO", "k", "INCRBY", "u8", "0", "1"],
+]
+
+
+def _raw(port: int, argv: list[str]) -> bytes:
+    payload = f"*{len(argv)}\r\n".encode() + b"".join(
+        f"${len(a.encode())}\r\n{a}\r\n".encode() for a in argv
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(payload)
+        data = b""
+        while not data.endswith(b"\r\n"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize("argv", RAW_ERRORS, ids=lambda argv: " ".join(argv))
+def test_raw_error_bytes(redis_port: int, server: FerriteProcess, argv: list[str]) -> None:
+    expected = _raw(redis_port, argv)
+    assert expected.startswith(b"-")
+    assert _raw(server.port, argv) == expected
+
+
+# -- hypothesis: random bit operations on one key ----------------------------------------
+
+_TYPES = st.sampled_from(["i1", "u1", "i7", "u8", "i16", "u31", "i33", "u63", "i64"])
+_OFFSETS = st.integers(min_value=0, max_value=90)
+_OPERAND = st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.integers(-300, 300)
+_OVERFLOW = st.sampled_from(["WRAP", "SAT", "FAIL"])
+_RANGE = st.integers(min_value=-15, max_value=15)
+
+
+def _bitfield_cmd() -> st.SearchStrategy[list[Any]]:
+    op = st.one_of(
+        st.tuples(st.just("GET"), _TYPES, _OFFSETS),
+        st.tuples(st.just("SET"), _TYPES, _OFFSETS, _OPERAND),
+        st.tuples(st.just("INCRBY"), _TYPES, _OFFSETS, _OPERAND),
+        st.tuples(st.just("OVERFLOW"), _OVERFLOW),
+    )
+    return st.lists(op, min_size=1, max_size=4).map(
+        lambda ops: ["BITFIELD", "h", *[str(part) for o in ops for part in o]]
+    )
+
+
+_COMMANDS = st.one_of(
+    _bitfield_cmd(),
+    st.tuples(_OFFSETS, st.integers(0, 1)).map(lambda t: ["SETBIT", "h", t[0], t[1]]),
+    st.tuples(_RANGE, _RANGE, st.sampled_from(["BYTE", "BIT"])).map(
+        lambda t: ["BITCOUNT", "h", t[0], t[1], t[2]]
+    ),
+    st.tuples(st.integers(0, 1), _RANGE, _RANGE, st.sampled_from(["BYTE", "BIT", ""])).map(
+        lambda t: ["BITPOS", "h", t[0], t[1], t[2], t[3]][: 6 if t[3] else 5]
+    ),
+    st.tuples(st.integers(0, 1), _RANGE).map(lambda t: ["BITPOS", "h", t[0], t[1]]),
+    st.just(["GET", "h"]),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(sequence=st.lists(_COMMANDS, min_size=1, max_size=12))
+def test_bit_commands_match_redis(
+    pair: Callable[[int], tuple[redis.Redis, redis.Redis]], sequence: list[list[Any]]
+) -> None:
+    theirs, ours = pair(2)
+    theirs.delete("h")
+    ours.delete("h")
+    mismatches = compare(theirs, ours, sequence)
+    assert not mismatches, "\n".join(mismatches)
