@@ -76,6 +76,8 @@ class Settings(BaseModel):
     rdb_key_save_delay: int = Field(0, ge=0)
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    #: Longest sparse HyperLogLog (header included) before PFADD/PFMERGE make it dense.
+    hll_sparse_max_bytes: int = Field(3000, ge=0, le=2**63 - 1)
     hz: int = Field(10, ge=1, le=500)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
@@ -116,6 +118,7 @@ class Settings(BaseModel):
         "client_query_buffer_limit",
         "maxmemory",
         "auto_aof_rewrite_min_size",
+        "hll_sparse_max_bytes",
         mode="before",
     )
     @classmethod
@@ -157,6 +160,7 @@ MUTABLE = {
     "rdb_key_save_delay",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
+    "hll_sparse_max_bytes",
     "hz",
     "maxmemory",
     "maxmemory_policy",

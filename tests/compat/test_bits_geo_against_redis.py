@@ -56,6 +56,23 @@ BITFIELD k INCRBY i5 100 -17 OVERFLOW SAT INCRBY i5 100 -17 OVERFLOW WRAP INCRBY
 SETBIT|GETBIT k|BITOP AND|BITOP AND d|BITPOS k
 """
 
+HYPERLOGLOG = """
+PFADD h|GET h|PFCOUNT h|GET h|PFADD h a b c|GET h|PFADD h a|PFCOUNT h|GET h|PFCOUNT h nokey
+PFCOUNT nokey|PFCOUNT nokey nokey2|PFMERGE d h nokey|GET d|PFCOUNT d|PFMERGE nokey2|GET nokey2
+PFADD h d e f g h i j k l m n o p q r s t u v w x y z|PFCOUNT h|GET h|APPEND h x|PFCOUNT h
+PFADD h zz|TYPE h|OBJECT ENCODING h|STRLEN h|PFADD|PFCOUNT|PFMERGE
+SET bad HYLLx|PFADD bad a|PFCOUNT bad|PFMERGE d bad|SET short HYL|PFCOUNT short
+SET enc HYLL\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff|PFCOUNT enc
+SET dense HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00|PFCOUNT dense
+SET cut HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe|PFCOUNT cut
+PFCOUNT cut h|PFMERGE cut|PFADD cut 1 2 3 4 5 6 7 8 9|GET cut
+SET over HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff\x80|PFCOUNT over
+PFCOUNT over h|PFMERGE x over
+SET cached HYLL\x01\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x7f\xff|PFCOUNT cached
+PFADD cached q|PFCOUNT cached|GET cached|SET h2 v EX 100|PFADD t1 a|PFMERGE h2 t1|PFADD h3 x
+EXPIRE h3 100|PFADD h3 y|TTL h3|PFMERGE h3 t1|TTL h3|PFCOUNT h3
+"""
+
 WRONGTYPE = """
 GEOADD notstring 0 0 x|SETBIT notstring 1 1|GETBIT notstring 1|BITCOUNT notstring
 BITPOS notstring 1|BITFIELD notstring|BITFIELD_RO notstring GET u8 0|BITOP AND d notstring
@@ -67,7 +84,7 @@ GEOSEARCHSTORE s notstring FROMLONLAT 0 0 BYRADIUS 1 km
 TYPE s|GEORADIUS s 0 0 1 m|GEORADIUSBYMEMBER s x 1 m|GEOPOS nokey a b
 """
 
-SCENARIOS = {"bitmaps": BITMAPS, "wrongtype": WRONGTYPE}
+SCENARIOS = {"bitmaps": BITMAPS, "hyperloglog": HYPERLOGLOG, "wrongtype": WRONGTYPE}
 
 
 def _decode_escapes(word: str) -> str | bytes:
@@ -141,28 +158,87 @@ def test_same_replies_as_redis(
     assert not mismatches, "\n".join(mismatches)
 
 
+# -- HyperLogLog: sparse, promotion, dense, unions -----------------------------------------
+
+
+def _elements(prefix: str, size: int) -> list[str]:
+    return [f"{prefix}:{i}" for i in range(size)]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_hll_bytes_and_counts_match_redis(
+    pair: Callable[[int], tuple[redis.Redis, redis.Redis]], protocol: int
+) -> None:
+    """Same PFADDs give byte-identical strings and equal PFCOUNTs, sparse through dense."""
+    theirs, ours = pair(protocol)
+    theirs.flushall()
+    ours.flushall()
+    commands: list[list[Any]] = []
+    for name, size in (("tiny", 3), ("small", 120), ("mid", 700), ("big", 2500), ("huge", 9000)):
+        elements = _elements(name, size)
+        for start in range(0, size, 250):
+            commands.append(["PFADD", name, *elements[start : start + 250]])
+        commands += [["GET", name], ["PFCOUNT", name], ["GET", name], ["STRLEN", name]]
+    commands += [
+        ["PFCOUNT", "tiny", "mid", "big"],
+        ["PFCOUNT", "small", "huge", "nokey"],
+        ["PFMERGE", "m1", "tiny", "small", "mid"],
+        ["GET", "m1"],
+        ["PFCOUNT", "m1"],
+        ["PFMERGE", "m2", "small", "huge"],
+        ["GET", "m2"],
+        ["PFMERGE", "mid", "tiny"],
+        ["GET", "mid"],
+        ["CONFIG", "SET", "hll-sparse-max-bytes", "200"],
+        ["PFADD", "low", *_elements("low", 60)],
+        ["GET", "low"],
+        ["PFCOUNT", "low"],
+        ["PFMERGE", "low2", "tiny", "small"],
+        ["GET", "low2"],
+        ["CONFIG", "SET", "hll-sparse-max-bytes", "3000"],
+        ["CONFIG", "GET", "hll-sparse-max-bytes"],
+    ]
+    mismatches = compare(theirs, ours, commands)
+    assert not mismatches, "\n".join(m[:300] for m in mismatches)
+
+
 # -- raw error replies --------------------------------------------------------------------
 
-RAW_ERRORS = [
-    ["SETBIT", "k", "-1", "1"],
-    ["SETBIT", "k", "0", "5"],
-    ["BITPOS", "k", "3"],
-    ["BITOP", "NOT", "d", "a", "b"],
-    ["BITOP", "FOO", "d", "a"],
-    ["BITFIELD", "k", "GET", "u64", "0"],
-    ["BITFIELD", "k", "OVERFLOW", "X"],
-    ["BITFIELD_RO", "k", "INCRBY", "u8", "0", "1"],
+#: Each case runs on one fresh connection; every command answers a one-line reply.
+RAW_ERRORS: list[list[list[str]]] = [
+    [["SETBIT", "k", "-1", "1"]],
+    [["SETBIT", "k", "0", "5"]],
+    [["BITPOS", "k", "3"]],
+    [["BITOP", "NOT", "d", "a", "b"]],
+    [["BITOP", "FOO", "d", "a"]],
+    [["BITFIELD", "k", "GET", "u64", "0"]],
+    [["BITFIELD", "k", "OVERFLOW", "X"]],
+    [["BITFIELD_RO", "k", "INCRBY", "u8", "0", "1"]],
+    [["SET", "nothll", "x"], ["PFADD", "nothll", "a"], ["PFCOUNT", "nothll", "nokey"]],
+    [["SET", "cut", "HYLL\x01" + "\x00" * 10 + "\x80\x7f\xfe"], ["PFCOUNT", "cut"]],
+    [["GEOADD", "g", "200", "0", "m"]],
+    [["GEOADD", "g", "0", "86", "m"]],
+    [["GEOADD", "g", "x", "0", "m"]],
+    [["GEOADD", "g", "NX", "XX", "0", "0", "m"]],
+    [["GEOSEARCH", "nokey", "FROMMEMBER", "m", "BYRADIUS", "1", "m"]],
+    [["GEOADD", "g", "0", "0", "m"], ["GEOSEARCH", "g", "FROMMEMBER", "x", "BYRADIUS", "1", "m"]],
+    [["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "parsec"]],
+    [["GEORADIUS", "g", "0", "0", "-1", "m"]],
 ]
 
 
-def _raw(port: int, argv: list[str]) -> bytes:
-    payload = f"*{len(argv)}\r\n".encode() + b"".join(
-        f"${len(a.encode())}\r\n{a}\r\n".encode() for a in argv
+def _encode(argv: list[str]) -> bytes:
+    words = [word.encode("latin-1").decode("unicode_escape").encode("latin-1") for word in argv]
+    return f"*{len(words)}\r\n".encode() + b"".join(
+        b"$%d\r\n%s\r\n" % (len(word), word) for word in words
     )
+
+
+def _raw(port: int, commands: list[list[str]]) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(payload)
+        sock.sendall(b"".join(_encode(argv) for argv in commands))
         data = b""
-        while not data.endswith(b"\r\n"):
+        while data.count(b"\r\n") < len(commands):
             chunk = sock.recv(4096)
             if not chunk:
                 break
@@ -170,11 +246,15 @@ def _raw(port: int, argv: list[str]) -> bytes:
     return data
 
 
-@pytest.mark.parametrize("argv", RAW_ERRORS, ids=lambda argv: " ".join(argv))
-def test_raw_error_bytes(redis_port: int, server: FerriteProcess, argv: list[str]) -> None:
-    expected = _raw(redis_port, argv)
-    assert expected.startswith(b"-")
-    assert _raw(server.port, argv) == expected
+@pytest.mark.parametrize("commands", RAW_ERRORS, ids=lambda cmds: " ".join(cmds[-1]))
+def test_raw_error_bytes(
+    redis_port: int, server: FerriteProcess, commands: list[list[str]]
+) -> None:
+    redis.Redis(port=redis_port).flushall()
+    server.client().flushall()
+    expected = _raw(redis_port, commands)
+    assert expected.split(b"\r\n")[-2].startswith(b"-")
+    assert _raw(server.port, commands) == expected
 
 
 # -- hypothesis: random bit operations on one key ----------------------------------------
