@@ -18,7 +18,6 @@ from ferrite_host.commands.bitfield import (
     read_field,
     run_write_op,
 )
-from ferrite_host.commands.docs_bits_geo import attach_docs
 from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.commands.strings import get_string
@@ -378,9 +377,13 @@ refine(
         "bitcount": [key_spec("RO ACCESS")],
         "bitpos": [key_spec("RO ACCESS")],
         "bitop": [key_spec("OW UPDATE", index=2), key_spec("RO ACCESS", index=3, last=-1)],
-        "bitfield": [key_spec("RW UPDATE ACCESS VARIABLE_FLAGS")],
+        "bitfield": [
+            {
+                "notes": "This command allows both access and modification of the key",
+                **key_spec("RW ACCESS UPDATE VARIABLE_FLAGS"),
+            }
+        ],
         "bitfield_ro": [key_spec("RO ACCESS")],
     },
     {},
 )
-attach_docs(family.specs)

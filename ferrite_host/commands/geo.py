@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
-from ferrite_host.commands.docs_bits_geo import attach_docs
 from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.geo import geohash
@@ -202,7 +201,7 @@ def geoadd(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="3.2.0",
     summary="Returns the distance between two members of a geospatial index.",
-    complexity="O(1)",
+    complexity="O(log(N))",
 )
 def geodist(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 5:
@@ -226,7 +225,9 @@ def geodist(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="3.2.0",
     summary="Returns members from a geospatial index as geohash strings.",
-    complexity="O(1) for each member requested.",
+    complexity=(
+        "O(log(N)) for each member requested, where N is the number of elements in the sorted set."
+    ),
 )
 def geohash_(session: Session, argv: list[bytes]) -> Any:
     zset = _zset_at(session, argv[1])
@@ -244,7 +245,7 @@ def geohash_(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="3.2.0",
     summary="Returns the longitude and latitude of members from a geospatial index.",
-    complexity="O(1) for each member requested.",
+    complexity="O(N) where N is the number of members requested.",
 )
 def geopos(session: Session, argv: list[bytes]) -> Any:
     zset = _zset_at(session, argv[1])
@@ -611,4 +612,3 @@ refine(
     },
     {},
 )
-attach_docs(family.specs)

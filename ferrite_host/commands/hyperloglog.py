@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
-from ferrite_host.commands.docs_bits_geo import attach_docs
 from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.keyspace import hll
@@ -82,7 +81,7 @@ def pfadd(session: Session, argv: list[bytes]) -> Any:
 @command(
     "pfcount",
     -2,
-    "readonly may_replicate",
+    "readonly",
     keys=(1, -1, 1),
     since="2.8.9",
     summary=(
@@ -175,9 +174,16 @@ refine(
     family.specs,
     {
         "pfadd": [key_spec("RW INSERT")],
-        "pfcount": [key_spec("RW ACCESS", last=-1)],
+        "pfcount": [
+            {
+                "notes": (
+                    "RW because it may change the internal representation of the key, "
+                    "and propagate to replicas"
+                ),
+                **key_spec("RW ACCESS", last=-1),
+            }
+        ],
         "pfmerge": [key_spec("RW ACCESS INSERT"), key_spec("RO ACCESS", index=2, last=-1)],
     },
     {},
 )
-attach_docs(family.specs)
