@@ -131,8 +131,18 @@ def dense_set(value: bytearray, index: int, count: int) -> bool:
 
 
 def dense_registers(value: bytes | bytearray) -> list[int]:
-    number = int.from_bytes(value[HEADER:DENSE_SIZE], "little")
-    return [(number >> (i * BITS)) & REGISTER_MAX for i in range(REGISTERS)]
+    """All 16384 registers; every 3 bytes hold exactly 4 registers."""
+    registers = [0] * REGISTERS
+    data = value[HEADER:DENSE_SIZE]
+    index = 0
+    for pos in range(0, len(data), 3):
+        word = data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16)
+        registers[index] = word & 63
+        registers[index + 1] = (word >> 6) & 63
+        registers[index + 2] = (word >> 12) & 63
+        registers[index + 3] = word >> 18
+        index += 4
+    return registers
 
 
 # -- sparse opcodes ------------------------------------------------------------------------
@@ -191,12 +201,17 @@ def to_dense(value: bytearray) -> None:
     if value[4] == DENSE:
         return
     registers = sparse_registers(value)
-    number = 0
-    for i in range(REGISTERS - 1, -1, -1):
-        number = (number << BITS) | registers[i]
-    header = bytearray(value[:HEADER])
-    header[4] = DENSE
-    value[:] = header + number.to_bytes(DENSE_SIZE - HEADER, "little")
+    dense = bytearray(value[:HEADER])
+    dense[4] = DENSE
+    for i in range(0, REGISTERS, 4):
+        word = (
+            registers[i]
+            | (registers[i + 1] << 6)
+            | (registers[i + 2] << 12)
+            | (registers[i + 3] << 18)
+        )
+        dense += bytes((word & 0xFF, (word >> 8) & 0xFF, word >> 16))
+    value[:] = dense
 
 
 def sparse_set(value: bytearray, index: int, count: int, max_bytes: int) -> bool:
@@ -208,16 +223,24 @@ def sparse_set(value: bytearray, index: int, count: int, max_bytes: int) -> bool
     pos, end = HEADER, len(value)
     first = 0
     prev = -1
-    kind, span, current, size = "", 0, 0, 0
-    while pos < end:
-        kind, span, current, size = _opcode(value, pos)
-        if index <= first + span - 1:
+    span = 0
+    while pos < end:  # the hot loop: find the opcode covering `index`
+        byte = value[pos]
+        if byte & 0x80:
+            span, size = (byte & 0x3) + 1, 1
+        elif byte & 0x40:
+            low = value[pos + 1] if pos + 1 < end else 0
+            span, size = (((byte & 0x3F) << 8) | low) + 1, 2
+        else:
+            span, size = (byte & 0x3F) + 1, 1
+        if index < first + span:
             break
         prev = pos
         pos += size
         first += span
     if span == 0 or pos >= end:
         raise CorruptHLL("register not covered")
+    kind, span, current, size = _opcode(value, pos)
     if kind == "val":
         if current >= count:
             return False
