@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core.errors import CommandError
 from ferrite_host.strconv import parse_int
 
 BAD_TYPE = (

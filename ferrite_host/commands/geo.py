@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.geo import geohash
 from ferrite_host.geo.search import Shape, distance, search_cells
 from ferrite_host.keyspace.events import ZSET
@@ -27,7 +27,7 @@ from ferrite_host.strconv import parse_int
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("geo")
 command = family.command

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.core.state import ServerState
 from ferrite_host.geo import geohash
 from ferrite_host.keyspace import hll
 from ferrite_host.protocol.encoder import encode
 from ferrite_host.protocol.replies import DoubleText, Error
-from ferrite_host.server.state import ServerState
 
 Run = Callable[..., Any]
 
