@@ -191,7 +191,19 @@ def geoadd(session: Session, argv: list[bytes]) -> Any:
     elif added or changed:
         zset.update_encoding(db.limits)
         db.changed(key, "zadd", ZSET)
+    _propagate_as_zadd(session, argv[:pos], points)
     return added + changed if b"ch" in flags else added
+
+
+def _propagate_as_zadd(
+    session: Session, head: list[bytes], points: list[tuple[bytes, float]]
+) -> None:
+    """Replicate GEOADD as the ZADD it amounts to, as Redis does, once ZADD exists here
+    (until then GEOADD itself is propagated, which replays the same)."""
+    if session.state.commands.lookup(b"zadd") is None:
+        return
+    pairs = [part for member, score in points for part in (b"%d" % score, member)]
+    session.replace_propagation([b"ZADD", *head[1:], *pairs])
 
 
 @command(

@@ -154,3 +154,14 @@ def test_geopos_coordinates_are_resp3_doubles_with_redis_text(run: Run) -> None:
     assert reply[0] == [DoubleText("13.36138933897018433"), DoubleText("38.11555639549629859")]
     assert encode(reply, 3).endswith(b",38.11555639549629859\r\n_\r\n")
     assert encode(reply, 2).endswith(b"$20\r\n38.11555639549629859\r\n*-1\r\n")
+
+
+def test_geoadd_propagates_as_zadd_once_zadd_exists(run: Run, state: ServerState) -> None:
+    seen: list[list[bytes]] = []
+    state.propagation_sinks.append(lambda db, commands: seen.extend(commands))
+    run("GEOADD", "g", "CH", 13.361389, 38.115556, "Palermo")
+    run("GEOADD", "g", 13.361389, 38.115556, "Palermo")  # no change: nothing propagated
+    if state.commands.lookup(b"zadd") is None:
+        assert seen == [[b"GEOADD", b"g", b"CH", b"13.361389", b"38.115556", b"Palermo"]]
+    else:
+        assert seen == [[b"ZADD", b"g", b"CH", b"3479099956230698", b"Palermo"]]
