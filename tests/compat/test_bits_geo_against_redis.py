@@ -313,6 +313,12 @@ def _geo_commands(seed: int) -> list[list[Any]]:
         commands.append(["GEORADIUSBYMEMBER", "pts", member, f"{size:.3f}", unit, *extras])
         commands.append(["GEOSEARCHSTORE", "out", "pts", "FROMMEMBER", member, *shape, "STOREDIST"])
         commands.append(["GEOSEARCH", "out", "FROMMEMBER", member, "BYRADIUS", "1000", "km"])
+    for radius in ("3000", "8000", "15000"):  # huge radii: neighbour cells coincide
+        lon0, lat0 = rng.choice(_CENTRES)
+        commands.append(["GEOSEARCH", "pts", "FROMLONLAT", lon0, lat0, "BYRADIUS", radius, "km"])
+        commands.append(
+            ["GEOSEARCH", "pts", "FROMLONLAT", lon0, lat0, "BYBOX", radius, "900", "km"]
+        )
     commands.append(["GEOHASH", "pts", *[f"p{i}" for i in range(0, 400, 7)]])
     commands.append(["GEOPOS", "pts", *[f"p{i}" for i in range(0, 400, 11)]])
     commands.append(["GEORADIUS", "pts", "0", "0", "20000", "km", "COUNT", "7", "WITHHASH"])
@@ -437,3 +443,32 @@ def test_bit_commands_match_redis(
     ours.delete("h")
     mismatches = compare(theirs, ours, sequence)
     assert not mismatches, "\n".join(mismatches)
+
+
+# -- hypothesis: random PFADD / PFMERGE sequences give byte-identical HLLs ----------------
+
+_HLL_KEYS = st.sampled_from(["x", "y", "z"])
+_HLL_ELEMENTS = st.lists(st.integers(0, 100_000).map(str), min_size=0, max_size=300)
+_HLL_COMMANDS = st.one_of(
+    st.tuples(_HLL_KEYS, _HLL_ELEMENTS).map(lambda t: ["PFADD", t[0], *t[1]]),
+    st.tuples(_HLL_KEYS, st.lists(_HLL_KEYS, max_size=3)).map(lambda t: ["PFMERGE", t[0], *t[1]]),
+    st.lists(_HLL_KEYS, min_size=1, max_size=3).map(lambda keys: ["PFCOUNT", *keys]),
+    _HLL_KEYS.map(lambda key: ["GET", key]),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(sequence=st.lists(_HLL_COMMANDS, min_size=1, max_size=10))
+def test_hll_sequences_match_redis(
+    pair: Callable[[int], tuple[redis.Redis, redis.Redis]], sequence: list[list[Any]]
+) -> None:
+    theirs, ours = pair(2)
+    theirs.delete("x", "y", "z")
+    ours.delete("x", "y", "z")
+    sequence = [*sequence, ["GET", "x"], ["GET", "y"], ["GET", "z"]]
+    mismatches = compare(theirs, ours, sequence)
+    assert not mismatches, "\n".join(m[:300] for m in mismatches)
