@@ -155,13 +155,14 @@ def pfmerge(session: Session, argv: list[bytes]) -> Any:
     if use_dense:
         hll.to_dense(target)
     limit = _max_bytes(session)
+    trail: list[tuple[int, int]] = []
     for index, count in enumerate(registers):
         if not count:
             continue
         if target[4] == hll.DENSE:
             hll.dense_set(target, index, count)
         else:
-            hll.sparse_set(target, index, count, limit)
+            hll.sparse_set(target, index, count, limit, trail)
     hll.invalidate_cache(target)
     if target is current:
         session.db.changed(destination, "pfadd", "$")

@@ -214,15 +214,34 @@ def to_dense(value: bytearray) -> None:
     value[:] = dense
 
 
-def sparse_set(value: bytearray, index: int, count: int, max_bytes: int) -> bool:
+def sparse_set(
+    value: bytearray,
+    index: int,
+    count: int,
+    max_bytes: int,
+    trail: list[tuple[int, int]] | None = None,
+) -> bool:
     """Raise register `index` to `count` in a sparse HLL, promoting it to dense when the
     value cannot be expressed sparsely or the string would pass `max_bytes`. True when the
-    HLL changed; CorruptHLL when the opcodes are broken."""
+    HLL changed; CorruptHLL when the opcodes are broken.
+
+    `trail` lets a caller setting registers in ascending order (PFMERGE) resume the opcode
+    walk: it keeps (position, first register) of the opcodes before the last edit, which
+    an edit never moves, so the walk finds what a walk from the start would find.
+    """
     if count > SPARSE_VAL_MAX_VALUE:
         return _promote(value, index, count)
-    pos, end = HEADER, len(value)
-    first = 0
-    prev = -1
+    if trail is None:
+        trail = []
+    elif trail and trail[-1][1] > index:
+        trail.clear()
+    if trail:
+        pos, first = trail[-1]
+        prev = trail[-2][0] if len(trail) > 1 else -1
+    else:
+        pos, first, prev = HEADER, 0, -1
+        trail.append((pos, first))
+    end = len(value)
     span = 0
     while pos < end:  # the hot loop: find the opcode covering `index`
         byte = value[pos]
@@ -238,6 +257,8 @@ def sparse_set(value: bytearray, index: int, count: int, max_bytes: int) -> bool
         prev = pos
         pos += size
         first += span
+        trail.append((pos, first))
+    del trail[-1]  # from here on only the opcodes before `prev`'s successor stay put
     if span == 0 or pos >= end:
         raise CorruptHLL("register not covered")
     kind, span, current, size = _opcode(value, pos)
