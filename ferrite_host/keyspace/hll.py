@@ -171,14 +171,14 @@ def sparse_runs(value: bytes | bytearray) -> list[tuple[int, int]]:
 
 
 def sparse_registers(value: bytes | bytearray) -> list[int]:
-    """Every register of a sparse HLL; CorruptHLL unless the runs cover exactly 16384,
-    with Redis's rule that a VAL run past the end stops the walk."""
+    """Every register of a sparse HLL; CorruptHLL unless the runs cover exactly 16384
+    (a VAL run reaching past the last register is corrupt at once, as in Redis)."""
     registers = [0] * REGISTERS
     index = 0
     for count, span in sparse_runs(value):
         if count:
             if index + span > REGISTERS:
-                break
+                raise CorruptHLL("a sparse VAL run passes the last register")
             registers[index : index + span] = [count] * span
         index += span
     if index != REGISTERS:
@@ -289,6 +289,9 @@ def sparse_set(
             seq += _zeros(last - index)
     if len(seq) > size and len(value) + len(seq) - size > max_bytes:
         return _promote(value, index, count)
+    missing = pos + size - len(value)
+    if missing > 0:  # a corrupt XZERO cut off at the end: Redis's length maths drops a byte
+        del seq[len(seq) - missing :]
     value[pos : pos + size] = seq
     _merge_vals(value, prev)
     return True
