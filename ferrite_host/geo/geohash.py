@@ -95,9 +95,23 @@ def decode(hashed: Bits) -> Area:
     )
 
 
+def score_bits(score: float) -> int:
+    """A score as C's (uint64_t) cast turns it into bits on x86-64, for sorted sets whose
+    scores did not come from GEOADD (negative, huge or infinite ones)."""
+    top = float(1 << 63)
+    if score != score:
+        return 1 << 63
+    if score >= top:
+        rest = score - top
+        return 0 if rest >= top else int(rest) ^ (1 << 63)
+    if score < -top:
+        return 1 << 63
+    return int(score) & _M64
+
+
 def position_of(score: float) -> tuple[float, float]:
     """(longitude, latitude) of a stored score: the centre of its cell, clamped."""
-    area = decode(Bits(int(score) & _M64, STEP_MAX))
+    area = decode(Bits(score_bits(score), STEP_MAX))
     longitude = min(max((area.lon_min + area.lon_max) / 2, LONG_MIN), LONG_MAX)
     latitude = min(max((area.lat_min + area.lat_max) / 2, LAT_MIN), LAT_MAX)
     return longitude, latitude

@@ -12,6 +12,7 @@ import pytest
 from ferrite_host.core.state import ServerState
 from ferrite_host.geo import geohash
 from ferrite_host.keyspace import hll
+from ferrite_host.keyspace.zsets import ZSetValue
 from ferrite_host.protocol.encoder import encode
 from ferrite_host.protocol.replies import DoubleText, Error
 
@@ -165,3 +166,24 @@ def test_geoadd_propagates_as_zadd_once_zadd_exists(run: Run, state: ServerState
         assert seen == [[b"GEOADD", b"g", b"CH", b"13.361389", b"38.115556", b"Palermo"]]
     else:
         assert seen == [[b"ZADD", b"g", b"CH", b"3479099956230698", b"Palermo"]]
+
+
+@pytest.mark.parametrize(
+    ("score", "longitude", "latitude", "hashed"),
+    [  # what redis-server 7.0.15 answers after ZADD z <score> m; GEOPOS/GEOHASH z m
+        (-1.0, "180", "85.0511287799999991", b"bp05b5048p0"),
+        (1e20, "-179.99999731779098511", "-85.05112751263942528", b"00bh0hbj200"),
+        (float("inf"), "-179.99999731779098511", "-85.05112751263942528", b"00bh0hbj200"),
+        (float("-inf"), "180", "-85.05112751263942528", b"00bh0hbj200"),
+        (2.0**63, "180", "-85.05112751263942528", b"00bh0hbj200"),
+        (5e15, "-127.13859289884567261", "85.0511287799999991", b"cpjefghd8p0"),
+    ],
+)
+def test_scores_not_made_by_geoadd_decode_as_in_redis(
+    run: Run, session: Any, score: float, longitude: str, latitude: str, hashed: bytes
+) -> None:
+    zset = ZSetValue()
+    zset.add(b"m", score)
+    session.db.set(b"z", zset, event="zadd", cls="z")
+    assert run("GEOPOS", "z", "m") == [[DoubleText(longitude), DoubleText(latitude)]]
+    assert run("GEOHASH", "z", "m") == [hashed]
