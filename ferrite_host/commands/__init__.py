@@ -20,6 +20,9 @@ FAMILIES = (
     "modules",
     "persistence",
     "serialization",
+    "bitmaps",
+    "hyperloglog",
+    "geo",
 )
 
 

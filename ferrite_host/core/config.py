@@ -79,6 +79,8 @@ class Settings(BaseModel):
     keep_unknown_module_values: bool = True
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    #: Longest sparse HyperLogLog (header included) before PFADD/PFMERGE make it dense.
+    hll_sparse_max_bytes: int = Field(3000, ge=0, le=2**63 - 1)
     hz: int = Field(10, ge=1, le=500)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
@@ -123,6 +125,7 @@ class Settings(BaseModel):
         "client_query_buffer_limit",
         "maxmemory",
         "auto_aof_rewrite_min_size",
+        "hll_sparse_max_bytes",
         mode="before",
     )
     @classmethod
@@ -166,6 +169,7 @@ MUTABLE = {
     "keep_unknown_module_values",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
+    "hll_sparse_max_bytes",
     "hz",
     "maxmemory",
     "maxmemory_policy",

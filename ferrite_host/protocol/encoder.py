@@ -10,6 +10,7 @@ from typing import Any
 
 from ferrite_host.protocol.replies import (
     BigNumber,
+    DoubleText,
     Error,
     NoReply,
     NullArray,
@@ -113,6 +114,9 @@ def _encode_rare(out: list[bytes], reply: Any, proto: int) -> None:
     elif isinstance(reply, BigNumber):
         text = str(reply).encode()
         out.append(b"(" + text + _CRLF if proto == 3 else b"$%d\r\n%s\r\n" % (len(text), text))
+    elif isinstance(reply, DoubleText):
+        text = str(reply).encode()
+        out.append(b"," + text + _CRLF if proto == 3 else b"$%d\r\n%s\r\n" % (len(text), text))
     elif isinstance(reply, SimpleString):
         out.append(b"+" + _sanitize(reply) + _CRLF)
     elif isinstance(reply, Error):
