@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import sys
+from collections.abc import Iterable
+from itertools import islice
 
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.lists import REWRITE_BATCH
@@ -28,6 +31,25 @@ class SetValue(set[bytes], Aggregate):
             parse_int(member) is not None for member in self
         ):
             self.hashtable = True
+
+    def note_added(self, added: Iterable[bytes], limits: EncodingLimits) -> None:
+        """`update_encoding` for a set that only grew by `added`: checks just those."""
+        if self.hashtable:
+            return
+        if len(self) > limits.set_max_intset_entries or not all(
+            parse_int(member) is not None for member in added
+        ):
+            self.hashtable = True
+
+    def random_member(self) -> bytes:
+        """One member chosen uniformly (the set must not be empty)."""
+        return next(islice(iter(self), random.randrange(len(self)), None))
+
+    def random_members(self, count: int) -> list[bytes]:
+        """`count` distinct members (all of them, in set order, when count >= size)."""
+        if count >= len(self):
+            return list(self)
+        return random.sample(list(self), count)
 
     def encoding(self) -> str:
         return "hashtable" if self.hashtable else "intset"
