@@ -444,6 +444,87 @@ SET_ZSET_DOC_ARGUMENTS: dict[str, list[dict[str, Any]]] = {
         {"name": "pattern", "type": "pattern", "token": "MATCH", "flags": ["optional"]},
         {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
     ],
+    "sort": [
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "BY",
+            "flags": ["optional"],
+        },
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "GET",
+            "flags": ["optional", "multiple", "multiple_token"],
+        },
+        {
+            "name": "order",
+            "type": "oneof",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "asc", "type": "pure-token", "token": "ASC"},
+                {"name": "desc", "type": "pure-token", "token": "DESC"},
+            ],
+        },
+        {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ["optional"]},
+        {
+            "name": "destination",
+            "type": "key",
+            "key_spec_index": 2,
+            "token": "STORE",
+            "flags": ["optional"],
+        },
+    ],
+    "sort_ro": [
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "BY",
+            "flags": ["optional"],
+        },
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "GET",
+            "flags": ["optional", "multiple", "multiple_token"],
+        },
+        {
+            "name": "order",
+            "type": "oneof",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "asc", "type": "pure-token", "token": "ASC"},
+                {"name": "desc", "type": "pure-token", "token": "DESC"},
+            ],
+        },
+        {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ["optional"]},
+    ],
 }
 
 #: Command-level deprecation notes Redis 7.0 gives these commands.

@@ -145,6 +145,24 @@ ZREM enc aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 ZADD|ZADD z|ZINCRBY z 1|ZRANGE z 0|ZSCORE z|ZPOPMIN|ZMPOP 1|ZUNION 1|ZRANGESTORE d z 0
 """
 
+SORTING = """
+SADD s 3 1 2 10|SORT s|SORT s DESC|SORT s ALPHA|SORT s ALPHA DESC|SORT s LIMIT 1 2|SORT s LIMIT 0 -1
+SORT s LIMIT -5 2|SORT s LIMIT 10 2|SORT s LIMIT 2 0|SORT s LIMIT x 1|SORT s LIMIT 1|SORT s FOO
+SORT nokey|SORT nokey STORE d|EXISTS d|SET str v|SORT str|SORT_RO str|SORT s STORE d|SORT d
+SORT_RO s STORE d|SORT_RO s DESC|SADD w a b c|SORT w|SORT w ALPHA|SORT_RO w ALPHA LIMIT 1 5
+MSET w_1 30 w_2 10 w_3 20 w_10 5 v_1 one v_2 two v_3 three|SORT s BY w_*|SORT s BY w_* DESC
+SORT s BY w_* GET v_*|SORT s BY w_* GET # GET v_*|SORT s BY nosort GET v_*|SORT s GET nokey
+SORT s BY w_* GET # GET v_* STORE d|SORT d BY nosort|SORT s BY w_* ALPHA|SORT s BY v_* ALPHA
+SORT s BY v_* ALPHA DESC GET #|SORT s BY v_*|SORT s BY missing_*|SORT s BY missing_* DESC
+SORT s BY nosort STORE d|SORT d BY nosort|SET bad x|SADD badset 1 2|SET w_bad abc
+SADD mix 1 bad|SORT mix BY w_*|SORT mix|SORT mix ALPHA|SORT badset BY bad
+ZADD z 3 a 1 b 2 c|SORT z ALPHA|SORT z BY nosort|SORT z BY nosort DESC|SORT z BY nosort LIMIT 1 1
+SORT z BY nosort DESC LIMIT 0 2|OBJECT ENCODING z|ZADD z2 1 x|SORT z2 ALPHA|OBJECT ENCODING z2
+SORT z BY nosort STORE zl|SORT zl BY nosort|SORT zl BY nosort DESC LIMIT 1 5|SORT zl ALPHA DESC
+SADD f 1.5 -2 1e3 ' 7' inf -inf|SORT f|SORT f DESC LIMIT 0 3|SADD nanset nan|SORT nanset
+SADD e ''|SORT e|SORT s BY w_* LIMIT 1 2|SORT s GET #|SORT s GET|SORT s BY|SORT s STORE
+"""
+
 
 def _lines(text: str) -> Iterator[str]:
     for line in text.strip().splitlines():
@@ -200,7 +218,7 @@ def redis_port(reference_redis: Callable[..., int]) -> int:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-@pytest.mark.parametrize("name", ["SETS", "ZSETS", "RANGES", "MUTATIONS"])
+@pytest.mark.parametrize("name", ["SETS", "ZSETS", "RANGES", "MUTATIONS", "SORTING"])
 def test_same_replies_as_redis(
     redis_port: int, server: FerriteProcess, protocol: int, name: str
 ) -> None:
