@@ -98,15 +98,15 @@ def store_zset(
 # -- ZADD / ZINCRBY ----------------------------------------------------------------------
 
 
-class _AddFlags:
+class AddFlags:
     __slots__ = ("ch", "gt", "incr", "lt", "nx", "xx")
 
     def __init__(self) -> None:
         self.nx = self.xx = self.gt = self.lt = self.ch = self.incr = False
 
 
-def _parse_add_flags(argv: list[bytes]) -> tuple[_AddFlags, int]:
-    flags = _AddFlags()
+def _parse_add_flags(argv: list[bytes]) -> tuple[AddFlags, int]:
+    flags = AddFlags()
     pos = 2
     while pos < len(argv):
         option = argv[pos].lower()
@@ -119,7 +119,7 @@ def _parse_add_flags(argv: list[bytes]) -> tuple[_AddFlags, int]:
 
 
 def zadd_member(
-    value: ZSetValue, member: bytes, score: float, flags: _AddFlags
+    value: ZSetValue, member: bytes, score: float, flags: AddFlags
 ) -> tuple[str, float]:
     """One ZADD step with its flags: ("added" | "updated" | "unchanged" | "nop", score).
 
@@ -145,7 +145,7 @@ def zadd_member(
     return "unchanged", score
 
 
-def _zadd(session: Session, argv: list[bytes], flags: _AddFlags, first: int) -> Any:
+def _zadd(session: Session, argv: list[bytes], flags: AddFlags, first: int) -> Any:
     elements = len(argv) - first
     if elements % 2 or not elements:
         raise CommandError(errors.SYNTAX)
@@ -215,7 +215,7 @@ def zadd(session: Session, argv: list[bytes]) -> Any:
     complexity="O(log(N)) where N is the number of elements in the sorted set.",
 )
 def zincrby(session: Session, argv: list[bytes]) -> Any:
-    flags = _AddFlags()
+    flags = AddFlags()
     flags.incr = True
     return _zadd(session, argv, flags, 2)
 

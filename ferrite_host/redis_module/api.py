@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.errors import wrong_arity
-from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.keyspace import Aggregate, TypedValue, now_ms
 from ferrite_host.protocol.replies import (
     NULL_ARRAY,
     BigNumber,
@@ -23,6 +23,7 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
+from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
@@ -181,7 +182,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey:
+class RedisModuleKey(ZSetKeyMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -239,6 +240,7 @@ class RedisModuleKey:
         if self._closed:
             return
         self._closed = True
+        self._zrange = None
         for view in self._views:
             with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
                 view.release()
@@ -263,6 +265,8 @@ class RedisModuleKey:
         value = self._value()
         if value is None:
             return KeyType.EMPTY
+        if isinstance(value, Aggregate):
+            return _BUILTIN_TYPE_NAMES[value.TYPE]
         if type(value) is not TypedValue:
             return KeyType.STRING
         if isinstance(value.type, RedisModuleType):
