@@ -132,10 +132,11 @@ def srem(session: Session, argv: list[bytes]) -> Any:
 def smove(session: Session, argv: list[bytes]) -> Any:
     db = session.db
     source_key, target_key, member = argv[1], argv[2], argv[3]
+    if db.get(source_key) is None:
+        return 0  # before any type check, as in Redis
     source = get_set(db, source_key, counted=False)
     target = get_set(db, target_key, counted=False)
-    if source is None:
-        return 0
+    assert source is not None
     if source is target:
         return 1 if member in source else 0
     if member not in source:

@@ -224,3 +224,55 @@ def test_same_replies_as_redis(
 ) -> None:
     mismatches = run_scenario(redis_port, server.port, globals()[name], protocol)
     assert not mismatches, "\n".join(mismatches)
+
+
+def _encoding_scenario() -> str:
+    ints = " ".join(str(i) for i in range(512))
+    pairs = " ".join(f"{i} m{i}" for i in range(128))
+    long_member = "x" * 64
+    return "\n".join(
+        [
+            f"SADD i {ints}|OBJECT ENCODING i|SADD i 512|OBJECT ENCODING i|SREM i 512 511",
+            "OBJECT ENCODING i|SCARD i",
+            f"SADD j {ints}|SADD j notanint|OBJECT ENCODING j|SREM j notanint|OBJECT ENCODING j",
+            f"ZADD z {pairs}|OBJECT ENCODING z|ZADD z 0 one|OBJECT ENCODING z|ZREM z one",
+            f"OBJECT ENCODING z|ZADD l 0 {long_member}|OBJECT ENCODING l|ZADD l 0 {long_member}y",
+            "OBJECT ENCODING l|ZADD m 1 a|SORT m ALPHA|OBJECT ENCODING m",
+            "ZUNIONSTORE u 1 z|OBJECT ENCODING u|ZRANGESTORE r z 0 9|OBJECT ENCODING r",
+            "SINTERSTORE si i|OBJECT ENCODING si|SUNIONSTORE su i j|OBJECT ENCODING su",
+            "~SRANDMEMBER i 1000|~SPOP i 1000|EXISTS i",
+        ]
+    )
+
+
+ENCODINGS = _encoding_scenario()
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_encoding_transitions_match_redis(
+    redis_port: int, server: FerriteProcess, protocol: int
+) -> None:
+    mismatches = run_scenario(redis_port, server.port, ENCODINGS, protocol)
+    assert not mismatches, "\n".join(mismatches)
+
+
+INLINE = (
+    b"SADD s 3 1 2\r\nSMEMBERS s\r\nZADD z 1.5 a 2 b\r\nZRANGE z 0 -1 WITHSCORES\r\n"
+    b"ZADD z xx nx 1 a\r\nZRANGEBYSCORE z (1 +inf\r\nZSCORE z a\r\nSINTERCARD 0 s\r\n"
+)
+
+
+def _raw_exchange(port: int, data: bytes, replies: int) -> list[object]:
+    client = RawClient(port)
+    try:
+        client.sock.sendall(data)
+        return [client.read() for _ in range(replies)]
+    finally:
+        client.close()
+
+
+def test_inline_pipelined_commands_match_redis(redis_port: int, server: FerriteProcess) -> None:
+    for port in (redis_port, server.port):
+        RawClient(port).call("FLUSHALL")
+    count = INLINE.count(b"\r\n")
+    assert _raw_exchange(server.port, INLINE, count) == _raw_exchange(redis_port, INLINE, count)
