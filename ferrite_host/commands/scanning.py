@@ -14,9 +14,9 @@ import heapq
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.keys import parse_cursor
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
 from ferrite_host.keyspace import glob_match
 from ferrite_host.strconv import parse_int
 

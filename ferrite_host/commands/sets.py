@@ -11,10 +11,10 @@ import random
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.scanning import hash_scan, parse_scan
-from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Database, SetValue
 from ferrite_host.keyspace.events import SET
 from ferrite_host.keyspace.limits import EncodingLimits
@@ -22,7 +22,7 @@ from ferrite_host.protocol.replies import SetReply
 from ferrite_host.strconv import LLONG_MAX, parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("set")
 command = family.command

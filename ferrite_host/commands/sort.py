@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.sets import set_members
-from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.commands.zset_ranges import strtod
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Database, HashValue, ListValue, SetValue, ZSetValue, is_string
 from ferrite_host.keyspace.events import LIST
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("generic")
 command = family.command

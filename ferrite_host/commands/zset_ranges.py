@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 import re
 
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.keyspace.zsets import LexBound, LexRange, ScoreRange
+from ferrite_host.core.errors import CommandError
+from ferrite_host.keyspace.zsets import LexRange, ScoreRange
+from ferrite_host.keyspace.zsets import parse_lex_range as lex_range
 
 SCORE_RANGE_ERROR = "ERR min or max is not a float"
 LEX_RANGE_ERROR = "ERR min or max not valid string range item"
@@ -81,24 +82,12 @@ def parse_score_range(low: bytes, high: bytes) -> ScoreRange:
     return ScoreRange(first[0], last[0], first[1], last[1])
 
 
-def parse_lex_bound(raw: bytes) -> LexBound | None:
-    if raw == b"+":
-        return LexBound(infinite=1)
-    if raw == b"-":
-        return LexBound(infinite=-1)
-    if raw[:1] == b"(":
-        return LexBound(raw[1:], exclusive=True)
-    if raw[:1] == b"[":
-        return LexBound(raw[1:])
-    return None
-
-
 def parse_lex_range(low: bytes, high: bytes) -> LexRange:
     """ZRANGEBYLEX's min and max (`[x` inclusive, `(x` exclusive, `-`, `+`)."""
-    first, last = parse_lex_bound(low), parse_lex_bound(high)
-    if first is None or last is None:
+    span = lex_range(low, high)
+    if span is None:
         raise CommandError(LEX_RANGE_ERROR)
-    return LexRange(first, last)
+    return span
 
 
 def rank_span(start: int, stop: int, size: int) -> tuple[int, int]:

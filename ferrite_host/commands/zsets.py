@@ -12,25 +12,26 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.scanning import hash_scan, parse_scan
 from ferrite_host.commands.sets import keynum_spec
-from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.commands.zset_ranges import (
     parse_lex_range,
     parse_score_or_error,
     parse_score_range,
     rank_span,
 )
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Database, SetValue, ZSetValue
 from ferrite_host.keyspace.events import ZSET
+from ferrite_host.keyspace.zsets import NAN, AddFlags
 from ferrite_host.protocol.encoder import format_double
 from ferrite_host.protocol.replies import NULL_ARRAY
 from ferrite_host.strconv import LLONG_MAX, parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("sorted-set")
 command = family.command
@@ -98,13 +99,6 @@ def store_zset(
 # -- ZADD / ZINCRBY ----------------------------------------------------------------------
 
 
-class AddFlags:
-    __slots__ = ("ch", "gt", "incr", "lt", "nx", "xx")
-
-    def __init__(self) -> None:
-        self.nx = self.xx = self.gt = self.lt = self.ch = self.incr = False
-
-
 def _parse_add_flags(argv: list[bytes]) -> tuple[AddFlags, int]:
     flags = AddFlags()
     pos = 2
@@ -121,28 +115,11 @@ def _parse_add_flags(argv: list[bytes]) -> tuple[AddFlags, int]:
 def zadd_member(
     value: ZSetValue, member: bytes, score: float, flags: AddFlags
 ) -> tuple[str, float]:
-    """One ZADD step with its flags: ("added" | "updated" | "unchanged" | "nop", score).
-
-    Raises the NaN error when an increment gives NaN (inf + -inf), as Redis does.
-    """
-    current = value.score(member)
-    if current is None:
-        if flags.xx:
-            return "nop", score
-        value.add(member, score)
-        return "added", score
-    if flags.nx:
-        return "nop", current
-    if flags.incr:
-        score += current
-        if math.isnan(score):
-            raise CommandError(NAN_ERROR)
-    if (flags.lt and score >= current) or (flags.gt and score <= current):
-        return "nop", current
-    if score != current:
-        value.add(member, score)
-        return "updated", score
-    return "unchanged", score
+    """One ZADD step; the NaN error when an increment gives NaN, as Redis answers."""
+    outcome, new_score = value.add_with(member, score, flags)
+    if outcome == NAN:
+        raise CommandError(NAN_ERROR)
+    return outcome, new_score
 
 
 def _zadd(session: Session, argv: list[bytes], flags: AddFlags, first: int) -> Any:

@@ -100,6 +100,39 @@ class LexRange:
         )
 
 
+def parse_lex_bound(raw: bytes) -> LexBound | None:
+    """One ZRANGEBYLEX bound (`[x`, `(x`, `-`, `+`), None when malformed."""
+    if raw == b"+":
+        return LexBound(infinite=1)
+    if raw == b"-":
+        return LexBound(infinite=-1)
+    if raw[:1] == b"(":
+        return LexBound(raw[1:], exclusive=True)
+    if raw[:1] == b"[":
+        return LexBound(raw[1:])
+    return None
+
+
+def parse_lex_range(low: bytes, high: bytes) -> LexRange | None:
+    first, last = parse_lex_bound(low), parse_lex_bound(high)
+    if first is None or last is None:
+        return None
+    return LexRange(first, last)
+
+
+class AddFlags:
+    """ZADD's conditions (NX XX GT LT), CH and INCR, as ZADD and the module API give them."""
+
+    __slots__ = ("ch", "gt", "incr", "lt", "nx", "xx")
+
+    def __init__(self) -> None:
+        self.nx = self.xx = self.gt = self.lt = self.ch = self.incr = False
+
+
+#: Outcomes of `ZSetValue.add_with`.
+ADDED, UPDATED, UNCHANGED, NOP, NAN = "added", "updated", "unchanged", "nop", "nan"
+
+
 class ZSetValue(Aggregate):
     """A Redis sorted set. `skiplist` records Redis's one-way conversion out of listpack."""
 
@@ -137,6 +170,30 @@ class ZSetValue(Aggregate):
         self.scores[member] = score
         self.order.add((score, member))
         return old is None
+
+    def add_with(self, member: bytes, score: float, flags: AddFlags) -> tuple[str, float]:
+        """One ZADD step under `flags`: (ADDED | UPDATED | UNCHANGED | NOP | NAN, score).
+
+        NAN means an increment gave NaN (inf + -inf) and nothing changed.
+        """
+        current = self.scores.get(member)
+        if current is None:
+            if flags.xx:
+                return NOP, score
+            self.add(member, score)
+            return ADDED, score
+        if flags.nx:
+            return NOP, current
+        if flags.incr:
+            score += current
+            if score != score:
+                return NAN, current
+        if (flags.lt and score >= current) or (flags.gt and score <= current):
+            return NOP, current
+        if score != current:
+            self.add(member, score)
+            return UPDATED, score
+        return UNCHANGED, score
 
     def remove(self, member: bytes) -> bool:
         old = self.scores.pop(member, None)

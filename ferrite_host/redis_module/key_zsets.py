@@ -13,12 +13,18 @@ import enum
 import math
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.zset_ranges import parse_lex_range
-from ferrite_host.commands.zsets import AddFlags, zadd_member
 from ferrite_host.keyspace import ZSetValue
 from ferrite_host.keyspace.events import ZSET
-from ferrite_host.keyspace.zsets import LexRange, ScoreRange
+from ferrite_host.keyspace.zsets import (
+    ADDED,
+    NAN,
+    NOP,
+    UPDATED,
+    AddFlags,
+    LexRange,
+    ScoreRange,
+    parse_lex_range,
+)
 
 if TYPE_CHECKING:
     from ferrite_host.keyspace import Database
@@ -100,24 +106,21 @@ class ZSetKeyMixin:
         if value is None or math.isnan(score):
             return False, ZAddFlag.NONE, None
         options = _add_flags(flags, incr)
-        try:
-            outcome, new_score = zadd_member(value, bytes(member), score, options)
-        except CommandError:  # the increment gave NaN
+        outcome, new_score = value.add_with(bytes(member), score, options)
+        if outcome == NAN:
             return False, ZAddFlag.NONE, None
-        out = {
-            "added": ZAddFlag.ADDED,
-            "updated": ZAddFlag.UPDATED,
-            "nop": ZAddFlag.NOP,
-        }.get(outcome, ZAddFlag.NONE)
-        if outcome in ("added", "updated"):
-            if outcome == "added":
+        out = {ADDED: ZAddFlag.ADDED, UPDATED: ZAddFlag.UPDATED, NOP: ZAddFlag.NOP}.get(
+            outcome, ZAddFlag.NONE
+        )
+        if outcome in (ADDED, UPDATED):
+            if outcome == ADDED:
                 value.note_added(bytes(member), self._db.limits)
             event = "zincr" if incr else "zadd"
             if self._db.get(self._name) is value:
                 self._db.changed(self._name, event, ZSET)
             else:
                 self._db.set(self._name, value, event=event, cls=ZSET)
-        return True, out, None if outcome == "nop" else new_score
+        return True, out, None if outcome == NOP else new_score
 
     def zset_add(self, score: float, member: bytes, flags: int = 0) -> tuple[Status, ZAddFlag]:
         """`RedisModule_ZsetAdd`: add or update `member` with NX/XX/GT/LT `flags`.
@@ -207,9 +210,8 @@ class ZSetKeyMixin:
         value = self._zset_value()
         if value is None:
             return False
-        try:
-            span = parse_lex_range(bytes(low), bytes(high))
-        except CommandError:
+        span = parse_lex_range(bytes(low), bytes(high))
+        if span is None:
             return False
         return self._start_range(span, *value.lex_span(span, reverse=not first), first)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ferrite_host.server.state import ServerState
+from ferrite_host.core.state import ServerState
 
 Run = Callable[..., Any]
 

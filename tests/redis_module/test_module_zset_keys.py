@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.redis_module.api import KeyMode, KeyType, RedisModuleCtx, Status
 from ferrite_host.redis_module.key_zsets import ZAddFlag
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 RW = KeyMode.READ | KeyMode.WRITE
 
