@@ -159,3 +159,34 @@ def test_copy_keeps_the_value_independent(run: Run) -> None:
     run("ZADD", "z2", "5", "b")
     run("SADD", "s2", "y")
     assert run("ZCARD", "z") == 1 and run("SCARD", "s") == 1
+
+
+def _scan_all(run: Run, command: str, key: str, grow: str) -> set[bytes]:
+    """Walk a whole SSCAN/ZSCAN while members are added between calls."""
+    seen: set[bytes] = set()
+    cursor = b"0"
+    step = 0
+    while True:
+        cursor, found = run(command, key, cursor, "COUNT", "7")
+        members = found if command == "SSCAN" else found[::2]
+        seen.update(members)
+        step += 1
+        if grow == "sadd":
+            run("SADD", key, f"new{step}")
+        else:
+            run("ZADD", key, "0", f"new{step}")
+        if cursor == b"0":
+            return seen
+
+
+def test_scans_return_every_member_present_throughout(run: Run) -> None:
+    run("SADD", "s", *(f"m{index}" for index in range(600)))
+    assert run("OBJECT", "ENCODING", "s") == b"hashtable"
+    seen = _scan_all(run, "SSCAN", "s", "sadd")
+    assert {f"m{index}".encode() for index in range(600)} <= seen
+    run("ZADD", "z", *(part for index in range(300) for part in (str(index), f"m{index}")))
+    assert run("OBJECT", "ENCODING", "z") == b"skiplist"
+    seen = _scan_all(run, "ZSCAN", "z", "zadd")
+    assert {f"m{index}".encode() for index in range(300)} <= seen
+    cursor, found = run("ZSCAN", "z", "0", "COUNT", "5")
+    assert cursor != b"0" and 5 <= len(found) // 2 < 300
