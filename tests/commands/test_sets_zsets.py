@@ -190,3 +190,27 @@ def test_scans_return_every_member_present_throughout(run: Run) -> None:
     assert {f"m{index}".encode() for index in range(300)} <= seen
     cursor, found = run("ZSCAN", "z", "0", "COUNT", "5")
     assert cursor != b"0" and 5 <= len(found) // 2 < 300
+
+
+def test_sort_by_and_get_hash_fields(run: Run, session: Any) -> None:
+    from ferrite_host.keyspace import HashValue
+
+    run("SADD", "ids", "1", "2", "3")
+    for ident, (weight, name) in {
+        "1": (b"30", b"ann"),
+        "2": (b"10", b"bob"),
+        "3": (b"20", b"cy"),
+    }.items():
+        session.db.set(f"user:{ident}".encode(), HashValue({b"w": weight, b"name": name}))
+    assert run("SORT", "ids", "BY", "user:*->w") == [b"2", b"3", b"1"]
+    assert run("SORT", "ids", "BY", "user:*->w", "GET", "user:*->name", "GET", "#") == [
+        b"bob",
+        b"2",
+        b"cy",
+        b"3",
+        b"ann",
+        b"1",
+    ]
+    assert run("SORT", "ids", "BY", "user:*->name", "ALPHA", "DESC") == [b"3", b"2", b"1"]
+    assert run("SORT", "ids", "GET", "user:*->missing", "LIMIT", "0", "1") == [None]
+    assert run("SORT", "ids", "GET", "user:*->") == [None, None, None]  # no field: a plain key
