@@ -822,8 +822,8 @@ def _members_of(value: ZSetValue | SetValue | None) -> dict[bytes, float]:
     return dict.fromkeys(value, 1.0)
 
 
-def _source(db: Database, key: bytes) -> dict[bytes, float]:
-    value = db.read(key)
+def _source(db: Database, key: bytes, counted: bool) -> dict[bytes, float]:
+    value = db.read(key) if counted else db.get(key)
     if value is not None and type(value) is not ZSetValue and type(value) is not SetValue:
         raise CommandError(errors.WRONGTYPE)
     return _members_of(value)
@@ -869,7 +869,10 @@ def parse_algebra(
         raise CommandError(errors.SYNTAX)
     request = AlgebraRequest()
     pos = numkeys_at + 1
-    request.sources = [_source(session.db, key) for key in argv[pos : pos + numkeys]]
+    # Store variants look their sources up as writes do: no keyspace hit/miss, as in Redis.
+    request.sources = [
+        _source(session.db, key, counted=not store or card) for key in argv[pos : pos + numkeys]
+    ]
     request.weights = [1.0] * numkeys
     pos += numkeys
     while pos < len(argv):

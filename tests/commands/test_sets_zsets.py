@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ferrite_host.core.state import ServerState
+from ferrite_host.protocol.replies import NullArray
 
 Run = Callable[..., Any]
 
@@ -214,3 +215,21 @@ def test_sort_by_and_get_hash_fields(run: Run, session: Any) -> None:
     assert run("SORT", "ids", "BY", "user:*->name", "ALPHA", "DESC") == [b"3", b"2", b"1"]
     assert run("SORT", "ids", "GET", "user:*->missing", "LIMIT", "0", "1") == [None]
     assert run("SORT", "ids", "GET", "user:*->") == [None, None, None]  # no field: a plain key
+
+
+def test_watch_sees_set_and_zset_writes(state: ServerState, run: Run) -> None:
+    other = state.new_session()
+    run("SADD", "s", "a")
+    run("ZADD", "z", "1", "a")
+    for write in ([b"SADD", b"s", b"b"], [b"ZINCRBY", b"z", b"1", b"a"], [b"SPOP", b"s"]):
+        run("WATCH", "s", "z")
+        state.dispatcher.execute(other, write)
+        run("MULTI")
+        run("SCARD", "s")
+        assert isinstance(run("EXEC"), NullArray), write
+    run("WATCH", "s", "z")
+    state.dispatcher.execute(other, [b"SREM", b"s", b"nobody"])  # writes that change nothing
+    state.dispatcher.execute(other, [b"ZADD", b"z", b"XX", b"5", b"nobody"])
+    run("MULTI")
+    run("SCARD", "s")
+    assert run("EXEC") == [1]
