@@ -326,7 +326,7 @@ def _sets_of(db: Database, keys: list[bytes], counted: bool = True) -> list[SetV
 def _intersection(sets: list[SetValue | None]) -> list[bytes]:
     if any(value is None for value in sets):
         return []
-    present: list[SetValue] = sorted(sets, key=len)  # type: ignore[arg-type]
+    present = sorted((value for value in sets if value is not None), key=len)
     smallest, others = present[0], present[1:]
     return [member for member in smallest if all(member in other for other in others)]
 

@@ -25,7 +25,7 @@ from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Database, SetValue, ZSetValue
 from ferrite_host.keyspace.events import ZSET
-from ferrite_host.keyspace.zsets import NAN, AddFlags
+from ferrite_host.keyspace.zsets import NAN, AddFlags, LexRange, ScoreRange
 from ferrite_host.protocol.encoder import format_double
 from ferrite_host.protocol.replies import NULL_ARRAY
 from ferrite_host.strconv import LLONG_MAX, parse_int
@@ -483,14 +483,17 @@ def select_range(request: RangeRequest) -> Callable[[ZSetValue], Pairs]:
             return value.pairs(lo, hi, reverse)
 
         return by_rank
-    if request.kind == SCORE:
-        score_span = parse_score_range(request.low, request.high)
+    bounds: ScoreRange | LexRange = (
+        parse_score_range(request.low, request.high)
+        if request.kind == SCORE
+        else parse_lex_range(request.low, request.high)
+    )
 
-        def span_of(value: ZSetValue) -> tuple[int, int]:
-            return value.score_span(score_span)
-    else:
-        lex_span = parse_lex_range(request.low, request.high)
-        span_of = lambda value: value.lex_span(lex_span, reverse)  # noqa: E731
+    def span_of(value: ZSetValue) -> tuple[int, int]:
+        if isinstance(bounds, ScoreRange):
+            return value.score_span(bounds)
+        return value.lex_span(bounds, reverse)
+
     offset, limit = request.offset, request.limit
 
     def by_span(value: ZSetValue) -> Pairs:
