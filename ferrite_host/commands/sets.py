@@ -173,8 +173,7 @@ def spop(session: Session, argv: list[bytes]) -> Any:
         value = get_set(db, key, counted=False)
         if value is None:
             return None
-        member = value.random_member()
-        value.discard(member)
+        member = value.random_member(remove=True)
         session.replace_propagation([b"SREM", key, member])
         _remove_members(db, key, value, "spop")
         return member

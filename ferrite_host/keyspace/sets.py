@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Iterable
-from itertools import islice
 
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.lists import REWRITE_BATCH
@@ -16,12 +15,16 @@ from ferrite_host.strconv import parse_int
 class SetValue(set[bytes], Aggregate):
     """A Redis set. `hashtable` records Redis's one-way conversion out of intset."""
 
-    __slots__ = ("hashtable",)
+    __slots__ = ("_pool", "hashtable")
     TYPE = "set"
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
         self.hashtable = False
+        #: Members to draw random picks from (a set has no random access): a snapshot that
+        #: may hold members removed since (skipped when drawn) and is rebuilt once the set
+        #: holds more members than it, so SPOP in a loop costs O(1) per pop, not O(N).
+        self._pool: list[bytes] | None = None
 
     def update_encoding(self, limits: EncodingLimits) -> None:
         """Intset while every member is a 64-bit integer and the set is small (never back)."""
@@ -41,9 +44,22 @@ class SetValue(set[bytes], Aggregate):
         ):
             self.hashtable = True
 
-    def random_member(self) -> bytes:
-        """One member chosen uniformly (the set must not be empty)."""
-        return next(islice(iter(self), random.randrange(len(self)), None))
+    def random_member(self, remove: bool = False) -> bytes:
+        """One member chosen uniformly (the set must not be empty); `remove` pops it."""
+        while True:
+            pool = self._pool
+            if pool is None or len(pool) < len(self):
+                pool = self._pool = list(self)
+            index = random.randrange(len(pool))
+            member = pool[index]
+            present = member in self
+            if not present or remove:
+                pool[index] = pool[-1]
+                pool.pop()
+            if present:
+                if remove:
+                    self.discard(member)
+                return member
 
     def random_members(self, count: int) -> list[bytes]:
         """`count` distinct members (all of them, in set order, when count >= size)."""

@@ -233,3 +233,16 @@ def test_watch_sees_set_and_zset_writes(state: ServerState, run: Run) -> None:
     run("MULTI")
     run("SCARD", "s")
     assert run("EXEC") == [1]
+
+
+def test_random_picks_stay_members_while_the_set_changes(run: Run) -> None:
+    run("SADD", "s", "a", "b")
+    run("SRANDMEMBER", "s")  # draws from a snapshot of the members
+    run("SREM", "s", "a", "b")
+    run("SADD", "s", "c", "d")
+    assert {run("SRANDMEMBER", "s") for _ in range(50)} <= {b"c", b"d"}
+    assert sorted([run("SPOP", "s"), run("SPOP", "s")]) == [b"c", b"d"]
+    assert run("EXISTS", "s") == 0
+    run("SADD", "big", *range(1000))
+    popped = [run("SPOP", "big") for _ in range(1000)]
+    assert sorted(popped, key=int) == [str(i).encode() for i in range(1000)]
