@@ -3,24 +3,23 @@
 Redis's cursor walks hash-table buckets in reverse-binary order so that a member present for
 the whole iteration is returned at least once, however the table grows or shrinks. Python's
 set and dict give no bucket access, so the cursor here is a position on a fixed ordering of
-the members by their hash: members are visited by ascending hash, and a cursor `c` means
-"every member whose hash slot is >= c is still to come". Adding or removing members never
-moves another member's slot, which gives Redis's guarantee without any per-scan state.
+the members by their hash: members are visited by ascending hash slot, and a cursor `c`
+means "every member whose slot is >= c is still to come". Adding or removing members never
+moves another member's slot, which gives Redis's guarantee; a snapshot of the slot order,
+kept on the value while a scan runs, makes each call O(COUNT + log N).
 """
 
 from __future__ import annotations
 
-import heapq
+import bisect
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, Protocol
 
 from ferrite_host.commands.keys import parse_cursor
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.keyspace import glob_match
 from ferrite_host.strconv import parse_int
-
-T = TypeVar("T")
 
 _SLOT_MASK = (1 << 62) - 1
 
@@ -65,15 +64,44 @@ def _slot(member: bytes) -> int:
     return (hash(member) & _SLOT_MASK) + 1
 
 
+class SlotSnapshot:
+    """The members of a value ordered by hash slot, taken when a scan starts (cursor 0).
+
+    Continuing calls only bisect into it, so a whole scan costs O(N log N) once, not O(N)
+    per call. Members added after the snapshot may be missed and removed ones are skipped,
+    which is what Redis guarantees; any snapshot serves any cursor, since slots are fixed.
+    """
+
+    __slots__ = ("members", "slots")
+
+    def __init__(self, members: Iterable[bytes]) -> None:
+        ordered = sorted((_slot(member), member) for member in members)
+        self.slots = [slot for slot, _member in ordered]
+        self.members = [member for _slot_, member in ordered]
+
+
+class Scannable(Protocol):
+    """A value that keeps its scan snapshot (SetValue, ZSetValue)."""
+
+    scan_snapshot: Any
+
+    def __contains__(self, member: object) -> bool: ...
+
+
 def hash_scan(
-    items: Iterable[T], member_of: Callable[[T], bytes], cursor: int, count: int
-) -> tuple[int, list[T]]:
-    """About `count` items from `cursor` on, and the cursor to continue from (0: done)."""
-    pending = [(slot, item) for item in items if (slot := _slot(member_of(item))) >= cursor]
-    if len(pending) <= count:
-        return 0, [item for _slot_, item in pending]
-    boundary = heapq.nsmallest(count, (slot for slot, _item in pending))[-1]
-    picked = [item for slot, item in pending if slot <= boundary]
-    if len(picked) == len(pending):
-        return 0, picked
-    return boundary + 1, picked
+    value: Scannable, members: Callable[[], Iterable[bytes]], cursor: int, count: int
+) -> tuple[int, list[bytes]]:
+    """About `count` members from `cursor` on, and the cursor to continue from (0: done)."""
+    snapshot = value.scan_snapshot
+    if snapshot is None or cursor == 0:
+        snapshot = value.scan_snapshot = SlotSnapshot(members())
+    slots = snapshot.slots
+    start = bisect.bisect_left(slots, cursor)
+    end = min(start + count, len(slots))
+    while 0 < end < len(slots) and slots[end] == slots[end - 1]:
+        end += 1  # members sharing a slot are returned together
+    found = [member for member in snapshot.members[start:end] if member in value]
+    if end >= len(slots):
+        value.scan_snapshot = None
+        return 0, found
+    return slots[end], found

@@ -306,12 +306,8 @@ def sscan(session: Session, argv: list[bytes]) -> Any:
     if not value.hashtable:
         cursor, found = 0, set_members(value, session.db.limits)
     else:
-        cursor, found = hash_scan(value, _same, options.cursor, options.count)
+        cursor, found = hash_scan(value, lambda: value, options.cursor, options.count)
     return [b"%d" % cursor, [member for member in found if options.matches(member)]]
-
-
-def _same(member: bytes) -> bytes:
-    return member
 
 
 # -- algebra -----------------------------------------------------------------------------

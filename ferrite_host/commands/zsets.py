@@ -1084,10 +1084,6 @@ def zintercard(session: Session, argv: list[bytes]) -> Any:
 # -- ZSCAN -------------------------------------------------------------------------------
 
 
-def _first(pair: tuple[bytes, float]) -> bytes:
-    return pair[0]
-
-
 @command(
     "zscan",
     -3,
@@ -1106,12 +1102,13 @@ def zscan(session: Session, argv: list[bytes]) -> Any:
     if value is None:
         return [b"0", []]
     if not value.skiplist:
-        cursor, found = 0, list(value)
+        cursor, pairs = 0, list(value)
     else:
-        cursor, found = hash_scan(value.scores.items(), _first, options.cursor, options.count)
+        cursor, members = hash_scan(value, lambda: value.scores, options.cursor, options.count)
+        pairs = [(member, value.scores[member]) for member in members]
     flat = [
         part
-        for member, score in found
+        for member, score in pairs
         if options.matches(member)
         for part in (member, format_double(score))
     ]

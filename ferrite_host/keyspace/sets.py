@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.lists import REWRITE_BATCH
@@ -15,7 +16,7 @@ from ferrite_host.strconv import parse_int
 class SetValue(set[bytes], Aggregate):
     """A Redis set. `hashtable` records Redis's one-way conversion out of intset."""
 
-    __slots__ = ("_pool", "hashtable")
+    __slots__ = ("_pool", "hashtable", "scan_snapshot")
     TYPE = "set"
 
     def __init__(self, *args: object) -> None:
@@ -25,6 +26,8 @@ class SetValue(set[bytes], Aggregate):
         #: may hold members removed since (skipped when drawn) and is rebuilt once the set
         #: holds more members than it, so SPOP in a loop costs O(1) per pop, not O(N).
         self._pool: list[bytes] | None = None
+        #: What SSCAN keeps between calls (commands.scanning.SlotSnapshot).
+        self.scan_snapshot: Any = None
 
     def update_encoding(self, limits: EncodingLimits) -> None:
         """Intset while every member is a 64-bit integer and the set is small (never back)."""

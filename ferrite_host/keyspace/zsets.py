@@ -12,6 +12,7 @@ import random
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sortedcontainers import SortedList
 
@@ -136,13 +137,15 @@ ADDED, UPDATED, UNCHANGED, NOP, NAN = "added", "updated", "unchanged", "nop", "n
 class ZSetValue(Aggregate):
     """A Redis sorted set. `skiplist` records Redis's one-way conversion out of listpack."""
 
-    __slots__ = ("order", "scores", "skiplist")
+    __slots__ = ("order", "scan_snapshot", "scores", "skiplist")
     TYPE = "zset"
 
     def __init__(self) -> None:
         self.scores: dict[bytes, float] = {}
         self.order: SortedList = SortedList()
         self.skiplist = False
+        #: What ZSCAN keeps between calls (commands.scanning.SlotSnapshot).
+        self.scan_snapshot: Any = None
 
     def __len__(self) -> int:
         return len(self.scores)
