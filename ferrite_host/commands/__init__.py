@@ -23,6 +23,9 @@ FAMILIES = (
     "bitmaps",
     "hyperloglog",
     "geo",
+    "sets",
+    "zsets",
+    "sort",
 )
 
 

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ferrite_host.commands.docs_arguments_sets import (
+    SET_ZSET_DOC_ARGUMENTS,
+    SET_ZSET_DOC_DEPRECATIONS,
+)
+
 Arg = dict[str, Any]
 
 
@@ -645,3 +650,6 @@ DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
     "setnx": _deprecated("2.6.12", "`SET` with the `NX` argument"),
     "substr": _deprecated("2.0.0", "`GETRANGE`"),
 }
+
+DOC_ARGUMENTS.update(SET_ZSET_DOC_ARGUMENTS)
+DOC_DEPRECATIONS.update(SET_ZSET_DOC_DEPRECATIONS)

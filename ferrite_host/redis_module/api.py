@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.core.busy import MODULE_BUSY
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
-from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.keyspace import Aggregate, TypedValue, now_ms
 from ferrite_host.protocol.replies import (
     NULL_ARRAY,
     BigNumber,
@@ -25,6 +25,7 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
+from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
@@ -187,7 +188,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey:
+class RedisModuleKey(ZSetKeyMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -245,6 +246,7 @@ class RedisModuleKey:
         if self._closed:
             return
         self._closed = True
+        self._zrange = None
         for view in self._views:
             with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
                 view.release()
@@ -269,6 +271,8 @@ class RedisModuleKey:
         value = self._value()
         if value is None:
             return KeyType.EMPTY
+        if isinstance(value, Aggregate):
+            return _BUILTIN_TYPE_NAMES[value.TYPE]
         if type(value) is not TypedValue:
             return KeyType.STRING
         if isinstance(value.type, RedisModuleType):
