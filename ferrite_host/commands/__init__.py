@@ -11,6 +11,8 @@ from ferrite_host.commands.spec import CommandSpec
 FAMILIES = (
     "connection",
     "strings",
+    "lists",
+    "hashes",
     "keys",
     "databases",
     "server",

@@ -401,17 +401,17 @@ def _is_glob(pattern: bytes) -> bool:
 )
 def config_get(session: Session, argv: list[bytes]) -> Any:
     values = parameters(session.state.settings)
-    found: dict[bytes, bytes] = {}
+    found: dict[str, tuple[bytes, bytes]] = {}  # lower-case name -> (name as answered, value)
     for pattern in argv[2:]:
         if not _is_glob(pattern):
-            name = pattern.decode("utf-8", "replace").lower()
-            if name in values:
-                found[name.encode()] = values[name].encode()
+            name = pattern.decode("utf-8", "replace")
+            if name.lower() in values and name.lower() not in found:
+                found[name.lower()] = (pattern, values[name.lower()].encode())  # as typed
             continue
         for name, value in values.items():
-            if glob_match(pattern, name.encode(), nocase=True):
-                found[name.encode()] = value.encode()
-    return found
+            if name not in found and glob_match(pattern, name.encode(), nocase=True):
+                found[name] = (name.encode(), value.encode())
+    return dict(found.values())
 
 
 @command(

@@ -16,6 +16,7 @@ from ferrite_host.commands import builtin_specs
 from ferrite_host.commands.table import CommandTable
 from ferrite_host.config import Settings
 from ferrite_host.keyspace import Keyspace, ValueType
+from ferrite_host.server import encoding_limits
 from ferrite_host.server.dispatcher import Dispatcher
 from ferrite_host.server.session import Session
 from ferrite_host.server.transactions import Transactions
@@ -95,6 +96,7 @@ class ServerState:
         self.info_sections: dict[str, Callable[[], list[tuple[str, object]]]] = {}
         #: Called after CONFIG SET with the names (Settings fields) it changed.
         self.config_listeners: list[Callable[[set[str]], None]] = []
+        encoding_limits.install(self)
         #: Module value types by name (the module layer fills this; persistence reads it).
         self.module_types: dict[str, ValueType] = {}
         self.extra: dict[str, Any] = {}
