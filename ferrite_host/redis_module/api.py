@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.errors import wrong_arity
-from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.keyspace import Aggregate, TypedValue, now_ms
 from ferrite_host.protocol.replies import (
     NULL_ARRAY,
     BigNumber,
@@ -23,6 +23,8 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
+from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
+from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
@@ -181,7 +183,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey:
+class RedisModuleKey(KeyListMixin, KeyHashMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -202,6 +204,8 @@ class RedisModuleKey:
         self._closed = False
         self._touched = False
         self._views: list[memoryview] = []
+        #: Why the last list/hash call failed (EINVAL, ENOTSUP, EBADF, EDOM), as Redis's errno.
+        self.errno = 0
 
     # -- handle lifecycle -------------------------------------------------------------------
 
@@ -263,6 +267,8 @@ class RedisModuleKey:
         value = self._value()
         if value is None:
             return KeyType.EMPTY
+        if isinstance(value, Aggregate):
+            return _BUILTIN_TYPE_NAMES[value.TYPE]
         if type(value) is not TypedValue:
             return KeyType.STRING
         if isinstance(value.type, RedisModuleType):
@@ -275,7 +281,7 @@ class RedisModuleKey:
         if value is None:
             return 0
         if type(value) is not TypedValue:
-            return len(value)
+            return len(value)  # a string's bytes or an aggregate's elements
         if isinstance(value.type, RedisModuleType):
             return 0
         try:
@@ -706,14 +712,17 @@ class RedisModuleCtx:
 
 __all__ = [
     "ERRORMSG_WRONGTYPE",
+    "HASH_DELETE",
     "NO_EXPIRE",
     "POSTPONED_LEN",
     "REDISMODULE_API_VERSION",
     "STRING_MAX_SIZE",
     "SUPPORTED_API_VERSIONS",
     "ErrorReply",
+    "HashFlag",
     "KeyMode",
     "KeyType",
+    "ListWhere",
     "RedisModuleCtx",
     "RedisModuleKey",
     "RedisModuleString",
