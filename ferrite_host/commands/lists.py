@@ -353,9 +353,11 @@ def lrange(session: Session, argv: list[bytes]) -> Any:
     "index. This makes asking for the first or the last element of the list O(1).",
 )
 def lindex(session: Session, argv: list[bytes]) -> Any:
-    index = _int(argv[2])
     value = get_list(session.db, argv[1], counted=True)
-    if value is None or not -len(value) <= index < len(value):
+    if value is None:
+        return None  # before the index is parsed, as Redis does
+    index = _int(argv[2])
+    if not -len(value) <= index < len(value):
         return None
     return value[index]
 
