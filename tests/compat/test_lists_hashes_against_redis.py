@@ -65,6 +65,8 @@ RPUSH ok a|LMOVE ok s LEFT LEFT|LRANGE ok 0 -1|RPOPLPUSH ok s|LMPOP 2 s ok LEFT|
 RPUSH bin BIN '' BIN|LRANGE bin 0 -1|LPOS bin BIN COUNT 0|LREM bin 0 ''|LRANGE bin 0 -1
 RPUSH big BIG BIG|LINDEX big 1|LLEN big|OBJECT ENCODING big|OBJECT ENCODING l|OBJECT ENCODING ok
 TYPE ok|TYPE big
+RPUSH c1 a b|COPY c1 c2|LRANGE c2 0 -1|RENAME c2 c3|LPUSH c1 z|LRANGE c3 0 -1|MOVE c3 1|EXISTS c3
+DEL c1|EXISTS c1|RPUSH c4 x|UNLINK c4|TYPE c4
 """
 
 HASHES = """
@@ -97,6 +99,8 @@ HEXISTS s a|HKEYS s|HVALS s|HGETALL s|HINCRBY s a 1|HINCRBYFLOAT s a 1|HRANDFIEL
 HRANDFIELD s x|HSCAN s 0|HSCAN s x|HSCAN s 0 FOO
 HSET bin BIN BIN '' ''|HGET bin BIN|HGET bin ''|HGETALL bin|HSTRLEN bin BIN|HDEL bin ''
 HSET bigh f BIG|HSTRLEN bigh f|OBJECT ENCODING bigh|OBJECT ENCODING r|OBJECT ENCODING n
+COPY r r2|HGETALL r2|OBJECT ENCODING r2|COPY bigh bigh2|OBJECT ENCODING bigh2|HSTRLEN bigh2 f
+HSET r a changed|HGET r2 a|RENAME r2 r3|HGETALL r3|MOVE r3 1|EXISTS r3|DEL r bigh|EXISTS r
 """
 
 ENCODINGS = """
@@ -163,14 +167,27 @@ def clients(
 def _compare(clients: tuple[RawResp, RawResp], scenario: str) -> None:
     theirs, ours = clients
     mismatches = []
-    for argv in _commands(scenario):
+    for client in clients:
+        client.call("CONFIG", "RESETSTAT")
+    for argv in _commands(scenario) + [[b"INFO", b"stats"]]:
         expected, got = theirs.call(*argv), ours.call(*argv)
+        if argv[0] == b"INFO":
+            expected, got = _lookups(expected), _lookups(got)
         if argv[:2] == [b"CONFIG", b"GET"]:  # Redis answers in its dict's order
             expected, got = _sorted_pairs(expected), _sorted_pairs(got)
         if expected != got:
             shown = b" ".join(a[:40] for a in argv)
             mismatches.append(f"{shown!r}: redis {expected!r}, ferrite {got!r}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def _lookups(reply: tuple[str, Any]) -> list[bytes]:
+    """INFO's keyspace_hits / keyspace_misses lines: which lookups count as reads."""
+    return [
+        line
+        for line in reply[1].splitlines()
+        if line.startswith((b"keyspace_hits:", b"keyspace_misses:"))
+    ]
 
 
 def _sorted_pairs(reply: tuple[str, Any]) -> tuple[str, Any]:
