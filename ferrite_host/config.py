@@ -15,8 +15,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ferrite_host.protocol.parser import ProtocolError, split_inline
+from ferrite_host.strconv import parse_int
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+#: The settings that are encoding thresholds: the same names as `EncodingLimits`' fields
+#: (the keyspace's copy is kept in sync), parsed strictly as Redis parses integers.
+ENCODING_LIMITS = (
+    "list_max_listpack_size",
+    "list_compress_depth",
+    "hash_max_listpack_entries",
+    "hash_max_listpack_value",
+    "set_max_intset_entries",
+    "zset_max_listpack_entries",
+    "zset_max_listpack_value",
+)
 _LONG_MAX = 2**63 - 1
 
 _UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
@@ -133,6 +145,17 @@ class Settings(BaseModel):
     def _memory(cls, value: Any) -> int:
         return parse_memory(value)
 
+    @field_validator(*ENCODING_LIMITS, mode="before")
+    @classmethod
+    def _strict_int(cls, value: Any) -> int:
+        """Integers as Redis's string2ll reads them: no sign but '-', no spaces, no '05'."""
+        if isinstance(value, int):
+            return value
+        parsed = parse_int(str(value))
+        if parsed is None:
+            raise ValueError("argument couldn't be parsed into an integer")
+        return parsed
+
     @field_validator("bind", mode="before")
     @classmethod
     def _bind(cls, value: Any) -> list[str]:
@@ -193,16 +216,6 @@ ALIASES = {
     "zset-max-ziplist-value": "zset-max-listpack-value",
 }
 
-#: The settings that are encoding thresholds (same names as `EncodingLimits`' fields).
-ENCODING_LIMITS = (
-    "list_max_listpack_size",
-    "list_compress_depth",
-    "hash_max_listpack_entries",
-    "hash_max_listpack_value",
-    "set_max_intset_entries",
-    "zset_max_listpack_entries",
-    "zset_max_listpack_value",
-)
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
 HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules", "config_file"}
 

@@ -116,7 +116,11 @@ HSET e8 a 1 b 2|HSCAN e8 0 COUNT 1|HSET e8 c 3 d 4 e 5
 CONFIG SET hash-max-ziplist-entries 2|CONFIG GET hash-max-listpack-entries|HSET e9 a 1 b 2
 OBJECT ENCODING e9|HSET e9 c 3|OBJECT ENCODING e9|CONFIG SET hash-max-ziplist-value 3
 CONFIG GET hash-max-listpack-value|CONFIG SET hash-max-listpack-entries x
-CONFIG SET hash-max-listpack-entries -1|CONFIG SET list-max-listpack-size 5
+CONFIG SET hash-max-listpack-entries -1|CONFIG SET hash-max-listpack-entries +5
+CONFIG SET hash-max-listpack-entries 05|CONFIG SET hash-max-listpack-entries 1e3
+CONFIG SET hash-max-listpack-entries 9223372036854775808|CONFIG SET list-max-listpack-size 1k
+CONFIG SET hash-max-listpack-entries ''|CONFIG GET hash-max-listpack-entries
+CONFIG SET list-max-listpack-size 5
 CONFIG GET list-max-ziplist-size|CONFIG SET list-max-ziplist-size -70000
 CONFIG SET list-max-ziplist-size -5|CONFIG GET list-max-listpack-size
 CONFIG SET list-compress-depth 2
@@ -169,7 +173,7 @@ def _compare(clients: tuple[RawResp, RawResp], scenario: str) -> None:
     mismatches = []
     for client in clients:
         client.call("CONFIG", "RESETSTAT")
-    for argv in _commands(scenario) + [[b"INFO", b"stats"]]:
+    for argv in [*_commands(scenario), [b"INFO", b"stats"]]:
         expected, got = theirs.call(*argv), ours.call(*argv)
         if argv[0] == b"INFO":
             expected, got = _lookups(expected), _lookups(got)
