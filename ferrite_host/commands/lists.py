@@ -8,6 +8,7 @@ a woken client with the same code.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands import errors
@@ -335,12 +336,12 @@ def lrange(session: Session, argv: list[bytes]) -> Any:
     first, last = bounds
     if first == 0 and last == len(value) - 1:
         return list(value)
-    if first > len(value) // 2:
+    if first > len(value) // 2:  # nearer the tail: walk from there
         tail = len(value) - 1 - last
-        items = [value[-1 - i] for i in range(tail, tail + last - first + 1)]
+        items = list(islice(reversed(value), tail, tail + last - first + 1))
         items.reverse()
         return items
-    return [value[i] for i in range(first, last + 1)]
+    return list(islice(value, first, last + 1))
 
 
 @command(
@@ -412,6 +413,11 @@ def _positions(value: ListValue, element: bytes, rank: int, limit: int, maxlen: 
     """Indexes of `element`, skipping the first |rank|-1 matches (from the tail when rank
     is negative), stopping after `limit` matches (0: all) or `maxlen` comparisons (0: all)."""
     length = len(value)
+    if rank == 1 and limit == 1 and not maxlen:  # the plain LPOS: deque.index runs in C
+        try:
+            return [value.index(element)]
+        except ValueError:
+            return []
     forward = rank > 0
     skip = abs(rank) - 1
     found: list[int] = []
@@ -507,6 +513,8 @@ def lrem(session: Session, argv: list[bytes]) -> Any:
 
 def _remove(value: ListValue, element: bytes, count: int) -> int:
     """Remove up to |count| occurrences (all for 0), from the tail when count < 0."""
+    if 0 < abs(count) <= _FEW:
+        return _remove_few(value, element, count)
     limit = abs(count)
     if count >= 0:
         kept, removed = _filter(value, element, limit)
@@ -516,6 +524,26 @@ def _remove(value: ListValue, element: bytes, count: int) -> int:
     if removed:
         value.clear()
         value.extend(kept)
+    return removed
+
+
+#: Up to this many removals, deque.remove (C, stops at each match) beats a rebuild.
+_FEW = 16
+
+
+def _remove_few(value: ListValue, element: bytes, count: int) -> int:
+    backwards = count < 0
+    if backwards:
+        value.reverse()
+    removed = 0
+    try:
+        while removed < abs(count):
+            value.remove(element)
+            removed += 1
+    except ValueError:
+        pass
+    if backwards:
+        value.reverse()
     return removed
 
 
@@ -550,14 +578,25 @@ def ltrim(session: Session, argv: list[bytes]) -> Any:
         value.clear()
     else:
         first, last = bounds
-        for _ in range(len(value) - 1 - last):
-            value.pop()
-        for _ in range(first):
-            value.popleft()
+        _trim(value, first, last)
     db.changed(argv[1], "ltrim", LIST)
     if not value:
         db.delete(argv[1])
     return OK
+
+
+def _trim(value: ListValue, first: int, last: int) -> None:
+    """Keep value[first:last+1]: pop the few dropped ones, or rebuild from the few kept."""
+    dropped = len(value) - (last - first + 1)
+    if dropped <= last - first + 1:
+        for _ in range(len(value) - 1 - last):
+            value.pop()
+        for _ in range(first):
+            value.popleft()
+    else:
+        kept = list(islice(value, first, last + 1))
+        value.clear()
+        value.extend(kept)
 
 
 # -- moving between lists --------------------------------------------------------------------
