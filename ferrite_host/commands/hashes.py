@@ -12,16 +12,16 @@ import random
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.keys import parse_cursor
-from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.commands.strings import (
     _Infinite,
     _round_ld,
     format_long_double,
     parse_long_double,
 )
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Database, HashValue, glob_match
 from ferrite_host.keyspace.cursors import SCANS
 from ferrite_host.keyspace.events import HASH
@@ -29,7 +29,7 @@ from ferrite_host.protocol.replies import OK
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("hash")
 command = family.command

@@ -11,16 +11,16 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Database, ListValue
 from ferrite_host.keyspace.events import LIST
 from ferrite_host.protocol.replies import NULL_ARRAY, OK
 from ferrite_host.strconv import LLONG_MIN, parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("list")
 command = family.command

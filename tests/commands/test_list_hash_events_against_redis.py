@@ -13,9 +13,8 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from ferrite_host.config import Settings
+from ferrite_host.assembly import build_state
 from ferrite_host.keyspace.events import SILENT
-from ferrite_host.server.state import ServerState
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
 
@@ -66,7 +65,7 @@ def redis_events(reference_redis: Callable[..., int]) -> list[tuple[str, str]]:
 
 
 def test_same_events_as_redis_notifications(redis_events: list[tuple[str, str]]) -> None:
-    state = ServerState(Settings())
+    state = build_state()
     session = state.new_session()
     seen: list[tuple[str, str]] = []
 

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.assembly import build_state
 from ferrite_host.commands import lists
+from ferrite_host.core.config import build_settings
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import ListValue
 from ferrite_host.protocol.replies import NULL_ARRAY, Error
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 Run = Callable[..., Any]
 
@@ -68,10 +70,8 @@ def test_encoding_follows_config_set_and_never_converts_back(run: Run) -> None:
 
 
 def test_limits_are_taken_from_the_settings_at_start_up() -> None:
-    from ferrite_host.config import build_settings
-
     settings = build_settings(overrides=[("hash-max-ziplist-value", ["3"])])
-    state = ServerState(settings)
+    state = build_state(settings)
     assert state.keyspace.limits.hash_max_listpack_value == 3
     session = state.new_session()
     state.dispatcher.execute(session, [b"HSET", b"h", b"f", b"abcd"])

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.replies import NULL_ARRAY
 from ferrite_host.redis_module.api import (
     HASH_DELETE,
@@ -19,8 +21,6 @@ from ferrite_host.redis_module.api import (
     RedisModuleKey,
     Status,
 )
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 RW = KeyMode.READ | KeyMode.WRITE
 Run = Callable[..., Any]
