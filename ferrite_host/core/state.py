@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ferrite_host.core.config import Settings
 from ferrite_host.core.dispatcher import Dispatcher
 from ferrite_host.core.hookspecs import new_plugin_manager
+from ferrite_host.core.parameters import Parameters
 from ferrite_host.core.session import Session
 from ferrite_host.core.stats import Stats
 from ferrite_host.core.subsystems import Subsystems
@@ -49,6 +50,8 @@ class ServerState:
         self.hooks = new_plugin_manager()
         #: Each subsystem's own per-server object (persistence, module manager, ...).
         self.subsystems = Subsystems()
+        #: CONFIG parameters beyond the settings (loaded modules declare them).
+        self.parameters = Parameters()
         self.loading = False
         self.tcp_port = self.settings.port
         self.event_loop_name = "asyncio"
