@@ -13,7 +13,10 @@ import redis
 
 from ferrite_host.testing import FerriteProcess
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server"),
+    pytest.mark.filterwarnings("ignore:Call to deprecated hmset:DeprecationWarning"),
+]
 
 Call = Callable[[redis.Redis], Any]
 
