@@ -81,6 +81,7 @@ def _set_pairs(session: Session, argv: list[bytes]) -> int:
     -4,
     "write denyoom fast",
     keys=(1, 1, 1),
+    since="2.0.0",
     summary="Creates or modifies the value of a field in a hash.",
     complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when "
     "the command is called with multiple field/value pairs.",
