@@ -337,6 +337,7 @@ def hincrbyfloat(session: Session, argv: list[bytes]) -> Any:
 
 # -- sampling and scanning -------------------------------------------------------------------
 
+#: C's LONG_MAX (64-bit), which bounds HRANDFIELD's count as Redis parses it.
 _LONG_MAX = LLONG_MAX
 
 
