@@ -11,6 +11,8 @@ from ferrite_host.core.spec import CommandSpec
 FAMILIES = (
     "connection",
     "strings",
+    "lists",
+    "hashes",
     "keys",
     "databases",
     "server",

@@ -653,3 +653,90 @@ DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
 
 DOC_ARGUMENTS.update(SET_ZSET_DOC_ARGUMENTS)
 DOC_DEPRECATIONS.update(SET_ZSET_DOC_DEPRECATIONS)
+
+# -- lists and hashes --------------------------------------------------------------------------
+
+
+def _side(name: str) -> Arg:
+    return oneof(name, token("left", "LEFT"), token("right", "RIGHT"))
+
+
+_ELEMENTS = [key(), arg("element", multiple=True)]
+_POP = [key(), integer("count", optional=True, since="6.2.0")]
+_FIELD = [key(), arg("field")]
+_FIELDS = [key(), arg("field", multiple=True)]
+_FIELD_VALUES = [key(), block("data", arg("field"), arg("value"), multiple=True)]
+_MOVE_KEYS = [key("source"), key("destination", 1)]
+
+DOC_ARGUMENTS.update(
+    {
+        "lpush": _ELEMENTS,
+        "rpush": _ELEMENTS,
+        "lpushx": _ELEMENTS,
+        "rpushx": _ELEMENTS,
+        "lpop": _POP,
+        "rpop": _POP,
+        "llen": _KEY,
+        "lrange": [key(), integer("start"), integer("stop")],
+        "lindex": [key(), integer("index")],
+        "lset": [key(), integer("index"), arg("element")],
+        "linsert": [
+            key(),
+            oneof("where", token("before", "BEFORE"), token("after", "AFTER")),
+            arg("pivot"),
+            arg("element"),
+        ],
+        "lrem": [key(), integer("count"), arg("element")],
+        "ltrim": [key(), integer("start"), integer("stop")],
+        "lpos": [
+            key(),
+            arg("element"),
+            integer("rank", token="RANK", optional=True),
+            integer("num-matches", token="COUNT", optional=True),
+            integer("len", token="MAXLEN", optional=True),
+        ],
+        "lmove": [*_MOVE_KEYS, _side("wherefrom"), _side("whereto")],
+        "rpoplpush": _MOVE_KEYS,
+        "lmpop": [
+            integer("numkeys"),
+            key(multiple=True),
+            _side("where"),
+            integer("count", token="COUNT", optional=True),
+        ],
+        "hset": _FIELD_VALUES,
+        "hmset": _FIELD_VALUES,
+        "hsetnx": [key(), arg("field"), arg("value")],
+        "hget": _FIELD,
+        "hmget": _FIELDS,
+        "hdel": _FIELDS,
+        "hexists": _FIELD,
+        "hlen": _KEY,
+        "hstrlen": _FIELD,
+        "hkeys": _KEY,
+        "hvals": _KEY,
+        "hgetall": _KEY,
+        "hincrby": [key(), arg("field"), integer("increment")],
+        "hincrbyfloat": [key(), arg("field"), arg("increment", "double")],
+        "hrandfield": [
+            key(),
+            block(
+                "options",
+                integer("count"),
+                token("withvalues", "WITHVALUES", optional=True),
+                optional=True,
+            ),
+        ],
+        "hscan": [
+            key(),
+            integer("cursor"),
+            arg("pattern", "pattern", token="MATCH", optional=True),
+            integer("count", token="COUNT", optional=True),
+        ],
+    }
+)
+DOC_DEPRECATIONS.update(
+    {
+        "hmset": _deprecated("4.0.0", "`HSET` with multiple field-value pairs"),
+        "rpoplpush": _deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+    }
+)

@@ -156,7 +156,7 @@ def _scan_filter(
             return False
         if type_filter is None:
             return True
-        value = db.get(key)
+        value = db.read(key)  # Redis's TYPE filter looks each key up as a read (INFO counts it)
         return value is not None and type_name(value).lower() == type_filter
 
     return accept
@@ -303,7 +303,7 @@ def copy(session: Session, argv: list[bytes]) -> Any:
     db = session.db
     if target is db and source == target_key:
         raise CommandError("ERR source and destination objects are the same")
-    value = db.get(source)
+    value = db.read(source)  # Redis counts COPY's source lookup as a keyspace hit/miss
     if value is None:
         return 0
     if target.get(target_key) is not None and not replace:
@@ -541,7 +541,7 @@ def _shares_integers(session: Session) -> bool:
     summary="Returns the internal encoding of a Redis object.",
 )
 def object_encoding(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.get(argv[2])
+    value = session.db.read(argv[2])  # OBJECT's lookups count as hits/misses in Redis
     if value is None:
         return None
     if type(value) is TypedValue:
@@ -561,7 +561,7 @@ def object_encoding(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the logarithmic access frequency counter of a Redis object.",
 )
 def object_freq(session: Session, argv: list[bytes]) -> Any:
-    if session.db.get(argv[2]) is None:
+    if session.db.read(argv[2]) is None:
         return None
     if not _lfu_policy(session):
         raise CommandError(
@@ -581,7 +581,7 @@ def object_freq(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the time since the last access to a Redis object.",
 )
 def object_idletime(session: Session, argv: list[bytes]) -> Any:
-    if session.db.get(argv[2]) is None:
+    if session.db.read(argv[2]) is None:
         return None
     if _lfu_policy(session):
         raise CommandError(
@@ -600,7 +600,7 @@ def object_idletime(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the reference count of a value of a key.",
 )
 def object_refcount(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.get(argv[2])
+    value = session.db.read(argv[2])
     if value is None:
         return None
     shared = (

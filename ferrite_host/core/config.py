@@ -15,6 +15,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ferrite_host.protocol.parser import ProtocolError, split_inline
+from ferrite_host.strconv import parse_int
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+#: The settings that are encoding thresholds: the same names as `EncodingLimits`' fields
+#: (the keyspace's copy is kept in sync), parsed strictly as Redis parses integers.
+ENCODING_LIMITS = (
+    "list_max_listpack_size",
+    "list_compress_depth",
+    "hash_max_listpack_entries",
+    "hash_max_listpack_value",
+    "set_max_intset_entries",
+    "zset_max_listpack_entries",
+    "zset_max_listpack_value",
+)
+_LONG_MAX = 2**63 - 1
 
 _UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
 
@@ -100,6 +115,14 @@ class Settings(BaseModel):
     module_config: list[list[str]] = Field(default_factory=list)
     disable_module: list[str] = Field(default_factory=list)
     autoload_modules: bool = True
+    # Encoding thresholds (OBJECT ENCODING); Redis's built-in defaults and ranges.
+    list_max_listpack_size: int = Field(-2, ge=_INT_MIN, le=_INT_MAX)
+    list_compress_depth: int = Field(0, ge=0, le=_INT_MAX)
+    hash_max_listpack_entries: int = Field(512, ge=0, le=_LONG_MAX)
+    hash_max_listpack_value: int = Field(64, ge=0, le=_LONG_MAX)
+    set_max_intset_entries: int = Field(512, ge=0, le=_LONG_MAX)
+    zset_max_listpack_entries: int = Field(128, ge=0, le=_LONG_MAX)
+    zset_max_listpack_value: int = Field(64, ge=0, le=_LONG_MAX)
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
     #: Absolute path of the file the settings were read from ("" when none): INFO shows it
@@ -131,6 +154,17 @@ class Settings(BaseModel):
     @classmethod
     def _memory(cls, value: Any) -> int:
         return parse_memory(value)
+
+    @field_validator(*ENCODING_LIMITS, mode="before")
+    @classmethod
+    def _strict_int(cls, value: Any) -> int:
+        """Integers as Redis's string2ll reads them: no sign but '-', no spaces, no '05'."""
+        if isinstance(value, int):
+            return value
+        parsed = parse_int(str(value))
+        if parsed is None:
+            raise ValueError("argument couldn't be parsed into an integer")
+        return parsed
 
     @field_validator("bind", mode="before")
     @classmethod
@@ -177,7 +211,24 @@ MUTABLE = {
     "dbfilename",
     "protected_mode",
     "appendfilename",
+    "list_max_listpack_size",
+    "list_compress_depth",
+    "hash_max_listpack_entries",
+    "hash_max_listpack_value",
+    "set_max_intset_entries",
+    "zset_max_listpack_entries",
+    "zset_max_listpack_value",
 }
+
+#: Old names Redis 7.0 still accepts everywhere (config files, CONFIG GET/SET) for a setting.
+ALIASES = {
+    "list-max-ziplist-size": "list-max-listpack-size",
+    "hash-max-ziplist-entries": "hash-max-listpack-entries",
+    "hash-max-ziplist-value": "hash-max-listpack-value",
+    "zset-max-ziplist-entries": "zset-max-listpack-entries",
+    "zset-max-ziplist-value": "zset-max-listpack-value",
+}
+
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
 HIDDEN = {
     "loadmodule",
@@ -203,10 +254,6 @@ STATIC_PARAMETERS = {
     "notify-keyspace-events": "",
     "aof-use-rdb-preamble": "yes",
     "appenddirname": "appendonlydir",
-    "list-max-listpack-size": "-2",
-    "hash-max-listpack-entries": "128",
-    "set-max-intset-entries": "512",
-    "zset-max-listpack-entries": "128",
     "slowlog-log-slower-than": "10000",
     "slowlog-max-len": "128",
     "latency-monitor-threshold": "0",
@@ -227,7 +274,9 @@ STATIC_PARAMETERS = {
 
 
 def directive_to_field(name: str) -> str:
-    return name.strip().lower().replace("-", "_")
+    """The Settings field a directive names; an alias names its setting's field."""
+    directive = name.strip().lower()
+    return ALIASES.get(directive, directive).replace("-", "_")
 
 
 def field_to_directive(name: str) -> str:
@@ -250,6 +299,8 @@ def parameters(settings: Settings) -> dict[str, str]:
     for field in Settings.model_fields:
         if field not in HIDDEN:
             values[field_to_directive(field)] = render_value(settings, field)
+    for alias, name in ALIASES.items():
+        values[alias] = values[name]
     return values
 
 
@@ -369,6 +420,7 @@ def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]
     """
     updates: dict[str, str] = {}
     given: dict[str, str] = {}
+    seen: set[str] = set()
     for name, value in pairs:
         field = directive_to_field(name)
         known = field in Settings.model_fields and field not in HIDDEN
@@ -378,8 +430,9 @@ def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]
             )
         if field not in MUTABLE:
             raise _failed(name, "can't set immutable config")
-        if field in updates:
+        if name.lower() in seen:  # a setting and its alias may both appear: the last wins
             raise _failed(name, "duplicate parameter")
+        seen.add(name.lower())
         updates[field] = value
         given[field] = name
     if "dir" in updates and not Path(updates["dir"]).is_dir():
