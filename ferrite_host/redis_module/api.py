@@ -25,9 +25,9 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
-from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
+from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
