@@ -2,7 +2,7 @@
 
 from ferrite_host.keyspace import events
 from ferrite_host.keyspace.database import Database, now_ms
-from ferrite_host.keyspace.glob import glob_match
+from ferrite_host.keyspace.glob import compile_glob, glob_match
 from ferrite_host.keyspace.keyspace import ChangeListener, Keyspace
 from ferrite_host.keyspace.values import (
     Aggregate,
@@ -22,6 +22,7 @@ __all__ = [
     "TypedValue",
     "Value",
     "ValueType",
+    "compile_glob",
     "events",
     "glob_match",
     "is_string",
