@@ -77,6 +77,11 @@ class Settings(BaseModel):
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
     hz: int = Field(10, ge=1, le=500)
+    slowlog_log_slower_than: int = Field(10000, ge=-1, le=2**63 - 1)
+    slowlog_max_len: int = Field(128, ge=0, le=2**63 - 1)
+    latency_monitor_threshold: int = Field(0, ge=0, le=2**63 - 1)
+    #: Hidden from CONFIG GET patterns, as in Redis (ask for it by name).
+    watchdog_period: int = Field(0, ge=0, le=2**31 - 1)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
         "volatile-lru",
@@ -158,6 +163,10 @@ MUTABLE = {
     "proto_max_bulk_len",
     "client_query_buffer_limit",
     "hz",
+    "slowlog_log_slower_than",
+    "slowlog_max_len",
+    "latency_monitor_threshold",
+    "watchdog_period",
     "maxmemory",
     "maxmemory_policy",
     "dir",
@@ -167,6 +176,9 @@ MUTABLE = {
 }
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
 HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules", "config_file"}
+
+#: Parameters CONFIG GET shows only when asked for by their exact name (Redis's HIDDEN_CONFIG).
+UNLISTED = {"watchdog-period"}
 
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
@@ -187,9 +199,6 @@ STATIC_PARAMETERS = {
     "hash-max-listpack-entries": "128",
     "set-max-intset-entries": "512",
     "zset-max-listpack-entries": "128",
-    "slowlog-log-slower-than": "10000",
-    "slowlog-max-len": "128",
-    "latency-monitor-threshold": "0",
     "io-threads": "1",
     "lua-time-limit": "5000",
     "busy-reply-threshold": "5000",

@@ -19,6 +19,9 @@ FAMILIES = (
     "debug",
     "modules",
     "persistence",
+    "slowlog",
+    "latency",
+    "monitor",
 )
 
 

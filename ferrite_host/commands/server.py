@@ -22,6 +22,7 @@ from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import CommandSpec, Family
 from ferrite_host.config import (
+    UNLISTED,
     ConfigSetError,
     parameters,
     rewrite_config_file,
@@ -409,7 +410,7 @@ def config_get(session: Session, argv: list[bytes]) -> Any:
                 found[name.encode()] = values[name].encode()
             continue
         for name, value in values.items():
-            if glob_match(pattern, name.encode(), nocase=True):
+            if name not in UNLISTED and glob_match(pattern, name.encode(), nocase=True):
                 found[name.encode()] = value.encode()
     return found
 

@@ -82,8 +82,14 @@ class Dispatcher:
         session.propagation = None
         if not internal:
             session.last_command = spec.full_name  # before the call, as CLIENT LIST shows it
+        oversight = state.oversight
+        if oversight.monitors.writers:
+            oversight.before(session, spec, argv)
         perf = self._perf
         start = perf()
+        outermost = oversight.current is None
+        if outermost:
+            oversight.current = (spec, session, start)  # for the watchdog
         try:
             reply = spec.handler(session, argv)  # type: ignore[misc]
         except CommandError as exc:
@@ -91,7 +97,13 @@ class Dispatcher:
         except Exception as exc:  # a bug must not take the connection or server down
             log.exception("command %s failed", spec.full_name)
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
-        spec.seconds += perf() - start
+        finally:
+            if outermost:
+                oversight.current = None
+        elapsed = perf() - start
+        spec.seconds += elapsed
+        if (elapsed >= oversight.threshold or oversight.monitors.writers) and not state.loading:
+            oversight.after(session, spec, argv, elapsed)
         spec.calls += 1
         state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:

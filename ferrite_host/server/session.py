@@ -61,6 +61,7 @@ class Session:
     def reset(self) -> None:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
+        self.state.oversight.monitors.remove(self.id)
         self.in_multi = False
         self.multi_queue = []
         self.multi_failed = False

@@ -16,7 +16,9 @@ from ferrite_host.commands import builtin_specs
 from ferrite_host.commands.table import CommandTable
 from ferrite_host.config import Settings
 from ferrite_host.keyspace import Keyspace, ValueType
+from ferrite_host.oversight import Oversight
 from ferrite_host.server.dispatcher import Dispatcher
+from ferrite_host.server.out_of_band import OutOfBand
 from ferrite_host.server.session import Session
 from ferrite_host.server.transactions import Transactions
 
@@ -76,6 +78,10 @@ class ServerState:
         self.dirty = 0
         self.keyspace.subscribe(self._count_change)
         self.transactions = Transactions(self)
+        #: Slow log, latency monitor, MONITOR clients and the watchdog.
+        self.oversight = Oversight(self.settings)
+        #: Writers to each connected client outside its request/reply cycle.
+        self.out_of_band = OutOfBand()
         self.dispatcher = Dispatcher(self)
         self.propagation_sinks: list[PropagationSink] = []
         self.modules: RedisModuleManager | None = None
@@ -94,7 +100,9 @@ class ServerState:
         #: each returns (field, value) pairs in display order.
         self.info_sections: dict[str, Callable[[], list[tuple[str, object]]]] = {}
         #: Called after CONFIG SET with the names (Settings fields) it changed.
-        self.config_listeners: list[Callable[[set[str]], None]] = []
+        self.config_listeners: list[Callable[[set[str]], None]] = [
+            lambda changed: self.oversight.configure()
+        ]
         #: Module value types by name (the module layer fills this; persistence reads it).
         self.module_types: dict[str, ValueType] = {}
         self.extra: dict[str, Any] = {}
@@ -119,6 +127,8 @@ class ServerState:
         return session
 
     def drop_session(self, session: Session) -> None:
+        self.oversight.monitors.remove(session.id)
+        self.out_of_band.unregister(session.id)
         self.transactions.unwatch(session)
         self.clients.pop(session.id, None)
 
