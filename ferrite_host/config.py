@@ -82,6 +82,8 @@ class Settings(BaseModel):
     latency_monitor_threshold: int = Field(0, ge=0, le=2**63 - 1)
     #: Hidden from CONFIG GET patterns, as in Redis (ask for it by name).
     watchdog_period: int = Field(0, ge=0, le=2**31 - 1)
+    #: Seconds SIGTERM/SIGINT waits for a running command before exiting without saving.
+    shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
         "volatile-lru",
@@ -167,6 +169,7 @@ MUTABLE = {
     "slowlog_max_len",
     "latency_monitor_threshold",
     "watchdog_period",
+    "shutdown_timeout",
     "maxmemory",
     "maxmemory_policy",
     "dir",

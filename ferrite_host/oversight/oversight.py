@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ferrite_host.oversight.latency import LatencyMonitor
 from ferrite_host.oversight.monitor import MonitorFeed
 from ferrite_host.oversight.redaction import logged_argv
+from ferrite_host.oversight.shutdown import ShutdownGuard
 from ferrite_host.oversight.slowlog import SlowLog
 from ferrite_host.oversight.watchdog import RunningCall, Watchdog
 
@@ -36,6 +37,7 @@ class Oversight:
         #: The outermost call now running (the dispatcher keeps it; the watchdog reads it).
         self.current: RunningCall | None = None
         self.watchdog = Watchdog(lambda: self.current)
+        self.shutdown_guard = ShutdownGuard(lambda: self.current, lambda: settings.shutdown_timeout)
         #: Seconds a call must take before the slow log or latency monitor care.
         self.threshold = math.inf
         self.configure()

@@ -24,7 +24,6 @@ class Watchdog:
         self._period = 0.0
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._main_ident = threading.main_thread().ident
         self._reported: RunningCall | None = None
 
     @property
@@ -34,7 +33,6 @@ class Watchdog:
     def set_period(self, period_ms: int) -> None:
         """Start (or retune, or with 0 pause) the watchdog."""
         self._period = period_ms / 1000
-        self._main_ident = threading.main_thread().ident
         if period_ms and self._thread is None:
             self._thread = threading.Thread(target=self._run, name="ferrite-watchdog", daemon=True)
             self._thread.start()
@@ -56,20 +54,20 @@ class Watchdog:
                 self._report(running, elapsed)
 
     def _report(self, running: RunningCall, elapsed: float) -> None:
-        spec, session, _ = running
-        frame = sys._current_frames().get(self._main_ident or 0)
-        stack = "".join(traceback.format_stack(frame)) if frame is not None else "(no stack)\n"
-        client = (
-            f"id={session.id} addr={session.addr or '?:0'} name={session.name}"
-            if session is not None
-            else "(internal)"
-        )
-        log.warning(
-            "--- WATCHDOG TIMER EXPIRED ---\n"
-            "Command '%s' from client %s has been running for %d ms\n"
-            "Python stack trace (most recent call last):\n%s--------",
-            spec.full_name,
-            client,
-            elapsed * 1000,
-            stack,
-        )
+        log.warning("--- WATCHDOG TIMER EXPIRED ---\n%s\n--------", describe_call(running, elapsed))
+
+
+def describe_call(running: RunningCall, elapsed: float) -> str:
+    """The running command, its client, and where the main thread is in Python."""
+    spec, session, _ = running
+    frame = sys._current_frames().get(threading.main_thread().ident or 0)
+    stack = "".join(traceback.format_stack(frame)) if frame is not None else "(no stack)\n"
+    client = (
+        f"id={session.id} addr={session.addr or '?:0'} name={session.name}"
+        if session is not None
+        else "(internal)"
+    )
+    return (
+        f"Command '{spec.full_name}' from client {client} has been running for "
+        f"{int(elapsed * 1000)} ms\nPython stack trace (most recent call last):\n{stack}"
+    ).rstrip("\n")
