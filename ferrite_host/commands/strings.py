@@ -40,7 +40,7 @@ def get_string(session: Session, key: bytes, counted: bool = False) -> bytes | b
     value = session.db.read(key) if counted else session.db.get(key)
     if value is not None and type(value) is not bytes and type(value) is not bytearray:
         raise CommandError(errors.WRONGTYPE)
-    return value  # type: ignore[return-value]
+    return value
 
 
 def string_reply(value: Value | None) -> bytes | None:
