@@ -34,6 +34,7 @@ DENIED = (
     "user. NOTE: You only need to do one of the above things in order for the server to start "
     "accepting connections from the outside."
 )
+NESTING_ERROR = "ERR reply nested too deeply to be sent"
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -113,7 +114,12 @@ class Connection(asyncio.Protocol):
             while True:
                 for argv in commands:
                     reply = execute(session, argv)
-                    encode_into(out, reply, session.protocol)
+                    mark = len(out)
+                    try:
+                        encode_into(out, reply, session.protocol)
+                    except RecursionError:  # a module reply nested deeper than Python recurses
+                        del out[mark:]
+                        encode_into(out, Error(NESTING_ERROR), session.protocol)
                     if pushed:
                         out += pushed
                         pushed.clear()
