@@ -17,25 +17,27 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import CommandSpec, Family
-from ferrite_host.config import (
+from ferrite_host.core import errors
+from ferrite_host.core.config import (
     UNLISTED,
     ConfigSetError,
     parameters,
     rewrite_config_file,
     set_parameters,
 )
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.hookspecs import InfoProvider
+from ferrite_host.core.loglevels import LOG_LEVELS
+from ferrite_host.core.spec import CommandSpec, Family
 from ferrite_host.keyspace import Aggregate, TypedValue, glob_match
 from ferrite_host.protocol.replies import NO_REPLY, OK, Verbatim
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
     from ferrite_host.keyspace import Database
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 
@@ -161,8 +163,7 @@ def _memory_section(state: ServerState) -> Fields:
     # Python has no allocator statistics Redis's could map to: the resident size is the one
     # honest figure, so used_memory reports it too.
     rss = process_rss()
-    peak = max(rss, int(state.extra.get("used_memory_peak", 0)))
-    state.extra["used_memory_peak"] = peak
+    peak = state.used_memory_peak = max(rss, state.used_memory_peak)
     system = _system_memory()
     maxmemory = state.settings.maxmemory
     return [
@@ -239,7 +240,7 @@ def _stats_section(state: ServerState) -> Fields:
 
 
 def _replication_section(state: ServerState) -> Fields:
-    replid = state.extra.setdefault("master_replid", os.urandom(20).hex())
+    replid = state.master_replid
     return [
         ("role", "master"),
         ("connected_slaves", 0),
@@ -326,14 +327,26 @@ _BUILTIN_SECTIONS: dict[str, Callable[[ServerState], Fields]] = {
 }
 
 
-def _section_order(state: ServerState) -> list[str]:
+def registered_sections(state: ServerState) -> dict[str, InfoProvider]:
+    """The sections the server's subsystems add through the INFO hook, in registration
+    order (pluggy calls the newest plugin first)."""
+    sections: dict[str, InfoProvider] = {}
+    for provided in reversed(state.hooks.hook.ferrite_info_sections(state=state)):
+        for name, provider in provided.items():
+            sections.setdefault(name, provider)
+    return sections
+
+
+def _section_order(state: ServerState, registered: dict[str, InfoProvider]) -> list[str]:
     """Redis's order, then sections the server's parts registered, in registration order."""
-    return list(_TITLES) + [name for name in state.info_sections if name not in _TITLES]
+    return list(_TITLES) + [name for name in registered if name not in _TITLES]
 
 
-def wanted_sections(state: ServerState, args: list[bytes]) -> list[str]:
+def wanted_sections(
+    state: ServerState, args: list[bytes], registered: dict[str, InfoProvider] | None = None
+) -> list[str]:
     names = {arg.decode("utf-8", "replace").lower() for arg in args} or {"default"}
-    order = _section_order(state)
+    order = _section_order(state, registered_sections(state) if registered is None else registered)
     if "everything" in names or "all" in names:
         return order
     chosen = names
@@ -350,8 +363,9 @@ def _format_value(value: object) -> str:
 
 def info_text(state: ServerState, args: list[bytes]) -> str:
     blocks = []
-    for name in wanted_sections(state, args):
-        provider = state.info_sections.get(name)
+    registered = registered_sections(state)
+    for name in wanted_sections(state, args, registered):
+        provider = registered.get(name)
         builtin = _BUILTIN_SECTIONS.get(name)
         if provider is not None:
             fields = list(provider())
@@ -447,11 +461,8 @@ def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
         for client in state.clients.values():  # the default user is `nopass` again
             client.authenticated = True
     if "loglevel" in changed:
-        from ferrite_host.server.server import LOG_LEVELS
-
         logging.getLogger("ferrite").setLevel(LOG_LEVELS[settings.loglevel])
-    for listener in list(state.config_listeners):
-        listener(changed)
+    state.hooks.hook.ferrite_config_changed(state=state, changed=changed)
 
 
 @command(
@@ -470,7 +481,7 @@ def config_resetstat(session: Session, argv: list[bytes]) -> Any:
         spec.calls = spec.usec = spec.failed_calls = spec.rejected_calls = 0
     for db in state.keyspace.dbs:
         db.expired_count = 0
-    state.extra.pop("used_memory_peak", None)
+    state.used_memory_peak = 0
     return OK
 
 
@@ -595,7 +606,7 @@ def memory_usage(session: Session, argv: list[bytes]) -> Any:
 def memory_stats(session: Session, argv: list[bytes]) -> Any:
     state = session.state
     rss = process_rss()
-    peak = max(rss, int(state.extra.get("used_memory_peak", 0)))
+    peak = max(rss, state.used_memory_peak)
     keys = state.keyspace.key_count()
     reply: dict[bytes, Any] = {
         b"peak.allocated": peak,

@@ -13,14 +13,14 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.core.spec import CommandSpec
 from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import RedisModuleCtx, RedisModuleString, Status
 from ferrite_host.redis_module.errors import ModuleCommandError
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.redis_module.module import RedisModule
-    from ferrite_host.server.session import Session
 
 log = logging.getLogger("ferrite")
 

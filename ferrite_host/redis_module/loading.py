@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pluggy
 from pydantic import ValidationError
 
-from ferrite_host.commands.table import CommandCollision
+from ferrite_host.core.table import CommandCollision
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.redis_module import hookspecs
 from ferrite_host.redis_module.api import SUPPORTED_API_VERSIONS, Status
@@ -35,10 +35,10 @@ from ferrite_host.redis_module.module import ModuleInfo, RedisModule
 if TYPE_CHECKING:
     from pluggy import HookimplOpts
 
-    from ferrite_host.commands.spec import CommandSpec
+    from ferrite_host.core.spec import CommandSpec
+    from ferrite_host.core.state import ServerState
     from ferrite_host.redis_module.discovery import ModuleCandidate
     from ferrite_host.redis_module.types import RedisModuleType
-    from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core.hookspecs import InfoProvider, hookimpl
 from ferrite_host.redis_module.discovery import GROUP, Discovery, ModuleCandidate, discover
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
@@ -31,7 +32,7 @@ from ferrite_host.redis_module.loading import (
 from ferrite_host.redis_module.module import ModuleState
 
 if TYPE_CHECKING:
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.state import ServerState
 
 log = logging.getLogger("ferrite")
 
@@ -90,11 +91,21 @@ class RedisModuleManager:
         otherwise, with `autoload_modules`, every installed one. `disable_module` names are
         never loaded. Failures are logged and recorded; start-up goes on.
         """
-        manager = cls(state)
-        state.modules = manager
-        state.info_sections["modules"] = manager.info_section
+        manager = cls.install(state)
         manager.load_startup_modules()
         return manager
+
+    @classmethod
+    def install(cls, state: ServerState) -> RedisModuleManager:
+        """A manager on `state` (and INFO's modules section), without loading anything."""
+        manager = state.subsystems.install(cls(state))
+        state.hooks.register(_ManagerHooks(manager), name="modules")
+        return manager
+
+    @classmethod
+    def of(cls, state: ServerState) -> RedisModuleManager | None:
+        """The manager installed on `state`, if any."""
+        return state.subsystems.get(cls)
 
     def load_startup_modules(self) -> None:
         """Load what the settings ask for at start-up; failures never stop the server."""
@@ -307,3 +318,14 @@ class RedisModuleManager:
 
 
 __all__ = ["ModuleStatus", "RedisModuleManager"]
+
+
+class _ManagerHooks:
+    """The module manager's implementations of the server's broadcast hooks."""
+
+    def __init__(self, manager: RedisModuleManager) -> None:
+        self._manager = manager
+
+    @hookimpl
+    def ferrite_info_sections(self, state: ServerState) -> Mapping[str, InfoProvider]:
+        return {"modules": self._manager.info_section}

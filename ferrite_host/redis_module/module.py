@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ferrite_host.core.loglevels import level_of
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
 from ferrite_host.redis_module.commands import (
     CommandCallback,
@@ -27,13 +28,6 @@ from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType,
 log = logging.getLogger("ferrite")
 
 _MODULE_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-
-_LOG_LEVELS = {
-    "debug": logging.DEBUG,
-    "verbose": logging.INFO,
-    "notice": logging.INFO,
-    "warning": logging.WARNING,
-}
 
 
 class ModuleInfo(BaseModel):
@@ -217,7 +211,7 @@ class RedisModule:
 
     def log(self, level: str, message: str) -> None:
         """Write `<module name> message` to the server log (levels as `ctx.log`)."""
-        log.log(_LOG_LEVELS.get(level.lower(), logging.INFO), "<%s> %s", self.name, message)
+        log.log(level_of(level), "<%s> %s", self.name, message)
 
 
 __all__ = ["ModuleHost", "ModuleInfo", "ModuleState", "RedisModule"]

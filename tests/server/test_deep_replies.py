@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.assembly import build_state
+from ferrite_host.core.spec import CommandSpec
 from ferrite_host.server.connection import NESTING_ERROR, Connection
-from ferrite_host.server.state import ServerState
 
 
 class RecordingTransport(asyncio.Transport):
@@ -40,7 +40,7 @@ def _deep(session: Any, argv: list[bytes]) -> Any:
 
 
 def test_too_deep_reply_is_an_error_and_the_connection_lives() -> None:
-    state = ServerState()
+    state = build_state()
     state.commands.register(CommandSpec(name="deep", handler=_deep, arity=2))
     connection = Connection(state)
     transport = RecordingTransport()

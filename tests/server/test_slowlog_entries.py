@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ferrite_host.oversight.slowlog import trimmed
-from ferrite_host.server.state import ServerState
+from ferrite_host.core.oversight.slowlog import trimmed
+from ferrite_host.core.state import ServerState
 
 
 def test_long_lines_are_abbreviated_as_redis_does() -> None:

@@ -7,17 +7,19 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ferrite_host.oversight.latency import LatencyMonitor
-from ferrite_host.oversight.monitor import MonitorFeed
-from ferrite_host.oversight.redaction import logged_argv
-from ferrite_host.oversight.shutdown import ShutdownGuard
-from ferrite_host.oversight.slowlog import SlowLog
-from ferrite_host.oversight.watchdog import RunningCall, Watchdog
+from ferrite_host.core.hookspecs import hookimpl
+from ferrite_host.core.oversight.latency import LatencyMonitor
+from ferrite_host.core.oversight.monitor import MonitorFeed
+from ferrite_host.core.oversight.redaction import logged_argv
+from ferrite_host.core.oversight.shutdown import ShutdownGuard
+from ferrite_host.core.oversight.slowlog import SlowLog
+from ferrite_host.core.oversight.watchdog import RunningCall, Watchdog
 
 if TYPE_CHECKING:
-    from ferrite_host.commands.spec import CommandSpec
-    from ferrite_host.config import Settings
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.config import Settings
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.spec import CommandSpec
+    from ferrite_host.core.state import ServerState
 
 #: Commands MONITOR shows before running them (what they run shows after), as Redis does.
 FEED_BEFORE = frozenset({"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"})
@@ -56,6 +58,10 @@ class Oversight:
             settings.watchdog_period = shortest
         if self.watchdog.period_ms != settings.watchdog_period:
             self.watchdog.set_period(settings.watchdog_period)
+
+    @hookimpl
+    def ferrite_config_changed(self, state: ServerState, changed: set[str]) -> None:
+        self.configure()
 
     def before(self, session: Session, spec: CommandSpec, argv: list[bytes]) -> None:
         """Only called while someone is monitoring."""

@@ -4,11 +4,11 @@ Each piece is a small typed object hanging off the server state; the dispatcher 
 every finished call to `Oversight.observe`, which does nothing unless a piece wants it.
 """
 
-from ferrite_host.oversight.latency import LatencyMonitor
-from ferrite_host.oversight.monitor import MonitorFeed
-from ferrite_host.oversight.oversight import Oversight
-from ferrite_host.oversight.redaction import logged_argv
-from ferrite_host.oversight.slowlog import SlowLog
-from ferrite_host.oversight.watchdog import Watchdog
+from ferrite_host.core.oversight.latency import LatencyMonitor
+from ferrite_host.core.oversight.monitor import MonitorFeed
+from ferrite_host.core.oversight.oversight import Oversight
+from ferrite_host.core.oversight.redaction import logged_argv
+from ferrite_host.core.oversight.slowlog import SlowLog
+from ferrite_host.core.oversight.watchdog import Watchdog
 
 __all__ = ["LatencyMonitor", "MonitorFeed", "Oversight", "SlowLog", "Watchdog", "logged_argv"]

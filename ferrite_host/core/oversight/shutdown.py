@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from ferrite_host.oversight.watchdog import RunningCall, describe_call
+from ferrite_host.core.oversight.watchdog import RunningCall, describe_call
 
 log = logging.getLogger("ferrite")
 
