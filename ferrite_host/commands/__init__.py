@@ -22,6 +22,7 @@ FAMILIES = (
     "slowlog",
     "latency",
     "monitor",
+    "acl",
 )
 
 

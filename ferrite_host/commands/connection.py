@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
+from ferrite_host.commands.access import AccessControl
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
@@ -56,9 +57,13 @@ def password_matches(session: Session, password: bytes) -> bool:
 def auth(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
+    if len(argv) == 3 and argv[1] != b"default":
+        return _auth_acl_user(session, argv[1], argv[2])
     if not session.state.settings.requirepass:
-        if len(argv) == 3 and argv[1] != b"default":
-            raise CommandError(errors.WRONGPASS)
+        if len(argv) == 3:  # AUTH default <anything>: the default user is nopass
+            session.authenticated = True
+            session.user = "default"
+            return OK
         raise CommandError(
             "ERR AUTH <password> called without any password configured for the default user. "
             "Are you sure your configuration is correct?"
@@ -67,6 +72,18 @@ def auth(session: Session, argv: list[bytes]) -> Any:
     if user != b"default" or not password_matches(session, argv[-1]):
         raise CommandError(errors.WRONGPASS)  # as Redis: a failed AUTH logs nobody out
     session.authenticated = True
+    session.user = "default"
+    return OK
+
+
+def _auth_acl_user(session: Session, name: bytes, password: bytes) -> Any:
+    """AUTH as a user made with ACL SETUSER (WRONGPASS for unknown or disabled users)."""
+    control = AccessControl.existing(session.state)
+    user_name = name.decode("utf-8", "surrogateescape")
+    if control is None or control.authenticate(user_name, password) is None:
+        raise CommandError(errors.WRONGPASS)
+    session.authenticated = True
+    session.user = user_name
     return OK
 
 
@@ -110,12 +127,12 @@ def hello(session: Session, argv: list[bytes]) -> Any:
         if option == b"auth" and remaining >= 2:
             user, password = argv[pos + 1], argv[pos + 2]
             settings = session.state.settings
-            if settings.requirepass:
-                if user != b"default" or not password_matches(session, password):
-                    raise CommandError(errors.WRONGPASS)
-            elif user != b"default":
+            if user != b"default":
+                _auth_acl_user(session, user, password)
+            elif settings.requirepass and not password_matches(session, password):
                 raise CommandError(errors.WRONGPASS)
             session.authenticated = True
+            session.user = user.decode("utf-8", "surrogateescape")
             pos += 3
         elif option == b"setname" and remaining >= 1:
             name = argv[pos + 1]

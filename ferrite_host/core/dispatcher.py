@@ -62,6 +62,13 @@ class Dispatcher:
         if not internal:
             if not session.authenticated and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH)
+            check = state.access_check
+            if check is not None:
+                refusal = check(session, spec, argv)
+                if refusal is not None:
+                    if session.in_multi:
+                        session.multi_failed = True
+                    return self._reject(spec, refusal)
             if session.in_multi and spec.name not in _TX_CONTROL:
                 return self._queue(session, spec, argv)
         return self.call(session, spec, argv, internal)

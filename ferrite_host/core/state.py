@@ -10,6 +10,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ferrite_host.core.config import Settings
 from ferrite_host.core.dispatcher import Dispatcher
@@ -22,6 +23,12 @@ from ferrite_host.core.subsystems import Subsystems
 from ferrite_host.core.table import CommandTable
 from ferrite_host.core.watch import WatchRegistry
 from ferrite_host.keyspace import Keyspace, ValueType
+
+if TYPE_CHECKING:
+    from ferrite_host.core.spec import CommandSpec
+
+#: (session, command, argv) -> the NOPERM error to answer, or None to let the call run.
+AccessCheck = Callable[[Session, "CommandSpec", list[bytes]], "str | None"]
 
 #: (db index, commands) for every change that must reach the append-only file.
 PropagationSink = Callable[[int, list[list[bytes]]], None]
@@ -57,6 +64,8 @@ class ServerState:
         #: Each subsystem's own per-server object (persistence, module manager, ...).
         self.subsystems = Subsystems()
         self.loading = False
+        #: Installed by the ACL layer once users exist: NOPERM text for a refused call, or None.
+        self.access_check: AccessCheck | None = None
         self.tcp_port = self.settings.port
         self.event_loop_name = "asyncio"
         self.parser_name = "hiredis"
