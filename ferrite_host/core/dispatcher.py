@@ -32,6 +32,7 @@ class Dispatcher:
         #: The table's own dict lookup, bound once: one Python call less per command.
         self._lookup = state.commands.get_function()
         self._perf = time.perf_counter
+        state.oversight.call_code = Dispatcher.call.__code__
 
     def resolve(self, argv: list[bytes]) -> CommandSpec | Error:
         """The spec that will run `argv` (subcommands included), or the error to answer."""
@@ -93,10 +94,7 @@ class Dispatcher:
         if oversight.monitors.writers:
             oversight.before(session, spec, argv)
         perf = self._perf
-        start = perf()
-        outermost = oversight.current is None
-        if outermost:
-            oversight.current = (spec, session, start)  # for the watchdog
+        start = perf()  # the watchdog reads spec, session and start from this frame
         try:
             reply = spec.handler(session, argv)  # type: ignore[misc]
         except CommandError as exc:
@@ -104,9 +102,6 @@ class Dispatcher:
         except Exception as exc:  # a bug must not take the connection or server down
             log.exception("command %s failed", spec.full_name)
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
-        finally:
-            if outermost:
-                oversight.current = None
         elapsed = perf() - start
         spec.seconds += elapsed
         if (elapsed >= oversight.threshold or oversight.monitors.writers) and not state.loading:

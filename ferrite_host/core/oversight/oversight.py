@@ -5,6 +5,9 @@ fast call, nobody monitoring) costs one comparison."""
 from __future__ import annotations
 
 import math
+import sys
+import threading
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING
 
 from ferrite_host.core.hookspecs import hookimpl
@@ -36,10 +39,10 @@ class Oversight:
         self.slowlog = SlowLog()
         self.latency = LatencyMonitor()
         self.monitors = MonitorFeed()
-        #: The outermost call now running (the dispatcher keeps it; the watchdog reads it).
-        self.current: RunningCall | None = None
-        self.watchdog = Watchdog(lambda: self.current)
-        self.shutdown_guard = ShutdownGuard(lambda: self.current, lambda: settings.shutdown_timeout)
+        #: The code of the dispatcher method every command runs in (the dispatcher sets it).
+        self.call_code: CodeType | None = None
+        self.watchdog = Watchdog(self.running)
+        self.shutdown_guard = ShutdownGuard(self.call_in, lambda: settings.shutdown_timeout)
         #: Seconds a call must take before the slow log or latency monitor care.
         self.threshold = math.inf
         self.configure()
@@ -58,6 +61,23 @@ class Oversight:
             settings.watchdog_period = shortest
         if self.watchdog.period_ms != settings.watchdog_period:
             self.watchdog.set_period(settings.watchdog_period)
+
+    def running(self) -> RunningCall | None:
+        """The outermost command the main thread is running now (read from its stack, so
+        the dispatcher pays nothing per call for the watchdog and the shutdown guard)."""
+        return self.call_in(sys._current_frames().get(threading.main_thread().ident or 0))
+
+    def call_in(self, frame: FrameType | None) -> RunningCall | None:
+        outermost = None
+        while frame is not None:
+            if frame.f_code is self.call_code:
+                outermost = frame
+            frame = frame.f_back
+        if outermost is None:
+            return None
+        local = outermost.f_locals
+        start = local.get("start")
+        return None if start is None else (local["spec"], local["session"], start)
 
     @hookimpl
     def ferrite_config_changed(self, state: ServerState, changed: set[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -26,9 +27,9 @@ _POLL_SECONDS = 0.05
 
 class ShutdownGuard:
     def __init__(
-        self, current: Callable[[], RunningCall | None], timeout: Callable[[], int]
+        self, call_in: Callable[[FrameType | None], RunningCall | None], timeout: Callable[[], int]
     ) -> None:
-        self._current = current
+        self._call_in = call_in
         self._timeout = timeout
         self._armed = False
 
@@ -42,7 +43,7 @@ class ShutdownGuard:
         def handle(signum: int, frame: FrameType | None) -> None:
             if callable(previous):
                 previous(signum, frame)
-            running = self._current()
+            running = self._call_in(frame)
             if running is not None and not self._armed:
                 self._armed = True
                 log.warning(
@@ -61,7 +62,8 @@ class ShutdownGuard:
     def _wait(self, running: RunningCall) -> None:
         deadline = time.monotonic() + self._timeout()
         while time.monotonic() < deadline:
-            if self._current() is not running:
+            main = sys._current_frames().get(threading.main_thread().ident or 0)
+            if self._call_in(main) != running:
                 self._armed = False
                 return  # finished in time: the normal shutdown runs
             time.sleep(_POLL_SECONDS)

@@ -46,7 +46,7 @@ class Watchdog:
             if not period:
                 continue
             running = self._current()
-            if running is None or running is self._reported:
+            if running is None or running == self._reported:
                 continue
             elapsed = time.perf_counter() - running[2]
             if elapsed >= period:
