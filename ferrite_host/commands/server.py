@@ -29,6 +29,7 @@ from ferrite_host.core.config import (
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.hookspecs import InfoProvider
 from ferrite_host.core.loglevels import LOG_LEVELS
+from ferrite_host.core.parameters import Parameter
 from ferrite_host.core.spec import CommandSpec, Family
 from ferrite_host.keyspace import Aggregate, TypedValue, glob_match
 from ferrite_host.protocol.replies import NO_REPLY, OK, Verbatim
@@ -347,12 +348,24 @@ def wanted_sections(
 ) -> list[str]:
     names = {arg.decode("utf-8", "replace").lower() for arg in args} or {"default"}
     order = _section_order(state, registered_sections(state) if registered is None else registered)
-    if "everything" in names or "all" in names:
+    if "everything" in names:
         return order
-    chosen = names
+    if "all" in names:  # as Redis: everything but the sections modules generate
+        return [name for name in order if not _is_module_section(name)]
+    chosen = set(names)
     if "default" in names:
-        chosen = chosen | {name for name in order if name not in _NOT_DEFAULT}
+        chosen |= {n for n in order if n not in _NOT_DEFAULT and not _is_module_section(n)}
+    for name in order:
+        if _is_module_section(name) and (
+            "modules" in names or any(name.startswith(f"{asked}_") for asked in names)
+        ):
+            chosen.add(name)  # INFO <module> and INFO modules show a module's own sections
     return [name for name in order if name in chosen]
+
+
+def _is_module_section(name: str) -> bool:
+    """Modules' own sections are named `<module>_<section>` (Redis's form)."""
+    return "_" in name and name not in _TITLES
 
 
 def _format_value(value: object) -> str:
@@ -416,6 +429,7 @@ def _is_glob(pattern: bytes) -> bool:
 )
 def config_get(session: Session, argv: list[bytes]) -> Any:
     values = parameters(session.state.settings)
+    values.update((extra.name, extra.render()) for extra in session.state.parameters)
     found: dict[bytes, bytes] = {}
     for pattern in argv[2:]:
         if not _is_glob(pattern):
@@ -446,12 +460,38 @@ def config_set(session: Session, argv: list[bytes]) -> Any:
         for i in range(2, len(argv), 2)
     ]
     state = session.state
+    extra = _parse_extra_parameters(state, pairs)
     try:
-        changed = set_parameters(state.settings, pairs)
+        changed = set_parameters(state.settings, [p for p in pairs if p[0] not in state.parameters])
     except ConfigSetError as exc:
         raise CommandError(exc.reply) from None
+    for parameter, value in extra:
+        parameter.assign(value)
     _apply_side_effects(state, changed)
     return OK
+
+
+def _parse_extra_parameters(
+    state: ServerState, pairs: list[tuple[str, str]]
+) -> list[tuple[Parameter, object]]:
+    """Check every module parameter of a CONFIG SET before anything is applied."""
+    parsed: list[tuple[Parameter, object]] = []
+    for name, text in pairs:
+        parameter = state.parameters.get(name)
+        if parameter is None:
+            continue
+        if not parameter.mutable:
+            raise CommandError(
+                f"ERR CONFIG SET failed (possibly related to argument '{name}') - "
+                "can't set immutable config"
+            )
+        try:
+            parsed.append((parameter, parameter.parse(text)))
+        except ValueError as exc:
+            raise CommandError(
+                f"ERR CONFIG SET failed (possibly related to argument '{name}') - {exc}"
+            ) from None
+    return parsed
 
 
 def _apply_side_effects(state: ServerState, changed: set[str]) -> None:

@@ -17,6 +17,7 @@ from ferrite_host.core.dispatcher import Dispatcher
 from ferrite_host.core.hookspecs import new_plugin_manager
 from ferrite_host.core.out_of_band import OutOfBand
 from ferrite_host.core.oversight import Oversight
+from ferrite_host.core.parameters import Parameters
 from ferrite_host.core.session import Session
 from ferrite_host.core.stats import Stats
 from ferrite_host.core.subsystems import Subsystems
@@ -63,6 +64,8 @@ class ServerState:
         self.hooks.register(self.oversight)
         #: Each subsystem's own per-server object (persistence, module manager, ...).
         self.subsystems = Subsystems()
+        #: CONFIG parameters beyond the settings (loaded modules declare them).
+        self.parameters = Parameters()
         self.loading = False
         #: Installed by the ACL layer once users exist: NOPERM text for a refused call, or None.
         self.access_check: AccessCheck | None = None

@@ -12,10 +12,17 @@ import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.core.hookspecs import InfoProvider, hookimpl
-from ferrite_host.redis_module.discovery import GROUP, Discovery, ModuleCandidate, discover
+from ferrite_host.redis_module.discovery import (
+    GROUP,
+    Discovery,
+    ModuleCandidate,
+    candidate_from,
+    discover,
+)
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
     ModuleLoadError,
@@ -225,6 +232,31 @@ class RedisModuleManager:
         """
         return self._load_from(self.discover(), name, [str(arg) for arg in args], list(configs))
 
+    def load_object(
+        self,
+        plugin: object,
+        name: str,
+        args: Iterable[str] = (),
+        configs: Iterable[tuple[str, str]] = (),
+    ) -> LoadedModule:
+        """Load a module object that is not installed (a test harness, an embedding host),
+        through the same validation and all-or-nothing commit as an installed one."""
+        entry_point = EntryPoint(name=name, value=f"<object {plugin!r}>", group=self.group)
+        candidate = candidate_from(entry_point)
+        if any(m.entry_point == name for m in self._loaded.values()):
+            raise ModuleAlreadyLoadedError(f"a module is already loaded as '{name}'")
+        loaded = load_module(
+            candidate,
+            [str(arg) for arg in args],
+            pm=self.pm,
+            state=self.state,
+            busy=self._busy,
+            configs=list(configs),
+            plugin=plugin,
+        )
+        self._loaded[loaded.name.lower()] = loaded
+        return loaded
+
     def _load_from(
         self, discovery: Discovery, name: str, arguments: list[str], configs: list[tuple[str, str]]
     ) -> LoadedModule:
@@ -274,17 +306,14 @@ class RedisModuleManager:
             )
         if self.pm.is_blocked(name):
             raise ModuleLoadError(f"module '{name}' is disabled (--disable-module {name})")
-        if configs:
-            raise ModuleLoadError(
-                f"module configuration '{configs[0][0]}' given, but Ferrite modules declare no "
-                "configuration parameters; pass settings as ARGS instead"
-            )
         already = next((m for m in self._loaded.values() if m.entry_point == name), None)
         if already is not None:
             raise ModuleAlreadyLoadedError(
                 f"module '{already.name}' (entry point '{name}') is already loaded"
             )
-        return load_module(candidate, args, pm=self.pm, state=self.state, busy=self._busy)
+        return load_module(
+            candidate, args, pm=self.pm, state=self.state, busy=self._busy, configs=configs
+        )
 
     def _busy(self, module_name: str) -> str | None:
         loaded = self._loaded.get(module_name.lower())
@@ -328,4 +357,7 @@ class _ManagerHooks:
 
     @hookimpl
     def ferrite_info_sections(self, state: ServerState) -> Mapping[str, InfoProvider]:
-        return {"modules": self._manager.info_section}
+        sections: dict[str, InfoProvider] = {"modules": self._manager.info_section}
+        for loaded in self._manager.loaded():
+            sections.update(loaded.module.info_sections)
+        return sections

@@ -10,11 +10,13 @@ from __future__ import annotations
 import enum
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ferrite_host.core.loglevels import level_of
+from ferrite_host.core.parameters import Parameter
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
 from ferrite_host.redis_module.commands import (
     CommandCallback,
@@ -97,10 +99,20 @@ class RedisModule:
     """
 
     def __init__(
-        self, info: ModuleInfo, *, host: ModuleHost | None = None, args: list[str] | None = None
+        self,
+        info: ModuleInfo,
+        *,
+        host: ModuleHost | None = None,
+        args: list[str] | None = None,
+        configs: list[tuple[str, str]] | None = None,
     ) -> None:
         self.info = info
         self.args: list[str] = list(args or [])
+        #: `CONFIG name value` pairs given at load (MODULE LOADEX, `ferrite serve`).
+        self.given_configs: list[tuple[str, str]] = list(configs or [])
+        #: CONFIG parameters and INFO sections, committed with the commands.
+        self.parameters: list[Parameter] = []
+        self.info_sections: dict[str, Callable[[], list[tuple[str, object]]]] = {}
         self.state = ModuleState.REGISTERED
         self.commands = ModuleCommandRegistry()
         self.types = ModuleTypeRegistry(info.name)
@@ -182,6 +194,14 @@ class RedisModule:
                 f"module type name '{typedef.name}' is already used by module '{owner}'"
             )
         return self.types.register(typedef)
+
+    def stage_parameter(self, parameter: Parameter) -> None:
+        """Declare a CONFIG parameter (RM_RegisterXxxConfig); visible once loaded."""
+        self.parameters.append(parameter)
+
+    def stage_info_section(self, name: str, fields: Callable[[], list[tuple[str, object]]]) -> None:
+        """Declare an INFO section (`<module>_<name>`); rendered once loaded."""
+        self.info_sections[name] = fields
 
     # -- seed-style accessors and state changes ---------------------------------------------
 

@@ -43,7 +43,6 @@ def test_new_renders_a_complete_distribution(tmp_path: Path):
         "LICENSE",
         "README.md",
         "ferrite_acme/__init__.py",
-        "ferrite_acme/commands.py",
         "ferrite_acme/tally.py",
         "pyproject.toml",
         "tests/test_ferrite_acme.py",
@@ -52,16 +51,16 @@ def test_new_renders_a_complete_distribution(tmp_path: Path):
     assert project["name"] == "ferrite-acme"
     assert project["description"] == 'Acme "rocket" tools'
     assert project["authors"] == [{"name": "Wile E. Coyote"}]
-    assert project["entry-points"]["ferrite.modules"] == {"acme": "ferrite_acme"}
+    assert project["entry-points"]["ferrite.modules"] == {"acme": "ferrite_acme:module"}
     assert project["dependencies"] == [f"ferrite-host>={__version__}"]
     assert "pytest>=7.4" in project["optional-dependencies"]["test"]
     for source in target.rglob("*.py"):
         ast.parse(source.read_text(), filename=str(source))
     assert not list(target.rglob("*.j2"))
     package = (target / "ferrite_acme" / "__init__.py").read_text()
-    assert '"acme.tally"' in package and 'CommandFlag.parse("write deny-oom")' in package
-    assert "with_keys(1, 1, 1)" in package
-    assert 'TYPE_NAME = "acmetally"' in (target / "ferrite_acme" / "tally.py").read_text()
+    assert '"acme.tally"' in package and 'flags="write deny-oom"' in package
+    assert "keys=(1, 1, 1)" in package and 'Module("acme", version=1)' in package
+    assert 'module.data_type("acmetally"' in package
     assert "${{ matrix.python-version }}" in (target / ".github/workflows/test.yml").read_text()
     readme = (target / "README.md").read_text()
     assert "## Develop" in readme and "## Publish" in readme and "acme.tally" in readme

@@ -64,7 +64,7 @@ def test_generated_project_tests_pass(installed_project):
         timeout=PYTEST_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout
+    assert "6 passed" in result.stdout
 
 
 def test_installed_project_is_listed(installed_project):
