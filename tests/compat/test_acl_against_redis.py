@@ -35,7 +35,7 @@ def _call(sock: socket.socket, reader: Any, *argv: str) -> Any:
 
 class Conn:
     def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.reader = hiredis.Reader()
 
     def __call__(self, *argv: str) -> Any:

@@ -20,7 +20,7 @@ def ports(reference_redis: Callable[..., int]) -> Iterator[tuple[int, int]]:
 
 
 def _raw(port: int, data: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(data)
         out = b""
         while True:

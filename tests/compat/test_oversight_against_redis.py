@@ -22,7 +22,7 @@ class Client:
     """A raw connection that shows replies exactly as sent (errors as ("error", text))."""
 
     def __init__(self, port: int, protocol: int = 2) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.reader = hiredis.Reader()
         if protocol == 3:
             self.call("HELLO", "3")
@@ -247,10 +247,12 @@ def test_monitor_like_redis(ports: tuple[int, int]) -> None:
         ]
         replies = [client.call(*argv) for argv in steps]
         lines: list[Any] = []
-        while not lines or b"done" not in lines[-1][-1]:
+        line: Any = b""
+        while not (isinstance(line, bytes) and line.endswith(b'"ECHO" "done"')):
             line = watcher.read()
             match = _MONITOR_LINE.match(line) if isinstance(line, bytes) else None
             lines.append(("db", match.group(1), match.group(3)) if match else line)
+            assert line != "<closed>"
         client.close()
         watcher.close()
         assert len(lines) > 10, lines

@@ -14,7 +14,7 @@ from ferrite_host.testing import FerriteProcess
 
 
 def _start_sleep(port: int, seconds: float) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     arg = str(seconds).encode()
     sock.sendall(b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$%d\r\n%s\r\n" % (len(arg), arg))
     time.sleep(0.3)  # the server is now inside the command
