@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.access import AccessControl, AclRuleError
 from ferrite_host.commands.access.control import DEFAULT
+from ferrite_host.commands.access.log import now as log_now
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.introspection import ACL_ORDER
 from ferrite_host.core.errors import CommandError
@@ -218,6 +219,35 @@ def acl_dryrun(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
+    "log",
+    -2,
+    _FLAGS,
+    parent=acl,
+    since="6.0.0",
+    summary="List latest events denied because of ACLs in place",
+    complexity="O(N) with N being the number of entries shown.",
+)
+def acl_log(session: Session, argv: list[bytes]) -> Any:
+    control = _control(session)
+    count = 10
+    if len(argv) > 3:
+        raise CommandError(
+            "ERR unknown subcommand or wrong number of arguments for "
+            f"'{_text(argv[1])}'. Try ACL HELP."
+        )
+    if len(argv) == 3:
+        if argv[2].lower() == b"reset":
+            control.log.reset()
+            return OK
+        parsed = parse_int(argv[2])
+        if parsed is None:
+            raise CommandError("ERR value is not an integer or out of range")
+        count = max(parsed, 0)
+    now = log_now()
+    return [entry.reply(now) for entry in control.log.newest(count)]
+
+
+@command(
     "help",
     2,
     "loading stale",
@@ -244,10 +274,12 @@ def acl_help(session: Session, argv: list[bytes]) -> Any:
             "    be used to specify a different size.",
             "LIST",
             "    Show users details in config file format.",
+            "LOG [<count> | RESET]",
+            "    Show the ACL log entries.",
+            "SETUSER <username> <attribute> [<attribute> ...]",
+            "    Create or modify a user with the specified attributes.",
             "USERS",
             "    List all the registered usernames.",
-            "SETUSER <username> [<property> [<property> ...]]",
-            "    Create or modify a user with the specified properties.",
             "WHOAMI",
             "    Return the current connection username.",
         ],

@@ -216,6 +216,11 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
     "acl|getuser": [arg("username")],
     "acl|help": [],
     "acl|list": [],
+    "acl|log": [
+        oneof(
+            "operation", integer("count"), arg("reset", "pure-token", token="RESET"), optional=True
+        )
+    ],
     "acl|setuser": [arg("username"), arg("rule", optional=True, multiple=True)],
     "acl|users": [],
     "acl|whoami": [],

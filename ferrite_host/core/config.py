@@ -84,6 +84,7 @@ class Settings(BaseModel):
     watchdog_period: int = Field(0, ge=0, le=2**31 - 1)
     #: Seconds SIGTERM/SIGINT waits for a running command before exiting without saving.
     shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
+    acllog_max_len: int = Field(128, ge=0, le=2**63 - 1)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
         "volatile-lru",
@@ -170,6 +171,7 @@ MUTABLE = {
     "latency_monitor_threshold",
     "watchdog_period",
     "shutdown_timeout",
+    "acllog_max_len",
     "maxmemory",
     "maxmemory_policy",
     "dir",

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ferrite_host.commands.access.log import AclLog, AclLogEntry, now
 from ferrite_host.commands.access.rules import RuleApplier
 from ferrite_host.commands.access.user import AclRuleError, KeyPattern, User, command_names
+from ferrite_host.commands.clientinfo import client_line
 from ferrite_host.commands.introspection import ACL_ORDER, acl_categories, keys_with_flags
 from ferrite_host.keyspace import compile_glob
 
@@ -27,6 +29,7 @@ class AccessControl:
         self.state = state
         self.rules = RuleApplier(self.commands, self.categories)
         self.users: dict[str, User] = {}
+        self.log = AclLog()
         default = User(DEFAULT, sanitize_payload=False)
         for rule in ("on", "nopass", "allkeys", "allchannels", "allcommands"):
             self.rules.apply(default, rule)
@@ -92,7 +95,25 @@ class AccessControl:
         if user is None or user.open_access or spec.no_auth:
             return None  # as Redis: AUTH, HELLO (the no-auth commands) are never refused
         denial = self.denial(user, spec, argv)
-        return None if denial is None else "NOPERM " + (NO_KEY if denial[0] == "key" else denial[1])
+        if denial is None:
+            return None
+        kind, detail = denial
+        self.record(session, kind, spec.full_name if kind == "command" else detail, spec.full_name)
+        return "NOPERM " + (NO_KEY if kind == "key" else detail)
+
+    def record(self, session: Session, reason: str, obj: str, command: str) -> None:
+        """One ACL LOG entry for a refusal (`command` is what the client was running)."""
+        entry = AclLogEntry(
+            reason,
+            "multi" if session.in_multi else "toplevel",
+            obj,
+            session.user if reason != "auth" else obj,
+            client_line(session, command),
+            now(),
+        )
+        if reason == "auth":
+            entry.subject = "AUTH"
+        self.log.add(entry, self.state.settings.acllog_max_len)
 
     def denial(self, user: User, spec: CommandSpec, argv: list[bytes]) -> tuple[str, str] | None:
         """("command", text) or ("key", key name) for the first thing refused."""
