@@ -28,6 +28,10 @@ FAMILIES = (
     "sets",
     "zsets",
     "sort",
+    "slowlog",
+    "latency",
+    "monitor",
+    "acl",
 )
 
 

@@ -10,7 +10,7 @@ from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
-from ferrite_host.keyspace import Aggregate, TypedValue, Value, glob_match, now_ms, type_name
+from ferrite_host.keyspace import Aggregate, TypedValue, Value, compile_glob, now_ms, type_name
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
@@ -129,7 +129,8 @@ def keys(session: Session, argv: list[bytes]) -> Any:
     names = session.db.keys()
     if pattern == b"*":
         return list(names)
-    return [key for key in names if glob_match(pattern, key)]
+    match = compile_glob(pattern).match
+    return [key for key in names if match(key)]
 
 
 _CURSOR_RE = re.compile(rb"([+-]?)(\d+)")
@@ -151,8 +152,11 @@ def parse_cursor(raw: bytes) -> int:
 def _scan_filter(
     db: Database, pattern: bytes | None, type_filter: str | None
 ) -> Callable[[bytes], bool]:
+    # As Redis: a bare `*` is no filter at all (so it also lists the empty key).
+    match = None if pattern is None or pattern == b"*" else compile_glob(pattern).match
+
     def accept(key: bytes) -> bool:
-        if pattern is not None and not glob_match(pattern, key):
+        if match is not None and not match(key):
             return False
         if type_filter is None:
             return True

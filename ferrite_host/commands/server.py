@@ -20,6 +20,7 @@ from ferrite_host import REDIS_COMPAT_VERSION, __version__
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.config import (
+    UNLISTED,
     ConfigSetError,
     parameters,
     rewrite_config_file,
@@ -438,7 +439,11 @@ def config_get(session: Session, argv: list[bytes]) -> Any:
                 found[name.lower()] = (pattern, values[name.lower()].encode())  # as typed
             continue
         for name, value in values.items():
-            if name not in found and glob_match(pattern, name.encode(), nocase=True):
+            if (
+                name not in found
+                and name not in UNLISTED
+                and glob_match(pattern, name.encode(), nocase=True)
+            ):
                 found[name] = (name.encode(), value.encode())
     return dict(found.values())
 

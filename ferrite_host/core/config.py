@@ -97,6 +97,14 @@ class Settings(BaseModel):
     #: Longest sparse HyperLogLog (header included) before PFADD/PFMERGE make it dense.
     hll_sparse_max_bytes: int = Field(3000, ge=0, le=2**63 - 1)
     hz: int = Field(10, ge=1, le=500)
+    slowlog_log_slower_than: int = Field(10000, ge=-1, le=2**63 - 1)
+    slowlog_max_len: int = Field(128, ge=0, le=2**63 - 1)
+    latency_monitor_threshold: int = Field(0, ge=0, le=2**63 - 1)
+    #: Hidden from CONFIG GET patterns, as in Redis (ask for it by name).
+    watchdog_period: int = Field(0, ge=0, le=2**31 - 1)
+    #: Seconds SIGTERM/SIGINT waits for a running command before exiting without saving.
+    shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
+    acllog_max_len: int = Field(128, ge=0, le=2**63 - 1)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
         "volatile-lru",
@@ -205,6 +213,12 @@ MUTABLE = {
     "client_query_buffer_limit",
     "hll_sparse_max_bytes",
     "hz",
+    "slowlog_log_slower_than",
+    "slowlog_max_len",
+    "latency_monitor_threshold",
+    "watchdog_period",
+    "shutdown_timeout",
+    "acllog_max_len",
     "maxmemory",
     "maxmemory_policy",
     "dir",
@@ -240,6 +254,9 @@ HIDDEN = {
     "config_file",
 }
 
+#: Parameters CONFIG GET shows only when asked for by their exact name (Redis's HIDDEN_CONFIG).
+UNLISTED = {"watchdog-period"}
+
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
     "rdbchecksum": "yes",
@@ -254,9 +271,6 @@ STATIC_PARAMETERS = {
     "notify-keyspace-events": "",
     "aof-use-rdb-preamble": "yes",
     "appenddirname": "appendonlydir",
-    "slowlog-log-slower-than": "10000",
-    "slowlog-max-len": "128",
-    "latency-monitor-threshold": "0",
     "io-threads": "1",
     "lua-time-limit": "5000",
     "busy-reply-threshold": "5000",
