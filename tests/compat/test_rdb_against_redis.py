@@ -107,7 +107,7 @@ def fill(client: redis.Redis) -> None:
     client.rpush("list-large", *[f"item-{i}-" * 4 for i in range(3000)])
     client.rpush("list-big-item", "y" * 10000, "z")
     client.hset("hash-small", mapping={"f1": "v1", "f2": "2", "f3": ""})
-    for i in range(300):
+    for i in range(600):  # past hash-max-listpack-entries (512, Redis 7.0's default)
         client.hset("hash-large", f"f{i}", f"v{i}")
     client.hset("hash-long-value", mapping={"k": "v" * 100})
     client.sadd("set-int", 1, 2, 3, -100, 70000, 5_000_000_000)
