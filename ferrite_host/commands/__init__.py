@@ -19,6 +19,8 @@ FAMILIES = (
     "debug",
     "modules",
     "persistence",
+    "scripting",
+    "functions",
 )
 
 

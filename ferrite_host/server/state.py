@@ -16,6 +16,7 @@ from ferrite_host.commands import builtin_specs
 from ferrite_host.commands.table import CommandTable
 from ferrite_host.config import Settings
 from ferrite_host.keyspace import Keyspace, ValueType
+from ferrite_host.scripting import Scripting
 from ferrite_host.server.dispatcher import Dispatcher
 from ferrite_host.server.session import Session
 from ferrite_host.server.transactions import Transactions
@@ -98,6 +99,8 @@ class ServerState:
         #: Module value types by name (the module layer fills this; persistence reads it).
         self.module_types: dict[str, ValueType] = {}
         self.extra: dict[str, Any] = {}
+        #: Lua: the EVAL script cache, function libraries and the running script.
+        self.scripting = Scripting(self)
 
     def _count_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if event == "new":

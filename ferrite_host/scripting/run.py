@@ -1,0 +1,62 @@
+"""One script execution: who called, what it may do, what it did, whether to stop it."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from ferrite_host.scripting.flags import ScriptFlags
+
+if TYPE_CHECKING:
+    from ferrite_host.server.session import Session
+
+KILLED = b"Script killed by user with SCRIPT KILL..."
+KILLED_FUNCTION = b"Script killed by user with FUNCTION KILL..."
+
+
+class ScriptRun:
+    """The state of the script (EVAL body or function) being executed right now.
+
+    `session` is the script's own client: it starts on the caller's database and collects
+    the write commands the script runs (the dispatcher records them as it does inside
+    EXEC), which are then propagated as the script's effects.
+    """
+
+    def __init__(
+        self,
+        caller: Session,
+        name: str,
+        flags: ScriptFlags,
+        read_only: bool,
+        is_function: bool,
+        command: str,
+    ) -> None:
+        state = caller.state
+        self.caller = caller
+        self.name = name
+        self.flags = flags
+        self.read_only = read_only or flags.no_writes
+        self.is_function = is_function
+        self.command = command
+        self.session = state.new_session(caller.addr, caller.laddr, kind="lua")
+        self.session.authenticated = True
+        self.session.select(caller.db_index)
+        self.session.in_exec = True  # collect the propagated writes instead of sending them
+        self.session.tx_propagation = []
+        self.start_db = caller.db_index
+        self.resp = 2
+        #: redis.set_repl flags: where the script's writes propagate (REPL_ALL by default).
+        self.replicate = 3
+        self.started = time.monotonic()
+        self.wrote = False
+        self.kill_requested = False
+        self.busy = False
+
+    def elapsed_ms(self) -> int:
+        return int((time.monotonic() - self.started) * 1000)
+
+    def effects(self) -> list[tuple[int, list[bytes]]]:
+        return self.session.tx_propagation
+
+    def kill_message(self) -> bytes:
+        return KILLED_FUNCTION if self.is_function else KILLED
