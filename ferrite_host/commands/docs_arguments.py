@@ -80,7 +80,7 @@ def block(name: str, *parts: Arg, **opts: Any) -> Arg:
     return arg(name, "block", arguments=list(parts), **opts)
 
 
-def _SCRIPT_CALL(first: str) -> list[Arg]:  # noqa: N802 - reads like the tables it builds
+def _SCRIPT_CALL(first: str) -> list[Arg]:
     return [
         arg(first),
         integer("numkeys"),
