@@ -262,7 +262,7 @@ class LuaSandbox:
 
         return call
 
-    def lua_error_function(self, py: Callable[..., tuple[bool, Any]]) -> Any:
+    def lua_error_function(self, py: Callable[..., tuple[Any, ...]]) -> Any:
         """A library function: `py` answers (True, value) or (False, message); the message
         is raised with the script's position, as C libraries' errors are."""
         position = self.toolkit.position
@@ -272,7 +272,7 @@ class LuaSandbox:
             if not result[0]:
                 where = position()
                 raise LibraryError(where + b" " + result[1] if where else result[1])
-            return result[1] if len(result) == 2 else result[1:]
+            return result[1] if len(result) == 2 else tuple(result[1:])
 
         return call
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ if TYPE_CHECKING:
     from ferrite_host.scripting.sandbox import LuaSandbox
 
 NAME = "bit"
+_DOUBLE = struct.Struct("<d")
 _HEX = b"0123456789abcdef"
 
 
@@ -29,15 +31,13 @@ def _arg(args: tuple[Any, ...], index: int, name: str) -> int:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         got = "boolean" if isinstance(value, bool) else "string" if value is None else "table"
         raise BitError(f"bad argument #{index + 1} to '{name}' (number expected, got {got})")
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return 0
-        value = _round_half_even(value)
-    return _signed(value & 0xFFFFFFFF)
+    return _normalise(float(value))
 
 
-def _round_half_even(value: float) -> int:
-    return round(value)
+def _normalise(value: float) -> int:
+    """BitOp's conversion: add 2^52+2^51 and keep the low 32 bits of the double."""
+    biased = _DOUBLE.pack(value + 6755399441055744.0)
+    return _signed(int.from_bytes(biased[:4], "little"))
 
 
 def _signed(value: int) -> int:
