@@ -97,11 +97,11 @@ class FunctionLibraries:
         engine.api.add_constants(load_redis)
         for constant in (b"REPL_NONE", b"REPL_AOF", b"REPL_SLAVE", b"REPL_REPLICA", b"REPL_ALL"):
             load_redis[constant] = None
-        backing[b"redis"] = sandbox.readonly(load_redis)
         missing = sandbox.runtime.eval(
             'function(key) error("Script attempted to access nonexistent global variable \'"'
             ' .. tostring(key) .. "\'", 3) end'
         )
+        backing[b"redis"] = sandbox.toolkit.readonly(load_redis, missing)
         env = sandbox.toolkit.readonly(backing, missing)
         try:
             chunk = sandbox.compile(body, env=env)

@@ -52,6 +52,17 @@ local real_next, real_rawget, real_rawset = next, rawget, rawset
 local real_setmetatable, real_loadstring, real_load = setmetatable, loadstring, load
 local real_getinfo, real_sethook, real_type = debug.getinfo, debug.sethook, type
 local READONLY = "Attempt to modify a readonly table"
+local OWN_SOURCE = real_getinfo(1, "S").source
+-- The frame errors are blamed on: the first Lua frame that is not ours (as Redis's handler
+-- blames the first Lua frame; our wrappers are C functions in Redis).
+local function user_frame(level)
+  while true do
+    local info = real_getinfo(level, "Sl")
+    if not info then return nil end
+    if info.what ~= "C" and info.source ~= OWN_SOURCE then return info end
+    level = level + 1
+  end
+end
 local real_of = real_setmetatable({}, {__mode = "k"})
 local M = {}
 
@@ -129,19 +140,15 @@ local function where(err)
   if real_type(err) ~= "table" then
     err = {err = "ERR " .. tostring(err)}
   end
-  local level = 2
-  while true do
-    local info = real_getinfo(level, "Sl")
-    if not info then break end
-    if info.what ~= "C" and string.sub(info.source, 1, 6) == "@user_" then
-      err.source = info.source
-      err.line = info.currentline
-      break
-    end
-    level = level + 1
+  local info = user_frame(1)
+  if info then
+    err.source = info.source
+    err.line = info.currentline
   end
   return err
 end
+
+M.error_handler = where
 
 function M.run(f, ...)
   local args = {...}
@@ -165,15 +172,9 @@ end
 
 -- Where the user's code is now, as Lua prefixes error messages ("user_script:3:").
 function M.position()
-  local level = 2
-  while true do
-    local info = real_getinfo(level, "Sl")
-    if not info then return "" end
-    if info.what ~= "C" and string.sub(info.source, 1, 6) == "@user_" then
-      return string.sub(info.source, 2) .. ":" .. info.currentline .. ":"
-    end
-    level = level + 1
-  end
+  local info = user_frame(1)
+  if not info then return "" end
+  return info.short_src .. ":" .. info.currentline .. ":"
 end
 
 -- pcall/xpcall as scripts see them: errors raised by our Python functions arrive as the
@@ -229,6 +230,7 @@ class LuaSandbox:
         )
         self.globals: Any = self.toolkit.readonly(self.env, missing)
         self.env[b"_G"] = self.globals
+        self.env[b"__redis__err__handler"] = self.toolkit.error_handler
         self.toolkit.loaders(self.env, self.globals)
         # Strings' methods (`("x"):upper()`) read the same read-only `string`.
         string_mt = self.runtime.eval('getmetatable("")')
