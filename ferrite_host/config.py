@@ -93,6 +93,8 @@ class Settings(BaseModel):
     loadmodule: list[list[str]] = Field(default_factory=list)
     disable_module: list[str] = Field(default_factory=list)
     autoload_modules: bool = True
+    #: Milliseconds a script may run before it counts as busy (SCRIPT KILL, -BUSY).
+    busy_reply_threshold: int = Field(5000, ge=0)
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
     #: Absolute path of the file the settings were read from ("" when none): INFO shows it
@@ -142,6 +144,7 @@ class Settings(BaseModel):
 
 #: Settings CONFIG SET may change while running (the rest need a restart).
 MUTABLE = {
+    "busy_reply_threshold",
     "requirepass",
     "maxclients",
     "timeout",
@@ -191,8 +194,6 @@ STATIC_PARAMETERS = {
     "slowlog-max-len": "128",
     "latency-monitor-threshold": "0",
     "io-threads": "1",
-    "lua-time-limit": "5000",
-    "busy-reply-threshold": "5000",
     "maxmemory-samples": "5",
     "tcp-backlog": "511",
     "unixsocket": "",
@@ -206,8 +207,13 @@ STATIC_PARAMETERS = {
 }
 
 
+#: Old names Redis still accepts for a parameter (CONFIG GET shows both).
+ALIASES = {"lua_time_limit": "busy_reply_threshold"}
+
+
 def directive_to_field(name: str) -> str:
-    return name.strip().lower().replace("-", "_")
+    field = name.strip().lower().replace("-", "_")
+    return ALIASES.get(field, field)
 
 
 def field_to_directive(name: str) -> str:
@@ -230,6 +236,8 @@ def parameters(settings: Settings) -> dict[str, str]:
     for field in Settings.model_fields:
         if field not in HIDDEN:
             values[field_to_directive(field)] = render_value(settings, field)
+    for alias, field in ALIASES.items():
+        values[field_to_directive(alias)] = render_value(settings, field)
     return values
 
 

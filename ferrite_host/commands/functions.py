@@ -20,6 +20,13 @@ family = Family("scripting")
 command = family.command
 
 
+def _changed_libraries(session: Session, argv: list[bytes]) -> None:
+    """Libraries are data: the change counts as a write and reaches the append-only file
+    as the command itself (the keyspace did not change, so the dispatcher would not)."""
+    session.state.dirty += 1
+    session.replace_propagation(list(argv))
+
+
 def _fcall(session: Session, argv: list[bytes], read_only: bool) -> Any:
     keys, args = split_keys(argv, bad_number="ERR Bad number of keys provided")
     functions = session.state.scripting.functions
@@ -70,6 +77,7 @@ def function_load(session: Session, argv: list[bytes]) -> Any:
         else:
             raise CommandError(f"ERR Unknown option given: {option.decode('utf-8', 'replace')}")
     name = session.state.scripting.functions.load(argv[-1], replace)
+    _changed_libraries(session, argv)
     return name.encode()
 
 
@@ -83,6 +91,7 @@ def function_load(session: Session, argv: list[bytes]) -> Any:
 )
 def function_delete(session: Session, argv: list[bytes]) -> Any:
     session.state.scripting.functions.delete(argv[2].decode("utf-8", "replace"))
+    _changed_libraries(session, argv)
     return OK
 
 
@@ -171,6 +180,7 @@ def function_restore(session: Session, argv: list[bytes]) -> Any:
                 "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
             )
     session.state.scripting.functions.restore(argv[2], policy)
+    _changed_libraries(session, argv)
     return OK
 
 
@@ -187,6 +197,7 @@ def function_flush(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"async", b"sync")):
         raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
     session.state.scripting.functions.flush()
+    _changed_libraries(session, argv)
     return OK
 
 

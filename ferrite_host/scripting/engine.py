@@ -41,8 +41,16 @@ class LuaEngine:
     ) -> tuple[bool, Any]:
         """Call `function(*args)` with the instruction hook armed."""
         sandbox = self.sandbox
-        sandbox.set_hook(check, HOOK_EVERY)
+        running = [True]
+
+        def hook_check() -> bytes | None:
+            # Once the script returned, the hook (maybe firing at every instruction after a
+            # kill) must let our own clean-up run.
+            return check() if running[0] else None
+
+        sandbox.set_hook(hook_check, HOOK_EVERY)
         try:
             return sandbox.run(function, *args)
         finally:
+            running[0] = False
             sandbox.clear_hook()

@@ -158,10 +158,18 @@ end
 
 -- The instruction-count hook that lets the server regain control of a long script.
 function M.set_hook(check, every)
-  real_sethook(function()
+  local hook
+  hook = function()
+    local running = real_getinfo(2, "S")
+    if running and running.source == OWN_SOURCE then return end  -- never inside our own code
     local err = check()
-    if err then error(err, 0) end
-  end, "", every)
+    if err then
+      -- From now on stop at every instruction, so a pcall cannot swallow the kill for long.
+      real_sethook(hook, "", 1)
+      error(err, 0)
+    end
+  end
+  real_sethook(hook, "", every)
 end
 
 function M.clear_hook() real_sethook() end

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the scripts are data, kept on one line each as sent
 """Differential test of Lua scripting: EVAL replies and errors, the Lua libraries, SCRIPT and
 FUNCTION, sent to a real redis-server and to Ferrite; every reply is compared byte for byte
 in RESP2 and RESP3. Skipped where redis-server is not installed.
