@@ -35,6 +35,12 @@ from ferrite_host.persistence.files import (
     sync_file,
     write_atomically,
 )
+from ferrite_host.persistence.functions import (
+    FunctionsLoadError,
+    functions_aux,
+    functions_commands,
+    restore_functions,
+)
 from ferrite_host.persistence.snapshot import (
     SnapshotError,
     SnapshotLoadError,
@@ -209,6 +215,10 @@ class Persistence:
         keyspace = self.state.keyspace
         if flush:
             keyspace.flushall()
+        try:
+            restore_functions(self.state, contents.aux)
+        except FunctionsLoadError as exc:
+            raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
         with self._loading():
             for index, items in values.dbs.items():
                 database = keyspace[index]
@@ -316,7 +326,10 @@ class Persistence:
         dirty = state.dirty
         try:
             stats = save_snapshot(
-                self.snapshot_path, state.keyspace, self.settings.rdb_key_save_delay
+                self.snapshot_path,
+                state.keyspace,
+                self.settings.rdb_key_save_delay,
+                functions_aux(state),
             )
         except (OSError, SnapshotSaveError) as exc:
             self.last_save_ok = False
@@ -353,10 +366,11 @@ class Persistence:
         path = self.snapshot_path
         keyspace = self.state.keyspace
         delay = self.settings.rdb_key_save_delay
+        aux = functions_aux(self.state)
 
         def work() -> dict[str, Any]:
             try:
-                stats = save_snapshot(path, keyspace, delay)
+                stats = save_snapshot(path, keyspace, delay, aux)
             except SnapshotSaveError as exc:
                 raise _ExpectedFailure(str(exc)) from None
             except OSError as exc:
@@ -419,7 +433,9 @@ class Persistence:
             stats = write_atomically(
                 path,
                 temp,
-                lambda handle: write_rewrite(handle, iter_databases(self.state.keyspace)),
+                lambda handle: write_rewrite(
+                    handle, iter_databases(self.state.keyspace), 0, functions_commands(self.state)
+                ),
             )
         except (OSError, RewriteError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
@@ -471,12 +487,13 @@ class Persistence:
         directory = self.directory
         keyspace = self.state.keyspace
         delay = self.settings.rdb_key_save_delay
+        libraries = functions_commands(self.state)
 
         def work() -> dict[str, Any]:
             temp = directory / rewrite_temp_name(os.getpid())
             try:
                 with open(temp, "wb") as handle:
-                    stats = write_rewrite(handle, iter_databases(keyspace), delay)
+                    stats = write_rewrite(handle, iter_databases(keyspace), delay, libraries)
                     sync_file(handle)
             except RewriteError as exc:
                 raise _ExpectedFailure(str(exc)) from None

@@ -487,11 +487,13 @@ def iter_databases(keyspace: Any) -> Iterator[DbItems]:
             yield db.index, db.items()
 
 
-def save_snapshot(path: Path, keyspace: Any, key_delay_us: int = 0) -> SaveStats:
+def save_snapshot(
+    path: Path, keyspace: Any, key_delay_us: int = 0, aux: Mapping[str, bytes] | None = None
+) -> SaveStats:
     """Write the keyspace to `path` crash-safely (temp-<pid>.rdb, fsync, rename, fsync dir)."""
     temp = path.parent / snapshot_temp_name(os.getpid())
 
     def write(handle: BinaryIO) -> SaveStats:
-        return write_snapshot(handle, iter_databases(keyspace), key_delay_us)
+        return write_snapshot(handle, iter_databases(keyspace), key_delay_us, aux)
 
     return write_atomically(path, temp, write)
