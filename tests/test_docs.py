@@ -51,7 +51,9 @@ def test_every_hook_is_implemented_by_a_test_module(hook: str) -> None:
     assert any(re.search(rf"^def {hook}\(", text, re.MULTILINE) for text in sources), hook
 
 
-@pytest.mark.parametrize("module", [redis_module, api, commands, types], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [redis_module, api, commands, types], ids=lambda m: m.__name__
+)
 def test_every_public_name_is_in_the_api_reference(module: object) -> None:
     reference = _doc("api-reference.md")
     missing = [name for name in module.__all__ if not re.search(rf"\b{name}\b", reference)]  # type: ignore[attr-defined]

@@ -25,15 +25,8 @@ def new(*args: str) -> tuple[int, str, str]:
 
 def test_new_renders_a_complete_distribution(tmp_path: Path):
     target = tmp_path / "acme"
-    code, out, _ = new(
-        "acme",
-        "--dir",
-        str(target),
-        "--description",
-        'Acme "rocket" tools',
-        "--author",
-        "Wile E. Coyote",
-    )
+    code, out, _ = new("acme", "--dir", str(target), "--description", 'Acme "rocket" tools',
+                       "--author", "Wile E. Coyote")
     assert code == 0
     assert "Created ferrite-acme" in out and "pip install -e" in out
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
@@ -85,9 +78,8 @@ def test_new_refuses_to_overwrite(tmp_path: Path):
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
 
 
-@pytest.mark.parametrize(
-    "name", ["Acme", "1acme", "ac me", "acme!", "acme--x", "-acme", "", "a" * 41, "acme."]
-)
+@pytest.mark.parametrize("name", ["Acme", "1acme", "ac me", "acme!", "acme--x", "-acme", "",
+                                  "a" * 41, "acme."])
 def test_new_rejects_invalid_names(tmp_path: Path, name: str):
     code, _, err = new("--dir", str(tmp_path / "out"), "--", name)
     assert code == 1
@@ -110,10 +102,7 @@ def test_names_derived_from_the_module_name():
 def test_template_ships_in_the_package():
     from ferrite_plugin_template import TEMPLATE_ROOT
 
-    shipped = {
-        p.relative_to(TEMPLATE_ROOT).as_posix()
-        for p in TEMPLATE_ROOT.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    }
+    shipped = {p.relative_to(TEMPLATE_ROOT).as_posix() for p in TEMPLATE_ROOT.rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts}
     assert "pyproject.toml.j2" in shipped
     assert ".gitignore" in shipped and ".github/workflows/test.yml" in shipped

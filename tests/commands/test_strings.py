@@ -626,7 +626,8 @@ def test_wire_raw_replies(server: FerriteProcess) -> None:
             b"*2\r\n$4\r\nINCR\r\n$1\r\nq\r\n"
         )
         expected = (
-            b"+OK\r\n$3\r\n1.5\r\n$-1\r\n:0\r\n-ERR value is not an integer or out of range\r\n"
+            b"+OK\r\n$3\r\n1.5\r\n$-1\r\n:0\r\n"
+            b"-ERR value is not an integer or out of range\r\n"
         )
         data = b""
         while len(data) < len(expected):

@@ -193,14 +193,8 @@ class ScalableBloomFilter:
     def copy(self) -> ScalableBloomFilter:
         layers = [
             BloomLayer(
-                layer.entries,
-                layer.error,
-                layer.bpe,
-                layer.hashes,
-                layer.bits,
-                bytearray(layer.bitmap),
-                layer.size,
-                layer.n2,
+                layer.entries, layer.error, layer.bpe, layer.hashes, layer.bits,
+                bytearray(layer.bitmap), layer.size, layer.n2,
             )
             for layer in self.layers
         ]

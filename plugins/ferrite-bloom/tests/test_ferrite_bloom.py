@@ -86,9 +86,7 @@ def test_insert_with_options(client):
     assert bf.insert("f", ["a", "b"], capacity=500, error=0.001, expansion=4) == [1, 1]
     info = info_of(client, "f")
     assert (info["Capacity"], info["Number of items inserted"], info["Expansion rate"]) == (
-        500,
-        2,
-        4,
+        500, 2, 4,
     )
     assert bf.insert("f", ["b", "c"], noCreate=True) == [0, 1]
     with pytest.raises(redis.ResponseError, match="not found"):
@@ -102,9 +100,8 @@ def test_info_single_fields(client):
     bf.create("f", 0.01, 100, noScale=True)
     resp3 = client.get_connection_kwargs()["protocol"] == 3
     assert raw(client, "BF.INFO", "f", "capacity") == ({b"Capacity": 100} if resp3 else [100])
-    assert raw(client, "BF.INFO", "f", "items") == (
-        {b"Number of items inserted": 0} if resp3 else [0]
-    )
+    assert raw(client, "BF.INFO", "f", "items") == ({b"Number of items inserted": 0}
+                                                     if resp3 else [0])
     assert raw(client, "BF.INFO", "f", "EXPANSION") == (
         {b"Expansion rate": None} if resp3 else [None]
     )
