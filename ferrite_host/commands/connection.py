@@ -7,16 +7,17 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import Family
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import OK, PONG, SimpleString, Verbatim
+from ferrite_host.redis_module.manager import RedisModuleManager
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("connection")
 command = family.command
@@ -71,7 +72,8 @@ def auth(session: Session, argv: list[bytes]) -> Any:
 
 def server_info_map(session: Session) -> dict[bytes, Any]:
     state = session.state
-    modules = state.modules.hello_modules() if state.modules is not None else []
+    manager = RedisModuleManager.of(state)
+    modules = manager.hello_modules() if manager is not None else []
     return {
         b"server": b"redis",
         b"version": REDIS_COMPAT_VERSION.encode(),

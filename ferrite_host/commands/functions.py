@@ -1,20 +1,21 @@
 """Redis Functions commands: FUNCTION (LOAD, DELETE, LIST, DUMP, RESTORE, FLUSH, STATS,
-KILL, HELP), FCALL and FCALL_RO. The libraries live in state.scripting.functions."""
+KILL, HELP), FCALL and FCALL_RO. The libraries live in Scripting.of(state).functions."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.scripting import KEY_SPECS, split_keys
-from ferrite_host.commands.spec import Family, refine
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, refine
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import OK, SetReply, SimpleString
+from ferrite_host.scripting.scripting import Scripting
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.scripting.functions import Library
-    from ferrite_host.server.session import Session
 
 family = Family("scripting")
 command = family.command
@@ -29,7 +30,7 @@ def _changed_libraries(session: Session, argv: list[bytes]) -> None:
 
 def _fcall(session: Session, argv: list[bytes], read_only: bool) -> Any:
     keys, args = split_keys(argv, bad_number="ERR Bad number of keys provided")
-    functions = session.state.scripting.functions
+    functions = Scripting.of(session.state).functions
     return functions.call(session, argv[1], keys, args, read_only, argv[0].decode().lower())
 
 
@@ -76,7 +77,7 @@ def function_load(session: Session, argv: list[bytes]) -> Any:
             replace = True
         else:
             raise CommandError(f"ERR Unknown option given: {option.decode('utf-8', 'replace')}")
-    name = session.state.scripting.functions.load(argv[-1], replace)
+    name = Scripting.of(session.state).functions.load(argv[-1], replace)
     _changed_libraries(session, argv)
     return name.encode()
 
@@ -90,7 +91,7 @@ def function_load(session: Session, argv: list[bytes]) -> Any:
     since="7.0.0",
 )
 def function_delete(session: Session, argv: list[bytes]) -> Any:
-    session.state.scripting.functions.delete(argv[2].decode("utf-8", "replace"))
+    Scripting.of(session.state).functions.delete(argv[2].decode("utf-8", "replace"))
     _changed_libraries(session, argv)
     return OK
 
@@ -139,7 +140,7 @@ def function_list(session: Session, argv: list[bytes]) -> Any:
             pos += 2
         else:
             raise CommandError(f"ERR Unknown argument {argv[pos].decode('utf-8', 'replace')}")
-    libraries = session.state.scripting.functions.libraries.values()
+    libraries = Scripting.of(session.state).functions.libraries.values()
     return [
         _library_entry(library, with_code)
         for library in libraries
@@ -157,7 +158,7 @@ def function_list(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of functions",
 )
 def function_dump(session: Session, argv: list[bytes]) -> Any:
-    return session.state.scripting.functions.dump()
+    return Scripting.of(session.state).functions.dump()
 
 
 @command(
@@ -179,7 +180,7 @@ def function_restore(session: Session, argv: list[bytes]) -> Any:
             raise CommandError(
                 "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
             )
-    session.state.scripting.functions.restore(argv[2], policy)
+    Scripting.of(session.state).functions.restore(argv[2], policy)
     _changed_libraries(session, argv)
     return OK
 
@@ -196,7 +197,7 @@ def function_restore(session: Session, argv: list[bytes]) -> Any:
 def function_flush(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"async", b"sync")):
         raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
-    session.state.scripting.functions.flush()
+    Scripting.of(session.state).functions.flush()
     _changed_libraries(session, argv)
     return OK
 
@@ -210,7 +211,7 @@ def function_flush(session: Session, argv: list[bytes]) -> Any:
     since="7.0.0",
 )
 def function_stats(session: Session, argv: list[bytes]) -> Any:
-    scripting = session.state.scripting
+    scripting = Scripting.of(session.state)
     run = scripting.current
     running: Any = None
     if run is not None and run.is_function:
@@ -240,7 +241,7 @@ def function_stats(session: Session, argv: list[bytes]) -> Any:
     since="7.0.0",
 )
 def function_kill(session: Session, argv: list[bytes]) -> Any:
-    session.state.scripting.kill(functions=True)
+    Scripting.of(session.state).kill(functions=True)
     return OK
 
 

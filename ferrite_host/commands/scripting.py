@@ -1,6 +1,6 @@
 """Lua scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
 
-The work happens in `ferrite_host.scripting` (state.scripting); these handlers parse the
+The work happens in `ferrite_host.scripting` (Scripting.of(state)); these handlers parse the
 arguments and answer with Redis's replies and errors.
 """
 
@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import Family, refine
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, refine
 from ferrite_host.protocol.replies import OK
-from ferrite_host.scripting.scripting import NOSCRIPT
+from ferrite_host.scripting.scripting import NOSCRIPT, Scripting
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("scripting")
 command = family.command
@@ -41,14 +41,14 @@ def split_keys(argv: list[bytes], bad_number: str = errors.NOT_INTEGER) -> tuple
 
 def _eval(session: Session, argv: list[bytes], read_only: bool) -> Any:
     keys, args = split_keys(argv)
-    scripting = session.state.scripting
+    scripting = Scripting.of(session.state)
     script = scripting.load_script(argv[1])
     return scripting.eval(session, script, keys, args, read_only, argv[0].decode().lower())
 
 
 def _evalsha(session: Session, argv: list[bytes], read_only: bool) -> Any:
     keys, args = split_keys(argv)
-    scripting = session.state.scripting
+    scripting = Scripting.of(session.state)
     sha = argv[1].decode("utf-8", "replace")
     script = scripting.cache.get(sha) if len(sha) == 40 else None
     if script is None:
@@ -121,7 +121,7 @@ script = family.container(
     complexity="O(N) with N being the length in bytes of the script body.",
 )
 def script_load(session: Session, argv: list[bytes]) -> Any:
-    return session.state.scripting.load_script(argv[2]).sha.encode()
+    return Scripting.of(session.state).load_script(argv[2]).sha.encode()
 
 
 @command(
@@ -135,7 +135,7 @@ def script_load(session: Session, argv: list[bytes]) -> Any:
     "script is an O(1) operation).",
 )
 def script_exists(session: Session, argv: list[bytes]) -> Any:
-    cache = session.state.scripting.cache
+    cache = Scripting.of(session.state).cache
     return [int(sha.decode("utf-8", "replace") in cache) for sha in argv[2:]]
 
 
@@ -151,7 +151,7 @@ def script_exists(session: Session, argv: list[bytes]) -> Any:
 def script_flush(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"async", b"sync")):
         raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
-    session.state.scripting.flush_scripts()
+    Scripting.of(session.state).flush_scripts()
     return OK
 
 
@@ -164,7 +164,7 @@ def script_flush(session: Session, argv: list[bytes]) -> Any:
     since="2.6.0",
 )
 def script_kill(session: Session, argv: list[bytes]) -> Any:
-    session.state.scripting.kill(functions=False)
+    Scripting.of(session.state).kill(functions=False)
     return OK
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core.errors import CommandError
+from ferrite_host.scripting.scripting import Scripting
 
 if TYPE_CHECKING:
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.state import ServerState
 
 #: The snapshot aux field holding the function libraries.
 FUNCTIONS_AUX = "ferrite-functions"
@@ -23,13 +24,13 @@ class FunctionsLoadError(Exception):
 
 
 def functions_aux(state: ServerState) -> dict[str, bytes]:
-    functions = state.scripting.functions
+    functions = Scripting.of(state).functions
     return {FUNCTIONS_AUX: functions.dump()} if functions.libraries else {}
 
 
 def functions_commands(state: ServerState) -> list[list[bytes]]:
     """What rebuilds the libraries at the start of a rewritten append-only file."""
-    functions = state.scripting.functions
+    functions = Scripting.of(state).functions
     if not functions.libraries:
         return []
     return [[b"FUNCTION", b"RESTORE", functions.dump(), b"REPLACE"]]
@@ -40,6 +41,6 @@ def restore_functions(state: ServerState, aux: dict[str, bytes]) -> None:
     if payload is None:
         return
     try:
-        state.scripting.functions.restore(payload, "flush")
+        Scripting.of(state).functions.restore(payload, "flush")
     except CommandError as exc:
         raise FunctionsLoadError(f"its function libraries: {exc.message}") from None

@@ -15,8 +15,8 @@ from ferrite_host.scripting.redis_api import RedisApi
 from ferrite_host.scripting.sandbox import LuaSandbox
 
 if TYPE_CHECKING:
+    from ferrite_host.core.state import ServerState
     from ferrite_host.scripting.run import ScriptRun
-    from ferrite_host.server.state import ServerState
 
 #: Lua instructions between two looks at the clock (and at SCRIPT KILL).
 HOOK_EVERY = 100_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core.errors import CommandError
 
 #: Redis's script flags, in the order FUNCTION LIST shows them.
 KNOWN_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")

@@ -13,15 +13,15 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core.errors import CommandError
 from ferrite_host.scripting.conversion import is_table
 from ferrite_host.scripting.engine import LuaEngine
 from ferrite_host.scripting.flags import KNOWN_FLAGS, ScriptFlags
 from ferrite_host.scripting.sandbox import CompileError
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.scripting.scripting import Scripting
-    from ferrite_host.server.session import Session
 
 _NAME = re.compile(rb"^[A-Za-z0-9_]+$")
 BAD_NAME = (

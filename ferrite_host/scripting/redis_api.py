@@ -12,9 +12,9 @@ from ferrite_host.protocol.replies import Error
 from ferrite_host.scripting.conversion import ReplyToLua, lua_number_text, lua_to_argument
 
 if TYPE_CHECKING:
+    from ferrite_host.core.state import ServerState
     from ferrite_host.scripting.run import ScriptRun
     from ferrite_host.scripting.sandbox import LuaSandbox
-    from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ferrite_host.scripting.flags import ScriptFlags
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 KILLED = b"Script killed by user with SCRIPT KILL..."
 KILLED_FUNCTION = b"Script killed by user with FUNCTION KILL..."

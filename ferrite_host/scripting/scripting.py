@@ -1,4 +1,4 @@
-"""The scripting subsystem: the server's one handle on Lua (state.scripting).
+"""The scripting subsystem: the server's one handle on Lua, reached as Scripting.of(state).
 
 It owns the EVAL engine and script cache, the function libraries, and the script running
 right now; the commands (EVAL*, SCRIPT, FUNCTION, FCALL*) are thin layers over it.
@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core.errors import CommandError
 from ferrite_host.scripting.cache import CachedScript, ScriptCache, sha1_hex
 from ferrite_host.scripting.conversion import is_table, lua_to_reply
 from ferrite_host.scripting.engine import LuaEngine
@@ -19,9 +19,9 @@ from ferrite_host.scripting.run import ScriptRun
 from ferrite_host.scripting.sandbox import CompileError
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
     from ferrite_host.scripting.functions import FunctionLibraries
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 
@@ -52,6 +52,15 @@ class Scripting:
         self._eval_engine: LuaEngine | None = None
         self.functions: FunctionLibraries = FunctionLibraries(self)
         self.busy_pump: BusyPump | None = None
+
+    @classmethod
+    def of(cls, state: ServerState) -> Scripting:
+        """The scripting subsystem of `state`, installed on first use (it needs no files or
+        start-up work, so every server has one)."""
+        found = state.subsystems.get(cls)
+        if found is None:
+            found = state.subsystems.install(cls(state))
+        return found
 
     # -- EVAL ------------------------------------------------------------------------------
 

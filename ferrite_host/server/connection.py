@@ -7,17 +7,17 @@ import logging
 import time
 from typing import TYPE_CHECKING, cast
 
+from ferrite_host.core.loglevels import VERBOSE
+from ferrite_host.core.peers import format_peer, is_local
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
 from ferrite_host.protocol.replies import Error
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
 
 log = logging.getLogger("ferrite")
-#: Redis's `verbose` log level sits between debug and notice.
-VERBOSE = 15
 
 DENIED = (
     "DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -34,19 +34,6 @@ DENIED = (
     "user. NOTE: You only need to do one of the above things in order for the server to start "
     "accepting connections from the outside."
 )
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-
-
-def _format_peer(peer: object) -> str:
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        host = str(peer[0])
-        bracketed = ":" in host and not host.startswith("[")
-        return f"[{host}]:{peer[1]}" if bracketed else f"{host}:{peer[1]}"
-    return str(peer or "")
-
-
-def is_local(host: str) -> bool:
-    return host in _LOCAL_HOSTS or host.startswith("::ffff:127.0.0.1")
 
 
 class Connection(asyncio.Protocol):
@@ -76,8 +63,8 @@ class Connection(asyncio.Protocol):
             transport.write(b"-" + DENIED.encode() + b"\r\n")
             transport.close()
             return
-        local = _format_peer(transport.get_extra_info("sockname"))
-        session = state.new_session(_format_peer(peer), local)
+        local = format_peer(transport.get_extra_info("sockname"))
+        session = state.new_session(format_peer(peer), local)
         session.closer = self.close
         self.session = session
         self.parser = RequestParser(

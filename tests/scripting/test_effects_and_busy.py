@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.replies import Error
 from ferrite_host.scripting.run import ScriptRun
-from ferrite_host.server.state import ServerState
+from ferrite_host.scripting.scripting import Scripting
 
 Propagated = list[tuple[int, list[list[bytes]]]]
 
@@ -107,12 +108,12 @@ def test_busy_script_is_killed_through_the_pump(
         answers.append(state.dispatcher.execute(other, [b"SCRIPT", b"KILL"]))
 
     state.settings.busy_reply_threshold = 0
-    state.scripting.busy_pump = pump
+    Scripting.of(state).busy_pump = pump
     reply = run("EVAL", "local i = 0 while true do i = i + 1 end", 0)
     assert answers[0] == "OK"
     assert isinstance(reply, Error)
     assert reply.startswith("ERR Script killed by user with SCRIPT KILL...")
-    assert state.scripting.current is None
+    assert Scripting.of(state).current is None
     assert run("EVAL", "return 1", 0) == 1
 
 
@@ -126,7 +127,7 @@ def test_a_script_that_wrote_cannot_be_killed(state: ServerState, run: Callable[
             current.kill_requested = True  # what SHUTDOWN NOSAVE would do; ends the test
 
     state.settings.busy_reply_threshold = 0
-    state.scripting.busy_pump = pump
+    Scripting.of(state).busy_pump = pump
     run("EVAL", "redis.call('SET', 'k', 'v') while true do end", 0)
     assert answers[0].startswith("UNKILLABLE Sorry the script already executed write commands")
 
@@ -143,7 +144,7 @@ def test_function_kill_and_stats_while_busy(state: ServerState, run: Callable[..
     code = "#!lua name=spin\nredis.register_function('spin', function() while true do end end)"
     run("FUNCTION", "LOAD", code)
     state.settings.busy_reply_threshold = 0
-    state.scripting.busy_pump = pump
+    Scripting.of(state).busy_pump = pump
     reply = run("FCALL", "spin", 0)
     stats, script_kill, function_kill = seen[:3]
     assert stats[b"running_script"][b"name"] == b"spin"
@@ -156,7 +157,7 @@ def test_function_kill_and_stats_while_busy(state: ServerState, run: Callable[..
 def test_pcall_cannot_swallow_a_kill(state: ServerState, run: Callable[..., Any]) -> None:
     other = state.new_session()
     state.settings.busy_reply_threshold = 0
-    state.scripting.busy_pump = lambda current: state.dispatcher.execute(
+    Scripting.of(state).busy_pump = lambda current: state.dispatcher.execute(
         other, [b"SCRIPT", b"KILL"]
     )
     reply = run("EVAL", "while true do pcall(function() while true do end end) end", 0)

@@ -6,8 +6,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ferrite_host.core.state import ServerState
     from ferrite_host.keyspace import Database
-    from ferrite_host.server.state import ServerState
 
 
 class Session:

@@ -10,14 +10,14 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
 from ferrite_host.protocol.replies import QUEUED, Error
 
 if TYPE_CHECKING:
-    from ferrite_host.commands.spec import CommandSpec
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.spec import CommandSpec
+    from ferrite_host.core.state import ServerState
 
 log = logging.getLogger("ferrite")
 

@@ -14,6 +14,10 @@ WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 
+class StartupError(Exception):
+    """The server cannot start; the message is the one line the operator sees."""
+
+
 class CommandError(Exception):
     """Raised by a handler to answer with an error reply; the text is sent after `-`."""
 
