@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
+from ferrite_host.core.session import Session
 from ferrite_host.scripting.flags import ScriptFlags
-
-if TYPE_CHECKING:
-    from ferrite_host.core.session import Session
 
 KILLED = b"Script killed by user with SCRIPT KILL..."
 KILLED_FUNCTION = b"Script killed by user with FUNCTION KILL..."
@@ -38,7 +35,9 @@ class ScriptRun:
         self.read_only = read_only or flags.no_writes
         self.is_function = is_function
         self.command = command
-        self.session = state.new_session(caller.addr, caller.laddr, kind="lua")
+        # Not through state.new_session: the script's client takes no client id and is not
+        # listed (CLIENT LIST), like Redis's Lua client.
+        self.session = Session(state, 0, caller.addr, caller.laddr, kind="lua")
         self.session.authenticated = True
         self.session.select(caller.db_index)
         self.session.in_exec = True  # collect the propagated writes instead of sending them

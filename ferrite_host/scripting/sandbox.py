@@ -270,7 +270,7 @@ class LuaSandbox:
                 raise ScriptError(value)
             return value
 
-        return call
+        return PythonFunction(call)
 
     def lua_error_function(self, py: Callable[..., tuple[Any, ...]]) -> Any:
         """A library function: `py` answers (True, value) or (False, message); the message
@@ -284,7 +284,7 @@ class LuaSandbox:
                 raise LibraryError(where + b" " + result[1] if where else result[1])
             return result[1] if len(result) == 2 else tuple(result[1:])
 
-        return call
+        return PythonFunction(call)
 
     def compile(self, code: bytes, chunkname: str | None = None, env: Any = None) -> Any:
         """The compiled chunk, or raise `CompileError` with Lua's message."""
@@ -306,6 +306,23 @@ class LuaSandbox:
 
     def clear_hook(self) -> None:
         self.toolkit.clear_hook()
+
+
+class PythonFunction:
+    """A Python callable as Lua sees it: `tostring` prints like a Lua function's."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+
+    def __call__(self, *args: Any) -> Any:
+        return self.function(*args)
+
+    def __repr__(self) -> str:
+        return f"function: 0x{id(self):012x}"
+
+    __str__ = __repr__
 
 
 class ScriptError(Exception):
