@@ -23,8 +23,8 @@ family = Family("scripting")
 command = family.command
 
 _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys movablekeys"
-_RW_NOTES = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE flags"
-_RO_NOTES = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS flags"
+_RW_NOTES = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"
+_RO_NOTES = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
 
 
 def split_keys(argv: list[bytes], bad_number: str = errors.NOT_INTEGER) -> tuple[list[bytes], ...]:

@@ -448,6 +448,26 @@ MANAGEMENT = [
     ["FUNCTION", "STATS"],
 ]
 
+#: How the scripting commands describe themselves (COMMAND INFO, key extraction).
+INTROSPECTION = [
+    ["COMMAND", "INFO", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"],
+    ["COMMAND", "GETKEYS", "EVAL", "return 1", "2", "a", "b", "c"],
+    ["COMMAND", "GETKEYS", "FCALL", "f", "1", "a", "b"],
+    ["COMMAND", "GETKEYS", "EVAL", "return 1", "0"],
+    [
+        "COMMAND",
+        "INFO",
+        "script|load",
+        "script|flush",
+        "script|exists",
+        "script|kill",
+        "script|help",
+    ],
+    ["COMMAND", "INFO", "function|load", "function|delete", "function|list", "function|dump"],
+    ["COMMAND", "INFO", "function|restore", "function|flush", "function|stats", "function|kill"],
+    ["COMMAND", "INFO", "function|help"],
+]
+
 
 class RawClient:
     """Sends commands and returns each reply's exact bytes."""
@@ -514,6 +534,11 @@ def test_conversions_errors_and_sandbox(
     redis_port: int, server: FerriteProcess, protocol: int
 ) -> None:
     _compare(redis_port, server.port, protocol, MORE_SCRIPTS)
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_command_introspection(redis_port: int, server: FerriteProcess, protocol: int) -> None:
+    _compare(redis_port, server.port, protocol, INTROSPECTION)
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
