@@ -31,7 +31,7 @@ def _changed_libraries(session: Session, argv: list[bytes]) -> None:
 def _fcall(session: Session, argv: list[bytes], read_only: bool) -> Any:
     keys, args = split_keys(argv, bad_number="ERR Bad number of keys provided")
     functions = Scripting.of(session.state).functions
-    return functions.call(session, argv[1], keys, args, read_only, argv[0].decode().lower())
+    return functions.call(session, argv[1], keys, args, read_only, argv)
 
 
 @command(
@@ -214,10 +214,12 @@ def function_stats(session: Session, argv: list[bytes]) -> Any:
     scripting = Scripting.of(session.state)
     run = scripting.current
     running: Any = None
-    if run is not None and run.is_function:
+    if run is not None and not run.is_function:
+        raise CommandError(run.busy_error())  # as Redis: FUNCTION STATS is for functions
+    if run is not None:
         running = {
             b"name": run.name.encode(),
-            b"command": [run.command.encode()],
+            b"command": run.command,
             b"duration_ms": run.elapsed_ms(),
         }
     functions = scripting.functions

@@ -43,7 +43,7 @@ def _eval(session: Session, argv: list[bytes], read_only: bool) -> Any:
     keys, args = split_keys(argv)
     scripting = Scripting.of(session.state)
     script = scripting.load_script(argv[1])
-    return scripting.eval(session, script, keys, args, read_only, argv[0].decode().lower())
+    return scripting.eval(session, script, keys, args, read_only, argv)
 
 
 def _evalsha(session: Session, argv: list[bytes], read_only: bool) -> Any:
@@ -53,7 +53,7 @@ def _evalsha(session: Session, argv: list[bytes], read_only: bool) -> Any:
     script = scripting.cache.get(sha) if len(sha) == 40 else None
     if script is None:
         raise CommandError(NOSCRIPT)
-    return scripting.eval(session, script, keys, args, read_only, argv[0].decode().lower())
+    return scripting.eval(session, script, keys, args, read_only, argv)
 
 
 @command(

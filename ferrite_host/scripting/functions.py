@@ -197,7 +197,7 @@ class FunctionLibraries:
         keys: list[bytes],
         args: list[bytes],
         read_only: bool,
-        command: str,
+        command: list[bytes],
     ) -> Any:
         function = self.functions.get(name.decode("utf-8", "replace").lower())
         if function is None:

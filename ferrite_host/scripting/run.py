@@ -8,7 +8,12 @@ from ferrite_host.core.session import Session
 from ferrite_host.scripting.flags import ScriptFlags
 
 KILLED = b"Script killed by user with SCRIPT KILL..."
-KILLED_FUNCTION = b"Script killed by user with FUNCTION KILL..."
+#: Redis says SCRIPT KILL for functions too.
+KILLED_FUNCTION = KILLED
+BUSY_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+BUSY_FUNCTION = (
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+)
 
 
 class ScriptRun:
@@ -26,7 +31,7 @@ class ScriptRun:
         flags: ScriptFlags,
         read_only: bool,
         is_function: bool,
-        command: str,
+        command: list[bytes],
     ) -> None:
         state = caller.state
         self.caller = caller
@@ -34,7 +39,8 @@ class ScriptRun:
         self.flags = flags
         self.read_only = read_only or flags.no_writes
         self.is_function = is_function
-        self.command = command
+        #: The caller's command line (FUNCTION STATS shows it).
+        self.command = list(command)
         # Not through state.new_session: the script's client takes no client id and is not
         # listed (CLIENT LIST), like Redis's Lua client.
         self.session = Session(state, 0, caller.addr, caller.laddr, kind="lua")
@@ -56,6 +62,10 @@ class ScriptRun:
 
     def effects(self) -> list[tuple[int, list[bytes]]]:
         return self.session.tx_propagation
+
+    def busy_error(self) -> str:
+        """What other clients get while this script is busy (the network pump answers it)."""
+        return BUSY_FUNCTION if self.is_function else BUSY_EVAL
 
     def kill_message(self) -> bytes:
         return KILLED_FUNCTION if self.is_function else KILLED

@@ -100,7 +100,7 @@ class Scripting:
         keys: list[bytes],
         args: list[bytes],
         read_only: bool,
-        command: str,
+        command: list[bytes],
     ) -> Any:
         engine = self.eval_engine
         env = engine.sandbox.env
@@ -123,7 +123,7 @@ class Scripting:
         flags: ScriptFlags,
         read_only: bool,
         is_function: bool,
-        command: str,
+        command: list[bytes],
     ) -> Any:
         """Run one script or function atomically; its writes propagate as its effects."""
         if read_only and flags.shebang and not flags.no_writes:
@@ -173,10 +173,12 @@ class Scripting:
     def kill(self, functions: bool) -> None:
         """SCRIPT KILL / FUNCTION KILL: ask the running script to stop at its next hook."""
         run = self.current
-        if run is None or run.is_function != functions:
+        if run is None:
             raise CommandError(NOTBUSY)
         if run.wrote:
             raise CommandError(UNKILLABLE)
+        if run.is_function != functions:
+            raise CommandError(run.busy_error())  # the other KILL is the one to use
         run.kill_requested = True
 
 

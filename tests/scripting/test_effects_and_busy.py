@@ -148,10 +148,14 @@ def test_function_kill_and_stats_while_busy(state: ServerState, run: Callable[..
     reply = run("FCALL", "spin", 0)
     stats, script_kill, function_kill = seen[:3]
     assert stats[b"running_script"][b"name"] == b"spin"
-    assert stats[b"running_script"][b"command"] == [b"fcall"]
-    assert script_kill == Error("NOTBUSY No scripts in execution right now.")
+    assert stats[b"running_script"][b"command"] == [b"FCALL", b"spin", b"0"]
+    assert script_kill == Error(
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    )
     assert function_kill == "OK"
-    assert reply.startswith("ERR Script killed by user with FUNCTION KILL...")
+    assert (
+        reply == "ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2."
+    )
 
 
 def test_pcall_cannot_swallow_a_kill(state: ServerState, run: Callable[..., Any]) -> None:
@@ -162,3 +166,21 @@ def test_pcall_cannot_swallow_a_kill(state: ServerState, run: Callable[..., Any]
     )
     reply = run("EVAL", "while true do pcall(function() while true do end end) end", 0)
     assert reply.startswith("ERR Script killed by user with SCRIPT KILL...")
+
+
+def test_function_commands_while_an_eval_is_busy(
+    state: ServerState, run: Callable[..., Any]
+) -> None:
+    other = state.new_session()
+    seen: list[Any] = []
+
+    def pump(current: ScriptRun) -> None:
+        assert current.busy_error().startswith("BUSY Redis is busy running a script.")
+        for argv in ([b"FUNCTION", b"STATS"], [b"FUNCTION", b"KILL"], [b"SCRIPT", b"KILL"]):
+            seen.append(state.dispatcher.execute(other, argv))
+
+    state.settings.busy_reply_threshold = 0
+    Scripting.of(state).busy_pump = pump
+    run("EVAL", "while true do end", 0)
+    busy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    assert seen[:3] == [Error(busy), Error(busy), "OK"]
