@@ -29,8 +29,10 @@ def _changed_libraries(session: Session, argv: list[bytes]) -> None:
 
 
 def _fcall(session: Session, argv: list[bytes], read_only: bool) -> Any:
-    keys, args = split_keys(argv, bad_number="ERR Bad number of keys provided")
     functions = Scripting.of(session.state).functions
+    if not functions.exists(argv[1]):
+        raise CommandError("ERR Function not found")  # before numkeys, as in Redis
+    keys, args = split_keys(argv, bad_number="ERR Bad number of keys provided")
     return functions.call(session, argv[1], keys, args, read_only, argv)
 
 

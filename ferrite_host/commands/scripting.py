@@ -47,12 +47,12 @@ def _eval(session: Session, argv: list[bytes], read_only: bool) -> Any:
 
 
 def _evalsha(session: Session, argv: list[bytes], read_only: bool) -> Any:
-    keys, args = split_keys(argv)
     scripting = Scripting.of(session.state)
     sha = argv[1].decode("utf-8", "replace")
     script = scripting.cache.get(sha) if len(sha) == 40 else None
     if script is None:
-        raise CommandError(NOSCRIPT)
+        raise CommandError(NOSCRIPT)  # before numkeys is looked at, as in Redis
+    keys, args = split_keys(argv)
     return scripting.eval(session, script, keys, args, read_only, argv)
 
 

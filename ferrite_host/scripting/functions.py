@@ -190,6 +190,9 @@ class FunctionLibraries:
 
     # -- calling ---------------------------------------------------------------------------
 
+    def exists(self, name: bytes) -> bool:
+        return name.decode("utf-8", "replace").lower() in self.functions
+
     def call(
         self,
         caller: Session,
