@@ -184,3 +184,13 @@ def test_function_commands_while_an_eval_is_busy(
     run("EVAL", "while true do end", 0)
     busy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
     assert seen[:3] == [Error(busy), Error(busy), "OK"]
+
+
+def test_busy_reply_threshold_and_its_old_name(run: Callable[..., Any]) -> None:
+    assert run("CONFIG", "GET", "busy-reply-threshold") == {b"busy-reply-threshold": b"5000"}
+    assert run("CONFIG", "SET", "lua-time-limit", "250") == "OK"
+    assert run("CONFIG", "GET", "lua-time-limit") == {b"lua-time-limit": b"250"}
+    assert run("CONFIG", "GET", "busy-reply-threshold") == {b"busy-reply-threshold": b"250"}
+    assert run("CONFIG", "SET", "busy-reply-threshold", "-1").startswith(
+        "ERR CONFIG SET failed (possibly related to argument 'busy-reply-threshold')"
+    )
