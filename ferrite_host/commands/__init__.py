@@ -21,6 +21,7 @@ FAMILIES = (
     "persistence",
     "scripting",
     "functions",
+    "serialization",
 )
 
 

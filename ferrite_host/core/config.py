@@ -74,6 +74,9 @@ class Settings(BaseModel):
     auto_aof_rewrite_min_size: int = Field(64 * 1024 * 1024, ge=0)
     stop_writes_on_bgsave_error: bool = True
     rdb_key_save_delay: int = Field(0, ge=0)
+    rdbcompression: bool = True
+    #: Keep values of module types that are not loaded as opaque values (no: refuse to start).
+    keep_unknown_module_values: bool = True
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
     hz: int = Field(10, ge=1, le=500)
@@ -109,6 +112,8 @@ class Settings(BaseModel):
         "aof_load_truncated",
         "stop_writes_on_bgsave_error",
         "autoload_modules",
+        "rdbcompression",
+        "keep_unknown_module_values",
         mode="before",
     )
     @classmethod
@@ -160,6 +165,8 @@ MUTABLE = {
     "auto_aof_rewrite_min_size",
     "stop_writes_on_bgsave_error",
     "rdb_key_save_delay",
+    "rdbcompression",
+    "keep_unknown_module_values",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
     "hz",
@@ -183,7 +190,6 @@ HIDDEN = {
 
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
-    "rdbcompression": "yes",
     "rdbchecksum": "yes",
     "lazyfree-lazy-eviction": "no",
     "lazyfree-lazy-expire": "no",

@@ -1,8 +1,8 @@
 """Function libraries in the snapshot and the rewritten append-only file.
 
-Redis keeps libraries in the RDB; Ferrite's snapshot carries them as one aux field holding
-a FUNCTION DUMP payload, and a rewritten AOF starts with FUNCTION RESTORE. Between rewrites
-the AOF holds the FUNCTION LOAD / DELETE / FLUSH / RESTORE commands themselves.
+As in Redis, the RDB snapshot holds each library's code as a FUNCTION2 record; a rewritten
+AOF starts with FUNCTION LOAD REPLACE per library. Between rewrites the AOF holds the
+FUNCTION LOAD / DELETE / FLUSH / RESTORE commands themselves.
 """
 
 from __future__ import annotations
@@ -15,32 +15,27 @@ from ferrite_host.scripting.scripting import Scripting
 if TYPE_CHECKING:
     from ferrite_host.core.state import ServerState
 
-#: The snapshot aux field holding the function libraries.
-FUNCTIONS_AUX = "ferrite-functions"
-
 
 class FunctionsLoadError(Exception):
     """The snapshot's libraries could not be loaded (the text says why)."""
 
 
-def functions_aux(state: ServerState) -> dict[str, bytes]:
-    functions = Scripting.of(state).functions
-    return {FUNCTIONS_AUX: functions.dump()} if functions.libraries else {}
+def library_codes(state: ServerState) -> list[bytes]:
+    """Each library's code, for the snapshot's FUNCTION2 records."""
+    return [library.code for library in Scripting.of(state).functions.libraries.values()]
 
 
 def functions_commands(state: ServerState) -> list[list[bytes]]:
     """What rebuilds the libraries at the start of a rewritten append-only file."""
-    functions = Scripting.of(state).functions
-    if not functions.libraries:
-        return []
-    return [[b"FUNCTION", b"RESTORE", functions.dump(), b"REPLACE"]]
+    return [[b"FUNCTION", b"LOAD", b"REPLACE", code] for code in library_codes(state)]
 
 
-def restore_functions(state: ServerState, aux: dict[str, bytes]) -> None:
-    payload = aux.get(FUNCTIONS_AUX)
-    if payload is None:
+def restore_functions(state: ServerState, codes: list[bytes]) -> None:
+    """Load the snapshot's libraries (replacing same-named ones), all or none."""
+    if not codes:
         return
+    functions = Scripting.of(state).functions
     try:
-        Scripting.of(state).functions.restore(payload, "flush")
+        functions.load_all(codes)
     except CommandError as exc:
         raise FunctionsLoadError(f"its function libraries: {exc.message}") from None

@@ -39,11 +39,14 @@ from ferrite_host.persistence.files import (
 )
 from ferrite_host.persistence.functions import (
     FunctionsLoadError,
-    functions_aux,
     functions_commands,
+    library_codes,
     restore_functions,
 )
+from ferrite_host.persistence.rdb.modules import log_opaque_types
+from ferrite_host.persistence.rdb.reader import RdbContents
 from ferrite_host.persistence.snapshot import (
+    SnapshotContents,
     SnapshotError,
     SnapshotLoadError,
     SnapshotSaveError,
@@ -198,10 +201,14 @@ class Persistence:
             log.info("The snapshot %s is empty (0 bytes): starting with an empty dataset", path)
             return False
         try:
-            contents = parse_snapshot(data)
+            contents = parse_snapshot(data, self.state.keyspace.limits)
             del data
             values = build_values(
-                contents, self.state.module_types, len(self.state.keyspace), now_ms()
+                contents,
+                self.state.module_types,
+                len(self.state.keyspace),
+                now_ms(),
+                self.settings.keep_unknown_module_values,
             )
         except SnapshotError as exc:
             raise PersistenceError(
@@ -215,16 +222,19 @@ class Persistence:
         keyspace = self.state.keyspace
         if flush:
             keyspace.flushall()
-        try:
-            restore_functions(self.state, contents.aux)
-        except FunctionsLoadError as exc:
-            raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
+        if isinstance(contents, RdbContents):
+            try:
+                restore_functions(self.state, contents.functions)
+            except FunctionsLoadError as exc:
+                raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
         with self._loading():
             for index, items in values.dbs.items():
                 database = keyspace[index]
                 for key, value, expire_at in items:
                     database.put(key, value, expire_at)
         self.keys_loaded, self.keys_expired_at_load = values.loaded, values.expired
+        _log_skipped_parts(path, contents)
+        log_opaque_types(values.opaque)
         log.info(
             "Done loading RDB, keys loaded: %d, keys expired: %d.", values.loaded, values.expired
         )
@@ -329,7 +339,8 @@ class Persistence:
                 self.snapshot_path,
                 state.keyspace,
                 self.settings.rdb_key_save_delay,
-                functions_aux(state),
+                self.settings.rdbcompression,
+                library_codes(state),
             )
         except (OSError, SnapshotSaveError) as exc:
             self.last_save_ok = False
@@ -366,11 +377,12 @@ class Persistence:
         path = self.snapshot_path
         keyspace = self.state.keyspace
         delay = self.settings.rdb_key_save_delay
-        aux = functions_aux(self.state)
+        compress = self.settings.rdbcompression
+        libraries = library_codes(self.state)
 
         def work() -> dict[str, Any]:
             try:
-                stats = save_snapshot(path, keyspace, delay, aux)
+                stats = save_snapshot(path, keyspace, delay, compress, libraries)
             except SnapshotSaveError as exc:
                 raise _ExpectedFailure(str(exc)) from None
             except OSError as exc:
@@ -815,6 +827,16 @@ def _replay_failed(path: Path, command: aofmod.AofCommand, reply: str, failures:
         log.warning(
             "Command at offset %d of %s failed while loading: %s", command.offset, path, reply
         )
+
+
+def _log_skipped_parts(path: Path, contents: SnapshotContents) -> None:
+    """What an RDB file holds that Ferrite has no place for, one line each."""
+    if not isinstance(contents, RdbContents):
+        return
+    for name in contents.module_aux:
+        log.warning("Skipped module aux data of module type '%s' in %s", name, path)
+    if contents.empty_keys:
+        log.warning("Skipped %d empty key(s) in %s, as Redis does", contents.empty_keys, path)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -247,6 +247,10 @@ class FunctionLibraries:
                     raise CommandError(f"ERR Library {name} already exists")
         self._restore_all(codes, replace=True)
 
+    def load_all(self, codes: list[bytes]) -> None:
+        """Load several libraries (a snapshot's), replacing same-named ones; all or none."""
+        self._restore_all(codes, replace=True)
+
     def _restore_all(self, codes: list[bytes], replace: bool) -> None:
         built = [self._build(*_named(code)) for code in codes]
         for library in built:
