@@ -8,8 +8,6 @@ constants visible, as in Redis; the functions it registered later see the full g
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +26,6 @@ BAD_NAME = (
     "ERR Library names can only contain letters, numbers, or underscores(_) and must be at "
     "least one character long"
 )
-#: FUNCTION DUMP payload: magic, format version, libraries (u32 length + code), CRC32.
-DUMP_MAGIC = b"FERRITEFN"
-DUMP_VERSION = 1
 BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
 
 
@@ -222,11 +217,18 @@ class FunctionLibraries:
     # -- dump / restore --------------------------------------------------------------------
 
     def dump(self) -> bytes:
-        body = bytearray(DUMP_MAGIC)
-        body += struct.pack(">HI", DUMP_VERSION, len(self.libraries))
-        for library in self.libraries.values():
-            body += struct.pack(">I", len(library.code)) + library.code
-        return bytes(body) + struct.pack(">I", zlib.crc32(body))
+        """FUNCTION DUMP in Redis's format (FUNCTION2 records, RDB version, CRC64), so
+        payloads cross between Ferrite and Redis."""
+        from ferrite_host.persistence.rdb import constants as c
+        from ferrite_host.persistence.rdb.crc64 import crc64
+        from ferrite_host.persistence.rdb.writer import encode_string
+
+        body = b"".join(
+            bytes((c.OP_FUNCTION2,)) + encode_string(library.code)
+            for library in self.libraries.values()
+        )
+        data = body + c.RDB_VERSION.to_bytes(2, "little")
+        return data + crc64(data).to_bytes(8, "little")
 
     def restore(self, payload: bytes, policy: str) -> None:
         codes = parse_dump(payload)
@@ -271,24 +273,25 @@ def _named(code: bytes) -> tuple[str, bytes, bytes]:
 
 
 def parse_dump(payload: bytes) -> list[bytes]:
-    head = len(DUMP_MAGIC) + 6
-    if len(payload) < head + 4 or not payload.startswith(DUMP_MAGIC):
-        raise CommandError(BAD_PAYLOAD)
-    body, (crc,) = payload[:-4], struct.unpack(">I", payload[-4:])
-    version, count = struct.unpack(">HI", payload[len(DUMP_MAGIC) : head])
-    if version != DUMP_VERSION or zlib.crc32(body) != crc:
-        raise CommandError(BAD_PAYLOAD)
+    """The library codes of a FUNCTION DUMP payload, with Redis's errors."""
+    from ferrite_host.persistence.rdb import constants as c
+    from ferrite_host.persistence.rdb.dump import PayloadError, verify_payload
+    from ferrite_host.persistence.rdb.reader import RdbCursor
+    from ferrite_host.persistence.snapshot import SnapshotError
+
+    try:
+        verify_payload(payload)
+    except PayloadError:
+        raise CommandError(BAD_PAYLOAD) from None
+    cursor = RdbCursor(payload, 0, len(payload) - 10)
     codes: list[bytes] = []
-    pos = head
-    for _ in range(count):
-        if pos + 4 > len(body):
-            raise CommandError(BAD_PAYLOAD)
-        (size,) = struct.unpack(">I", body[pos : pos + 4])
-        pos += 4
-        if pos + size > len(body):
-            raise CommandError(BAD_PAYLOAD)
-        codes.append(body[pos : pos + size])
-        pos += size
+    try:
+        while cursor.pos < cursor.end:
+            if cursor.byte("a function record") != c.OP_FUNCTION2:
+                raise CommandError("ERR given type is not a function")
+            codes.append(cursor.string("a function library"))
+    except SnapshotError:
+        raise CommandError(BAD_PAYLOAD) from None
     return codes
 
 

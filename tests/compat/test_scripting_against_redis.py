@@ -4,8 +4,8 @@ FUNCTION, sent to a real redis-server and to Ferrite; every reply is compared by
 in RESP2 and RESP3. Skipped where redis-server is not installed.
 
 Not compared: `math.random` without a seed (Redis seeds each Lua state randomly), the order
-of several functions inside one library in FUNCTION LIST (Redis's dict order), FUNCTION
-DUMP payloads (Ferrite's own format), redis.REDIS_VERSION(_NUM) (Ferrite reports the
+of several functions inside one library in FUNCTION LIST (Redis's dict order),
+redis.REDIS_VERSION(_NUM) (Ferrite reports the
 Redis version it claims compatibility with), and two known differences listed in
 docs/operators-guide.md (`cjson.encode(-0.0)`, `pcall(redis.call, ...)`'s error value).
 """
@@ -480,6 +480,14 @@ MANAGEMENT = [
     ["FUNCTION", "FLUSH", "ASYNC"],
     ["FUNCTION", "LIST"],
     ["FUNCTION", "STATS"],
+    ["FUNCTION", "DUMP"],
+    [
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=dlib\nredis.register_function('dfn', function() return 42 end)",
+    ],
+    ["FUNCTION", "DUMP"],
+    ["FUNCTION", "RESTORE", "\xf5\xc3@\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"],
 ]
 
 #: How the scripting commands describe themselves (COMMAND INFO, key extraction).
