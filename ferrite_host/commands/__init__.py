@@ -21,6 +21,8 @@ FAMILIES = (
     "debug",
     "modules",
     "persistence",
+    "scripting",
+    "functions",
     "serialization",
     "bitmaps",
     "hyperloglog",
