@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from ferrite_host.testing import FerriteProcess, install_distributions, pythonpath_env
 
@@ -34,7 +35,10 @@ def _busy_for(server: FerriteProcess, ms: int) -> threading.Thread:
     done: list[object] = []
 
     def run() -> None:
-        done.append(server.client().execute_command("FXP.BUSY", ms))
+        try:
+            done.append(server.client().execute_command("FXP.BUSY", ms))
+        except redis.ConnectionError as exc:  # the server exited under it (SHUTDOWN NOSAVE)
+            done.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
