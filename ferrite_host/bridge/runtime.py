@@ -10,6 +10,7 @@ functions are the data types' callbacks. Python's logging goes to Redis's log.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from ferrite_host.bridge import _native as native
@@ -70,12 +71,18 @@ _install_logging()
 # -- loading --------------------------------------------------------------------------------
 
 
-def load(entry_point: str, args: list[str]) -> tuple[str, int, list[Any], list[Any]]:
+def load(
+    entry_point: str, args: list[str], paths: list[str] | None = None
+) -> tuple[str, int, list[Any], list[Any]]:
     """Stage module `entry_point`; what Redis must register: (name, version, commands as
     (name, flags, first, last, step), types as (slot, Redis name, encver, has copy)).
 
-    Raises ModuleLoadError (the reason Redis logs) when the module cannot load.
+    `paths` (the line's `path=` options) go in front of sys.path first. Raises
+    ModuleLoadError (the reason Redis logs) when the module cannot load.
     """
+    for path in reversed(paths or []):
+        if path not in sys.path:
+            sys.path.insert(0, path)
     candidate = discover().get(entry_point)
     if candidate is None:
         installed = ", ".join(discover().candidates) or "none"

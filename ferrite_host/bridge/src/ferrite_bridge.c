@@ -821,8 +821,9 @@ static int register_commands(RedisModuleCtx *ctx, const char *entry_point, PyObj
     return RM_OK;
 }
 
-static int load_entry_point(RedisModuleCtx *ctx, const char *entry_point, PyObject *load_args) {
-    PyObject *staged = PyObject_CallMethod(runtime, "load", "sO", entry_point, load_args);
+static int load_entry_point(RedisModuleCtx *ctx, const char *entry_point, PyObject *load_args,
+                            PyObject *paths) {
+    PyObject *staged = PyObject_CallMethod(runtime, "load", "sOO", entry_point, load_args, paths);
     if (!staged) {
         PyObject *type, *value, *traceback;
         PyErr_Fetch(&type, &value, &traceback);
@@ -863,23 +864,47 @@ static int load_entry_point(RedisModuleCtx *ctx, const char *entry_point, PyObje
     return result;
 }
 
-int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    if (fetch_api(ctx) != RM_OK) return RM_ERR;
+/* Leading options: venv=<dir> (the interpreter, once per server) and any number of
+ * path=<dir> (prepended to sys.path, for modules installed outside the venv). */
+static int read_options(RedisModuleString **argv, int argc, char *venv, size_t venv_size) {
     int next = 0;
-    const char *venv = FERRITE_DEFAULT_VENV;
-    char venv_buffer[4096];
-    if (argc > 0) {
+    for (; next < argc; next++) {
         size_t length = 0;
-        const char *first = RM_StringPtrLen(argv[0], &length);
-        if (length > 5 && strncmp(first, "venv=", 5) == 0) {
-            snprintf(venv_buffer, sizeof venv_buffer, "%.*s", (int)(length - 5), first + 5);
-            venv = venv_buffer;
-            next = 1;
+        const char *arg = RM_StringPtrLen(argv[next], &length);
+        if (length > 5 && strncmp(arg, "venv=", 5) == 0) {
+            snprintf(venv, venv_size, "%.*s", (int)(length - 5), arg + 5);
+        } else if (length > 5 && strncmp(arg, "path=", 5) == 0) {
+            continue; /* read again once Python runs */
+        } else {
+            break;
         }
     }
+    return next;
+}
+
+static PyObject *paths_of(RedisModuleString **argv, int count) {
+    PyObject *paths = PyList_New(0);
+    for (int i = 0; paths && i < count; i++) {
+        size_t length = 0;
+        const char *arg = RM_StringPtrLen(argv[i], &length);
+        if (length > 5 && strncmp(arg, "path=", 5) == 0) {
+            PyObject *path = PyUnicode_DecodeFSDefaultAndSize(arg + 5, (Py_ssize_t)length - 5);
+            if (!path || PyList_Append(paths, path) < 0) Py_CLEAR(paths);
+            Py_XDECREF(path);
+        }
+    }
+    return paths;
+}
+
+int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (fetch_api(ctx) != RM_OK) return RM_ERR;
+    char venv[4096];
+    snprintf(venv, sizeof venv, "%s", FERRITE_DEFAULT_VENV);
+    int next = read_options(argv, argc, venv, sizeof venv);
     if (next >= argc) {
         RM_Log(ctx, "warning", "ferrite bridge: usage: loadmodule <bridge.so> venv=<dir> "
-                               "<entry point> [args...] (`ferrite bridge` prints the lines)");
+                               "[path=<dir>...] <entry point> [args...] (`ferrite bridge` "
+                               "prints the lines)");
         return RM_ERR;
     }
     size_t length = 0;
@@ -901,10 +926,12 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
         if (!text || PyList_Append(load_args, text) < 0) Py_CLEAR(load_args);
         Py_XDECREF(text);
     }
+    PyObject *paths = paths_of(argv, next);
     int result = RM_ERR;
-    if (load_args) result = load_entry_point(ctx, entry_point, load_args);
+    if (load_args && paths) result = load_entry_point(ctx, entry_point, load_args, paths);
     else log_python_error(ctx, "reading the load arguments");
     Py_XDECREF(load_args);
+    Py_XDECREF(paths);
     PyGILState_Release(gil);
     return result;
 }
