@@ -19,7 +19,9 @@ HERE = Path(__file__).resolve().parent
 
 def _bridge_builder():  # type: ignore[no-untyped-def]
     """ferrite_host/bridge/build.py, loaded by path (the package is not importable yet)."""
-    spec = importlib.util.spec_from_file_location("_ferrite_bridge_build", HERE / "ferrite_host/bridge/build.py")
+    spec = importlib.util.spec_from_file_location(
+        "_ferrite_bridge_build", HERE / "ferrite_host/bridge/build.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

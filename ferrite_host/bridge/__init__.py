@@ -15,8 +15,8 @@ from ferrite_host.bridge.build import (
     locate,
     missing_prerequisites,
 )
-from ferrite_host.bridge.naming import redis_type_name
 from ferrite_host.bridge.lines import loadmodule_line
+from ferrite_host.bridge.naming import redis_type_name
 
 __all__ = [
     "BridgeBuildError",

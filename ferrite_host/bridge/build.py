@@ -56,13 +56,19 @@ def _compiler() -> str | None:
 
 def _libpython() -> tuple[str, str] | None:
     """(library directory, shared library file name) of this interpreter, or None."""
-    if not sysconfig.get_config_var("Py_ENABLE_SHARED"):
+    soname = sysconfig.get_config_var("INSTSONAME") or ""
+    if ".so" not in soname:
         return None
-    libdir = sysconfig.get_config_var("LIBDIR") or ""
-    soname = sysconfig.get_config_var("INSTSONAME") or sysconfig.get_config_var("LDLIBRARY")
-    if not libdir or not soname or not (Path(libdir) / soname).exists():
-        return None
-    return libdir, soname
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    for libdir in (
+        sysconfig.get_config_var("LIBDIR") or "",
+        f"/usr/lib/{multiarch}" if multiarch else "",
+        "/usr/lib64",
+        "/usr/lib",
+    ):
+        if libdir and (Path(libdir) / soname).is_file():
+            return libdir, soname
+    return None
 
 
 def missing_prerequisites() -> str | None:
@@ -91,8 +97,6 @@ def compile_command(output: Path) -> list[str]:
     if compiler is None or found is None:
         raise BridgeBuildError(missing_prerequisites() or "cannot build the bridge here")
     libdir, soname = found
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    abiflags = getattr(sys, "abiflags", "")
     return [
         compiler,
         "-shared",
@@ -106,9 +110,8 @@ def compile_command(output: Path) -> list[str]:
         str(SOURCE),
         "-o",
         str(output),
-        f"-L{libdir}",
+        str(Path(libdir) / soname),  # the shared libpython itself (no -dev symlink needed)
         f"-Wl,-rpath,{libdir}",
-        f"-lpython{version}{abiflags}",
         "-ldl",
         "-lpthread",
     ]

@@ -127,6 +127,10 @@ def _as_ferrite_reply(reply: Any) -> Any:
         return Error(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
     if type(reply) is list:
         return [_as_ferrite_reply(item) for item in reply]
+    if type(reply) is bytes:
+        # Redis's API does not say whether a string was a status or a bulk reply: a
+        # RedisModuleString compares equal to both b"OK" and "OK", as either reply would.
+        return bytes.__new__(RedisModuleString, reply)
     return reply
 
 

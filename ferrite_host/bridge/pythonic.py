@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ferrite_host.bridge.context import BridgeCtx, BridgeKey as RedisKey
+from ferrite_host.bridge.context import BridgeCtx
+from ferrite_host.bridge.context import BridgeKey as RedisKey
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.module.errors import ReplyError, WrongType
 from ferrite_host.redis_module.api import NO_EXPIRE, KeyMode, KeyType

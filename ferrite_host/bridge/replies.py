@@ -150,7 +150,7 @@ class ReplyStream:
             self.scalar(native.reply_big_number, reply.encode())
         elif kind is NullArray:
             self.scalar(native.reply_null_array)
-        elif isinstance(reply, (bytearray, memoryview)):
+        elif isinstance(reply, (bytes, bytearray, memoryview)):
             self.scalar(native.reply_bulk, bytes(reply))
         elif isinstance(reply, str):
             self.scalar(native.reply_bulk, reply.encode())

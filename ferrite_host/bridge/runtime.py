@@ -140,7 +140,7 @@ def dispatch(addr: int, argv: list[bytes]) -> None:
     """Run the command `argv[0]` names for the client behind context `addr`."""
     entry = REGISTRY.commands.get(argv[0].lower())
     if entry is None:
-        native.replyError(addr, b"ERR ferrite bridge: this command is not loaded")
+        native.reply_error(addr, b"ERR ferrite bridge: this command is not loaded")
         return
     command, module = entry
     call = CallState(addr, command.name, module, argv, REGISTRY, command.is_write())

@@ -1,7 +1,7 @@
 """Test support for Ferrite and for module authors: start a real server, get a client."""
 
 from ferrite_host.testing.harness import Harness
-from ferrite_host.testing.hosts import server_process, selected_host
+from ferrite_host.testing.hosts import selected_host, server_process
 from ferrite_host.testing.process import FerriteProcess, free_port
 
-__all__ = ["FerriteProcess", "Harness", "free_port", "server_process", "selected_host"]
+__all__ = ["FerriteProcess", "Harness", "free_port", "selected_host", "server_process"]

@@ -8,6 +8,7 @@ real-server tests guards both hosts.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from ferrite_host.testing.bridge_process import RedisBridgeProcess
 from ferrite_host.testing.process import FerriteProcess
@@ -24,8 +25,8 @@ def selected_host() -> str:
     return host
 
 
-def server_process(*extra_args: str, **kwargs: object) -> FerriteProcess:
+def server_process(*extra_args: str, **kwargs: Any) -> FerriteProcess:
     """A not yet started server of the selected host (arguments as FerriteProcess's)."""
     if selected_host() == "redis-bridge":
         return RedisBridgeProcess(*extra_args, **kwargs)
-    return FerriteProcess(*extra_args, **kwargs)  # type: ignore[arg-type]
+    return FerriteProcess(*extra_args, **kwargs)

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import redis
 
-from ferrite_host.testing.harness import Harness
 from ferrite_host.testing.bridge_process import BridgeUnavailable
+from ferrite_host.testing.harness import Harness
 from ferrite_host.testing.hosts import server_process
 from ferrite_host.testing.process import FerriteProcess
 

@@ -29,8 +29,18 @@ def template_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([str(ferrite), "new", "ab"], cwd=work, check=True, capture_output=True)
     site = work / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--target", str(site), str(work / "ab")],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(work / "ab"),
+        ],
         check=True,
         capture_output=True,
     )

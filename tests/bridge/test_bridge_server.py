@@ -15,7 +15,9 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def test_the_bundled_modules_load_under_their_own_names(rb: redis.Redis) -> None:
-    entries = [dict(zip(e[::2], e[1::2], strict=True)) for e in rb.execute_command("MODULE", "LIST")]
+    entries = [
+        dict(zip(e[::2], e[1::2], strict=True)) for e in rb.execute_command("MODULE", "LIST")
+    ]
     listed = {entry[b"name"]: entry[b"ver"] for entry in entries}
     assert listed == {b"hello": 1, b"hellotype": 1, b"bf": 20612}
 
@@ -113,8 +115,13 @@ def test_a_write_that_asked_for_nothing_is_replicated_verbatim(
     """HELLO.MORE.EXPIRE changes a TTL through the key API and never calls Replicate:
     Ferrite's rule puts it in the AOF as sent; a read-only call stays out."""
     with RedisBridgeProcess(
-        "--appendonly", "yes", "--appendfsync", "always",
-        modules=["hello"], bridge=bridge_so, directory=tmp_path,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        modules=["hello"],
+        bridge=bridge_so,
+        directory=tmp_path,
     ) as server:
         client = server.client()
         client.set("k", "v", px=10_000)

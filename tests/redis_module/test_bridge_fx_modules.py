@@ -21,9 +21,27 @@ from ferrite_host.testing.bridge_process import BridgeUnavailable, RedisBridgePr
 pytestmark = pytest.mark.timeout(180)
 
 KINDS = [
-    "simple", "error", "errorraw", "longlong", "string", "buffer", "cstring", "null",
-    "nullarray", "emptyarray", "array", "postponed", "map", "postponedmap", "set",
-    "double", "doubleint", "bool", "bignum", "verbatim", "nosuchkind",
+    "simple",
+    "error",
+    "errorraw",
+    "longlong",
+    "string",
+    "buffer",
+    "cstring",
+    "null",
+    "nullarray",
+    "emptyarray",
+    "array",
+    "postponed",
+    "map",
+    "postponedmap",
+    "set",
+    "double",
+    "doubleint",
+    "bool",
+    "bignum",
+    "verbatim",
+    "nosuchkind",
 ]
 
 SCENARIO: list[tuple[object, ...]] = [
