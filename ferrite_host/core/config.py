@@ -91,6 +91,8 @@ class Settings(BaseModel):
     enable_module_command: Literal["yes", "no", "local"] = "local"
     enable_debug_command: Literal["yes", "no", "local"] = "local"
     loadmodule: list[list[str]] = Field(default_factory=list)
+    #: `<module>.<name> value` directives (`--acme.limit 20`): module configs for load time.
+    module_config: list[list[str]] = Field(default_factory=list)
     disable_module: list[str] = Field(default_factory=list)
     autoload_modules: bool = True
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
@@ -166,7 +168,15 @@ MUTABLE = {
     "appendfilename",
 }
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
-HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules", "config_file"}
+HIDDEN = {
+    "loadmodule",
+    "module_config",
+    "disable_module",
+    "event_loop",
+    "parser",
+    "autoload_modules",
+    "config_file",
+}
 
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
@@ -240,6 +250,11 @@ def apply_directives(
     values = dict(base)
     for name, args in directives:
         field = directive_to_field(name)
+        if "." in name and field not in Settings.model_fields:
+            if len(args) != 1:
+                raise ConfigError(f"{source}: module config '{name}' takes exactly one value")
+            values.setdefault("module_config", []).append([name, args[0]])
+            continue
         if field not in Settings.model_fields or field == "config_file":
             if field_to_directive(field) in STATIC_PARAMETERS:
                 continue

@@ -102,8 +102,9 @@ class RedisModuleString(bytes):
 
     It *is* a `bytes` (so `bytes(s)`, `len(s)`, slicing and hashing behave as for bytes) and
     also compares equal to the `str` with the same UTF-8 encoding, which keeps module code
-    short: `if args[0] == "NX": ...`. Its hash is the bytes hash, so it can be used as a dict
-    key together with plain bytes.
+    short: `if args[0] == "NX": ...`. Its hash is that of the equal `str` (which for ASCII is
+    also the bytes hash), so a dict keyed by text finds it; a dict keyed by non-ASCII bytes
+    should be looked up with `bytes(s)`.
     """
 
     def __new__(
@@ -124,7 +125,13 @@ class RedisModuleString(bytes):
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = bytes.__hash__
+    def __hash__(self) -> int:
+        if self.isascii():
+            return bytes.__hash__(self)
+        try:
+            return hash(self.decode("utf-8"))
+        except UnicodeDecodeError:
+            return bytes.__hash__(self)
 
     def __str__(self) -> str:
         return self.to_string_lossy()
