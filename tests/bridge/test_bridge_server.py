@@ -163,3 +163,12 @@ def test_redis_keeps_its_own_signal_handlers(bridge_so: Path, tmp_path: Path) ->
         assert "Received SIGINT scheduling shutdown" in server.log()
     finally:
         server.cleanup()
+
+
+def test_the_python_heap_counts_in_used_memory(rb: redis.Redis, reference_redis) -> None:  # type: ignore[no-untyped-def]
+    """Python's allocations go through RedisModule_Alloc, so maxmemory sees them: the
+    interpreter alone (several MiB) shows in used_memory, unlike in a plain redis-server."""
+    plain = redis.Redis(port=reference_redis(), protocol=2)
+    baseline = int(plain.info("memory")["used_memory"])
+    plain.close()
+    assert int(rb.info("memory")["used_memory"]) > baseline + 5 * 1024 * 1024

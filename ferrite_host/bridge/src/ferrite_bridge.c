@@ -129,6 +129,47 @@ static int pin_libraries(RedisModuleCtx *ctx) {
     return RM_OK;
 }
 
+/* Python's raw allocator and pymalloc's arenas on Redis's allocator, so used_memory (and
+ * maxmemory) see the Python heap. Installed before the interpreter allocates anything. */
+static void *raw_malloc(void *unused, size_t size) {
+    (void)unused;
+    return RM_Alloc(size ? size : 1);
+}
+
+static void *raw_calloc(void *unused, size_t count, size_t size) {
+    (void)unused;
+    return RM_Calloc(count ? count : 1, size ? size : 1);
+}
+
+static void *raw_realloc(void *unused, void *pointer, size_t size) {
+    (void)unused;
+    return RM_Realloc(pointer, size ? size : 1);
+}
+
+static void raw_free(void *unused, void *pointer) {
+    (void)unused;
+    if (pointer) RM_Free(pointer);
+}
+
+static void *arena_alloc(void *unused, size_t size) {
+    (void)unused;
+    return RM_Alloc(size);
+}
+
+static void arena_free(void *unused, void *pointer, size_t size) {
+    (void)unused;
+    (void)size;
+    RM_Free(pointer);
+}
+
+static void route_python_memory(void) {
+    if (!RM_Alloc || !RM_Calloc || !RM_Realloc || !RM_Free) return;
+    PyMemAllocatorEx raw = {NULL, raw_malloc, raw_calloc, raw_realloc, raw_free};
+    PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &raw);
+    PyObjectArenaAllocator arenas = {NULL, arena_alloc, arena_free};
+    PyObject_SetArenaAllocator(&arenas);
+}
+
 static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
     char executable[4200];
     snprintf(executable, sizeof executable, "%s/bin/python", venv);
@@ -138,6 +179,17 @@ static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
         return RM_ERR;
     }
     if (pin_libraries(ctx) != RM_OK) return RM_ERR;
+    PyPreConfig preconfig;
+    PyPreConfig_InitPythonConfig(&preconfig);
+    preconfig.use_environment = 0;
+    preconfig.parse_argv = 0;
+    PyStatus started = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(started)) {
+        RM_Log(ctx, "warning", "ferrite bridge: Python did not pre-initialize: %s",
+               started.err_msg ? started.err_msg : "unknown error");
+        return RM_ERR;
+    }
+    route_python_memory(); /* documented window: after pre-init, before init */
 
     PyConfig config;
     PyConfig_InitPythonConfig(&config);

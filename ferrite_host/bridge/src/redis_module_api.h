@@ -154,6 +154,9 @@ typedef struct {
     X(int, GetSelectedDb, (RedisModuleCtx *))                                                \
     X(int, SelectDb, (RedisModuleCtx *, int))                                                \
     X(unsigned long long, GetClientId, (RedisModuleCtx *))                                   \
-    X(int, GetContextFlags, (RedisModuleCtx *))
+    X(int, GetContextFlags, (RedisModuleCtx *))                                              \
+    X(void *, Alloc, (size_t))                                                               \
+    X(void *, Calloc, (size_t, size_t))                                                      \
+    X(void *, Realloc, (void *, size_t))
 
 #endif
