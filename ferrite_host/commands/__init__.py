@@ -19,6 +19,13 @@ FAMILIES = (
     "debug",
     "modules",
     "persistence",
+    "serialization",
+    "bitmaps",
+    "hyperloglog",
+    "geo",
+    "sets",
+    "zsets",
+    "sort",
 )
 
 

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ferrite_host.commands.docs_arguments_sets import (
+    SET_ZSET_DOC_ARGUMENTS,
+    SET_ZSET_DOC_DEPRECATIONS,
+)
+
 Arg = dict[str, Any]
 
 
@@ -117,6 +122,193 @@ _COMMAND_NAMES = [arg("command-name", optional=True, multiple=True)]
 _GETKEYS = [arg("command"), arg("arg", optional=True, multiple=True)]
 
 #: Full command name -> its arguments, for every command Ferrite registers itself.
+# -- bitmaps, HyperLogLog, geo ----------------------------------------------------------
+
+
+def _double(name: str, **opts: Any) -> Arg:
+    return arg(name, "double", **opts)
+
+
+def _unit_oneof(name: str = "unit", *units: str, **opts: Any) -> Arg:
+    return oneof(name, *(token(u.lower(), u) for u in units), **opts)
+
+
+_BIT_UNIT = _unit_oneof("unit", "BYTE", "BIT", optional=True, since="7.0.0")
+_GEO_UNIT = ("M", "KM", "FT", "MI")
+_FIELD = [arg("encoding"), integer("offset")]
+
+
+def _search_options(with_store: bool) -> list[Arg]:
+    """GEORADIUS's trailing options; the store keys only in the writing forms."""
+    options = [
+        token("withcoord", "WITHCOORD", optional=True),
+        token("withdist", "WITHDIST", optional=True),
+        token("withhash", "WITHHASH", optional=True),
+        block(
+            "count-block",
+            integer("count", token="COUNT"),
+            token("any", "ANY", optional=True, since="6.2.0"),
+            optional=True,
+        ),
+        oneof("order", token("asc", "ASC"), token("desc", "DESC"), optional=True),
+    ]
+    if with_store:
+        options.append(
+            oneof(
+                "store",
+                key("storekey", 1, display="key", token="STORE"),
+                key("storedistkey", 2, display="key", token="STOREDIST"),
+                optional=True,
+            )
+        )
+    return options
+
+
+def _radius(by_member: bool, with_store: bool) -> list[Arg]:
+    centre = [arg("member")] if by_member else [_double("longitude"), _double("latitude")]
+    return [
+        key(),
+        *centre,
+        _double("radius"),
+        _unit_oneof("unit", *_GEO_UNIT),
+        *_search_options(with_store),
+    ]
+
+
+def _geosearch_shape() -> list[Arg]:
+    return [
+        oneof(
+            "from",
+            arg("member", token="FROMMEMBER"),
+            block("fromlonlat", _double("longitude"), _double("latitude"), token="FROMLONLAT"),
+        ),
+        oneof(
+            "by",
+            block("circle", _double("radius", token="BYRADIUS"), _unit_oneof("unit", *_GEO_UNIT)),
+            block(
+                "box",
+                _double("width", token="BYBOX"),
+                _double("height"),
+                _unit_oneof("unit", *_GEO_UNIT),
+            ),
+        ),
+        oneof("order", token("asc", "ASC"), token("desc", "DESC"), optional=True),
+        block(
+            "count-block",
+            integer("count", token="COUNT"),
+            token("any", "ANY", optional=True),
+            optional=True,
+        ),
+    ]
+
+
+#: Bitmap, HyperLogLog and geo commands (merged into DOC_ARGUMENTS below).
+_BITS_GEO_ARGUMENTS: dict[str, list[Arg]] = {
+    "setbit": [key(), integer("offset"), integer("value")],
+    "getbit": [key(), integer("offset")],
+    "bitcount": [
+        key(),
+        block("range", integer("start"), integer("end"), _BIT_UNIT, optional=True),
+    ],
+    "bitpos": [
+        key(),
+        integer("bit"),
+        block(
+            "range",
+            integer("start"),
+            block("end-unit-block", integer("end"), _BIT_UNIT, optional=True),
+            optional=True,
+        ),
+    ],
+    "bitop": [
+        oneof(
+            "operation",
+            token("and", "AND"),
+            token("or", "OR"),
+            token("xor", "XOR"),
+            token("not", "NOT"),
+        ),
+        key("destkey", 0),
+        key("key", 1, multiple=True),
+    ],
+    "bitfield": [
+        key(),
+        oneof(
+            "operation",
+            block("get-block", *_FIELD, token="GET"),
+            block(
+                "write",
+                oneof(
+                    "overflow-block",
+                    token("wrap", "WRAP"),
+                    token("sat", "SAT"),
+                    token("fail", "FAIL"),
+                    token="OVERFLOW",
+                    optional=True,
+                ),
+                oneof(
+                    "write-operation",
+                    block("set-block", *_FIELD, integer("value"), token="SET"),
+                    block("incrby-block", *_FIELD, integer("increment"), token="INCRBY"),
+                ),
+            ),
+            optional=True,
+            multiple=True,
+        ),
+    ],
+    "bitfield_ro": [
+        key(),
+        block("get-block", *_FIELD, token="GET", optional=True, multiple=True, multiple_token=True),
+    ],
+    "pfadd": [key(), arg("element", optional=True, multiple=True)],
+    "pfcount": [key(multiple=True)],
+    "pfmerge": [key("destkey", 0), key("sourcekey", 1, optional=True, multiple=True)],
+    "geoadd": [
+        key(),
+        oneof(
+            "condition",
+            token("xx", "XX"),
+            token("nx", "NX"),
+            optional=True,
+            since="6.2.0",
+        ),
+        token("change", "CH", optional=True, since="6.2.0"),
+        block(
+            "data",
+            _double("longitude"),
+            _double("latitude"),
+            arg("member"),
+            multiple=True,
+        ),
+    ],
+    "geodist": [
+        key(),
+        arg("member1"),
+        arg("member2"),
+        _unit_oneof("unit", *_GEO_UNIT, optional=True),
+    ],
+    "geohash": [key(), arg("member", optional=True, multiple=True)],
+    "geopos": [key(), arg("member", optional=True, multiple=True)],
+    "georadius": _radius(by_member=False, with_store=True),
+    "georadius_ro": _radius(by_member=False, with_store=False),
+    "georadiusbymember": _radius(by_member=True, with_store=True),
+    "georadiusbymember_ro": _radius(by_member=True, with_store=False),
+    "geosearch": [
+        key(),
+        *_geosearch_shape(),
+        token("withcoord", "WITHCOORD", optional=True),
+        token("withdist", "WITHDIST", optional=True),
+        token("withhash", "WITHHASH", optional=True),
+    ],
+    "geosearchstore": [
+        key("destination", 0),
+        key("source", 1),
+        *_geosearch_shape(),
+        token("storedist", "STOREDIST", optional=True),
+    ],
+}
+
+
 DOC_ARGUMENTS: dict[str, list[Arg]] = {
     "append": [key(), arg("value")],
     "auth": [arg("username", optional=True, since="6.0.0"), arg("password")],
@@ -213,6 +405,7 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
     "decrby": [key(), integer("decrement")],
     "del": _KEYS,
     "discard": [],
+    "dump": _KEY,
     "echo": [arg("message")],
     "exec": [],
     "exists": _KEYS,
@@ -227,6 +420,39 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
         arg("payload"),
         arg("unix-time-milliseconds", "unix-time", token="PXAT", optional=True),
         arg("module-name", token="MODULE", optional=True),
+    ],
+    # Redis 7.0.15's argument names; the empty-string token spelled '""' as in 7.2's JSON
+    "migrate": [
+        arg("host"),
+        integer("port"),
+        oneof("key_or_empty_string", key("key"), token("empty_string", '""')),
+        integer("destination-db"),
+        integer("timeout"),
+        token("copy", "COPY", optional=True, since="3.0.0"),
+        token("replace", "REPLACE", optional=True, since="3.0.0"),
+        oneof(
+            "authentication",
+            arg("password", token="AUTH", optional=True, since="4.0.7"),
+            block(
+                "username_password",
+                arg("username"),
+                arg("password"),
+                token="AUTH2",
+                optional=True,
+                since="6.0.0",
+            ),
+            optional=True,
+        ),
+        key("key", 1, token="KEYS", optional=True, multiple=True, since="3.0.6"),
+    ],
+    "restore": [
+        key(),
+        integer("ttl"),
+        arg("serialized-value"),
+        token("replace", "REPLACE", optional=True, since="3.0.0"),
+        token("absttl", "ABSTTL", optional=True, since="5.0.0"),
+        integer("seconds", token="IDLETIME", optional=True, since="5.0.0"),
+        integer("frequency", token="FREQ", optional=True, since="5.0.0"),
     ],
     "flushall": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
     "flushdb": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
@@ -396,6 +622,7 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
     "unlink": _KEYS,
     "unwatch": [],
     "watch": _KEYS,
+    **_BITS_GEO_ARGUMENTS,
 }
 
 
@@ -405,6 +632,17 @@ def _deprecated(since: str, replaced_by: str) -> dict[str, Any]:
 
 #: Command-level doc fields Redis 7.2 sets for the built-ins that are deprecated.
 DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
+    "georadius": _deprecated(
+        "6.2.0", "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument"
+    ),
+    "georadius_ro": _deprecated("6.2.0", "`GEOSEARCH` with the `BYRADIUS` argument"),
+    "georadiusbymember": _deprecated(
+        "6.2.0",
+        "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+    ),
+    "georadiusbymember_ro": _deprecated(
+        "6.2.0", "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments"
+    ),
     "getset": _deprecated("6.2.0", "`SET` with the `!GET` argument"),
     "psetex": _deprecated("2.6.12", "`SET` with the `PX` argument"),
     "quit": _deprecated("7.2.0", "just closing the connection"),
@@ -412,3 +650,6 @@ DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
     "setnx": _deprecated("2.6.12", "`SET` with the `NX` argument"),
     "substr": _deprecated("2.0.0", "`GETRANGE`"),
 }
+
+DOC_ARGUMENTS.update(SET_ZSET_DOC_ARGUMENTS)
+DOC_DEPRECATIONS.update(SET_ZSET_DOC_DEPRECATIONS)

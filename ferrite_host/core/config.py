@@ -74,8 +74,13 @@ class Settings(BaseModel):
     auto_aof_rewrite_min_size: int = Field(64 * 1024 * 1024, ge=0)
     stop_writes_on_bgsave_error: bool = True
     rdb_key_save_delay: int = Field(0, ge=0)
+    rdbcompression: bool = True
+    #: Keep values of module types that are not loaded as opaque values (no: refuse to start).
+    keep_unknown_module_values: bool = True
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    #: Longest sparse HyperLogLog (header included) before PFADD/PFMERGE make it dense.
+    hll_sparse_max_bytes: int = Field(3000, ge=0, le=2**63 - 1)
     hz: int = Field(10, ge=1, le=500)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
@@ -107,6 +112,8 @@ class Settings(BaseModel):
         "aof_load_truncated",
         "stop_writes_on_bgsave_error",
         "autoload_modules",
+        "rdbcompression",
+        "keep_unknown_module_values",
         mode="before",
     )
     @classmethod
@@ -118,6 +125,7 @@ class Settings(BaseModel):
         "client_query_buffer_limit",
         "maxmemory",
         "auto_aof_rewrite_min_size",
+        "hll_sparse_max_bytes",
         mode="before",
     )
     @classmethod
@@ -157,8 +165,11 @@ MUTABLE = {
     "auto_aof_rewrite_min_size",
     "stop_writes_on_bgsave_error",
     "rdb_key_save_delay",
+    "rdbcompression",
+    "keep_unknown_module_values",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
+    "hll_sparse_max_bytes",
     "hz",
     "maxmemory",
     "maxmemory_policy",
@@ -180,7 +191,6 @@ HIDDEN = {
 
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
-    "rdbcompression": "yes",
     "rdbchecksum": "yes",
     "lazyfree-lazy-eviction": "no",
     "lazyfree-lazy-expire": "no",

@@ -14,9 +14,10 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core.busy import MODULE_BUSY
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
-from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.keyspace import Aggregate, TypedValue, now_ms
 from ferrite_host.protocol.replies import (
     NULL_ARRAY,
     BigNumber,
@@ -24,6 +25,7 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
+from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
@@ -50,6 +52,10 @@ STRING_MAX_SIZE = 512 * 1024 * 1024
 
 #: An error reply as `ctx.call` returns it (a `str` holding the full text, e.g. "ERR ...").
 ErrorReply = Error
+#: RM_Yield flags: YIELD_FLAG_CLIENTS also serves other clients (-BUSY for most commands).
+YIELD_FLAG_NONE = 0
+YIELD_FLAG_CLIENTS = 1
+
 #: A status reply as `ctx.call` returns it (a `str`, e.g. "OK").
 SimpleStringReply = SimpleString
 
@@ -182,7 +188,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey:
+class RedisModuleKey(ZSetKeyMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -240,6 +246,7 @@ class RedisModuleKey:
         if self._closed:
             return
         self._closed = True
+        self._zrange = None
         for view in self._views:
             with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
                 view.release()
@@ -264,6 +271,8 @@ class RedisModuleKey:
         value = self._value()
         if value is None:
             return KeyType.EMPTY
+        if isinstance(value, Aggregate):
+            return _BUILTIN_TYPE_NAMES[value.TYPE]
         if type(value) is not TypedValue:
             return KeyType.STRING
         if isinstance(value.type, RedisModuleType):
@@ -693,6 +702,15 @@ class RedisModuleCtx:
             self._session.replace_propagation(*self._propagation)
         return Status.OK
 
+    def yield_(self, flags: int = YIELD_FLAG_CLIENTS, busy_reply: str | None = None) -> None:
+        """RM_Yield: let other clients be served during a long command. Until the command
+        returns they get `-BUSY <busy_reply>` (or Redis's default module text), except the
+        commands Redis allows while busy. A no-op without a network layer (in process)."""
+        pump = self._state.event_pump
+        if pump is None or not flags & YIELD_FLAG_CLIENTS:
+            return
+        pump(f"BUSY {busy_reply}" if busy_reply else MODULE_BUSY)
+
     def release(self) -> None:
         """End of the call: close open keys and the internal client of `call`."""
         self.close_all_keys()
@@ -712,6 +730,8 @@ __all__ = [
     "REDISMODULE_API_VERSION",
     "STRING_MAX_SIZE",
     "SUPPORTED_API_VERSIONS",
+    "YIELD_FLAG_CLIENTS",
+    "YIELD_FLAG_NONE",
     "ErrorReply",
     "KeyMode",
     "KeyType",

@@ -51,7 +51,9 @@ def test_api_module_names() -> None:
     }
     assert required <= set(api.__all__)
     assert sorted(api.__all__) == sorted(
-        required | {"ErrorReply", "SimpleStringReply", "STRING_MAX_SIZE", "SUPPORTED_API_VERSIONS"}
+        required
+        | {"ErrorReply", "SimpleStringReply", "STRING_MAX_SIZE", "SUPPORTED_API_VERSIONS"}
+        | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE"}
     )
     for name in api.__all__:
         assert hasattr(api, name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from ferrite_hello import commands
+from ferrite_hello import commands, zsets
 from ferrite_host.redis_module import ModuleInfo, RedisModule, hookimpl
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
 from ferrite_host.redis_module.commands import CommandFlag, ModuleCommand
@@ -27,6 +27,8 @@ COMMANDS = (
     ("hello.toggle.case", commands.hello_toggle_case, "write", (1, 1, 1)),
     ("hello.more.expire", commands.hello_more_expire, "write", (1, 1, 1)),
     ("hello.leftpad", commands.hello_leftpad, "", (1, 1, 1)),
+    ("hello.zsumrange", zsets.hello_zsumrange, "readonly", (1, 1, 1)),
+    ("hello.lexrange", zsets.hello_lexrange, "readonly", (1, 1, 1)),
 )
 
 
