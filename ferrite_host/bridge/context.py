@@ -23,6 +23,8 @@ from ferrite_host.redis_module.api import (
     NO_EXPIRE,
     KeyMode,
     KeyType,
+    RedisModuleCtx,
+    RedisModuleKey,
     RedisModuleString,
     Status,
 )
@@ -118,6 +120,17 @@ class CallState:
         if self.wrote and not self.asked and self.write_command:
             native.replicate_verbatim(self.addr)
         self.addr = 0  # any later use raises instead of touching a finished context
+
+
+def _not_bridged(owner: str, name: str) -> AttributeError | NotImplementedError:
+    """Why a Ferrite API method is missing here: not mapped to Redis yet, or no such name."""
+    ferrite_class = RedisModuleKey if owner == "RedisModuleKey" else RedisModuleCtx
+    if hasattr(ferrite_class, name) and not name.startswith("_"):
+        return NotImplementedError(
+            f"{owner}.{name} is not available through the Ferrite bridge yet "
+            "(see docs/bridge.md for what is mapped to the Redis Module API)"
+        )
+    return AttributeError(f"'{owner}' object has no attribute '{name}'")
 
 
 def _as_ferrite_reply(reply: Any) -> Any:
@@ -276,6 +289,9 @@ class BridgeKey:
             self._call.wrote = True  # in-place changes count as a write, as on Ferrite
         return stored.value
 
+    def __getattr__(self, name: str) -> Any:
+        raise _not_bridged("RedisModuleKey", name)
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else self._mode.name
         return f"<BridgeKey {self._name!r} {state}>"
@@ -431,6 +447,13 @@ class BridgeCtx:
 
     def replicate_verbatim(self) -> Status:
         return self._call.replicate_verbatim()
+
+    def yield_(self, flags: int = 1, busy_reply: str | None = None) -> None:
+        """RM_Yield is not mapped yet: a no-op, so long commands still run (without
+        serving other clients meanwhile)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise _not_bridged("RedisModuleCtx", name)
 
     def release(self) -> None:
         """Done by the bridge when the callback returns."""
