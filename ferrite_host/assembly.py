@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ferrite_host.commands import builtin_specs
 from ferrite_host.core.config import Settings
+from ferrite_host.core.encoding_limits import EncodingLimitsSync
 from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.manager import Persistence
 from ferrite_host.redis_module.manager import RedisModuleManager
@@ -19,6 +20,7 @@ def build_state(settings: Settings | None = None) -> ServerState:
     """An in-memory server: every built-in command, no modules, no files."""
     state = ServerState(settings)
     state.commands.register_all(builtin_specs())
+    EncodingLimitsSync.attach(state)
     return state
 
 

@@ -11,6 +11,8 @@ from ferrite_host.core.spec import CommandSpec
 FAMILIES = (
     "connection",
     "strings",
+    "lists",
+    "hashes",
     "keys",
     "databases",
     "server",
@@ -19,6 +21,8 @@ FAMILIES = (
     "debug",
     "modules",
     "persistence",
+    "scripting",
+    "functions",
     "serialization",
     "bitmaps",
     "hyperloglog",
@@ -26,6 +30,10 @@ FAMILIES = (
     "sets",
     "zsets",
     "sort",
+    "slowlog",
+    "latency",
+    "monitor",
+    "acl",
 )
 
 

@@ -85,6 +85,15 @@ def block(name: str, *parts: Arg, **opts: Any) -> Arg:
     return arg(name, "block", arguments=list(parts), **opts)
 
 
+def _SCRIPT_CALL(first: str) -> list[Arg]:
+    return [
+        arg(first),
+        integer("numkeys"),
+        key(optional=True, multiple=True),
+        arg("arg", optional=True, multiple=True),
+    ]
+
+
 def _flush_type(async_since: str = "", sync_since: str = "", since: str = "") -> Arg:
     return oneof(
         "flush-type",
@@ -400,7 +409,36 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
         token("replace", "REPLACE", optional=True),
     ],
     "dbsize": [],
+    "acl": [],
+    "acl|cat": [arg("category", optional=True)],
+    "acl|deluser": [arg("username", multiple=True)],
+    "acl|dryrun": [arg("username"), arg("command"), arg("arg", optional=True, multiple=True)],
+    "acl|genpass": [integer("bits", optional=True)],
+    "acl|getuser": [arg("username")],
+    "acl|help": [],
+    "acl|list": [],
+    "acl|log": [
+        oneof(
+            "operation", integer("count"), arg("reset", "pure-token", token="RESET"), optional=True
+        )
+    ],
+    "acl|setuser": [arg("username"), arg("rule", optional=True, multiple=True)],
+    "acl|users": [],
+    "acl|whoami": [],
     "debug": [],
+    "latency": [],
+    "latency|doctor": [],
+    "latency|graph": [arg("event")],
+    "latency|help": [],
+    "latency|history": [arg("event")],
+    "latency|latest": [],
+    "latency|reset": [arg("event", optional=True, multiple=True)],
+    "monitor": [],
+    "slowlog": [],
+    "slowlog|get": [integer("count", optional=True)],
+    "slowlog|help": [],
+    "slowlog|len": [],
+    "slowlog|reset": [],
     "decr": _KEY,
     "decrby": [key(), integer("decrement")],
     "del": _KEYS,
@@ -456,9 +494,29 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
     ],
     "flushall": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
     "flushdb": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
+    "eval": _SCRIPT_CALL("script"),
+    "eval_ro": _SCRIPT_CALL("script"),
+    "evalsha": _SCRIPT_CALL("sha1"),
+    "evalsha_ro": _SCRIPT_CALL("sha1"),
+    "fcall": _SCRIPT_CALL("function"),
+    "fcall_ro": _SCRIPT_CALL("function"),
     "function": [],
+    "function|delete": [arg("library-name")],
+    "function|dump": [],
     "function|flush": [_flush_type()],
     "function|help": [],
+    "function|kill": [],
+    "function|load": [token("replace", "REPLACE", optional=True), arg("function-code")],
+    "function|restore": [
+        arg("serialized-value"),
+        oneof(
+            "policy",
+            token("flush", "FLUSH"),
+            token("append", "APPEND"),
+            token("replace", "REPLACE"),
+            optional=True,
+        ),
+    ],
     "function|list": [
         arg("library-name-pattern", token="LIBRARYNAME", optional=True),
         token("withcode", "WITHCODE", optional=True),
@@ -566,6 +624,8 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
         arg("type", token="TYPE", optional=True, since="6.0.0"),
     ],
     "script": [],
+    "script|debug": [oneof("mode", token("yes", "YES"), token("sync", "SYNC"), token("no", "NO"))],
+    "script|load": [arg("script")],
     "script|exists": [arg("sha1", multiple=True)],
     "script|flush": [_flush_type(since="6.2.0")],
     "script|help": [],
@@ -653,3 +713,90 @@ DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
 
 DOC_ARGUMENTS.update(SET_ZSET_DOC_ARGUMENTS)
 DOC_DEPRECATIONS.update(SET_ZSET_DOC_DEPRECATIONS)
+
+# -- lists and hashes --------------------------------------------------------------------------
+
+
+def _side(name: str) -> Arg:
+    return oneof(name, token("left", "LEFT"), token("right", "RIGHT"))
+
+
+_ELEMENTS = [key(), arg("element", multiple=True)]
+_POP = [key(), integer("count", optional=True, since="6.2.0")]
+_FIELD = [key(), arg("field")]
+_FIELDS = [key(), arg("field", multiple=True)]
+_FIELD_VALUES = [key(), block("data", arg("field"), arg("value"), multiple=True)]
+_MOVE_KEYS = [key("source"), key("destination", 1)]
+
+DOC_ARGUMENTS.update(
+    {
+        "lpush": _ELEMENTS,
+        "rpush": _ELEMENTS,
+        "lpushx": _ELEMENTS,
+        "rpushx": _ELEMENTS,
+        "lpop": _POP,
+        "rpop": _POP,
+        "llen": _KEY,
+        "lrange": [key(), integer("start"), integer("stop")],
+        "lindex": [key(), integer("index")],
+        "lset": [key(), integer("index"), arg("element")],
+        "linsert": [
+            key(),
+            oneof("where", token("before", "BEFORE"), token("after", "AFTER")),
+            arg("pivot"),
+            arg("element"),
+        ],
+        "lrem": [key(), integer("count"), arg("element")],
+        "ltrim": [key(), integer("start"), integer("stop")],
+        "lpos": [
+            key(),
+            arg("element"),
+            integer("rank", token="RANK", optional=True),
+            integer("num-matches", token="COUNT", optional=True),
+            integer("len", token="MAXLEN", optional=True),
+        ],
+        "lmove": [*_MOVE_KEYS, _side("wherefrom"), _side("whereto")],
+        "rpoplpush": _MOVE_KEYS,
+        "lmpop": [
+            integer("numkeys"),
+            key(multiple=True),
+            _side("where"),
+            integer("count", token="COUNT", optional=True),
+        ],
+        "hset": _FIELD_VALUES,
+        "hmset": _FIELD_VALUES,
+        "hsetnx": [key(), arg("field"), arg("value")],
+        "hget": _FIELD,
+        "hmget": _FIELDS,
+        "hdel": _FIELDS,
+        "hexists": _FIELD,
+        "hlen": _KEY,
+        "hstrlen": _FIELD,
+        "hkeys": _KEY,
+        "hvals": _KEY,
+        "hgetall": _KEY,
+        "hincrby": [key(), arg("field"), integer("increment")],
+        "hincrbyfloat": [key(), arg("field"), arg("increment", "double")],
+        "hrandfield": [
+            key(),
+            block(
+                "options",
+                integer("count"),
+                token("withvalues", "WITHVALUES", optional=True),
+                optional=True,
+            ),
+        ],
+        "hscan": [
+            key(),
+            integer("cursor"),
+            arg("pattern", "pattern", token="MATCH", optional=True),
+            integer("count", token="COUNT", optional=True),
+        ],
+    }
+)
+DOC_DEPRECATIONS.update(
+    {
+        "hmset": _deprecated("4.0.0", "`HSET` with multiple field-value pairs"),
+        "rpoplpush": _deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+    }
+)

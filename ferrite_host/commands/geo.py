@@ -191,7 +191,8 @@ def geoadd(session: Session, argv: list[bytes]) -> Any:
     elif added or changed:
         zset.update_encoding(db.limits)
         db.changed(key, "zadd", ZSET)
-    _propagate_as_zadd(session, argv[:pos], points)
+    if current is None or added or changed:  # nothing changed: nothing to replicate
+        _propagate_as_zadd(session, argv[:pos], points)
     return added + changed if b"ch" in flags else added
 
 

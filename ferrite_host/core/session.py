@@ -33,6 +33,8 @@ class Session:
         self.lib_name = ""
         self.lib_ver = ""
         self.authenticated = not state.settings.requirepass
+        #: The ACL user this client is authenticated as.
+        self.user = "default"
         self.created = time.time()
         self.last_interaction = self.created
         self.last_command = "NULL"
@@ -61,6 +63,7 @@ class Session:
     def reset(self) -> None:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
+        self.state.oversight.monitors.remove(self.id)
         self.in_multi = False
         self.multi_queue = []
         self.multi_failed = False
@@ -68,3 +71,4 @@ class Session:
         self.protocol = 2
         self.name = ""
         self.authenticated = not self.state.settings.requirepass
+        self.user = "default"

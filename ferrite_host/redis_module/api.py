@@ -25,6 +25,8 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
+from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
+from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
 from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
@@ -188,7 +190,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey(ZSetKeyMixin):
+class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -209,6 +211,8 @@ class RedisModuleKey(ZSetKeyMixin):
         self._closed = False
         self._touched = False
         self._views: list[memoryview] = []
+        #: Why the last list/hash call failed (EINVAL, ENOTSUP, EBADF, EDOM), as Redis's errno.
+        self.errno = 0
 
     # -- handle lifecycle -------------------------------------------------------------------
 
@@ -285,7 +289,7 @@ class RedisModuleKey(ZSetKeyMixin):
         if value is None:
             return 0
         if type(value) is not TypedValue:
-            return len(value)
+            return len(value)  # a string's bytes or an aggregate's elements
         if isinstance(value.type, RedisModuleType):
             return 0
         try:
@@ -725,6 +729,7 @@ class RedisModuleCtx:
 
 __all__ = [
     "ERRORMSG_WRONGTYPE",
+    "HASH_DELETE",
     "NO_EXPIRE",
     "POSTPONED_LEN",
     "REDISMODULE_API_VERSION",
@@ -733,8 +738,10 @@ __all__ = [
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
     "ErrorReply",
+    "HashFlag",
     "KeyMode",
     "KeyType",
+    "ListWhere",
     "RedisModuleCtx",
     "RedisModuleKey",
     "RedisModuleString",

@@ -36,6 +36,7 @@ DENIED = (
     "user. NOTE: You only need to do one of the above things in order for the server to start "
     "accepting connections from the outside."
 )
+NESTING_ERROR = "ERR reply nested too deeply to be sent"
 
 
 class Connection(asyncio.Protocol):
@@ -49,6 +50,9 @@ class Connection(asyncio.Protocol):
         self.session: Session | None = None
         self.parser: RequestParser | None = None
         self._execute = state.dispatcher.execute
+        #: Out-of-band bytes produced while this connection's own batch is being built: they
+        #: go after the reply of the command that produced them, as in Redis.
+        self._pushed: list[bytes] | None = None
 
     # -- asyncio callbacks -------------------------------------------------------------------
 
@@ -74,6 +78,7 @@ class Connection(asyncio.Protocol):
         session.closer = self.close
         self._registry.add(self)
         self.session = session
+        state.out_of_band.register(session.id, self._push)
         self.parser = RequestParser(
             settings.proto_max_bulk_len,
             settings.client_query_buffer_limit,
@@ -112,16 +117,29 @@ class Connection(asyncio.Protocol):
     ) -> None:
         out: list[bytes] = []
         execute = self._execute
-        while True:
-            for argv in commands:
-                reply = execute(session, argv)
-                encode_into(out, reply, session.protocol)
-                if session.close_after_reply:
+        pushed: list[bytes] = []
+        self._pushed = pushed
+        try:
+            while True:
+                for argv in commands:
+                    reply = execute(session, argv)
+                    mark = len(out)
+                    try:
+                        encode_into(out, reply, session.protocol)
+                    except RecursionError:  # a module reply nested deeper than Python recurses
+                        del out[mark:]
+                        encode_into(out, Error(NESTING_ERROR), session.protocol)
+                    if pushed:
+                        out += pushed
+                        pushed.clear()
+                    if session.close_after_reply:
+                        break
+                if not parser.auth_pending or session.close_after_reply:
                     break
-            if not parser.auth_pending or session.close_after_reply:
-                break
-            parser.require_auth = not session.authenticated  # an AUTH in this read may count
-            commands = parser.feed(b"")
+                parser.require_auth = not session.authenticated  # an AUTH in this read may count
+                commands = parser.feed(b"")
+        finally:
+            self._pushed = None
         if parser.error is not None and not session.close_after_reply:
             log.log(
                 VERBOSE,
@@ -146,6 +164,13 @@ class Connection(asyncio.Protocol):
         self.state.stats.net_input_bytes += received
         if session.close_after_reply:
             transport.close()
+
+    def _push(self, data: bytes) -> None:
+        if self._pushed is not None:
+            self._pushed.append(data)
+        elif self.transport is not None and not self.transport.is_closing():
+            self.state.stats.net_output_bytes += len(data)
+            self.transport.write(data)
 
     # -- serving while another call is busy ----------------------------------------------
 
