@@ -10,7 +10,7 @@ from ferrite_host import __version__
 from ferrite_host.cli.serve import serve
 
 #: Sub-command modules; each exposes `register(cli)`.
-_SUBCOMMAND_MODULES = ("modules", "scaffold", "install", "snapshot")
+_SUBCOMMAND_MODULES = ("modules", "scaffold", "install", "snapshot", "bridge")
 
 
 @click.group(context_settings={"help_option_names": ["--help"]})

@@ -173,16 +173,21 @@ class Module:
 
     # -- runtime ------------------------------------------------------------------------
 
-    def type_handle(self, state: ServerState, kind: type) -> RedisModuleType:
+    def declared_type_name(self, kind: type) -> str:
+        """The type name class `kind` was declared with; TypeError when it was not."""
         declared = self._types.get(kind)
         if declared is None:
             raise TypeError(
                 f"{kind.__name__} is not a data type of module '{self.name}'; "
                 "declare it with @module.data_type(...)"
             )
-        handle = state.module_types.get(declared.name)
+        return declared.name
+
+    def type_handle(self, state: ServerState, kind: type) -> RedisModuleType:
+        name = self.declared_type_name(kind)
+        handle = state.module_types.get(name)
         if not isinstance(handle, RedisModuleType) or handle.module_name != self.name:
-            raise ReplyError(f"ERR data type '{declared.name}' is not loaded")
+            raise ReplyError(f"ERR data type '{name}' is not loaded")
         return handle
 
     # -- the loader's hooks -------------------------------------------------------------

@@ -30,7 +30,7 @@ from ferrite_host.redis_module.errors import (
     ModuleLoadError,
     ModuleUnloadRefusedError,
 )
-from ferrite_host.redis_module.module import ModuleInfo, RedisModule
+from ferrite_host.redis_module.module import ModuleHost, ModuleInfo, RedisModule
 
 if TYPE_CHECKING:
     from pluggy import HookimplOpts
@@ -151,21 +151,23 @@ def _is_err(result: object) -> bool:
     return result is Status.ERR or (type(result) is int and result == Status.ERR)
 
 
-def load_module(
+def stage_module(
     candidate: ModuleCandidate,
     args: list[str],
     *,
     pm: pluggy.PluginManager,
-    state: ServerState,
+    host: ModuleHost | None,
     busy: Callable[[str], str | None],
     configs: list[tuple[str, str]] | None = None,
     plugin: object | None = None,
-) -> LoadedModule:
-    """Load one module; raise ModuleLoadError (a one-line reason) leaving nothing behind.
+) -> tuple[RedisModule, object]:
+    """Import, register, validate and run `on_load` on a staging module; no host state.
 
-    `busy(module_name)` names the entry point of an already loaded module with that name
-    (case-insensitively), or returns None. `plugin` is the entry point's object when the
-    caller has it already (a test harness); otherwise the entry point is imported.
+    This is the host-independent half of loading, shared by `ferrite serve` and the Redis
+    bridge: discovery's candidate in, the staged `RedisModule` (and the entry point's
+    object) out, or ModuleLoadError with a one-line reason and the plugin forgotten. The
+    caller commits the staged commands and types to its host (or calls `forget_module`).
+    `busy(module_name)` names the entry point of an already loaded module with that name.
     """
     if plugin is None:
         plugin = _import(candidate)
@@ -179,13 +181,50 @@ def load_module(
             raise ModuleAlreadyLoadedError(
                 f"a module named '{info.name}' is already loaded (entry point '{other}')"
             )
-        module = RedisModule(info, host=StateHost(state), args=args, configs=configs)
+        module = RedisModule(info, host=host, args=args, configs=configs)
         _run_on_load(pm, plugin, module, args)
-        specs, types = commit_module(state, module)
     except BaseException:
         if module is not None:
             module.mark_failed()
         _forget(pm, candidate.name)
+        raise
+    return module, plugin
+
+
+def forget_module(pm: pluggy.PluginManager, module: RedisModule, entry_point: str) -> None:
+    """Undo a staged load whose commit failed: the module is failed, its plugin gone."""
+    module.mark_failed()
+    _forget(pm, entry_point)
+
+
+def load_module(
+    candidate: ModuleCandidate,
+    args: list[str],
+    *,
+    pm: pluggy.PluginManager,
+    state: ServerState,
+    busy: Callable[[str], str | None],
+    configs: list[tuple[str, str]] | None = None,
+    plugin: object | None = None,
+) -> LoadedModule:
+    """Load one module into this server; raise ModuleLoadError leaving nothing behind.
+
+    `plugin` is the entry point's object when the caller has it already (a test harness);
+    otherwise the entry point is imported.
+    """
+    module, plugin = stage_module(
+        candidate,
+        args,
+        pm=pm,
+        host=StateHost(state),
+        busy=busy,
+        configs=configs,
+        plugin=plugin,
+    )
+    try:
+        specs, types = commit_module(state, module)
+    except BaseException:
+        forget_module(pm, module, candidate.name)
         raise
     return LoadedModule(candidate, module, plugin, list(args), specs, types)
 
@@ -376,9 +415,11 @@ __all__ = [
     "call_hook",
     "commit_module",
     "describe_validation",
+    "forget_module",
     "implements",
     "load_module",
     "module_keys_exist",
     "one_line",
+    "stage_module",
     "unload_module",
 ]

@@ -3,6 +3,7 @@
 from ferrite_host.testing.commands import raw_command, run_command
 from ferrite_host.testing.distributions import install_distributions, pythonpath_env
 from ferrite_host.testing.harness import Harness
+from ferrite_host.testing.hosts import selected_host, server_process
 from ferrite_host.testing.process import FerriteProcess, free_port
 
 __all__ = [
@@ -13,4 +14,6 @@ __all__ = [
     "pythonpath_env",
     "raw_command",
     "run_command",
+    "selected_host",
+    "server_process",
 ]

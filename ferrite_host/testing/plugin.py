@@ -5,6 +5,8 @@
 
 Mark a test module with `pytestmark = pytest.mark.ferrite_modules("mymodule")` to load only
 those modules; by default every installed module is loaded, as `ferrite serve` does.
+With `FERRITE_TEST_HOST=redis-bridge` the same fixtures start redis-server loading the
+modules through the Ferrite bridge (skipping when redis-server or the bridge is missing).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.testing.bridge_process import BridgeUnavailable
 from ferrite_host.testing.harness import Harness
+from ferrite_host.testing.hosts import server_process
 from ferrite_host.testing.process import FerriteProcess
 
 
@@ -41,13 +45,21 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _started(*args: str, **kwargs: Any) -> FerriteProcess:
+    try:
+        server = server_process(*args, **kwargs)
+    except BridgeUnavailable as exc:
+        pytest.skip(str(exc))
+    return server.start()
+
+
 @pytest.fixture
 def ferrite_server_factory() -> Iterator[Callable[..., FerriteProcess]]:
     """Start extra servers with any arguments; all are stopped after the test."""
     started: list[FerriteProcess] = []
 
     def start(*args: str, **kwargs: Any) -> FerriteProcess:
-        server = FerriteProcess(*args, **kwargs).start()
+        server = _started(*args, **kwargs)
         started.append(server)
         return server
 
@@ -61,8 +73,11 @@ def ferrite_server(request: pytest.FixtureRequest) -> Iterator[FerriteProcess]:
     """A running server, stopped after the test."""
     marker = request.node.get_closest_marker("ferrite_modules")
     modules = list(marker.args) if marker is not None else None
-    with FerriteProcess(modules=modules) as server:
+    server = _started(modules=modules)
+    try:
         yield server
+    finally:
+        server.cleanup()
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""One ferrite-bloom server per test module; a fresh, flushed client per test and protocol."""
+"""One ferrite-bloom server per test module; a fresh, flushed client per test and protocol.
+
+The server is the selected test host: `ferrite serve`, or redis-server with the Ferrite
+bridge under FERRITE_TEST_HOST=redis-bridge."""
 
 from __future__ import annotations
 
@@ -7,12 +10,17 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from ferrite_host.testing import FerriteProcess
+from ferrite_host.testing import FerriteProcess, server_process
+from ferrite_host.testing.bridge_process import BridgeUnavailable
 
 
 @pytest.fixture(scope="module")
 def bloom_server() -> Iterator[FerriteProcess]:
-    with FerriteProcess(modules=["bloom"]) as server:
+    try:
+        process = server_process(modules=["bloom"])
+    except BridgeUnavailable as exc:
+        pytest.skip(str(exc))
+    with process as server:
         yield server
 
 

@@ -1,0 +1,462 @@
+"""`ctx` and `key` inside Redis: the Redis-shaped module API (RedisModuleCtx /
+RedisModuleKey's methods) implemented on the Redis Module API through the C module.
+
+Module code cannot tell these from Ferrite's own classes except by type: the same method
+names, arguments and Status results, so a module runs unchanged on both hosts. Every call
+ends with Ferrite's propagation rule: a write command that changed data (through its keys
+or `ctx.call`) and asked for no replication is replicated verbatim.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.bridge import _native as native
+from ferrite_host.bridge.replies import ARRAY, MAP, SET, ReplyStream
+from ferrite_host.core.errors import wrong_arity
+from ferrite_host.core.loglevels import level_of
+from ferrite_host.keyspace import TypedValue
+from ferrite_host.protocol.replies import Error, SimpleString
+from ferrite_host.redis_module.api import (
+    NO_EXPIRE,
+    KeyMode,
+    KeyType,
+    RedisModuleCtx,
+    RedisModuleKey,
+    RedisModuleString,
+    Status,
+)
+from ferrite_host.redis_module.types import RedisModuleType
+from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, to_bytes
+
+if TYPE_CHECKING:
+    from ferrite_host.bridge.registry import Registry
+    from ferrite_host.redis_module.module import RedisModule
+
+log = logging.getLogger("ferrite")
+
+
+def _status(code: int) -> Status:
+    return Status.OK if code == 0 else Status.ERR
+
+
+def _text(message: str | bytes) -> str:
+    if isinstance(message, (bytes, bytearray)):
+        return message.decode("utf-8", "replace")
+    return message
+
+
+class CallState:
+    """One command call: its Redis context, replies, open keys and what it changed."""
+
+    __slots__ = (
+        "addr",
+        "argv",
+        "asked",
+        "command",
+        "keys",
+        "module",
+        "registry",
+        "stream",
+        "write_command",
+        "wrote",
+    )
+
+    def __init__(
+        self,
+        addr: int,
+        command: str,
+        module: RedisModule | None,
+        argv: list[bytes],
+        registry: Registry,
+        write_command: bool,
+    ) -> None:
+        self.addr = addr
+        self.command = command
+        self.module = module
+        self.argv = argv
+        self.registry = registry
+        self.write_command = write_command
+        self.stream = ReplyStream(addr, command)
+        self.keys: list[BridgeKey] = []
+        self.wrote = False
+        self.asked = False
+
+    def call(self, command: str | bytes, *args: object) -> Any:
+        """RedisModule_Call with errors as values; a write counts as a change."""
+        argv = [to_bytes(command), *(to_bytes(arg) for arg in args)]
+        reply = native.call(self.addr, argv)
+        reply = _as_ferrite_reply(reply)
+        if type(reply) is not Error and self.registry.is_write_command(self, argv[0]):
+            self.wrote = True
+        return reply
+
+    def replicate(self, command: str | bytes, *args: object) -> Status:
+        argv = [to_bytes(command), *(to_bytes(arg) for arg in args)]
+        status = _status(native.replicate(self.addr, argv))
+        if status is Status.OK:
+            self.asked = True
+        return status
+
+    def replicate_verbatim(self) -> Status:
+        self.asked = True
+        return _status(native.replicate_verbatim(self.addr))
+
+    def open_key(self, name: bytes, mode: KeyMode) -> BridgeKey | None:
+        handle = native.open_key(self.addr, name, int(mode))
+        if handle is None:
+            return None
+        key = BridgeKey(self, handle, name, mode)
+        self.keys.append(key)
+        return key
+
+    def finish(self, failure: str | None = None) -> None:
+        """Close keys, complete the replies, apply the propagation rule, end the context."""
+        for key in list(self.keys):
+            key.close()
+        self.stream.finish(failure)
+        if self.wrote and not self.asked and self.write_command:
+            native.replicate_verbatim(self.addr)
+        self.addr = 0  # any later use raises instead of touching a finished context
+
+
+def _not_bridged(owner: str, name: str) -> AttributeError | NotImplementedError:
+    """Why a Ferrite API method is missing here: not mapped to Redis yet, or no such name."""
+    ferrite_class = RedisModuleKey if owner == "RedisModuleKey" else RedisModuleCtx
+    if hasattr(ferrite_class, name) and not name.startswith("_"):
+        return NotImplementedError(
+            f"{owner}.{name} is not available through the Ferrite bridge yet "
+            "(see docs/bridge.md for what is mapped to the Redis Module API)"
+        )
+    return AttributeError(f"'{owner}' object has no attribute '{name}'")
+
+
+def _as_ferrite_reply(reply: Any) -> Any:
+    """The C module's call reply as Ferrite's `ctx.call` returns it (errors as ErrorReply)."""
+    if type(reply) is tuple:
+        text = reply[1]
+        return Error(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+    if type(reply) is list:
+        return [_as_ferrite_reply(item) for item in reply]
+    if type(reply) is bytes:
+        # Redis's API does not say whether a string was a status or a bulk reply: a
+        # RedisModuleString compares equal to both b"OK" and "OK", as either reply would.
+        return bytes.__new__(RedisModuleString, reply)
+    return reply
+
+
+class BridgeKey:
+    """RedisModuleKey's methods on a key Redis opened (`RedisModule_OpenKey`)."""
+
+    __slots__ = ("_call", "_closed", "_handle", "_mode", "_name", "_views")
+
+    def __init__(self, call: CallState, handle: int, name: bytes, mode: KeyMode) -> None:
+        self._call = call
+        self._handle = handle
+        self._name = name
+        self._mode = mode
+        self._closed = False
+        self._views: list[memoryview] = []
+
+    @property
+    def name(self) -> RedisModuleString:
+        return RedisModuleString(self._name)
+
+    @property
+    def mode(self) -> KeyMode:
+        return self._mode
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> BridgeKey:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for view in self._views:
+            with contextlib.suppress(BufferError):
+                view.release()
+        native.close_key(self._handle)
+        with contextlib.suppress(ValueError):
+            self._call.keys.remove(self)
+
+    def _key(self) -> int:
+        if self._closed:
+            raise RuntimeError(f"key handle for {self._name!r} used after close_key()")
+        return self._handle
+
+    def _writable(self) -> bool:
+        self._key()
+        return bool(self._mode & KeyMode.WRITE)
+
+    # -- inspection -------------------------------------------------------------------------
+
+    def key_type(self) -> KeyType:
+        return KeyType(native.key_type(self._key()))
+
+    def value_length(self) -> int:
+        if self.key_type() == KeyType.MODULE:
+            return 0
+        return native.value_length(self._key())
+
+    # -- strings ----------------------------------------------------------------------------
+
+    def string_set(self, value: RedisModuleString | bytes | bytearray | str) -> Status:
+        if not self._writable():
+            return Status.ERR
+        status = _status(native.string_set(self._call.addr, self._key(), to_bytes(value)))
+        self._call.wrote = self._call.wrote or status is Status.OK
+        return status
+
+    def string_dma(self, mode: KeyMode = KeyMode.READ) -> memoryview | None:
+        writable = bool(mode & KeyMode.WRITE) and self._writable()
+        view = native.string_dma(self._key(), int(KeyMode.WRITE if writable else KeyMode.READ))
+        if view is None:
+            return None
+        if writable and len(view):
+            self._call.wrote = True
+        self._views.append(view)
+        return view
+
+    def string_truncate(self, length: int) -> Status:
+        if not self._writable() or length < 0:
+            return Status.ERR
+        status = _status(native.string_truncate(self._key(), length))
+        self._call.wrote = self._call.wrote or status is Status.OK
+        return status
+
+    def delete_key(self) -> Status:
+        if not self._writable():
+            return Status.ERR
+        existed = native.key_type(self._key()) != KeyType.EMPTY
+        status = _status(native.delete_key(self._key()))
+        self._call.wrote = self._call.wrote or existed
+        return status
+
+    # -- expiry -----------------------------------------------------------------------------
+
+    def get_expire(self) -> int:
+        return native.get_expire(self._key())
+
+    def set_expire(self, milliseconds: int) -> Status:
+        if not self._writable() or (milliseconds < 0 and milliseconds != NO_EXPIRE):
+            return Status.ERR
+        status = _status(native.set_expire(self._key(), milliseconds))
+        self._call.wrote = self._call.wrote or status is Status.OK
+        return status
+
+    # -- module types -----------------------------------------------------------------------
+
+    def module_type_set_value(self, module_type: RedisModuleType, value: Any) -> Status:
+        if not isinstance(module_type, RedisModuleType):
+            raise TypeError(
+                "module_type_set_value needs the handle module.register_type() returned, "
+                f"got {type(module_type).__name__}"
+            )
+        if not self._writable():
+            return Status.ERR
+        slot = self._call.registry.slot_of(module_type)
+        current = self._stored()
+        self._call.wrote = True
+        if current is not None and current.type is module_type and current.value is value:
+            return Status.OK  # storing the value the key holds keeps it (it is not freed)
+        return _status(native.type_set_value(self._key(), slot, TypedValue(module_type, value)))
+
+    def _stored(self) -> TypedValue | None:
+        if native.type_slot(self._key()) < 0:
+            return None
+        stored: TypedValue = native.type_get_value(self._handle)
+        return stored
+
+    def module_type_get_type(self) -> RedisModuleType | None:
+        slot = native.type_slot(self._key())
+        return self._call.registry.handle_at(slot) if slot >= 0 else None
+
+    def module_type_get_value(self) -> Any:
+        stored = self._stored()
+        if stored is None:
+            return None
+        if self._mode & KeyMode.WRITE:
+            self._call.wrote = True  # in-place changes count as a write, as on Ferrite
+        return stored.value
+
+    def __getattr__(self, name: str) -> Any:
+        raise _not_bridged("RedisModuleKey", name)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else self._mode.name
+        return f"<BridgeKey {self._name!r} {state}>"
+
+
+class BridgeCtx:
+    """RedisModuleCtx's methods on a Redis command context."""
+
+    def __init__(self, call: CallState) -> None:
+        self._call = call
+
+    @property
+    def command_name(self) -> str:
+        return self._call.command
+
+    @property
+    def module(self) -> RedisModule | None:
+        return self._call.module
+
+    @property
+    def db(self) -> int:
+        return native.selected_db(self._call.addr)
+
+    @property
+    def client_id(self) -> int:
+        return native.client_id(self._call.addr)
+
+    @property
+    def protocol(self) -> int:
+        return 3 if native.resp3(self._call.addr) else 2
+
+    def select_db(self, index: int) -> Status:
+        return _status(native.select_db(self._call.addr, index))
+
+    def log(self, level: str, message: str) -> None:
+        owner = self._call.module.name if self._call.module is not None else "?"
+        log.log(level_of(level), "<%s> %s", owner, message)
+
+    def create_string(self, value: str | bytes | bytearray | int | float) -> RedisModuleString:
+        return RedisModuleString(value)
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def open_key(
+        self, name: RedisModuleString | str | bytes, mode: KeyMode = KeyMode.READ
+    ) -> BridgeKey | None:
+        return self._call.open_key(to_bytes(name), KeyMode(mode))
+
+    def close_key(self, key: BridgeKey | None) -> None:
+        if key is not None:
+            key.close()
+
+    def close_all_keys(self) -> None:
+        for key in list(self._call.keys):
+            key.close()
+
+    # -- replies ----------------------------------------------------------------------------
+
+    def reply_with_simple_string(self, message: str | bytes) -> Status:
+        self._call.stream.value(SimpleString(_text(message)))
+        return Status.OK
+
+    def reply_with_error(self, message: str | bytes) -> Status:
+        self._call.stream.value(Error(_text(message).rstrip("\r\n")))
+        return Status.OK
+
+    def reply_with_long_long(self, value: int) -> Status:
+        number = int(value)
+        if not LLONG_MIN <= number <= LLONG_MAX:
+            raise OverflowError(f"reply_with_long_long: {number} does not fit in 64 bits")
+        self._call.stream.scalar(native.reply_long_long, number)
+        return Status.OK
+
+    def reply_with_string(self, value: RedisModuleString | bytes | bytearray | str) -> Status:
+        self._call.stream.scalar(native.reply_bulk, to_bytes(value))
+        return Status.OK
+
+    def reply_with_string_buffer(self, buffer: bytes | bytearray | memoryview) -> Status:
+        self._call.stream.scalar(native.reply_bulk, bytes(buffer))
+        return Status.OK
+
+    def reply_with_c_string(self, text: str) -> Status:
+        self._call.stream.scalar(native.reply_bulk, text.encode("utf-8"))
+        return Status.OK
+
+    def reply_with_null(self) -> Status:
+        self._call.stream.scalar(native.reply_null)
+        return Status.OK
+
+    def reply_with_null_array(self) -> Status:
+        self._call.stream.scalar(native.reply_null_array)
+        return Status.OK
+
+    def reply_with_empty_array(self) -> Status:
+        self._call.stream.open(ARRAY, 0)
+        return Status.OK
+
+    def reply_with_array(self, length: int) -> Status:
+        self._call.stream.open(ARRAY, length)
+        return Status.OK
+
+    def reply_set_array_length(self, length: int) -> None:
+        self._call.stream.set_length(ARRAY, length)
+
+    def reply_with_map(self, length: int) -> Status:
+        self._call.stream.open(MAP, length)
+        return Status.OK
+
+    def reply_set_map_length(self, length: int) -> None:
+        self._call.stream.set_length(MAP, length)
+
+    def reply_with_set(self, length: int) -> Status:
+        self._call.stream.open(SET, length)
+        return Status.OK
+
+    def reply_set_set_length(self, length: int) -> None:
+        self._call.stream.set_length(SET, length)
+
+    def reply_with_double(self, value: float) -> Status:
+        self._call.stream.scalar(native.reply_double, float(value))
+        return Status.OK
+
+    def reply_with_bool(self, value: bool) -> Status:
+        self._call.stream.scalar(native.reply_bool, bool(value))
+        return Status.OK
+
+    def reply_with_big_number(self, digits: str | bytes) -> Status:
+        self._call.stream.scalar(native.reply_big_number, to_bytes(digits))
+        return Status.OK
+
+    def reply_with_verbatim_string(self, text: str | bytes, fmt: str = "txt") -> Status:
+        """Redis 7.0 sends every verbatim string as `txt`: `fmt` is checked, not sent."""
+        if len(fmt) != 3:
+            raise ValueError(f"verbatim string format must be 3 characters, got {fmt!r}")
+        self._call.stream.scalar(native.reply_verbatim, to_bytes(text))
+        return Status.OK
+
+    def reply_with_call_reply(self, reply: Any) -> Status:
+        self._call.stream.value(reply)
+        return Status.OK
+
+    def wrong_arity(self) -> Status:
+        self._call.stream.value(Error(wrong_arity(self._call.command)))
+        return Status.OK
+
+    # -- calling commands and propagation ---------------------------------------------------
+
+    def call(self, command: str | bytes, *args: object) -> Any:
+        return self._call.call(command, *args)
+
+    def replicate(self, command: str | bytes, *args: object) -> Status:
+        return self._call.replicate(command, *args)
+
+    def replicate_verbatim(self) -> Status:
+        return self._call.replicate_verbatim()
+
+    def yield_(self, flags: int = 1, busy_reply: str | None = None) -> None:
+        """RM_Yield is not mapped yet: a no-op, so long commands still run (without
+        serving other clients meanwhile)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise _not_bridged("RedisModuleCtx", name)
+
+    def release(self) -> None:
+        """Done by the bridge when the callback returns."""
+
+    def open_keys(self) -> list[BridgeKey]:
+        return list(self._call.keys)

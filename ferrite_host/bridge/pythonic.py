@@ -1,0 +1,175 @@
+"""The Pythonic module API (`ferrite_host.module`: Context, Key) inside Redis.
+
+`BridgeContext` and `BridgeKey` have the methods of `Context` and `Key`, implemented on the
+Redis-shaped bridge classes, so a `Module` runs the same on both hosts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ferrite_host.bridge.context import BridgeCtx
+from ferrite_host.bridge.context import BridgeKey as RedisKey
+from ferrite_host.core.loglevels import level_of
+from ferrite_host.module.errors import ReplyError, WrongType
+from ferrite_host.redis_module.api import NO_EXPIRE, KeyMode, KeyType
+
+if TYPE_CHECKING:
+    from ferrite_host.bridge.context import CallState
+    from ferrite_host.module.module import Module
+    from ferrite_host.redis_module.types import RedisModuleType
+
+log = logging.getLogger("ferrite")
+T = TypeVar("T")
+READ_WRITE = KeyMode.READ | KeyMode.WRITE
+
+
+class BridgeContext:
+    """`Context` on Redis: the caller's database, keys, `call`, replication and logging."""
+
+    __slots__ = ("_call", "_module", "_redis")
+
+    def __init__(self, call: CallState, module: Module) -> None:
+        self._call = call
+        self._module = module
+        self._redis = BridgeCtx(call)
+
+    @property
+    def command_name(self) -> str:
+        return self._call.command
+
+    @property
+    def db(self) -> int:
+        return self._redis.db
+
+    @property
+    def client_id(self) -> int:
+        return self._redis.client_id
+
+    @property
+    def protocol(self) -> int:
+        return self._redis.protocol
+
+    def open_key(self, name: bytes | str) -> BridgeKey | None:
+        raw = name.encode() if isinstance(name, str) else name
+        handle = self._call.open_key(raw, KeyMode.READ)
+        if handle is None or handle.key_type() == KeyType.EMPTY:
+            return None
+        return BridgeKey(self, handle, raw, writable=False)
+
+    def open_key_writable(self, name: bytes | str) -> BridgeKey:
+        raw = name.encode() if isinstance(name, str) else name
+        handle = self._call.open_key(raw, READ_WRITE)
+        assert handle is not None  # WRITE always gives a handle
+        return BridgeKey(self, handle, raw, writable=True)
+
+    def type_handle(self, kind: type) -> RedisModuleType:
+        name = self._module.declared_type_name(kind)
+        staged = self._call.module
+        handle = None if staged is None else self._call.registry.handle_named(staged, name)
+        if handle is None:
+            raise ReplyError(f"ERR data type '{name}' is not loaded")
+        return handle
+
+    @property
+    def redis(self) -> BridgeCtx:
+        return self._redis
+
+    def call(self, command: str | bytes, *args: object) -> Any:
+        return self._call.call(command, *args)
+
+    def replicate(self, command: str | bytes, *args: object) -> None:
+        self._call.replicate(command, *args)
+
+    def log(self, level: str, message: str) -> None:
+        log.log(level_of(level), "<%s> %s", self._module.name, message)
+
+
+class BridgeKey:
+    """`Key` on Redis."""
+
+    __slots__ = ("_ctx", "_key", "_name", "_writable")
+
+    def __init__(self, ctx: BridgeContext, key: RedisKey, name: bytes, writable: bool) -> None:
+        self._ctx = ctx
+        self._key = key
+        self._name = name
+        self._writable = writable
+
+    @property
+    def name(self) -> bytes:
+        return self._name
+
+    def exists(self) -> bool:
+        return self._key.key_type() != KeyType.EMPTY
+
+    def type_name(self) -> str:
+        reply = self._ctx.call("TYPE", self._name)
+        return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+    def value(self, kind: type[T]) -> T | None:
+        keytype = self._key.key_type()
+        if keytype == KeyType.EMPTY:
+            return None
+        if keytype == KeyType.MODULE:
+            stored = self._key.module_type_get_value()
+            if isinstance(stored, kind):
+                return stored
+        raise WrongType()
+
+    def set_value(self, value: T) -> T:
+        handle = self._ctx.type_handle(type(value))
+        self._require_write()
+        self._key.module_type_set_value(handle, value)
+        return value
+
+    def get_bytes(self) -> bytes | None:
+        keytype = self._key.key_type()
+        if keytype == KeyType.EMPTY:
+            return None
+        if keytype != KeyType.STRING:
+            raise WrongType()
+        view = self._key.string_dma(KeyMode.READ)
+        return b"" if view is None else bytes(view)
+
+    def set_bytes(self, data: bytes | str) -> None:
+        self._require_write()
+        self._key.string_set(data.encode() if isinstance(data, str) else bytes(data))
+
+    def delete(self) -> bool:
+        self._require_write()
+        existed = self.exists()
+        self._key.delete_key()
+        return existed
+
+    def ttl_ms(self) -> int | None:
+        remaining = self._key.get_expire()
+        return None if remaining == NO_EXPIRE else max(remaining, 0)
+
+    def expire_ms(self, milliseconds: int) -> bool:
+        self._require_write()
+        if not self.exists():
+            return False
+        return int(self._key.set_expire(max(milliseconds, 0))) == 0
+
+    def persist(self) -> bool:
+        self._require_write()
+        if self._key.get_expire() == NO_EXPIRE:
+            return False
+        return int(self._key.set_expire(NO_EXPIRE)) == 0
+
+    @property
+    def redis(self) -> RedisKey:
+        return self._key
+
+    def _require_write(self) -> None:
+        if not self._writable:
+            raise ReplyError(
+                f"ERR key '{self._name.decode('utf-8', 'replace')}' was opened read-only; "
+                "use ctx.open_key_writable to change it"
+            )
+
+    def __repr__(self) -> str:
+        mode = "writable" if self._writable else "read-only"
+        return f"<BridgeKey {self._name!r} {mode}>"

@@ -1,0 +1,997 @@
+/*
+ * The Ferrite bridge: a Redis module that embeds CPython and runs Ferrite modules (Python
+ * distributions with a `ferrite.modules` entry point) inside an unmodified redis-server.
+ *
+ *   redis-server --loadmodule <this .so> venv=<dir> <entry point> [args...]
+ *
+ * One interpreter serves every loadmodule line for the life of the server: it is never
+ * finalized and this .so is never unmapped (the interpreter, its types and the fork
+ * handlers point into it), so MODULE UNLOAD is refused. Every entry from Redis (commands,
+ * type callbacks, fork handlers, OnLoad) takes the GIL and gives it back, which lets Redis
+ * free module values on its background threads. The Python half of the contract lives in
+ * ferrite_host.bridge.runtime; this file only moves values between the two APIs.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "redis_module_api.h"
+
+#ifndef FERRITE_LIBPYTHON
+#define FERRITE_LIBPYTHON ""
+#endif
+#ifndef FERRITE_DEFAULT_VENV
+#define FERRITE_DEFAULT_VENV ""
+#endif
+
+/* ---- the Redis Module API, fetched through RedisModule_GetApi -------------------------- */
+
+#define DECLARE_POINTER(ret, name, params) static ret(*RM_##name) params = NULL;
+FERRITE_RM_FUNCTIONS(DECLARE_POINTER)
+#undef DECLARE_POINTER
+
+typedef int (*GetApiFunc)(const char *name, void *target);
+
+static int fetch_api(RedisModuleCtx *ctx) {
+    static int fetched = 0;
+    if (fetched) return RM_OK;
+    GetApiFunc get_api = (GetApiFunc)((void **)ctx)[0];
+    int missing = 0;
+#define FETCH(ret, name, params)                                                             \
+    if (get_api("RedisModule_" #name, (void *)&RM_##name) != RM_OK) {                        \
+        RM_##name = NULL;                                                                    \
+        missing++;                                                                           \
+    }
+    FERRITE_RM_FUNCTIONS(FETCH)
+#undef FETCH
+    if (RM_SetModuleAttribs == NULL || RM_CreateCommand == NULL || RM_Log == NULL) return RM_ERR;
+    if (missing) RM_Log(ctx, "warning", "ferrite bridge: %d Module API functions are missing "
+                                        "on this server; modules using them get an error", missing);
+    fetched = 1;
+    return RM_OK;
+}
+
+/* ---- the interpreter ------------------------------------------------------------------- */
+
+static int interpreter_ready = 0;
+static PyObject *runtime = NULL;            /* ferrite_host.bridge.runtime */
+static PyObject *py_dispatch = NULL;
+static PyObject *py_type_save = NULL, *py_type_load = NULL, *py_type_aof = NULL;
+static PyObject *py_type_mem = NULL, *py_type_digest = NULL, *py_type_free = NULL;
+static PyObject *py_type_copy = NULL;
+static PyGILState_STATE fork_gil;
+
+/* The exception being raised, as one log line (the exception is cleared). */
+static void log_python_error(RedisModuleCtx *ctx, const char *where) {
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    const char *text = "unknown error";
+    PyObject *str = value ? PyObject_Str(value) : NULL;
+    if (str) text = PyUnicode_AsUTF8(str);
+    const char *kind = type ? ((PyTypeObject *)type)->tp_name : "Error";
+    RM_Log(ctx, "warning", "ferrite bridge: %s: %s: %s", where, kind, text ? text : "?");
+    Py_XDECREF(str);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    PyErr_Clear();
+}
+
+static void before_fork(void) {
+    if (!interpreter_ready) return;
+    fork_gil = PyGILState_Ensure();
+    PyOS_BeforeFork();
+}
+
+static void after_fork_parent(void) {
+    if (!interpreter_ready) return;
+    PyOS_AfterFork_Parent();
+    PyGILState_Release(fork_gil);
+}
+
+static void after_fork_child(void) {
+    if (!interpreter_ready) return;
+    PyOS_AfterFork_Child();
+    PyGILState_Release(fork_gil);
+}
+
+static PyObject *native_module(void);
+
+static PyObject *runtime_function(const char *name) {
+    PyObject *function = PyObject_GetAttrString(runtime, name);
+    return function;
+}
+
+/* Keep this .so and libpython mapped for good, with libpython's symbols global so that
+ * C extensions (even the standard library's) resolve against it. */
+static int pin_libraries(RedisModuleCtx *ctx) {
+    Dl_info self;
+    if (dladdr((void *)&pin_libraries, &self) && self.dli_fname) {
+        if (!dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE)) {
+            RM_Log(ctx, "warning", "ferrite bridge: cannot pin %s: %s", self.dli_fname, dlerror());
+            return RM_ERR;
+        }
+    }
+    if (FERRITE_LIBPYTHON[0]) {
+        void *python = dlopen(FERRITE_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE);
+        if (!python) {
+            RM_Log(ctx, "warning", "ferrite bridge: cannot load %s: %s", FERRITE_LIBPYTHON,
+                   dlerror());
+            return RM_ERR;
+        }
+    }
+    return RM_OK;
+}
+
+/* Python's raw allocator and pymalloc's arenas on Redis's allocator, so used_memory (and
+ * maxmemory) see the Python heap. Installed before the interpreter allocates anything. */
+static void *raw_malloc(void *unused, size_t size) {
+    (void)unused;
+    return RM_Alloc(size ? size : 1);
+}
+
+static void *raw_calloc(void *unused, size_t count, size_t size) {
+    (void)unused;
+    return RM_Calloc(count ? count : 1, size ? size : 1);
+}
+
+static void *raw_realloc(void *unused, void *pointer, size_t size) {
+    (void)unused;
+    return RM_Realloc(pointer, size ? size : 1);
+}
+
+static void raw_free(void *unused, void *pointer) {
+    (void)unused;
+    if (pointer) RM_Free(pointer);
+}
+
+static void *arena_alloc(void *unused, size_t size) {
+    (void)unused;
+    return RM_Alloc(size);
+}
+
+static void arena_free(void *unused, void *pointer, size_t size) {
+    (void)unused;
+    (void)size;
+    RM_Free(pointer);
+}
+
+static void route_python_memory(void) {
+    if (!RM_Alloc || !RM_Calloc || !RM_Realloc || !RM_Free) return;
+    PyMemAllocatorEx raw = {NULL, raw_malloc, raw_calloc, raw_realloc, raw_free};
+    PyMem_SetAllocator(PYMEM_DOMAIN_RAW, &raw);
+    PyObjectArenaAllocator arenas = {NULL, arena_alloc, arena_free};
+    PyObject_SetArenaAllocator(&arenas);
+}
+
+static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
+    char executable[4200];
+    snprintf(executable, sizeof executable, "%s/bin/python", venv);
+    if (access(executable, X_OK) != 0) {
+        RM_Log(ctx, "warning", "ferrite bridge: %s is not an executable Python: give "
+                               "venv=<directory of the virtualenv with ferrite-host>", executable);
+        return RM_ERR;
+    }
+    if (pin_libraries(ctx) != RM_OK) return RM_ERR;
+    PyPreConfig preconfig;
+    PyPreConfig_InitPythonConfig(&preconfig);
+    preconfig.use_environment = 0;
+    preconfig.parse_argv = 0;
+    PyStatus started = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(started)) {
+        RM_Log(ctx, "warning", "ferrite bridge: Python did not pre-initialize: %s",
+               started.err_msg ? started.err_msg : "unknown error");
+        return RM_ERR;
+    }
+    route_python_memory(); /* documented window: after pre-init, before init */
+
+    PyConfig config;
+    PyConfig_InitPythonConfig(&config);
+    config.install_signal_handlers = 0; /* Redis keeps SIGTERM, SIGINT and friends */
+    config.use_environment = 0;         /* no PYTHONPATH/PYTHONHOME leaking in */
+    config.parse_argv = 0;
+    config.user_site_directory = 0;
+    config.buffered_stdio = 0;
+    char *argv[] = {"redis-server"};
+    PyStatus status = PyConfig_SetBytesString(&config, &config.executable, executable);
+    if (!PyStatus_Exception(status))
+        status = PyConfig_SetBytesString(&config, &config.program_name, executable);
+    if (!PyStatus_Exception(status)) status = PyConfig_SetBytesArgv(&config, 1, argv);
+    if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status)) {
+        RM_Log(ctx, "warning", "ferrite bridge: Python did not start: %s",
+               status.err_msg ? status.err_msg : "unknown error");
+        return RM_ERR;
+    }
+    PyObject *modules = PyImport_GetModuleDict();
+    PyObject *native = native_module();
+    if (!native || PyDict_SetItemString(modules, "ferrite_host.bridge._native", native) < 0) {
+        log_python_error(ctx, "creating the native module");
+        return RM_ERR;
+    }
+    Py_DECREF(native);
+    runtime = PyImport_ImportModule("ferrite_host.bridge.runtime");
+    if (!runtime) {
+        log_python_error(ctx, "importing ferrite_host.bridge.runtime (is ferrite-host "
+                              "installed in that venv, for this Python version?)");
+        return RM_ERR;
+    }
+    py_dispatch = runtime_function("dispatch");
+    py_type_save = runtime_function("type_save");
+    py_type_load = runtime_function("type_load");
+    py_type_aof = runtime_function("type_aof");
+    py_type_mem = runtime_function("type_mem_usage");
+    py_type_digest = runtime_function("type_digest");
+    py_type_free = runtime_function("type_free");
+    py_type_copy = runtime_function("type_copy");
+    if (!py_dispatch || !py_type_save || !py_type_load || !py_type_aof || !py_type_mem ||
+        !py_type_digest || !py_type_free || !py_type_copy) {
+        log_python_error(ctx, "reading the runtime's entry points");
+        return RM_ERR;
+    }
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+    interpreter_ready = 1;
+    PyEval_SaveThread(); /* hold the GIL only while Redis is inside Python */
+    return RM_OK;
+}
+
+/* ---- module data types ----------------------------------------------------------------- */
+
+#define MAX_TYPES 64
+static RedisModuleType *types[MAX_TYPES];
+
+/* The stored value of a bridge type is a (new reference to a) Python object that knows its
+ * type handle; only rdb_load needs to be told which type it loads, hence one entry per slot. */
+static void *load_slot(int slot, RedisModuleIO *io, int encver) {
+    size_t length = 0;
+    char *data = RM_LoadStringBuffer(io, &length);
+    if (!data) return NULL;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *value = PyObject_CallFunction(py_type_load, "iy#i", slot, data, (Py_ssize_t)length,
+                                            encver);
+    RM_Free(data);
+    if (!value) log_python_error(NULL, "rdb_load");
+    PyGILState_Release(gil);
+    return value;
+}
+
+#define SLOT_LOADER(n)                                                                       \
+    static void *load_slot_##n(RedisModuleIO *io, int encver) { return load_slot(n, io, encver); }
+#define EIGHT_LOADERS(a)                                                                     \
+    SLOT_LOADER(a##0) SLOT_LOADER(a##1) SLOT_LOADER(a##2) SLOT_LOADER(a##3)                  \
+    SLOT_LOADER(a##4) SLOT_LOADER(a##5) SLOT_LOADER(a##6) SLOT_LOADER(a##7)
+EIGHT_LOADERS(0) EIGHT_LOADERS(1) EIGHT_LOADERS(2) EIGHT_LOADERS(3)
+EIGHT_LOADERS(4) EIGHT_LOADERS(5) EIGHT_LOADERS(6) EIGHT_LOADERS(7)
+#define LOADER_NAMES(a)                                                                      \
+    load_slot_##a##0, load_slot_##a##1, load_slot_##a##2, load_slot_##a##3, load_slot_##a##4, \
+        load_slot_##a##5, load_slot_##a##6, load_slot_##a##7
+static RMTypeLoadFunc slot_loaders[MAX_TYPES] = {LOADER_NAMES(0), LOADER_NAMES(1), LOADER_NAMES(2),
+                                                 LOADER_NAMES(3), LOADER_NAMES(4), LOADER_NAMES(5),
+                                                 LOADER_NAMES(6), LOADER_NAMES(7)};
+
+static void type_rdb_save(RedisModuleIO *io, void *value) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *data = PyObject_CallOneArg(py_type_save, (PyObject *)value);
+    char *buffer = NULL;
+    Py_ssize_t length = 0;
+    if (!data || PyBytes_AsStringAndSize(data, &buffer, &length) < 0) {
+        log_python_error(NULL, "rdb_save (the value is saved empty and will not load)");
+        RM_SaveStringBuffer(io, "", 0);
+    } else {
+        RM_SaveStringBuffer(io, buffer, (size_t)length);
+    }
+    Py_XDECREF(data);
+    PyGILState_Release(gil);
+}
+
+static void type_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void *value) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    size_t key_length = 0;
+    const char *key_name = RM_StringPtrLen(key, &key_length);
+    PyObject *commands = PyObject_CallFunction(py_type_aof, "Oy#", (PyObject *)value, key_name,
+                                               (Py_ssize_t)key_length);
+    if (!commands) {
+        log_python_error(NULL, "aof_rewrite");
+        PyGILState_Release(gil);
+        return;
+    }
+    Py_ssize_t count = PyList_Size(commands);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *command = PyList_GET_ITEM(commands, i);
+        Py_ssize_t argc = PyList_Size(command);
+        if (argc < 1) continue;
+        RedisModuleString **argv = PyMem_Calloc((size_t)argc, sizeof *argv);
+        for (Py_ssize_t j = 1; j < argc; j++) {
+            PyObject *arg = PyList_GET_ITEM(command, j);
+            argv[j] = RM_CreateString(NULL, PyBytes_AS_STRING(arg), (size_t)PyBytes_GET_SIZE(arg));
+        }
+        RM_EmitAOF(aof, PyBytes_AS_STRING(PyList_GET_ITEM(command, 0)), "v", argv + 1,
+                   (size_t)(argc - 1));
+        for (Py_ssize_t j = 1; j < argc; j++) RM_FreeString(NULL, argv[j]);
+        PyMem_Free(argv);
+    }
+    Py_DECREF(commands);
+    PyGILState_Release(gil);
+}
+
+static size_t type_mem_usage(const void *value) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    size_t size = 0;
+    PyObject *result = PyObject_CallOneArg(py_type_mem, (PyObject *)value);
+    if (result) size = PyLong_AsSize_t(result);
+    if (PyErr_Occurred()) {
+        log_python_error(NULL, "mem_usage");
+        size = 0;
+    }
+    Py_XDECREF(result);
+    PyGILState_Release(gil);
+    return size;
+}
+
+static void type_digest(RedisModuleDigest *digest, void *value) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *result = PyObject_CallOneArg(py_type_digest, (PyObject *)value);
+    if (!result || !PyBytes_Check(result)) {
+        log_python_error(NULL, "digest");
+    } else if (PyBytes_GET_SIZE(result)) {
+        RM_DigestAddStringBuffer(digest, PyBytes_AS_STRING(result),
+                                 (size_t)PyBytes_GET_SIZE(result));
+        RM_DigestEndSequence(digest);
+    }
+    Py_XDECREF(result);
+    PyGILState_Release(gil);
+}
+
+/* Runs on Redis's main thread, or on a lazyfree thread (FLUSHALL ASYNC): the GIL is only
+ * held by whoever is inside Python at the moment, so this waits at most for one call. */
+static void type_free(void *value) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *result = PyObject_CallOneArg(py_type_free, (PyObject *)value);
+    if (!result) log_python_error(NULL, "free");
+    Py_XDECREF(result);
+    Py_DECREF((PyObject *)value);
+    PyGILState_Release(gil);
+}
+
+static void *type_copy(RedisModuleString *from, RedisModuleString *to, const void *value) {
+    (void)from;
+    (void)to;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *copy = PyObject_CallOneArg(py_type_copy, (PyObject *)value);
+    if (!copy) log_python_error(NULL, "copy");
+    PyGILState_Release(gil);
+    return copy;
+}
+
+/* ---- commands -------------------------------------------------------------------------- */
+
+static int bridge_command(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    RM_AutoMemory(ctx);
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args = PyList_New(argc);
+    for (int i = 0; args && i < argc; i++) {
+        size_t length = 0;
+        const char *data = RM_StringPtrLen(argv[i], &length);
+        PyList_SET_ITEM(args, i, PyBytes_FromStringAndSize(data, (Py_ssize_t)length));
+    }
+    PyObject *address = PyLong_FromVoidPtr(ctx);
+    PyObject *result = args && address
+                           ? PyObject_CallFunctionObjArgs(py_dispatch, address, args, NULL)
+                           : NULL;
+    if (!result) {
+        log_python_error(ctx, "command dispatch");
+        RM_ReplyWithError(ctx, "ERR ferrite bridge: internal error, see the server log");
+    }
+    Py_XDECREF(result);
+    Py_XDECREF(address);
+    Py_XDECREF(args);
+    PyGILState_Release(gil);
+    return RM_OK;
+}
+
+/* ---- the native module the Python runtime calls ---------------------------------------- */
+
+static void *pointer_of(PyObject *value) {
+    void *pointer = PyLong_AsVoidPtr(value);
+    if (!pointer && !PyErr_Occurred())
+        PyErr_SetString(PyExc_RuntimeError, "ferrite bridge: context or key is no longer valid");
+    return pointer;
+}
+
+#define CTX_ARG(i)                                                                           \
+    RedisModuleCtx *ctx = pointer_of(args[i]);                                               \
+    if (!ctx) return NULL;
+#define KEY_ARG(i)                                                                           \
+    RedisModuleKey *key = pointer_of(args[i]);                                               \
+    if (!key) return NULL;
+#define NEED(n)                                                                              \
+    if (nargs != n) {                                                                        \
+        PyErr_Format(PyExc_TypeError, "expected %d arguments, got %zd", n, nargs);           \
+        return NULL;                                                                         \
+    }
+#define MISSING(fn)                                                                          \
+    if (RM_##fn == NULL) {                                                                   \
+        PyErr_SetString(PyExc_NotImplementedError,                                           \
+                        "RedisModule_" #fn " is not available on this Redis version");       \
+        return NULL;                                                                         \
+    }
+
+static PyObject *status(int code) { return PyLong_FromLong(code); }
+
+static int bytes_arg(PyObject *value, const char **data, Py_ssize_t *length) {
+    if (!PyBytes_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "expected bytes, got %s", Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    *data = PyBytes_AS_STRING(value);
+    *length = PyBytes_GET_SIZE(value);
+    return 0;
+}
+
+#define BYTES_ARG(i, data, length)                                                           \
+    const char *data;                                                                        \
+    Py_ssize_t length;                                                                       \
+    if (bytes_arg(args[i], &data, &length) < 0) return NULL;
+
+static PyObject *n_reply_long_long(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    long long value = PyLong_AsLongLong(args[1]);
+    if (value == -1 && PyErr_Occurred()) return NULL;
+    return status(RM_ReplyWithLongLong(ctx, value));
+}
+
+static PyObject *n_reply_double(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    double value = PyFloat_AsDouble(args[1]);
+    if (value == -1.0 && PyErr_Occurred()) return NULL;
+    return status(RM_ReplyWithDouble(ctx, value));
+}
+
+static PyObject *n_reply_bool(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    MISSING(ReplyWithBool);
+    return status(RM_ReplyWithBool(ctx, PyObject_IsTrue(args[1])));
+}
+
+static PyObject *n_reply_simple(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    BYTES_ARG(1, data, length);
+    (void)length;
+    return status(RM_ReplyWithSimpleString(ctx, data));
+}
+
+static PyObject *n_reply_error(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    BYTES_ARG(1, data, length);
+    (void)length;
+    return status(RM_ReplyWithError(ctx, data));
+}
+
+static PyObject *n_reply_bulk(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    BYTES_ARG(1, data, length);
+    return status(RM_ReplyWithStringBuffer(ctx, data, (size_t)length));
+}
+
+static PyObject *n_reply_big_number(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    MISSING(ReplyWithBigNumber);
+    BYTES_ARG(1, data, length);
+    return status(RM_ReplyWithBigNumber(ctx, data, (size_t)length));
+}
+
+static PyObject *n_reply_verbatim(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    MISSING(ReplyWithVerbatimString);
+    BYTES_ARG(1, data, length);
+    return status(RM_ReplyWithVerbatimString(ctx, data, (size_t)length));
+}
+
+static PyObject *n_reply_null(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    return status(RM_ReplyWithNull(ctx));
+}
+
+static PyObject *n_reply_null_array(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    MISSING(ReplyWithNullArray);
+    return status(RM_ReplyWithNullArray(ctx));
+}
+
+static PyObject *n_reply_empty_array(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    MISSING(ReplyWithEmptyArray);
+    return status(RM_ReplyWithEmptyArray(ctx));
+}
+
+/* reply_aggregate(ctx, kind, length): kind 0 array, 1 map, 2 set; length -1 = postponed. */
+static PyObject *n_reply_aggregate(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    long kind = PyLong_AsLong(args[1]);
+    long length = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    if (kind == 1) {
+        MISSING(ReplyWithMap);
+        return status(RM_ReplyWithMap(ctx, length));
+    }
+    if (kind == 2) {
+        MISSING(ReplyWithSet);
+        return status(RM_ReplyWithSet(ctx, length));
+    }
+    return status(RM_ReplyWithArray(ctx, length));
+}
+
+static PyObject *n_set_aggregate_length(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    long kind = PyLong_AsLong(args[1]);
+    long length = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    if (kind == 1) {
+        MISSING(ReplySetMapLength);
+        RM_ReplySetMapLength(ctx, length);
+    } else if (kind == 2) {
+        MISSING(ReplySetSetLength);
+        RM_ReplySetSetLength(ctx, length);
+    } else {
+        RM_ReplySetArrayLength(ctx, length);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *n_open_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    BYTES_ARG(1, name, length);
+    int mode = (int)PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    RedisModuleString *keyname = RM_CreateString(ctx, name, (size_t)length);
+    void *key = RM_OpenKey(ctx, keyname, mode);
+    if (!key) Py_RETURN_NONE;
+    return PyLong_FromVoidPtr(key);
+}
+
+static PyObject *n_close_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    RM_CloseKey(key);
+    Py_RETURN_NONE;
+}
+
+static PyObject *n_key_type(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    return PyLong_FromLong(RM_KeyType(key));
+}
+
+static PyObject *n_value_length(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    return PyLong_FromSize_t(RM_ValueLength(key));
+}
+
+static PyObject *n_string_set(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    RedisModuleKey *key = pointer_of(args[1]);
+    if (!key) return NULL;
+    BYTES_ARG(2, data, length);
+    RedisModuleString *value = RM_CreateString(ctx, data, (size_t)length);
+    int result = RM_StringSet(key, value);
+    RM_FreeString(ctx, value);
+    return status(result);
+}
+
+/* string_dma(key, mode): a memoryview on the value inside Redis (writable with WRITE);
+ * None for a value that is not a string. Valid only while the key stays open. */
+static PyObject *n_string_dma(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) KEY_ARG(0);
+    int mode = (int)PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    size_t length = 0;
+    char *data = RM_StringDMA(key, &length, mode);
+    if (!data) Py_RETURN_NONE;
+    if (length == 0) return PyMemoryView_FromMemory(data, 0, PyBUF_READ);
+    return PyMemoryView_FromMemory(data, (Py_ssize_t)length,
+                                   (mode & RM_WRITE) ? PyBUF_WRITE : PyBUF_READ);
+}
+
+static PyObject *n_string_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    size_t length = 0;
+    char *data = RM_StringDMA(key, &length, RM_READ);
+    if (!data) Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize(data, (Py_ssize_t)length);
+}
+
+static PyObject *n_string_truncate(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) KEY_ARG(0);
+    size_t length = PyLong_AsSize_t(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    return status(RM_StringTruncate(key, length));
+}
+
+static PyObject *n_delete_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    return status(RM_DeleteKey(key));
+}
+
+static PyObject *n_get_expire(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    return PyLong_FromLongLong(RM_GetExpire(key));
+}
+
+static PyObject *n_set_expire(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) KEY_ARG(0);
+    long long ms = PyLong_AsLongLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    return status(RM_SetExpire(key, ms));
+}
+
+static PyObject *n_type_set_value(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) KEY_ARG(0);
+    long slot = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    if (slot < 0 || slot >= MAX_TYPES || types[slot] == NULL) {
+        PyErr_SetString(PyExc_ValueError, "ferrite bridge: no such data type slot");
+        return NULL;
+    }
+    Py_INCREF(args[2]);
+    int result = RM_ModuleTypeSetValue(key, types[slot], args[2]);
+    if (result != RM_OK) Py_DECREF(args[2]);
+    return status(result);
+}
+
+/* The slot of the bridge type stored at the key, or -1 (empty, or any other type). */
+static PyObject *n_type_slot(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    if (RM_KeyType(key) != RM_KEYTYPE_MODULE) return PyLong_FromLong(-1);
+    RedisModuleType *type = RM_ModuleTypeGetType(key);
+    for (int slot = 0; slot < MAX_TYPES; slot++)
+        if (types[slot] != NULL && types[slot] == type) return PyLong_FromLong(slot);
+    return PyLong_FromLong(-1);
+}
+
+static PyObject *n_type_get_value(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) KEY_ARG(0);
+    PyObject *value = RM_ModuleTypeGetValue(key);
+    if (!value) Py_RETURN_NONE;
+    Py_INCREF(value);
+    return value;
+}
+
+static PyObject *call_reply_to_python(RedisModuleCallReply *reply);
+
+static PyObject *call_reply_to_python(RedisModuleCallReply *reply) {
+    if (!reply) Py_RETURN_NONE;
+    size_t length = 0;
+    const char *data;
+    switch (RM_CallReplyType(reply)) {
+    case RM_REPLY_STRING:
+        data = RM_CallReplyStringPtr(reply, &length);
+        return PyBytes_FromStringAndSize(data, (Py_ssize_t)length);
+    case RM_REPLY_ERROR:
+        data = RM_CallReplyStringPtr(reply, &length);
+        return Py_BuildValue("(iy#)", RM_REPLY_ERROR, data, (Py_ssize_t)length);
+    case RM_REPLY_INTEGER:
+        return PyLong_FromLongLong(RM_CallReplyInteger(reply));
+    case RM_REPLY_ARRAY: {
+        size_t count = RM_CallReplyLength(reply);
+        PyObject *list = PyList_New((Py_ssize_t)count);
+        for (size_t i = 0; list && i < count; i++) {
+            PyObject *item = call_reply_to_python(RM_CallReplyArrayElement(reply, i));
+            if (!item) {
+                Py_DECREF(list);
+                return NULL;
+            }
+            PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+        }
+        return list;
+    }
+    case RM_REPLY_NULL:
+        Py_RETURN_NONE;
+    default:
+        PyErr_SetString(PyExc_NotImplementedError, "ferrite bridge: unexpected call reply type");
+        return NULL;
+    }
+}
+
+/* Strings for argv[1:] (argv[0] is the command name), created in ctx and freed by the caller. */
+static RedisModuleString **string_vector(RedisModuleCtx *ctx, PyObject *list, Py_ssize_t *count) {
+    Py_ssize_t argc = PyList_Size(list);
+    if (argc < 1) {
+        PyErr_SetString(PyExc_ValueError, "a command needs a name");
+        return NULL;
+    }
+    RedisModuleString **argv = PyMem_Calloc((size_t)argc, sizeof *argv);
+    for (Py_ssize_t i = 1; i < argc; i++) {
+        PyObject *arg = PyList_GET_ITEM(list, i);
+        if (!PyBytes_Check(arg)) {
+            for (Py_ssize_t j = 1; j < i; j++) RM_FreeString(ctx, argv[j]);
+            PyMem_Free(argv);
+            PyErr_SetString(PyExc_TypeError, "command arguments must be bytes");
+            return NULL;
+        }
+        argv[i] = RM_CreateString(ctx, PyBytes_AS_STRING(arg), (size_t)PyBytes_GET_SIZE(arg));
+    }
+    *count = argc;
+    return argv;
+}
+
+static void free_vector(RedisModuleCtx *ctx, RedisModuleString **argv, Py_ssize_t count) {
+    for (Py_ssize_t i = 1; i < count; i++) RM_FreeString(ctx, argv[i]);
+    PyMem_Free(argv);
+}
+
+/* call(ctx, [name, args...]): RedisModule_Call with errors as replies ("E"); an error comes
+ * back as the tuple (1, text) for the runtime to wrap. */
+static PyObject *n_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    Py_ssize_t count = 0;
+    RedisModuleString **argv = string_vector(ctx, args[1], &count);
+    if (!argv) return NULL;
+    PyObject *name = PyList_GET_ITEM(args[1], 0);
+    RedisModuleCallReply *reply =
+        RM_Call(ctx, PyBytes_AS_STRING(name), "Ev", argv + 1, (size_t)(count - 1));
+    free_vector(ctx, argv, count);
+    if (!reply) return Py_BuildValue("(is)", RM_REPLY_ERROR, "ERR command could not be called");
+    PyObject *result = call_reply_to_python(reply);
+    RM_FreeCallReply(reply);
+    return result;
+}
+
+static PyObject *n_replicate(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    Py_ssize_t count = 0;
+    RedisModuleString **argv = string_vector(ctx, args[1], &count);
+    if (!argv) return NULL;
+    PyObject *name = PyList_GET_ITEM(args[1], 0);
+    int result = RM_Replicate(ctx, PyBytes_AS_STRING(name), "v", argv + 1, (size_t)(count - 1));
+    free_vector(ctx, argv, count);
+    return status(result);
+}
+
+static PyObject *n_replicate_verbatim(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    return status(RM_ReplicateVerbatim(ctx));
+}
+
+static PyObject *n_selected_db(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    return PyLong_FromLong(RM_GetSelectedDb(ctx));
+}
+
+static PyObject *n_select_db(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    long index = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    return status(RM_SelectDb(ctx, (int)index));
+}
+
+static PyObject *n_client_id(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    return PyLong_FromUnsignedLongLong(RM_GetClientId(ctx));
+}
+
+static PyObject *n_resp3(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    return PyBool_FromLong(RM_GetContextFlags(ctx) & RM_CTX_FLAGS_RESP3);
+}
+
+/* log(level, message): Redis's log, under the bridge's name. */
+static PyObject *n_log(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2);
+    const char *level = PyUnicode_AsUTF8(args[0]);
+    const char *message = PyUnicode_AsUTF8(args[1]);
+    if (!level || !message) return NULL;
+    RM_Log(NULL, level, "%s", message);
+    Py_RETURN_NONE;
+}
+
+#define FAST(name) {#name, (PyCFunction)(void (*)(void))n_##name, METH_FASTCALL, NULL}
+static PyMethodDef native_methods[] = {
+    FAST(reply_long_long), FAST(reply_double), FAST(reply_bool), FAST(reply_simple),
+    FAST(reply_error), FAST(reply_bulk), FAST(reply_big_number), FAST(reply_verbatim),
+    FAST(reply_null), FAST(reply_null_array), FAST(reply_empty_array), FAST(reply_aggregate),
+    FAST(set_aggregate_length), FAST(open_key), FAST(close_key), FAST(key_type),
+    FAST(value_length), FAST(string_set), FAST(string_dma), FAST(string_get),
+    FAST(string_truncate), FAST(delete_key), FAST(get_expire), FAST(set_expire),
+    FAST(type_set_value), FAST(type_slot), FAST(type_get_value), FAST(call), FAST(replicate),
+    FAST(replicate_verbatim), FAST(selected_db), FAST(select_db), FAST(client_id), FAST(resp3),
+    FAST(log), {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef native_definition = {
+    PyModuleDef_HEAD_INIT, "ferrite_host.bridge._native",
+    "The Redis Module API as the Ferrite bridge's runtime calls it (inside redis-server only).",
+    -1, native_methods, NULL, NULL, NULL, NULL};
+
+static PyObject *native_module(void) { return PyModule_Create(&native_definition); }
+
+/* ---- loading a Ferrite module ---------------------------------------------------------- */
+
+static int fail_load(RedisModuleCtx *ctx, const char *entry_point, const char *reason) {
+    RM_Log(ctx, "warning", "ferrite bridge: module '%s' failed to load: %s", entry_point, reason);
+    return RM_ERR;
+}
+
+/* The entry point's load failed after Python staged it: let the runtime forget it. */
+static void forget(const char *entry_point) {
+    PyObject *result = PyObject_CallMethod(runtime, "forget", "s", entry_point);
+    if (!result) PyErr_Clear();
+    Py_XDECREF(result);
+}
+
+static int register_types(RedisModuleCtx *ctx, const char *entry_point, PyObject *list) {
+    for (Py_ssize_t i = 0; i < PyList_Size(list); i++) {
+        int slot, encver, has_copy;
+        const char *name;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(list, i), "isip", &slot, &name, &encver, &has_copy))
+            return RM_ERR;
+        if (slot < 0 || slot >= MAX_TYPES) {
+            fail_load(ctx, entry_point, "too many data types in this server (64 at most)");
+            return RM_ERR;
+        }
+        RMTypeMethods methods = {0};
+        methods.version = RM_TYPE_METHOD_VERSION;
+        methods.rdb_load = slot_loaders[slot];
+        methods.rdb_save = type_rdb_save;
+        methods.aof_rewrite = type_aof_rewrite;
+        methods.mem_usage = type_mem_usage;
+        methods.digest = type_digest;
+        methods.free = type_free;
+        methods.copy = has_copy ? type_copy : NULL;
+        types[slot] = RM_CreateDataType(ctx, name, encver, &methods);
+        if (types[slot] == NULL) {
+            char reason[256];
+            snprintf(reason, sizeof reason,
+                     "Redis refused data type '%s' (encver %d): the name is taken or invalid",
+                     name, encver);
+            fail_load(ctx, entry_point, reason);
+            return RM_ERR;
+        }
+    }
+    return RM_OK;
+}
+
+static int register_commands(RedisModuleCtx *ctx, const char *entry_point, PyObject *list) {
+    for (Py_ssize_t i = 0; i < PyList_Size(list); i++) {
+        const char *name, *flags;
+        int first, last, step;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(list, i), "ssiii", &name, &flags, &first, &last,
+                              &step))
+            return RM_ERR;
+        if (RM_CreateCommand(ctx, name, bridge_command, flags, first, last, step) != RM_OK) {
+            char reason[256];
+            snprintf(reason, sizeof reason,
+                     "Redis refused command '%s' (flags '%s'): the name is taken or the "
+                     "flags are invalid", name, flags);
+            fail_load(ctx, entry_point, reason);
+            return RM_ERR;
+        }
+    }
+    return RM_OK;
+}
+
+static int load_entry_point(RedisModuleCtx *ctx, const char *entry_point, PyObject *load_args,
+                            PyObject *paths) {
+    PyObject *staged = PyObject_CallMethod(runtime, "load", "sOO", entry_point, load_args, paths);
+    if (!staged) {
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        PyObject *text = value ? PyObject_Str(value) : NULL;
+        const char *reason = text ? PyUnicode_AsUTF8(text) : NULL;
+        fail_load(ctx, entry_point, reason ? reason : "unknown error");
+        Py_XDECREF(text);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(traceback);
+        PyErr_Clear();
+        return RM_ERR;
+    }
+    const char *name;
+    int version;
+    PyObject *commands, *type_list;
+    int result = RM_ERR;
+    if (!PyArg_ParseTuple(staged, "siOO", &name, &version, &commands, &type_list)) {
+        log_python_error(ctx, "reading what the runtime staged");
+    } else if (RM_IsModuleNameBusy && RM_IsModuleNameBusy(name)) {
+        char reason[256];
+        snprintf(reason, sizeof reason, "a module named '%s' is already loaded", name);
+        fail_load(ctx, entry_point, reason);
+    } else {
+        RM_SetModuleAttribs(ctx, name, version, RM_APIVER_1);
+        if (register_types(ctx, entry_point, type_list) == RM_OK &&
+            register_commands(ctx, entry_point, commands) == RM_OK) {
+            PyObject *done = PyObject_CallMethod(runtime, "committed", "s", entry_point);
+            if (done) result = RM_OK;
+            else log_python_error(ctx, "committing the module");
+            Py_XDECREF(done);
+        } else if (PyErr_Occurred()) {
+            log_python_error(ctx, "registering the module");
+        }
+    }
+    Py_DECREF(staged);
+    if (result != RM_OK) forget(entry_point);
+    return result;
+}
+
+/* Leading options: venv=<dir> (the interpreter, once per server) and any number of
+ * path=<dir> (prepended to sys.path, for modules installed outside the venv). */
+static int read_options(RedisModuleString **argv, int argc, char *venv, size_t venv_size) {
+    int next = 0;
+    for (; next < argc; next++) {
+        size_t length = 0;
+        const char *arg = RM_StringPtrLen(argv[next], &length);
+        if (length > 5 && strncmp(arg, "venv=", 5) == 0) {
+            snprintf(venv, venv_size, "%.*s", (int)(length - 5), arg + 5);
+        } else if (length > 5 && strncmp(arg, "path=", 5) == 0) {
+            continue; /* read again once Python runs */
+        } else {
+            break;
+        }
+    }
+    return next;
+}
+
+static PyObject *paths_of(RedisModuleString **argv, int count) {
+    PyObject *paths = PyList_New(0);
+    for (int i = 0; paths && i < count; i++) {
+        size_t length = 0;
+        const char *arg = RM_StringPtrLen(argv[i], &length);
+        if (length > 5 && strncmp(arg, "path=", 5) == 0) {
+            PyObject *path = PyUnicode_DecodeFSDefaultAndSize(arg + 5, (Py_ssize_t)length - 5);
+            if (!path || PyList_Append(paths, path) < 0) Py_CLEAR(paths);
+            Py_XDECREF(path);
+        }
+    }
+    return paths;
+}
+
+int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (fetch_api(ctx) != RM_OK) return RM_ERR;
+    char venv[4096];
+    snprintf(venv, sizeof venv, "%s", FERRITE_DEFAULT_VENV);
+    int next = read_options(argv, argc, venv, sizeof venv);
+    if (next >= argc) {
+        RM_Log(ctx, "warning", "ferrite bridge: usage: loadmodule <bridge.so> venv=<dir> "
+                               "[path=<dir>...] <entry point> [args...] (`ferrite bridge` "
+                               "prints the lines)");
+        return RM_ERR;
+    }
+    size_t length = 0;
+    const char *raw = RM_StringPtrLen(argv[next], &length);
+    char entry_point[256];
+    snprintf(entry_point, sizeof entry_point, "%.*s", (int)length, raw);
+    if (!interpreter_ready) {
+        if (!venv[0]) {
+            RM_Log(ctx, "warning", "ferrite bridge: give venv=<dir> before the entry point");
+            return RM_ERR;
+        }
+        if (start_interpreter(ctx, venv) != RM_OK) return RM_ERR;
+    }
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *load_args = PyList_New(0);
+    for (int i = next + 1; load_args && i < argc; i++) {
+        const char *arg = RM_StringPtrLen(argv[i], &length);
+        PyObject *text = PyUnicode_DecodeUTF8(arg, (Py_ssize_t)length, "surrogateescape");
+        if (!text || PyList_Append(load_args, text) < 0) Py_CLEAR(load_args);
+        Py_XDECREF(text);
+    }
+    PyObject *paths = paths_of(argv, next);
+    int result = RM_ERR;
+    if (load_args && paths) result = load_entry_point(ctx, entry_point, load_args, paths);
+    else log_python_error(ctx, "reading the load arguments");
+    Py_XDECREF(load_args);
+    Py_XDECREF(paths);
+    PyGILState_Release(gil);
+    return result;
+}
+
+int RedisModule_OnUnload(RedisModuleCtx *ctx) {
+    RM_Log(ctx, "warning",
+           "ferrite bridge: MODULE UNLOAD refused: modules run in the embedded Python "
+           "interpreter, which lives as long as the server; restart redis-server without "
+           "the loadmodule line to remove the module");
+    return RM_ERR;
+}

@@ -1,0 +1,162 @@
+/*
+ * The part of the Redis Module API (version 1, as Redis 7.0 documents it) that the Ferrite
+ * bridge uses, declared for this project: opaque handle types, the documented constants,
+ * and one function-pointer typedef per API function. Each pointer is fetched at load time
+ * through the `RedisModule_GetApi` entry Redis stores at the start of every context, which
+ * is how the Module ABI hands functions to a module (nothing is linked against Redis).
+ */
+#ifndef FERRITE_REDIS_MODULE_API_H
+#define FERRITE_REDIS_MODULE_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes and the API version a module declares. */
+#define RM_OK 0
+#define RM_ERR 1
+#define RM_APIVER_1 1
+
+/* Key open modes. */
+#define RM_READ (1 << 0)
+#define RM_WRITE (1 << 1)
+
+/* RedisModule_KeyType answers. */
+#define RM_KEYTYPE_EMPTY 0
+#define RM_KEYTYPE_STRING 1
+#define RM_KEYTYPE_MODULE 6
+
+/* A reply length given later with ReplySet*Length. */
+#define RM_POSTPONED_LEN -1
+
+/* Call reply types. */
+#define RM_REPLY_UNKNOWN -1
+#define RM_REPLY_STRING 0
+#define RM_REPLY_ERROR 1
+#define RM_REPLY_INTEGER 2
+#define RM_REPLY_ARRAY 3
+#define RM_REPLY_NULL 4
+#define RM_REPLY_MAP 5
+#define RM_REPLY_SET 6
+#define RM_REPLY_BOOL 7
+#define RM_REPLY_DOUBLE 8
+#define RM_REPLY_BIG_NUMBER 9
+#define RM_REPLY_VERBATIM_STRING 10
+#define RM_REPLY_ATTRIBUTE 11
+
+/* RedisModule_GetContextFlags bit: the calling client speaks RESP3. */
+#define RM_CTX_FLAGS_RESP3 (1 << 22)
+
+/* The RedisModuleTypeMethods layout version this bridge fills in (through `defrag`). */
+#define RM_TYPE_METHOD_VERSION 3
+
+typedef struct RedisModuleCtx RedisModuleCtx;
+typedef struct RedisModuleKey RedisModuleKey;
+typedef struct RedisModuleString RedisModuleString;
+typedef struct RedisModuleCallReply RedisModuleCallReply;
+typedef struct RedisModuleIO RedisModuleIO;
+typedef struct RedisModuleType RedisModuleType;
+typedef struct RedisModuleDigest RedisModuleDigest;
+typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
+
+typedef int (*RMCommandFunc)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+
+typedef void *(*RMTypeLoadFunc)(RedisModuleIO *rdb, int encver);
+typedef void (*RMTypeSaveFunc)(RedisModuleIO *rdb, void *value);
+typedef void (*RMTypeRewriteFunc)(RedisModuleIO *aof, RedisModuleString *key, void *value);
+typedef size_t (*RMTypeMemUsageFunc)(const void *value);
+typedef void (*RMTypeDigestFunc)(RedisModuleDigest *digest, void *value);
+typedef void (*RMTypeFreeFunc)(void *value);
+typedef int (*RMTypeAuxLoadFunc)(RedisModuleIO *rdb, int encver, int when);
+typedef void (*RMTypeAuxSaveFunc)(RedisModuleIO *rdb, int when);
+typedef size_t (*RMTypeFreeEffortFunc)(RedisModuleString *key, const void *value);
+typedef void (*RMTypeUnlinkFunc)(RedisModuleString *key, const void *value);
+typedef void *(*RMTypeCopyFunc)(RedisModuleString *fromkey, RedisModuleString *tokey,
+                                const void *value);
+typedef int (*RMTypeDefragFunc)(RedisModuleDefragCtx *ctx, RedisModuleString *key,
+                                void **value);
+
+/* The callbacks of a data type, in the documented field order of method version 3. */
+typedef struct {
+    uint64_t version;
+    RMTypeLoadFunc rdb_load;
+    RMTypeSaveFunc rdb_save;
+    RMTypeRewriteFunc aof_rewrite;
+    RMTypeMemUsageFunc mem_usage;
+    RMTypeDigestFunc digest;
+    RMTypeFreeFunc free;
+    RMTypeAuxLoadFunc aux_load;
+    RMTypeAuxSaveFunc aux_save;
+    int aux_save_triggers;
+    RMTypeFreeEffortFunc free_effort;
+    RMTypeUnlinkFunc unlink;
+    RMTypeCopyFunc copy;
+    RMTypeDefragFunc defrag;
+} RMTypeMethods;
+
+/* X(return type, name, parameter list): every API function the bridge fetches. */
+#define FERRITE_RM_FUNCTIONS(X)                                                              \
+    X(void, SetModuleAttribs, (RedisModuleCtx *, const char *, int, int))                    \
+    X(int, IsModuleNameBusy, (const char *))                                                 \
+    X(int, CreateCommand,                                                                    \
+      (RedisModuleCtx *, const char *, RMCommandFunc, const char *, int, int, int))          \
+    X(RedisModuleType *, CreateDataType,                                                     \
+      (RedisModuleCtx *, const char *, int, RMTypeMethods *))                                \
+    X(void, Log, (RedisModuleCtx *, const char *, const char *, ...))                        \
+    X(void, AutoMemory, (RedisModuleCtx *))                                                  \
+    X(const char *, StringPtrLen, (const RedisModuleString *, size_t *))                     \
+    X(RedisModuleString *, CreateString, (RedisModuleCtx *, const char *, size_t))           \
+    X(void, FreeString, (RedisModuleCtx *, RedisModuleString *))                             \
+    X(int, ReplyWithLongLong, (RedisModuleCtx *, long long))                                 \
+    X(int, ReplyWithError, (RedisModuleCtx *, const char *))                                 \
+    X(int, ReplyWithSimpleString, (RedisModuleCtx *, const char *))                          \
+    X(int, ReplyWithArray, (RedisModuleCtx *, long))                                         \
+    X(void, ReplySetArrayLength, (RedisModuleCtx *, long))                                   \
+    X(int, ReplyWithMap, (RedisModuleCtx *, long))                                           \
+    X(void, ReplySetMapLength, (RedisModuleCtx *, long))                                     \
+    X(int, ReplyWithSet, (RedisModuleCtx *, long))                                           \
+    X(void, ReplySetSetLength, (RedisModuleCtx *, long))                                     \
+    X(int, ReplyWithStringBuffer, (RedisModuleCtx *, const char *, size_t))                  \
+    X(int, ReplyWithNull, (RedisModuleCtx *))                                                \
+    X(int, ReplyWithNullArray, (RedisModuleCtx *))                                           \
+    X(int, ReplyWithEmptyArray, (RedisModuleCtx *))                                          \
+    X(int, ReplyWithDouble, (RedisModuleCtx *, double))                                      \
+    X(int, ReplyWithBool, (RedisModuleCtx *, int))                                           \
+    X(int, ReplyWithBigNumber, (RedisModuleCtx *, const char *, size_t))                     \
+    X(int, ReplyWithVerbatimString, (RedisModuleCtx *, const char *, size_t))                \
+    X(void *, OpenKey, (RedisModuleCtx *, RedisModuleString *, int))                         \
+    X(void, CloseKey, (RedisModuleKey *))                                                    \
+    X(int, KeyType, (RedisModuleKey *))                                                      \
+    X(size_t, ValueLength, (RedisModuleKey *))                                               \
+    X(int, StringSet, (RedisModuleKey *, RedisModuleString *))                               \
+    X(char *, StringDMA, (RedisModuleKey *, size_t *, int))                                  \
+    X(int, StringTruncate, (RedisModuleKey *, size_t))                                       \
+    X(int, DeleteKey, (RedisModuleKey *))                                                    \
+    X(long long, GetExpire, (RedisModuleKey *))                                              \
+    X(int, SetExpire, (RedisModuleKey *, long long))                                         \
+    X(int, ModuleTypeSetValue, (RedisModuleKey *, RedisModuleType *, void *))                \
+    X(RedisModuleType *, ModuleTypeGetType, (RedisModuleKey *))                              \
+    X(void *, ModuleTypeGetValue, (RedisModuleKey *))                                        \
+    X(RedisModuleCallReply *, Call, (RedisModuleCtx *, const char *, const char *, ...))     \
+    X(int, CallReplyType, (RedisModuleCallReply *))                                          \
+    X(size_t, CallReplyLength, (RedisModuleCallReply *))                                     \
+    X(long long, CallReplyInteger, (RedisModuleCallReply *))                                 \
+    X(const char *, CallReplyStringPtr, (RedisModuleCallReply *, size_t *))                  \
+    X(RedisModuleCallReply *, CallReplyArrayElement, (RedisModuleCallReply *, size_t))       \
+    X(void, FreeCallReply, (RedisModuleCallReply *))                                         \
+    X(int, Replicate, (RedisModuleCtx *, const char *, const char *, ...))                   \
+    X(int, ReplicateVerbatim, (RedisModuleCtx *))                                            \
+    X(void, SaveStringBuffer, (RedisModuleIO *, const char *, size_t))                       \
+    X(char *, LoadStringBuffer, (RedisModuleIO *, size_t *))                                 \
+    X(void, EmitAOF, (RedisModuleIO *, const char *, const char *, ...))                     \
+    X(void, DigestAddStringBuffer, (RedisModuleDigest *, const char *, size_t))              \
+    X(void, DigestEndSequence, (RedisModuleDigest *))                                        \
+    X(void, Free, (void *))                                                                  \
+    X(int, GetSelectedDb, (RedisModuleCtx *))                                                \
+    X(int, SelectDb, (RedisModuleCtx *, int))                                                \
+    X(unsigned long long, GetClientId, (RedisModuleCtx *))                                   \
+    X(int, GetContextFlags, (RedisModuleCtx *))                                              \
+    X(void *, Alloc, (size_t))                                                               \
+    X(void *, Calloc, (size_t, size_t))                                                      \
+    X(void *, Realloc, (void *, size_t))
+
+#endif
