@@ -13,8 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.server import subcommand_syntax_error
+from ferrite_host.commands.help import help_reply, subcommand_syntax_error
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.peers import is_local_addr

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.server import subcommand_syntax_error
+from ferrite_host.commands.help import help_reply, subcommand_syntax_error
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
 from ferrite_host.protocol.replies import OK

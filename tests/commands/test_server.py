@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import redis
 
-from ferrite_host.commands.server import human_bytes, info_text
+from ferrite_host.commands.info import human_bytes, info_text
 from ferrite_host.core.hookspecs import InfoProvider, hookimpl
 from ferrite_host.core.session import Session
 from ferrite_host.core.state import ServerState

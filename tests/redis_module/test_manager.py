@@ -11,7 +11,7 @@ import pytest
 from redis_module_helpers import BROKEN, GOOD
 
 from ferrite_host.assembly import build_state
-from ferrite_host.commands.server import registered_sections
+from ferrite_host.commands.info import registered_sections
 from ferrite_host.core.config import Settings
 from ferrite_host.core.session import Session
 from ferrite_host.core.state import ServerState
