@@ -13,12 +13,6 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.keys import parse_cursor
-from ferrite_host.commands.strings import (
-    _Infinite,
-    _round_ld,
-    format_long_double,
-    parse_long_double,
-)
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
@@ -26,7 +20,15 @@ from ferrite_host.keyspace import Database, HashValue, glob_match
 from ferrite_host.keyspace.cursors import SCANS
 from ferrite_host.keyspace.events import HASH
 from ferrite_host.protocol.replies import OK
-from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
+from ferrite_host.strconv import (
+    LLONG_MAX,
+    LLONG_MIN,
+    LongDoubleOverflow,
+    format_long_double,
+    parse_int,
+    parse_long_double,
+    round_long_double,
+)
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -324,8 +326,8 @@ def hincrbyfloat(session: Session, argv: list[bytes]) -> Any:
     if isinstance(current, float):
         raise CommandError(_NAN_OR_INF)
     try:
-        total = _round_ld(current + increment)
-    except _Infinite:
+        total = round_long_double(current + increment)
+    except LongDoubleOverflow:
         raise CommandError(_NAN_OR_INF) from None
     result = format_long_double(total)
     value[argv[2]] = result

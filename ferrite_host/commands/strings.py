@@ -9,9 +9,7 @@ command of the same batch edits the value.
 
 from __future__ import annotations
 
-import re
 from array import array
-from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +18,15 @@ from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Value, is_string, now_ms
 from ferrite_host.protocol.replies import OK
-from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
+from ferrite_host.strconv import (
+    LLONG_MAX,
+    LLONG_MIN,
+    LongDoubleOverflow,
+    format_long_double,
+    parse_int,
+    parse_long_double,
+    round_long_double,
+)
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -443,122 +449,6 @@ def decrby(session: Session, argv: list[bytes]) -> Any:
     return _increment(session, argv[1], -delta)
 
 
-# INCRBYFLOAT computes in x87 80-bit long double and prints with "%.17Lf" (then trims
-# zeros), so results are emulated exactly with Fractions: parse as strtold does, round each
-# value to a 64-bit significand, format with 17 decimals. Plain doubles would answer
-# 0.30000000000000004 where Redis answers 0.3.
-
-_LD_SIGNIFICAND = 64
-_LD_MIN_SHIFT = -16382 - (_LD_SIGNIFICAND - 1)  # weight of the smallest subnormal's bit
-_LD_MAX_BITS = 16384  # values at or above 2**16384 overflow to infinity
-_LD_MAX_CHARS = 5 * 1024  # Redis's MAX_LONG_DOUBLE_CHARS input limit
-_C_SPACE = b" \t\n\v\f\r"
-_DECIMAL_RE = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_HEX_RE = re.compile(
-    rb"([+-]?)0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?"
-)
-_INF_RE = re.compile(rb"[+-]?inf(?:inity)?", re.IGNORECASE)
-
-
-class _Infinite(Exception):
-    """The value is (or rounded to) an infinity."""
-
-
-def _round_ld(exact: Fraction) -> Fraction:
-    """Round to the nearest long double (ties to even); raises _Infinite on overflow."""
-    if exact == 0:
-        return exact
-    num, den = abs(exact.numerator), exact.denominator
-    exponent = num.bit_length() - den.bit_length()
-    if (num << max(-exponent, 0)) < (den << max(exponent, 0)):
-        exponent -= 1
-    shift = max(exponent - (_LD_SIGNIFICAND - 1), _LD_MIN_SHIFT)
-    if shift >= 0:
-        quotient, rest = divmod(num, den << shift)
-        half = den << shift
-    else:
-        quotient, rest = divmod(num << -shift, den)
-        half = den
-    if 2 * rest > half or (2 * rest == half and quotient & 1):
-        quotient += 1
-    if quotient.bit_length() + shift > _LD_MAX_BITS:
-        raise _Infinite
-    magnitude = Fraction(quotient << shift) if shift >= 0 else Fraction(quotient, 1 << -shift)
-    return -magnitude if exact < 0 else magnitude
-
-
-def _exact_decimal(text: bytes) -> Fraction | None:
-    """The exact value of a decimal literal, or None when strtold would report a range error."""
-    mantissa = text.lower().partition(b"e")[0]
-    if not mantissa.strip(b"+-.0"):
-        return Fraction(0)  # zero with any exponent is plain zero, not a range error
-    try:
-        number = Decimal(text.decode("ascii"))
-    except ArithmeticError:  # an exponent too large even for Decimal: out of range anyway
-        return None
-    if number.adjusted() > 4940 or number.adjusted() < -4960:
-        return None  # far outside long double's range: overflow or underflow to zero
-    return Fraction(number)
-
-
-def _exact_hex(match: re.Match[bytes]) -> Fraction | None:
-    sign, whole, frac, only_frac, power = match.groups()
-    digits = (whole or b"") + (frac or only_frac or b"")
-    mantissa = int(digits, 16)
-    if not mantissa:
-        return Fraction(0)
-    power = power or b"0"
-    exponent = int(power) if len(power) < 9 else (-(10**9) if power.startswith(b"-") else 10**9)
-    exponent -= 4 * len(frac or only_frac or b"")
-    if not -20000 < exponent + mantissa.bit_length() < 20000:
-        return None
-    value = Fraction(mantissa << exponent) if exponent >= 0 else Fraction(mantissa, 1 << -exponent)
-    return -value if sign == b"-" else value
-
-
-def parse_long_double(data: bytes | bytearray) -> Fraction | float | None:
-    """A string read as Redis's string2ld reads it: a long double, +-inf (float), or None.
-
-    Leading space, trailing garbage, NaN and range errors (overflow, underflow to zero) are
-    refused; hex floats and "inf" are accepted, as strtold accepts them.
-    """
-    if not data or len(data) >= _LD_MAX_CHARS or data[0] in _C_SPACE:
-        return None
-    text = bytes(data)  # an embedded NUL is trailing garbage: no pattern below accepts it
-    if _INF_RE.fullmatch(text):
-        return float("-inf") if text.startswith(b"-") else float("inf")
-    hex_match = _HEX_RE.fullmatch(text)
-    if hex_match:
-        exact = _exact_hex(hex_match)
-    elif _DECIMAL_RE.fullmatch(text):
-        exact = _exact_decimal(text)
-    else:
-        return None
-    if exact is None:
-        return None
-    try:
-        value = _round_ld(exact)
-    except _Infinite:
-        return None
-    if value == 0 and exact != 0:
-        return None
-    return value
-
-
-def format_long_double(value: Fraction) -> bytes:
-    """printf("%.17Lf") with trailing zeros (and a bare point) removed; "-0" becomes "0"."""
-    scaled = value * 10**17
-    quotient, rest = divmod(scaled.numerator, scaled.denominator)
-    if 2 * rest > scaled.denominator or (2 * rest == scaled.denominator and quotient & 1):
-        quotient += 1
-    negative = quotient < 0
-    whole, frac = divmod(abs(quotient), 10**17)
-    text = f"{Decimal(whole)}.{frac:017d}".rstrip("0").rstrip(".")
-    if negative and text != "0":
-        text = "-" + text
-    return text.encode()
-
-
 @command(
     "incrbyfloat",
     3,
@@ -580,8 +470,8 @@ def incrbyfloat(session: Session, argv: list[bytes]) -> Any:
     if isinstance(current, float) or isinstance(increment, float):
         raise CommandError("ERR increment would produce NaN or Infinity")
     try:
-        total = _round_ld(current + increment)
-    except _Infinite:
+        total = round_long_double(current + increment)
+    except LongDoubleOverflow:
         raise CommandError("ERR increment would produce NaN or Infinity") from None
     result = format_long_double(total)
     session.db.set(key, result, keep_ttl=True)

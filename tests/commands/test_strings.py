@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import redis
 
-from ferrite_host.commands.strings import format_long_double, parse_long_double
 from ferrite_host.core.session import Session
 from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.protocol.replies import Error
+from ferrite_host.strconv import format_long_double, parse_long_double
 from ferrite_host.testing import FerriteProcess
 
 Run = Callable[..., Any]
