@@ -19,6 +19,7 @@ FAMILIES = (
     "debug",
     "modules",
     "persistence",
+    "pubsub",
 )
 
 

@@ -26,6 +26,8 @@ command = family.command
 def ping(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
+    if session.subscriptions.total and session.protocol == 2:
+        return [b"pong", argv[1] if len(argv) == 2 else b""]  # subscribed mode's shape
     return PONG if len(argv) == 1 else argv[1]
 
 
@@ -174,13 +176,14 @@ def check_client_name(name: bytes) -> None:
 
 def client_line(session: Session) -> str:
     now = time.time()
-    flags = "x" if session.in_multi else "N"
+    subs = session.subscriptions
+    flags = ("P" if subs.total else "") + ("x" if session.in_multi else "") or "N"
     multi = len(session.multi_queue) if session.in_multi else -1
     age, idle = int(now - session.created), int(now - session.last_interaction)
     return (
         f"id={session.id} addr={session.addr} laddr={session.laddr} fd=8 name={session.name} "
-        f"age={age} idle={idle} flags={flags} "
-        f"db={session.db_index} sub=0 psub=0 ssub=0 multi={multi} "
+        f"age={age} idle={idle} flags={flags} db={session.db_index} sub={len(subs.channels)} "
+        f"psub={len(subs.patterns)} ssub={len(subs.shard_channels)} multi={multi} "
         f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 "
         f"events=r cmd={session.last_command} user=default redir=-1 resp={session.protocol} "
         f"lib-name={session.lib_name} lib-ver={session.lib_ver}"
@@ -279,7 +282,10 @@ def client_list(session: Session, argv: list[bytes]) -> Any:
                 raise CommandError(
                     f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'"
                 )
-            sessions = [s for s in sessions if kind == b"normal"]
+            pubsub = kind == b"pubsub"
+            sessions = [s for s in sessions if pubsub == bool(s.subscriptions.total)]
+            if kind not in (b"normal", b"pubsub"):
+                sessions = []
         elif option == b"id" and len(argv) >= 4:
             wanted = set()
             for raw in argv[3:]:
@@ -346,7 +352,11 @@ def _kill_filter(other: Session, name: bytes, value: bytes) -> bool:
     if name == b"laddr":
         return other.laddr == text
     if name == b"type":
-        return text.lower() == "normal"
+        kind = text.lower()
+        return (kind == "pubsub") == bool(other.subscriptions.total) and kind in (
+            "normal",
+            "pubsub",
+        )
     if name == b"user":
         return text == "default"
     if name == b"maxage":

@@ -118,6 +118,22 @@ _GETKEYS = [arg("command"), arg("arg", optional=True, multiple=True)]
 
 #: Full command name -> its arguments, for every command Ferrite registers itself.
 DOC_ARGUMENTS: dict[str, list[Arg]] = {
+    # Pub/sub: Redis 7.0's shapes (PSUBSCRIBE's block is 7.0's, flattened in 7.2).
+    "subscribe": [arg("channel", multiple=True)],
+    "psubscribe": [block("pattern", arg("pattern", "pattern"), multiple=True)],
+    "ssubscribe": [arg("shardchannel", multiple=True)],
+    "unsubscribe": [arg("channel", optional=True, multiple=True)],
+    "punsubscribe": [arg("pattern", "pattern", optional=True, multiple=True)],
+    "sunsubscribe": [arg("shardchannel", optional=True, multiple=True)],
+    "publish": [arg("channel"), arg("message")],
+    "spublish": [arg("shardchannel"), arg("message")],
+    "pubsub": [],
+    "pubsub|channels": [arg("pattern", "pattern", optional=True)],
+    "pubsub|shardchannels": [arg("pattern", "pattern", optional=True)],
+    "pubsub|numsub": [arg("channel", optional=True, multiple=True)],
+    "pubsub|shardnumsub": [arg("shardchannel", optional=True, multiple=True)],
+    "pubsub|numpat": [],
+    "pubsub|help": [],
     "append": [key(), arg("value")],
     "auth": [arg("username", optional=True, since="6.0.0"), arg("password")],
     "bgrewriteaof": [],

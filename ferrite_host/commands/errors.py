@@ -35,3 +35,11 @@ def unknown_command(argv: list[bytes]) -> str:
 def unknown_subcommand(container: str, sub: bytes) -> str:
     text = sub.decode("utf-8", "replace")[:128]
     return f"ERR unknown subcommand '{text}'. Try {container.upper()} HELP."
+
+
+def subscribed_mode(name: str) -> str:
+    """A RESP2 client with subscriptions ran something else."""
+    return (
+        f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+        "RESET are allowed in this context"
+    )

@@ -11,6 +11,7 @@ from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Aggregate, TypedValue, Value, glob_match, now_ms, type_name
+from ferrite_host.keyspace.events import GENERIC, SILENT
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
@@ -219,10 +220,7 @@ def _rename(session: Session, argv: list[bytes], only_new: bool) -> bool:
         return not only_new
     if only_new and db.get(target) is not None:
         return False
-    taken = db.take(source)
-    assert taken is not None
-    db.put(target, taken[0], taken[1])
-    return True
+    return db.relocate(source, db, target, "rename_from", "rename_to")
 
 
 @command(
@@ -306,9 +304,11 @@ def copy(session: Session, argv: list[bytes]) -> Any:
     value = db.get(source)
     if value is None:
         return 0
-    if target.get(target_key) is not None and not replace:
-        return 0
-    target.put(target_key, _duplicate(value), db.get_expire(source))
+    if target.get(target_key) is not None:
+        if not replace:
+            return 0
+        target.delete(target_key, cls=SILENT)  # as Redis: replaced silently, then "new"
+    target.put(target_key, _duplicate(value), db.get_expire(source), "copy_to", GENERIC)
     return 1
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.errors import wrong_arity
 from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.keyspace.events import SILENT
 from ferrite_host.protocol.replies import (
     NULL_ARRAY,
     BigNumber,
@@ -289,7 +290,7 @@ class RedisModuleKey:
         """Store a string, replacing any old value of any type and clearing its TTL."""
         if not self._writable():
             return Status.ERR
-        self._db.set(self._name, _to_bytes(value))
+        self._db.set(self._name, _to_bytes(value), cls=SILENT)
         return Status.OK
 
     def string_dma(self, mode: KeyMode = KeyMode.READ) -> memoryview | None:
@@ -308,7 +309,7 @@ class RedisModuleKey:
         if mode & KeyMode.WRITE and self._writable():
             if type(value) is not bytearray:
                 value = bytearray(value)
-                self._db.set(self._name, value, keep_ttl=True)
+                self._db.set(self._name, value, keep_ttl=True, cls=SILENT)
             self._touched = True
             view = memoryview(value)
         else:
@@ -326,7 +327,7 @@ class RedisModuleKey:
         value = self._value()
         if value is None:
             if length:
-                self._db.set(self._name, bytes(length))
+                self._db.set(self._name, bytes(length), cls=SILENT)
             return Status.OK
         if type(value) is TypedValue:
             return Status.ERR
@@ -335,14 +336,14 @@ class RedisModuleKey:
         resized = bytearray(value[:length])
         resized.extend(bytes(length - len(resized)))
         stored = resized if type(value) is bytearray else bytes(resized)
-        self._db.set(self._name, stored, keep_ttl=True)
+        self._db.set(self._name, stored, keep_ttl=True, cls=SILENT)
         return Status.OK
 
     def delete_key(self) -> Status:
         """Delete the key (OK even if it was already missing); the handle stays usable."""
         if not self._writable():
             return Status.ERR
-        self._db.delete(self._name)
+        self._db.delete(self._name, cls=SILENT)
         return Status.OK
 
     # -- expiry -----------------------------------------------------------------------------
@@ -364,11 +365,11 @@ class RedisModuleKey:
         if not self._writable() or self._value() is None:
             return Status.ERR
         if milliseconds == NO_EXPIRE:
-            self._db.persist(self._name)
+            self._db.persist(self._name, cls=SILENT)
             return Status.OK
         if milliseconds < 0:
             return Status.ERR
-        self._db.set_expire(self._name, now_ms() + milliseconds)
+        self._db.set_expire(self._name, now_ms() + milliseconds, cls=SILENT)
         return Status.OK
 
     # -- module types -----------------------------------------------------------------------
@@ -387,9 +388,9 @@ class RedisModuleKey:
             return Status.ERR
         current = self._value()
         if type(current) is TypedValue and current.type is module_type and current.value is value:
-            self._db.set(self._name, current)
+            self._db.set(self._name, current, cls=SILENT)
         else:
-            self._db.set(self._name, TypedValue(module_type, value))
+            self._db.set(self._name, TypedValue(module_type, value), cls=SILENT)
         return Status.OK
 
     def module_type_get_type(self) -> RedisModuleType | None:

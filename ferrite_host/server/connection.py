@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
@@ -56,6 +56,8 @@ class Connection(asyncio.Protocol):
         self.session: Session | None = None
         self.parser: RequestParser | None = None
         self._execute = state.dispatcher.execute
+        #: The replies of the batch being answered; pushes made meanwhile join it, in order.
+        self._out: list[bytes] | None = None
 
     # -- asyncio callbacks -------------------------------------------------------------------
 
@@ -79,6 +81,7 @@ class Connection(asyncio.Protocol):
         local = _format_peer(transport.get_extra_info("sockname"))
         session = state.new_session(_format_peer(peer), local)
         session.closer = self.close
+        session.push_writer = self.push
         self.session = session
         self.parser = RequestParser(
             settings.proto_max_bulk_len,
@@ -102,6 +105,7 @@ class Connection(asyncio.Protocol):
         parser.max_query_buffer = settings.client_query_buffer_limit
         commands = parser.feed(data)
         out: list[bytes] = []
+        self._out = out
         execute = self._execute
         while True:
             for argv in commands:
@@ -130,6 +134,7 @@ class Connection(asyncio.Protocol):
                 session.addr,
             )
             session.close_after_reply = True
+        self._out = None
         if out:
             payload = b"".join(out)
             self.state.stats.net_output_bytes += len(payload)
@@ -137,6 +142,21 @@ class Connection(asyncio.Protocol):
         self.state.stats.net_input_bytes += len(data)
         if session.close_after_reply:
             transport.close()
+
+    def push(self, reply: Any) -> None:
+        """Write an out-of-band reply: after the replies of the batch being answered, or at
+        once when the client is idle (a message published by another client)."""
+        session, transport = self.session, self.transport
+        if session is None or transport is None or transport.is_closing():
+            return
+        if self._out is not None:
+            encode_into(self._out, reply, session.protocol)
+            return
+        out: list[bytes] = []
+        encode_into(out, reply, session.protocol)
+        payload = b"".join(out)
+        self.state.stats.net_output_bytes += len(payload)
+        transport.write(payload)
 
     def close(self) -> None:
         if self.transport is not None:

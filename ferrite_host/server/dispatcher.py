@@ -23,6 +23,20 @@ log = logging.getLogger("ferrite")
 
 #: Commands that run immediately even inside MULTI.
 _TX_CONTROL = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+#: All a RESP2 client may run while it has subscriptions (RESP3 clients may run anything).
+_SUBSCRIBED_MODE = frozenset(
+    {
+        "subscribe",
+        "ssubscribe",
+        "psubscribe",
+        "unsubscribe",
+        "sunsubscribe",
+        "punsubscribe",
+        "ping",
+        "quit",
+        "reset",
+    }
+)
 
 
 class Dispatcher:
@@ -62,6 +76,14 @@ class Dispatcher:
         if not internal:
             if not session.authenticated and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH)
+            if (
+                session.subscriptions.total
+                and session.protocol == 2
+                and spec.name not in _SUBSCRIBED_MODE
+            ):
+                if session.in_multi:
+                    session.multi_failed = True
+                return self._reject(spec, errors.subscribed_mode(spec.full_name))
             if session.in_multi and spec.name not in _TX_CONTROL:
                 return self._queue(session, spec, argv)
         return self.call(session, spec, argv, internal)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from ferrite_host.server.pubsub import Subscriptions
 
 if TYPE_CHECKING:
     from ferrite_host.keyspace import Database
@@ -39,6 +42,11 @@ class Session:
         self.close_after_reply = False
         #: Set by the connection; CLIENT KILL and SHUTDOWN use it to close the socket.
         self.closer: Any = None
+        #: Set by the connection: writes an out-of-band reply (a pub/sub message, a keyspace
+        #: notification) to this client from the event loop. None for internal callers.
+        self.push_writer: Callable[[Any], None] | None = None
+        #: Channels, patterns and shard channels this client listens to.
+        self.subscriptions = Subscriptions()
         # Transactions (MULTI ... EXEC) keep their state here.
         self.in_multi = False
         self.multi_queue: list[list[bytes]] = []
@@ -58,9 +66,15 @@ class Session:
         """Propagate these commands instead of the one being executed."""
         self.propagation = list(commands)
 
+    def push(self, reply: Any) -> None:
+        """Send `reply` to this client out of band (RESP3 push; RESP2 an array)."""
+        if self.push_writer is not None:
+            self.push_writer(reply)
+
     def reset(self) -> None:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
+        self.state.pubsub.drop(self)
         self.in_multi = False
         self.multi_queue = []
         self.multi_failed = False

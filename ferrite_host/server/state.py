@@ -17,6 +17,8 @@ from ferrite_host.commands.table import CommandTable
 from ferrite_host.config import Settings
 from ferrite_host.keyspace import Keyspace, ValueType
 from ferrite_host.server.dispatcher import Dispatcher
+from ferrite_host.server.notifications import KeyspaceNotifier
+from ferrite_host.server.pubsub import PubSub
 from ferrite_host.server.session import Session
 from ferrite_host.server.transactions import Transactions
 
@@ -76,6 +78,7 @@ class ServerState:
         self.dirty = 0
         self.keyspace.subscribe(self._count_change)
         self.transactions = Transactions(self)
+        self.pubsub = PubSub()
         self.dispatcher = Dispatcher(self)
         self.propagation_sinks: list[PropagationSink] = []
         self.modules: RedisModuleManager | None = None
@@ -98,6 +101,7 @@ class ServerState:
         #: Module value types by name (the module layer fills this; persistence reads it).
         self.module_types: dict[str, ValueType] = {}
         self.extra: dict[str, Any] = {}
+        self.notifier = KeyspaceNotifier(self)
 
     def _count_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if event == "new":
@@ -120,6 +124,8 @@ class ServerState:
 
     def drop_session(self, session: Session) -> None:
         self.transactions.unwatch(session)
+        self.pubsub.drop(session)
+        session.push_writer = None
         self.clients.pop(session.id, None)
 
     def propagate(self, db: int, commands: list[list[bytes]]) -> None:
