@@ -75,7 +75,7 @@ class Dispatcher:
         spec: CommandSpec = resolved  # type: ignore[assignment]
         if not internal:
             if not session.authenticated and not spec.no_auth:
-                return self._reject(spec, errors.NOAUTH)
+                return self._reject(spec, errors.NOAUTH, session)
             if (
                 session.subscriptions.total
                 and session.protocol == 2
@@ -83,7 +83,7 @@ class Dispatcher:
             ):
                 if session.in_multi:
                     session.multi_failed = True
-                return self._reject(spec, errors.subscribed_mode(spec.full_name))
+                return self._reject(spec, errors.subscribed_mode(spec.full_name), session)
             if session.in_multi and spec.name not in _TX_CONTROL:
                 return self._queue(session, spec, argv)
         return self.call(session, spec, argv, internal)
@@ -133,7 +133,11 @@ class Dispatcher:
         elif self.state.propagation_sinks:
             self.state.propagate(session.db_index, commands)
 
-    def _reject(self, spec: CommandSpec, message: str) -> Error:
+    def _reject(self, spec: CommandSpec, message: str, session: Session | None = None) -> Error:
+        if spec.name == "exec" and session is not None:
+            # As Redis: a refused EXEC ends the transaction and says so.
+            session.abort_transaction()
+            message = "EXECABORT Transaction discarded because of: " + message.removeprefix("ERR ")
         spec.rejected_calls += 1
         self.state.record_error(message)
         return Error(message)

@@ -71,6 +71,13 @@ class Session:
         if self.push_writer is not None:
             self.push_writer(reply)
 
+    def abort_transaction(self) -> None:
+        """Drop a MULTI block and its WATCHes (an EXEC the server refused)."""
+        self.in_multi = False
+        self.multi_queue = []
+        self.multi_failed = False
+        self.state.transactions.unwatch(self)
+
     def reset(self) -> None:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
