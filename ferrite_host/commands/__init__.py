@@ -9,6 +9,7 @@ from ferrite_host.commands.docs_arguments import DOC_ARGUMENTS, DOC_DEPRECATIONS
 from ferrite_host.commands.spec import CommandSpec
 
 FAMILIES = (
+    "client_tracking",  # CLIENT subcommands: attached before `connection` registers CLIENT
     "connection",
     "strings",
     "keys",

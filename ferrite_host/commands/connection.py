@@ -177,7 +177,15 @@ def check_client_name(name: bytes) -> None:
 def client_line(session: Session) -> str:
     now = time.time()
     subs = session.subscriptions
-    flags = ("P" if subs.total else "") + ("x" if session.in_multi else "") or "N"
+    tracking = session.tracking
+    flags = (
+        ("P" if subs.total else "")
+        + ("x" if session.in_multi else "")
+        + ("t" if tracking is not None else "")
+        + ("R" if tracking is not None and tracking.broken_redirect else "")
+        + ("B" if tracking is not None and tracking.bcast else "")
+    ) or "N"
+    redirect = tracking.redirect if tracking is not None else -1
     multi = len(session.multi_queue) if session.in_multi else -1
     age, idle = int(now - session.created), int(now - session.last_interaction)
     return (
@@ -185,7 +193,8 @@ def client_line(session: Session) -> str:
         f"age={age} idle={idle} flags={flags} db={session.db_index} sub={len(subs.channels)} "
         f"psub={len(subs.patterns)} ssub={len(subs.shard_channels)} multi={multi} "
         f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 "
-        f"events=r cmd={session.last_command} user=default redir=-1 resp={session.protocol} "
+        f"events=r cmd={session.last_command} user=default redir={redirect} "
+        f"resp={session.protocol} "
         f"lib-name={session.lib_name} lib-ver={session.lib_ver}"
     )
 

@@ -119,6 +119,18 @@ _GETKEYS = [arg("command"), arg("arg", optional=True, multiple=True)]
 #: Full command name -> its arguments, for every command Ferrite registers itself.
 DOC_ARGUMENTS: dict[str, list[Arg]] = {
     # Pub/sub: Redis 7.0's shapes (PSUBSCRIBE's block is 7.0's, flattened in 7.2).
+    "client|tracking": [
+        oneof("status", token("on", "ON"), token("off", "OFF")),
+        integer("client-id", token="REDIRECT", optional=True),
+        arg("prefix", token="PREFIX", optional=True, multiple=True, multiple_token=True),
+        token("bcast", "BCAST", optional=True),
+        token("optin", "OPTIN", optional=True),
+        token("optout", "OPTOUT", optional=True),
+        token("noloop", "NOLOOP", optional=True),
+    ],
+    "client|caching": [oneof("mode", token("yes", "YES"), token("no", "NO"))],
+    "client|getredir": [],
+    "client|trackinginfo": [],
     "subscribe": [arg("channel", multiple=True)],
     "psubscribe": [block("pattern", arg("pattern", "pattern"), multiple=True)],
     "ssubscribe": [arg("shardchannel", multiple=True)],

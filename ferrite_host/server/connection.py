@@ -107,10 +107,14 @@ class Connection(asyncio.Protocol):
         out: list[bytes] = []
         self._out = out
         execute = self._execute
+        tracking = self.state.tracking
+        tracking.current = session
         while True:
             for argv in commands:
                 reply = execute(session, argv)
                 encode_into(out, reply, session.protocol)
+                if tracking.pending:
+                    tracking.after_reply()  # a client's own changes: after its reply
                 if session.close_after_reply:
                     break
             if not parser.auth_pending or session.close_after_reply:
@@ -134,6 +138,8 @@ class Connection(asyncio.Protocol):
                 session.addr,
             )
             session.close_after_reply = True
+        tracking.send_broadcasts()
+        tracking.current = None
         self._out = None
         if out:
             payload = b"".join(out)

@@ -115,6 +115,8 @@ class Dispatcher:
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
         spec.seconds += perf() - start
         spec.calls += 1
+        if session.tracking is not None:
+            state.tracking.after_command(session, spec, argv)
         state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:
             spec.failed_calls += 1

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.server.pubsub import Subscriptions
+from ferrite_host.server.tracking import TrackingOptions
 
 if TYPE_CHECKING:
     from ferrite_host.keyspace import Database
@@ -47,6 +48,8 @@ class Session:
         self.push_writer: Callable[[Any], None] | None = None
         #: Channels, patterns and shard channels this client listens to.
         self.subscriptions = Subscriptions()
+        #: CLIENT TRACKING settings; None while tracking is off.
+        self.tracking: TrackingOptions | None = None
         # Transactions (MULTI ... EXEC) keep their state here.
         self.in_multi = False
         self.multi_queue: list[list[bytes]] = []
@@ -82,6 +85,7 @@ class Session:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
         self.state.pubsub.drop(self)
+        self.state.tracking.disable(self)
         self.in_multi = False
         self.multi_queue = []
         self.multi_failed = False

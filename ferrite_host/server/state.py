@@ -20,6 +20,7 @@ from ferrite_host.server.dispatcher import Dispatcher
 from ferrite_host.server.notifications import KeyspaceNotifier
 from ferrite_host.server.pubsub import PubSub
 from ferrite_host.server.session import Session
+from ferrite_host.server.tracking import Tracking
 from ferrite_host.server.transactions import Transactions
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ class ServerState:
         self.module_types: dict[str, ValueType] = {}
         self.extra: dict[str, Any] = {}
         self.notifier = KeyspaceNotifier(self)
+        self.tracking = Tracking(self)
+        self.cron_hooks.append(self._send_invalidations)
 
     def _count_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if event == "new":
@@ -125,8 +128,15 @@ class ServerState:
     def drop_session(self, session: Session) -> None:
         self.transactions.unwatch(session)
         self.pubsub.drop(session)
+        self.tracking.disable(session)
         session.push_writer = None
         self.clients.pop(session.id, None)
+
+    def _send_invalidations(self) -> None:
+        """Changes made outside a client's batch (active expiry, timers, threads)."""
+        if self.tracking.pending:
+            self.tracking.after_reply()
+        self.tracking.send_broadcasts()
 
     def propagate(self, db: int, commands: list[list[bytes]]) -> None:
         for sink in self.propagation_sinks:

@@ -5,22 +5,18 @@ shapes, RESP2 arrays and RESP3 pushes). Skipped where redis-server is not instal
 
 from __future__ import annotations
 
-import re
-import socket
 from collections.abc import Callable, Iterator
 
 import pytest
+from raw_script import run_script
 
 from ferrite_host.testing import FerriteProcess
-
-_SYNC = b"__sync__"
-_SYNC_TAIL = b"$8\r\n__sync__\r\n"
 
 #: Steps: (connection number, commands separated by ";", sent in one write). A step that
 #: starts with "!" has its reply dropped from the comparison (HELLO: client ids and versions
 #: differ); one that starts with "~" answers an array in hash order (PUBSUB CHANNELS), so
 #: its elements are compared sorted.
-Script = list[tuple[int, str]]
+Script = list[tuple[int, str]]  # see raw_script.py
 
 SCRIPTS: dict[str, Script] = {
     "resp2-subscribe-flow": [
@@ -133,76 +129,6 @@ SCRIPTS: dict[str, Script] = {
 }
 
 
-class _Client:
-    """One raw connection; `roundtrip` sends a command then a sync PING, and returns every
-    byte that arrived before the PING's answer (which is left out)."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.closed = False
-        self.quitting = False
-
-    def send(self, words: list[bytes]) -> None:
-        self.sock.sendall(
-            b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
-        )
-
-    def drain(self) -> bytes:
-        """Everything up to the sync reply (the sync itself is not returned)."""
-        if self.closed:
-            return b""
-        if self.quitting:
-            return self._until_closed()
-        self.send([b"PING", _SYNC])
-        data = b""
-        while not data.endswith(_SYNC_TAIL):
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                self.closed = True
-                return data + b"<closed>"
-            data += chunk
-        data = data[: -len(_SYNC_TAIL)]
-        # Strip the header of the sync reply: nothing (bulk) or RESP2 subscribed mode's array.
-        return data.removesuffix(b"*2\r\n$4\r\npong\r\n")
-
-    def _until_closed(self) -> bytes:
-        data = b""
-        while chunk := self.sock.recv(65536):
-            data += chunk
-        self.closed = True
-        return data + b"<closed>"
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def _transcript(port: int, script: Script) -> list[tuple[int, str, list[bytes]]]:
-    clients: dict[int, _Client] = {}
-    out = []
-    try:
-        for number, line in script:
-            client = clients.setdefault(number, _Client(port))
-            hidden, unordered = line.startswith("!"), line.startswith("~")
-            for command in line.lstrip("!~").split(";"):
-                words = [w.encode() for w in command.split()]
-                client.send(words)
-                client.quitting = words[0].upper() == b"QUIT"
-            # The acting connection first (its command is then done), then every other one,
-            # so deliveries show where they land.
-            own = client.drain()
-            replies = [own if c is client else c.drain() for c in clients.values()]
-            mine = list(clients).index(number)
-            if hidden:
-                replies[mine] = b"<hidden>"
-            elif unordered:
-                replies[mine] = b"".join(sorted(re.findall(rb"\$\d+\r\n[^\r]*\r\n", own)))
-            out.append((number, line, replies))
-    finally:
-        for client in clients.values():
-            client.close()
-    return out
-
-
 @pytest.fixture(scope="module")
 def redis_port(reference_redis: Callable[..., int]) -> Iterator[int]:
     yield reference_redis()
@@ -210,8 +136,8 @@ def redis_port(reference_redis: Callable[..., int]) -> Iterator[int]:
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_pubsub_script_matches_redis(redis_port: int, server: FerriteProcess, name: str) -> None:
-    script = SCRIPTS[name]
-    expected = _transcript(redis_port, script)
-    got = _transcript(server.port, script)
+    script = [(str(number), line) for number, line in SCRIPTS[name]]
+    expected = run_script(redis_port, script)
+    got = run_script(server.port, script)
     for want, have in zip(expected, got, strict=True):
         assert have == want
