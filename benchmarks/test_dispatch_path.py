@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 import pytest
 
-from ferrite_host.config import Settings
+from ferrite_host.assembly import build_state
+from ferrite_host.core.config import Settings
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
-from ferrite_host.server.state import ServerState
 
 BATCH = 100
 
@@ -24,7 +25,7 @@ def _frame(*args: bytes) -> bytes:
 
 def _state(modules: list[list[str]] | None = None) -> ServerState:
     settings = Settings(loadmodule=modules or [], autoload_modules=bool(modules))
-    state = ServerState(settings)
+    state = build_state(settings)
     if modules:
         from ferrite_host.redis_module.manager import RedisModuleManager
 

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import redis
 
-from ferrite_host.config import Settings
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
+from ferrite_host.assembly import build_state
+from ferrite_host.core.config import Settings
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.testing import FerriteProcess, free_port
 from ferrite_host.testing.process import die_with_parent
 
@@ -46,7 +47,7 @@ def r3(server: FerriteProcess) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def state() -> ServerState:
-    return ServerState(Settings())
+    return build_state(Settings())
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
+import ferrite_host.module as pythonic
 import ferrite_host.redis_module as redis_module
 from ferrite_host.cli.main import cli
 from ferrite_host.redis_module import api, commands, hookspecs, types
@@ -52,7 +53,7 @@ def test_every_hook_is_implemented_by_a_test_module(hook: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [redis_module, api, commands, types], ids=lambda m: m.__name__
+    "module", [redis_module, api, commands, types, pythonic], ids=lambda m: m.__name__
 )
 def test_every_public_name_is_in_the_api_reference(module: object) -> None:
     reference = _doc("api-reference.md")

@@ -133,11 +133,11 @@ def _quiet_logs() -> Iterator[None]:
 
 def inspect_modules(discovery: Discovery | None = None) -> list[ModuleReport]:
     """Every installed module, loaded as `ferrite serve` would load them; sorted by name."""
-    from ferrite_host.config import Settings
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.assembly import build_state
+    from ferrite_host.core.config import Settings
 
     found = discovery if discovery is not None else discover()
-    state = ServerState(Settings())
+    state = build_state(Settings())
     pm = ModulePluginManager()
     names_in_use: dict[str, str] = {}
     reports: list[ModuleReport] = []

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ferrite_host.config import ConfigError, Settings, build_settings
+from ferrite_host.core.config import ConfigError, Settings, build_settings
 
 log = logging.getLogger("ferrite")
 
@@ -94,31 +94,14 @@ def serve(ctx: click.Context) -> None:
 
 
 def start_server(settings: Settings) -> int:
-    from ferrite_host.server.server import StartupError, configure_logging, run
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.assembly import build_server
+    from ferrite_host.core.errors import StartupError
+    from ferrite_host.server.server import configure_logging, run
 
     configure_logging(settings)
-    state = ServerState(settings)
     try:
-        _attach_modules(state)
-        _attach_persistence(state)
+        state = build_server(settings)
     except StartupError as exc:
         log.error("%s", exc)
         return 1
     return run(state)
-
-
-def _attach_modules(state: object) -> None:
-    try:
-        from ferrite_host.redis_module.manager import RedisModuleManager
-    except ImportError:
-        return
-    RedisModuleManager.attach(state)  # type: ignore[arg-type]
-
-
-def _attach_persistence(state: object) -> None:
-    try:
-        from ferrite_host.persistence.manager import Persistence
-    except ImportError:
-        return
-    Persistence.attach(state)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import copy
 import importlib
 
 from ferrite_host.commands.docs_arguments import DOC_ARGUMENTS, DOC_DEPRECATIONS
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.core.spec import CommandSpec
 
 FAMILIES = (
     "client_tracking",  # CLIENT subcommands: attached before `connection` registers CLIENT
@@ -27,12 +27,7 @@ FAMILIES = (
 def builtin_specs() -> list[CommandSpec]:
     specs: list[CommandSpec] = []
     for name in FAMILIES:
-        try:
-            module = importlib.import_module(f"ferrite_host.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"ferrite_host.commands.{name}":
-                continue  # a family not written yet
-            raise
+        module = importlib.import_module(f"ferrite_host.commands.{name}")
         specs.extend(_fresh(spec) for spec in module.family.specs)
     return specs
 

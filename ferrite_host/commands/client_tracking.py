@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
 from ferrite_host.commands.connection import client
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family
 from ferrite_host.protocol.replies import OK, SetReply
+from ferrite_host.pubsub import Tracking
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("connection")
 command = family.command
@@ -64,7 +65,7 @@ class _TrackingRequest:
         self.redirect = target
 
     def check(self, session: Session) -> None:
-        current = session.tracking
+        current = Tracking.of(session.state).options_of(session)
         if self.prefixes and not self.bcast:
             raise CommandError("ERR PREFIX option requires BCAST mode to be enabled")
         if current is not None and current.bcast != self.bcast:
@@ -111,7 +112,7 @@ def _text(value: bytes) -> str:
 def client_tracking(session: Session, argv: list[bytes]) -> Any:
     request = _TrackingRequest(session, argv)
     state = argv[2].lower()
-    tracking = session.state.tracking
+    tracking = Tracking.of(session.state)
     if state == b"on":
         request.check(session)
         tracking.enable(
@@ -139,7 +140,7 @@ def client_tracking(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
 )
 def client_caching(session: Session, argv: list[bytes]) -> Any:
-    options = session.tracking
+    options = Tracking.of(session.state).options_of(session)
     if options is None:  # Redis's wording, though any tracking mode gets past this
         raise CommandError(
             "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
@@ -171,7 +172,7 @@ def client_caching(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
 )
 def client_getredir(session: Session, argv: list[bytes]) -> Any:
-    options = session.tracking
+    options = Tracking.of(session.state).options_of(session)
     return -1 if options is None else options.redirect
 
 
@@ -186,7 +187,7 @@ def client_getredir(session: Session, argv: list[bytes]) -> Any:
     since="6.2.0",
 )
 def client_trackinginfo(session: Session, argv: list[bytes]) -> Any:
-    options = session.tracking
+    options = Tracking.of(session.state).options_of(session)
     if options is None:
         return {b"flags": SetReply([b"off"]), b"redirect": -1, b"prefixes": []}
     return {

@@ -7,16 +7,18 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import Family
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import OK, PONG, SimpleString, Verbatim
+from ferrite_host.pubsub import PubSub, Subscriptions, Tracking
+from ferrite_host.redis_module.manager import RedisModuleManager
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("connection")
 command = family.command
@@ -26,7 +28,7 @@ command = family.command
 def ping(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
-    if session.subscriptions.total and session.protocol == 2:
+    if session.protocol == 2 and PubSub.of(session.state).subscribed(session):
         return [b"pong", argv[1] if len(argv) == 2 else b""]  # subscribed mode's shape
     return PONG if len(argv) == 1 else argv[1]
 
@@ -73,7 +75,8 @@ def auth(session: Session, argv: list[bytes]) -> Any:
 
 def server_info_map(session: Session) -> dict[bytes, Any]:
     state = session.state
-    modules = state.modules.hello_modules() if state.modules is not None else []
+    manager = RedisModuleManager.of(state)
+    modules = manager.hello_modules() if manager is not None else []
     return {
         b"server": b"redis",
         b"version": REDIS_COMPAT_VERSION.encode(),
@@ -176,8 +179,8 @@ def check_client_name(name: bytes) -> None:
 
 def client_line(session: Session) -> str:
     now = time.time()
-    subs = session.subscriptions
-    tracking = session.tracking
+    subs = PubSub.of(session.state).subscriptions_of(session) or Subscriptions()
+    tracking = Tracking.of(session.state).options_of(session)
     flags = (
         ("P" if subs.total else "")
         + ("x" if session.in_multi else "")
@@ -292,7 +295,8 @@ def client_list(session: Session, argv: list[bytes]) -> Any:
                     f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'"
                 )
             pubsub = kind == b"pubsub"
-            sessions = [s for s in sessions if pubsub == bool(s.subscriptions.total)]
+            subscribed = PubSub.of(session.state).subscribed
+            sessions = [s for s in sessions if pubsub == subscribed(s)]
             if kind not in (b"normal", b"pubsub"):
                 sessions = []
         elif option == b"id" and len(argv) >= 4:
@@ -362,7 +366,8 @@ def _kill_filter(other: Session, name: bytes, value: bytes) -> bool:
         return other.laddr == text
     if name == b"type":
         kind = text.lower()
-        return (kind == "pubsub") == bool(other.subscriptions.total) and kind in (
+        subscribed = PubSub.of(other.state).subscribed(other)
+        return (kind == "pubsub") == subscribed and kind in (
             "normal",
             "pubsub",
         )

@@ -13,19 +13,20 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.server import subcommand_syntax_error
-from ferrite_host.commands.spec import Family
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.peers import is_local_addr
+from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import Aggregate, TypedValue
+from ferrite_host.persistence.manager import Persistence
 from ferrite_host.protocol.replies import OK, BigNumber, SetReply, SimpleString, Verbatim
-from ferrite_host.server.connection import is_local
 from ferrite_host.strconv import parse_float, parse_int
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.keyspace import Database, Value
-    from ferrite_host.server.session import Session
 
 log = logging.getLogger("ferrite")
 
@@ -89,17 +90,11 @@ def dataset_digest(session: Session) -> bytes:
 # -- DEBUG -----------------------------------------------------------------------------------
 
 
-def _client_host(session: Session) -> str:
-    host = session.addr.rsplit(":", 1)[0] if session.addr else ""
-    return host.strip("[]")
-
-
 def _check_allowed(session: Session) -> None:
     setting = session.state.settings.enable_debug_command
     if setting == "yes":
         return
-    host = _client_host(session)
-    if setting == "local" and (not host or is_local(host)):
+    if setting == "local" and is_local_addr(session.addr):
         return
     raise CommandError(NOT_ALLOWED)
 
@@ -164,11 +159,11 @@ def _debug_set_active_expire(session: Session, argv: list[bytes]) -> Any:
 
 
 def _debug_reload(session: Session, argv: list[bytes]) -> Any:
-    persistence = session.state.persistence
+    persistence = Persistence.of(session.state)
     if persistence is None:
         raise CommandError(
-            "ERR DEBUG RELOAD needs persistence, and this server runs without it. "
-            "Install ferrite-host with its persistence layer to use it."
+            "ERR DEBUG RELOAD needs persistence, and this server runs in memory only "
+            "(an embedded or test server). Use a server started with 'ferrite serve'."
         )
     options = {arg.lower() for arg in argv[2:]}
     if not options <= {b"merge", b"noflush", b"nosave"}:

@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import SYNTAX, CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import BUILTIN, CommandSpec, Family
+from ferrite_host.core.errors import SYNTAX, CommandError
+from ferrite_host.core.spec import BUILTIN, CommandSpec, Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import SetReply, SimpleString
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.commands.table import CommandTable
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.table import CommandTable
 
 family = Family("server")
 command = family.command

@@ -6,18 +6,18 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Aggregate, TypedValue, Value, glob_match, now_ms, type_name
 from ferrite_host.keyspace.events import GENERIC, SILENT
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.keyspace import Database
-    from ferrite_host.server.session import Session
 
 family = Family("generic")
 command = family.command

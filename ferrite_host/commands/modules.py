@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import Family
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.peers import is_local_addr
+from ferrite_host.core.spec import Family
 from ferrite_host.protocol.replies import OK
 from ferrite_host.redis_module.errors import RedisModuleError
+from ferrite_host.redis_module.manager import RedisModuleManager
 
 if TYPE_CHECKING:
-    from ferrite_host.redis_module.manager import RedisModuleManager
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("server")
 command = family.command
@@ -41,24 +42,14 @@ _HELP = (
     "UNLOAD <name>",
     "    Unload a module.",
 )
-_LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 
 module = family.container("module", summary="A container for module commands.", since="4.0.0")
-
-
-def _host_of(addr: str) -> str:
-    """The host part of a session address (`127.0.0.1:5000`, `[::1]:5000`)."""
-    if addr.startswith("["):
-        return addr[1:].split("]", 1)[0]
-    return addr.rsplit(":", 1)[0] if ":" in addr else addr
 
 
 def is_local_client(session: Session) -> bool:
     """Loopback TCP clients (as Redis's islocalClient) and in-process callers without an
     address count as local."""
-    if not session.addr:
-        return True
-    return _host_of(session.addr) in _LOOPBACK
+    return is_local_addr(session.addr)
 
 
 def check_allowed(session: Session) -> None:
@@ -70,13 +61,9 @@ def check_allowed(session: Session) -> None:
 
 
 def _manager(session: Session) -> RedisModuleManager:
-    manager = session.state.modules
-    if manager is None:
-        from ferrite_host.redis_module.manager import RedisModuleManager
-
-        manager = RedisModuleManager(session.state)
-        session.state.modules = manager
-        session.state.info_sections.setdefault("modules", manager.info_section)
+    manager = RedisModuleManager.of(session.state)
+    if manager is None:  # an embedded server without modules can still MODULE LOAD
+        manager = RedisModuleManager.install(session.state)
     return manager
 
 
@@ -110,7 +97,7 @@ def module_help(session: Session, argv: list[bytes]) -> Any:
 )
 def module_list(session: Session, argv: list[bytes]) -> Any:
     """MODULE LIST: one name/ver/path/args map per loaded module, in load order."""
-    manager = session.state.modules
+    manager = RedisModuleManager.of(session.state)
     return manager.hello_modules() if manager is not None else []
 
 

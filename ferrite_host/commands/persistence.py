@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import now_ms
 from ferrite_host.keyspace.events import GENERIC
+from ferrite_host.persistence.manager import Persistence
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
-    from ferrite_host.persistence.manager import Persistence
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("server")
 command = family.command
@@ -27,7 +27,7 @@ NOT_ENABLED = "ERR persistence is not available on this server"
 
 
 def _persistence(session: Session) -> Persistence:
-    persistence = session.state.persistence
+    persistence = Persistence.of(session.state)
     if persistence is None:
         raise CommandError(NOT_ENABLED)
     return persistence

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.protocol.replies import Replies
+from ferrite_host.pubsub import PubSub
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
+    from ferrite_host.core.session import Session
 
 family = Family("pubsub")
 command = family.command
@@ -27,7 +28,7 @@ _SUBSCRIBE_FLAGS = "pubsub noscript loading stale"
     complexity="O(N) where N is the number of channels to subscribe to.",
 )
 def subscribe(session: Session, argv: list[bytes]) -> Any:
-    return Replies(session.state.pubsub.subscribe(session, argv[1:]))
+    return Replies(PubSub.of(session.state).subscribe(session, argv[1:]))
 
 
 @command(
@@ -39,7 +40,7 @@ def subscribe(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of patterns the client is already subscribed to.",
 )
 def psubscribe(session: Session, argv: list[bytes]) -> Any:
-    return Replies(session.state.pubsub.psubscribe(session, argv[1:]))
+    return Replies(PubSub.of(session.state).psubscribe(session, argv[1:]))
 
 
 @command(
@@ -52,7 +53,7 @@ def psubscribe(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of shard channels to subscribe to.",
 )
 def ssubscribe(session: Session, argv: list[bytes]) -> Any:
-    return Replies(session.state.pubsub.ssubscribe(session, argv[1:]))
+    return Replies(PubSub.of(session.state).ssubscribe(session, argv[1:]))
 
 
 @command(
@@ -64,7 +65,7 @@ def ssubscribe(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of clients already subscribed to a channel.",
 )
 def unsubscribe(session: Session, argv: list[bytes]) -> Any:
-    return Replies(session.state.pubsub.unsubscribe(session, argv[1:]))
+    return Replies(PubSub.of(session.state).unsubscribe(session, argv[1:]))
 
 
 @command(
@@ -79,7 +80,7 @@ def unsubscribe(session: Session, argv: list[bytes]) -> Any:
     ),
 )
 def punsubscribe(session: Session, argv: list[bytes]) -> Any:
-    return Replies(session.state.pubsub.punsubscribe(session, argv[1:]))
+    return Replies(PubSub.of(session.state).punsubscribe(session, argv[1:]))
 
 
 @command(
@@ -92,7 +93,7 @@ def punsubscribe(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of clients already subscribed to a shard channel.",
 )
 def sunsubscribe(session: Session, argv: list[bytes]) -> Any:
-    return Replies(session.state.pubsub.sunsubscribe(session, argv[1:]))
+    return Replies(PubSub.of(session.state).sunsubscribe(session, argv[1:]))
 
 
 @command(
@@ -107,7 +108,7 @@ def sunsubscribe(session: Session, argv: list[bytes]) -> Any:
     ),
 )
 def publish(session: Session, argv: list[bytes]) -> Any:
-    return session.state.pubsub.publish(argv[1], argv[2])
+    return PubSub.of(session.state).publish(argv[1], argv[2])
 
 
 @command(
@@ -120,7 +121,7 @@ def publish(session: Session, argv: list[bytes]) -> Any:
     complexity=("O(N) where N is the number of clients subscribed to the receiving shard channel."),
 )
 def spublish(session: Session, argv: list[bytes]) -> Any:
-    return session.state.pubsub.spublish(argv[1], argv[2])
+    return PubSub.of(session.state).spublish(argv[1], argv[2])
 
 
 # -- PUBSUB ----------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def _optional_pattern(argv: list[bytes]) -> bytes | None:
     ),
 )
 def pubsub_channels(session: Session, argv: list[bytes]) -> Any:
-    return session.state.pubsub.channels(_optional_pattern(argv))
+    return PubSub.of(session.state).channels(_optional_pattern(argv))
 
 
 @command(
@@ -167,7 +168,7 @@ def pubsub_channels(session: Session, argv: list[bytes]) -> Any:
     ),
 )
 def pubsub_shardchannels(session: Session, argv: list[bytes]) -> Any:
-    return session.state.pubsub.shard_channels(_optional_pattern(argv))
+    return PubSub.of(session.state).shard_channels(_optional_pattern(argv))
 
 
 @command(
@@ -180,7 +181,7 @@ def pubsub_shardchannels(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) for the NUMSUB subcommand, where N is the number of requested channels",
 )
 def pubsub_numsub(session: Session, argv: list[bytes]) -> Any:
-    state = session.state.pubsub
+    state = PubSub.of(session.state)
     reply: list[Any] = []
     for channel in argv[2:]:
         reply += [channel, state.numsub(channel)]
@@ -199,7 +200,7 @@ def pubsub_numsub(session: Session, argv: list[bytes]) -> Any:
     ),
 )
 def pubsub_shardnumsub(session: Session, argv: list[bytes]) -> Any:
-    state = session.state.pubsub
+    state = PubSub.of(session.state)
     reply: list[Any] = []
     for channel in argv[2:]:
         reply += [channel, state.shard_numsub(channel)]
@@ -215,7 +216,7 @@ def pubsub_shardnumsub(session: Session, argv: list[bytes]) -> Any:
     since="2.8.0",
 )
 def pubsub_numpat(session: Session, argv: list[bytes]) -> Any:
-    return session.state.pubsub.numpat()
+    return PubSub.of(session.state).numpat()
 
 
 @command(

@@ -17,24 +17,27 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.spec import CommandSpec, Family
-from ferrite_host.config import (
+from ferrite_host.core import errors
+from ferrite_host.core.config import (
     ConfigSetError,
     parameters,
     rewrite_config_file,
     set_parameters,
 )
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.hookspecs import InfoProvider
+from ferrite_host.core.loglevels import LOG_LEVELS
+from ferrite_host.core.parameters import Parameter
+from ferrite_host.core.spec import CommandSpec, Family
 from ferrite_host.keyspace import Aggregate, TypedValue, glob_match
 from ferrite_host.protocol.replies import NO_REPLY, OK, Verbatim
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
     from ferrite_host.keyspace import Database
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 
@@ -160,8 +163,7 @@ def _memory_section(state: ServerState) -> Fields:
     # Python has no allocator statistics Redis's could map to: the resident size is the one
     # honest figure, so used_memory reports it too.
     rss = process_rss()
-    peak = max(rss, int(state.extra.get("used_memory_peak", 0)))
-    state.extra["used_memory_peak"] = peak
+    peak = state.used_memory_peak = max(rss, state.used_memory_peak)
     system = _system_memory()
     maxmemory = state.settings.maxmemory
     return [
@@ -238,7 +240,7 @@ def _stats_section(state: ServerState) -> Fields:
 
 
 def _replication_section(state: ServerState) -> Fields:
-    replid = state.extra.setdefault("master_replid", os.urandom(20).hex())
+    replid = state.master_replid
     return [
         ("role", "master"),
         ("connected_slaves", 0),
@@ -325,20 +327,44 @@ _BUILTIN_SECTIONS: dict[str, Callable[[ServerState], Fields]] = {
 }
 
 
-def _section_order(state: ServerState) -> list[str]:
+def registered_sections(state: ServerState) -> dict[str, InfoProvider]:
+    """The sections the server's subsystems add through the INFO hook, in registration
+    order (pluggy calls the newest plugin first)."""
+    sections: dict[str, InfoProvider] = {}
+    for provided in reversed(state.hooks.hook.ferrite_info_sections(state=state)):
+        for name, provider in provided.items():
+            sections.setdefault(name, provider)
+    return sections
+
+
+def _section_order(state: ServerState, registered: dict[str, InfoProvider]) -> list[str]:
     """Redis's order, then sections the server's parts registered, in registration order."""
-    return list(_TITLES) + [name for name in state.info_sections if name not in _TITLES]
+    return list(_TITLES) + [name for name in registered if name not in _TITLES]
 
 
-def wanted_sections(state: ServerState, args: list[bytes]) -> list[str]:
+def wanted_sections(
+    state: ServerState, args: list[bytes], registered: dict[str, InfoProvider] | None = None
+) -> list[str]:
     names = {arg.decode("utf-8", "replace").lower() for arg in args} or {"default"}
-    order = _section_order(state)
-    if "everything" in names or "all" in names:
+    order = _section_order(state, registered_sections(state) if registered is None else registered)
+    if "everything" in names:
         return order
-    chosen = names
+    if "all" in names:  # as Redis: everything but the sections modules generate
+        return [name for name in order if not _is_module_section(name)]
+    chosen = set(names)
     if "default" in names:
-        chosen = chosen | {name for name in order if name not in _NOT_DEFAULT}
+        chosen |= {n for n in order if n not in _NOT_DEFAULT and not _is_module_section(n)}
+    for name in order:
+        if _is_module_section(name) and (
+            "modules" in names or any(name.startswith(f"{asked}_") for asked in names)
+        ):
+            chosen.add(name)  # INFO <module> and INFO modules show a module's own sections
     return [name for name in order if name in chosen]
+
+
+def _is_module_section(name: str) -> bool:
+    """Modules' own sections are named `<module>_<section>` (Redis's form)."""
+    return "_" in name and name not in _TITLES
 
 
 def _format_value(value: object) -> str:
@@ -349,8 +375,9 @@ def _format_value(value: object) -> str:
 
 def info_text(state: ServerState, args: list[bytes]) -> str:
     blocks = []
-    for name in wanted_sections(state, args):
-        provider = state.info_sections.get(name)
+    registered = registered_sections(state)
+    for name in wanted_sections(state, args, registered):
+        provider = registered.get(name)
         builtin = _BUILTIN_SECTIONS.get(name)
         if provider is not None:
             fields = list(provider())
@@ -401,6 +428,7 @@ def _is_glob(pattern: bytes) -> bool:
 )
 def config_get(session: Session, argv: list[bytes]) -> Any:
     values = parameters(session.state.settings)
+    values.update((extra.name, extra.render()) for extra in session.state.parameters)
     found: dict[bytes, bytes] = {}
     for pattern in argv[2:]:
         if not _is_glob(pattern):
@@ -431,12 +459,38 @@ def config_set(session: Session, argv: list[bytes]) -> Any:
         for i in range(2, len(argv), 2)
     ]
     state = session.state
+    extra = _parse_extra_parameters(state, pairs)
     try:
-        changed = set_parameters(state.settings, pairs)
+        changed = set_parameters(state.settings, [p for p in pairs if p[0] not in state.parameters])
     except ConfigSetError as exc:
         raise CommandError(exc.reply) from None
+    for parameter, value in extra:
+        parameter.assign(value)
     _apply_side_effects(state, changed)
     return OK
+
+
+def _parse_extra_parameters(
+    state: ServerState, pairs: list[tuple[str, str]]
+) -> list[tuple[Parameter, object]]:
+    """Check every module parameter of a CONFIG SET before anything is applied."""
+    parsed: list[tuple[Parameter, object]] = []
+    for name, text in pairs:
+        parameter = state.parameters.get(name)
+        if parameter is None:
+            continue
+        if not parameter.mutable:
+            raise CommandError(
+                f"ERR CONFIG SET failed (possibly related to argument '{name}') - "
+                "can't set immutable config"
+            )
+        try:
+            parsed.append((parameter, parameter.parse(text)))
+        except ValueError as exc:
+            raise CommandError(
+                f"ERR CONFIG SET failed (possibly related to argument '{name}') - {exc}"
+            ) from None
+    return parsed
 
 
 def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
@@ -446,11 +500,8 @@ def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
         for client in state.clients.values():  # the default user is `nopass` again
             client.authenticated = True
     if "loglevel" in changed:
-        from ferrite_host.server.server import LOG_LEVELS
-
         logging.getLogger("ferrite").setLevel(LOG_LEVELS[settings.loglevel])
-    for listener in list(state.config_listeners):
-        listener(changed)
+    state.hooks.hook.ferrite_config_changed(state=state, changed=changed)
 
 
 @command(
@@ -469,7 +520,7 @@ def config_resetstat(session: Session, argv: list[bytes]) -> Any:
         spec.calls = spec.usec = spec.failed_calls = spec.rejected_calls = 0
     for db in state.keyspace.dbs:
         db.expired_count = 0
-    state.extra.pop("used_memory_peak", None)
+    state.used_memory_peak = 0
     return OK
 
 
@@ -594,7 +645,7 @@ def memory_usage(session: Session, argv: list[bytes]) -> Any:
 def memory_stats(session: Session, argv: list[bytes]) -> Any:
     state = session.state
     rss = process_rss()
-    peak = max(rss, int(state.extra.get("used_memory_peak", 0)))
+    peak = max(rss, state.used_memory_peak)
     keys = state.keyspace.key_count()
     reply: dict[bytes, Any] = {
         b"peak.allocated": peak,

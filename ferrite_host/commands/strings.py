@@ -15,17 +15,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
-from ferrite_host.commands.spec import Family, key_spec, refine
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
+from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Value, is_string, now_ms
 from ferrite_host.keyspace.events import GENERIC, STRING
 from ferrite_host.protocol.replies import OK
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.keyspace import Database
-    from ferrite_host.server.session import Session
 
 family = Family("string")
 command = family.command
@@ -42,7 +42,7 @@ def get_string(session: Session, key: bytes, counted: bool = False) -> bytes | b
     value = session.db.read(key) if counted else session.db.get(key)
     if value is not None and type(value) is not bytes and type(value) is not bytearray:
         raise CommandError(errors.WRONGTYPE)
-    return value  # type: ignore[return-value]
+    return value
 
 
 def string_reply(value: Value | None) -> bytes | None:

@@ -3,7 +3,11 @@
 from ferrite_host.keyspace import events
 from ferrite_host.keyspace.database import Database, now_ms
 from ferrite_host.keyspace.glob import glob_match
+from ferrite_host.keyspace.hashes import HashValue
 from ferrite_host.keyspace.keyspace import ChangeListener, Keyspace
+from ferrite_host.keyspace.limits import EncodingLimits
+from ferrite_host.keyspace.lists import ListValue
+from ferrite_host.keyspace.sets import SetValue
 from ferrite_host.keyspace.values import (
     Aggregate,
     TypedValue,
@@ -13,15 +17,21 @@ from ferrite_host.keyspace.values import (
     release,
     type_name,
 )
+from ferrite_host.keyspace.zsets import ZSetValue
 
 __all__ = [
     "Aggregate",
     "ChangeListener",
     "Database",
+    "EncodingLimits",
+    "HashValue",
     "Keyspace",
+    "ListValue",
+    "SetValue",
     "TypedValue",
     "Value",
     "ValueType",
+    "ZSetValue",
     "events",
     "glob_match",
     "is_string",

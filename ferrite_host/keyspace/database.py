@@ -14,6 +14,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from ferrite_host.keyspace.events import EXPIRED, GENERIC, NEW, SILENT, STRING
+from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.values import TypedValue, Value, release
 
 if TYPE_CHECKING:
@@ -62,6 +63,11 @@ class Database:
 
     def exists(self, key: bytes) -> bool:
         return self.get(key) is not None
+
+    @property
+    def limits(self) -> EncodingLimits:
+        """The keyspace's encoding thresholds, for handlers that grow a value."""
+        return self._keyspace.limits
 
     def get_expire(self, key: bytes) -> int | None:
         """Absolute expiry in Unix ms, or None for a persistent (or missing) key."""

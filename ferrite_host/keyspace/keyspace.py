@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from ferrite_host.keyspace.database import Database
 from ferrite_host.keyspace.events import SILENT
+from ferrite_host.keyspace.limits import EncodingLimits
 
 #: (db index, key or None for whole-db events, Redis event name, notification class) -> None
 ChangeListener = Callable[[int, "bytes | None", str, str], None]
@@ -15,6 +16,8 @@ ChangeListener = Callable[[int, "bytes | None", str, str], None]
 class Keyspace:
     def __init__(self, databases: int = 16) -> None:
         self.listeners: list[ChangeListener] = []
+        #: Thresholds that decide OBJECT ENCODING (CONFIG SET keeps them current).
+        self.limits = EncodingLimits()
         self.dbs = [Database(index, self) for index in range(databases)]
         self.active_expire_enabled = True
         #: True while persistence loads data: keys are not expired (an AOF replays against the

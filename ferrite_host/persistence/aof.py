@@ -358,7 +358,7 @@ def _key_commands(
     if isinstance(value, Aggregate):
         return [*value.rewrite_commands(key), *expiry]
     if type(value) is not TypedValue:
-        return [[b"SET", key, bytes(value)], *expiry]
+        return [[b"SET", key, bytes(value)], *expiry]  # type: ignore[arg-type]
     vtype = value.type
     try:
         rebuilt = vtype.aof_rewrite(value.value, key)

@@ -12,10 +12,12 @@ import logging
 import os
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core.errors import CommandError, StartupError
+from ferrite_host.core.hookspecs import InfoProvider, hookimpl
 from ferrite_host.keyspace import now_ms
 from ferrite_host.persistence import aof as aofmod
 from ferrite_host.persistence.aof import (
@@ -48,8 +50,8 @@ from ferrite_host.persistence.snapshot import (
 from ferrite_host.protocol.replies import Error
 
 if TYPE_CHECKING:
-    from ferrite_host.config import Settings
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.config import Settings
+    from ferrite_host.core.state import ServerState
 
 log = logging.getLogger("ferrite")
 
@@ -72,8 +74,6 @@ class PersistenceError(CommandError):
 
 
 def _startup_error(message: str) -> Exception:
-    from ferrite_host.server.server import StartupError
-
     return StartupError(message)
 
 
@@ -116,7 +116,7 @@ class Persistence:
         cannot be loaded completely; the server must then not start.
         """
         self = cls(state)
-        state.persistence = self
+        state.subsystems.install(self)
         directory = self.directory
         if not directory.is_dir():
             raise _startup_error(
@@ -125,14 +125,14 @@ class Persistence:
             )
         remove_stale_temp_files(directory)
         self.load_at_startup()
-        state.info_sections["persistence"] = self.info
-        state.cron_hooks.append(self.cron)
-        state.shutdown_hooks.append(self.on_shutdown)
+        state.hooks.register(_PersistenceHooks(self), name="persistence")
         state.propagation_sinks.append(self.propagate)
-        listeners = getattr(state, "config_listeners", None)
-        if listeners is not None:
-            listeners.append(self.on_config_change)
         return self
+
+    @classmethod
+    def of(cls, state: ServerState) -> Persistence | None:
+        """The persistence attached to `state`, if any (an in-memory server has none)."""
+        return state.subsystems.get(cls)
 
     @property
     def settings(self) -> Settings:
@@ -821,3 +821,26 @@ def _reset_command_stats(state: ServerState) -> None:
     for spec in state.commands:
         for item in (spec, *spec.subcommands.values()):
             item.calls = item.usec = item.failed_calls = item.rejected_calls = 0
+
+
+class _PersistenceHooks:
+    """Persistence's implementations of the server's broadcast hooks."""
+
+    def __init__(self, persistence: Persistence) -> None:
+        self._persistence = persistence
+
+    @hookimpl
+    def ferrite_cron(self, state: ServerState) -> None:
+        self._persistence.cron()
+
+    @hookimpl
+    def ferrite_shutdown(self, state: ServerState, save: bool | None) -> None:
+        self._persistence.on_shutdown(save)
+
+    @hookimpl
+    def ferrite_info_sections(self, state: ServerState) -> Mapping[str, InfoProvider]:
+        return {"persistence": self._persistence.info}
+
+    @hookimpl
+    def ferrite_config_changed(self, state: ServerState, changed: set[str]) -> None:
+        self._persistence.on_config_change(changed)

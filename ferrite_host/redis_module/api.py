@@ -14,7 +14,8 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.errors import wrong_arity
+from ferrite_host.core.errors import wrong_arity
+from ferrite_host.core.loglevels import level_of
 from ferrite_host.keyspace import TypedValue, now_ms
 from ferrite_host.keyspace.events import SILENT
 from ferrite_host.protocol.replies import (
@@ -31,9 +32,9 @@ from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, t
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from ferrite_host.core.session import Session
     from ferrite_host.keyspace import Database
     from ferrite_host.redis_module.module import RedisModule
-    from ferrite_host.server.session import Session
 
 log = logging.getLogger("ferrite")
 
@@ -52,13 +53,6 @@ STRING_MAX_SIZE = 512 * 1024 * 1024
 ErrorReply = Error
 #: A status reply as `ctx.call` returns it (a `str`, e.g. "OK").
 SimpleStringReply = SimpleString
-
-_LOG_LEVELS = {
-    "debug": logging.DEBUG,
-    "verbose": logging.INFO,
-    "notice": logging.INFO,
-    "warning": logging.WARNING,
-}
 
 
 class Status(enum.IntEnum):
@@ -476,7 +470,7 @@ class RedisModuleCtx:
     def log(self, level: str, message: str) -> None:
         """Write to the server log as `<module> message`; levels as Redis: debug, verbose,
         notice, warning (anything else logs at verbose, as Redis does)."""
-        log.log(_LOG_LEVELS.get(level.lower(), logging.INFO), "<%s> %s", self._owner, message)
+        log.log(level_of(level), "<%s> %s", self._owner, message)
 
     # -- strings ----------------------------------------------------------------------------
 

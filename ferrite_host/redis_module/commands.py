@@ -11,16 +11,17 @@ import enum
 import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.core.spec import CommandSpec, key_spec
 from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import RedisModuleCtx, RedisModuleString, Status
 from ferrite_host.redis_module.errors import ModuleCommandError
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.redis_module.module import RedisModule
-    from ferrite_host.server.session import Session
 
 log = logging.getLogger("ferrite")
 
@@ -144,6 +145,28 @@ def check_command_name(name: str) -> None:
         raise ValueError(f"command name {name!r} contains forbidden characters {bad!r}")
 
 
+@dataclass(frozen=True)
+class CommandInfo:
+    """What COMMAND INFO and COMMAND DOCS show about a module command (RM_SetCommandInfo).
+
+    `arity` as Redis counts it (negative: at least that many, the name included);
+    `acl_categories` are category names without `@` (a category Redis lacks is created for
+    the module); `arguments` are COMMAND DOCS argument maps.
+    """
+
+    arity: int = -1
+    summary: str = ""
+    since: str = ""
+    complexity: str = ""
+    acl_categories: tuple[str, ...] = ()
+    arguments: tuple[dict[str, Any], ...] = ()
+
+
+#: `runner(command, module, session, argv) -> reply`: how a command runs in the server;
+#: the Pythonic API (ferrite_host.module) brings its own, the default is `run_module_command`.
+CommandRunner = Callable[["ModuleCommand", "RedisModule", "Session", "list[bytes]"], Any]
+
+
 class ModuleCommand:
     """A command a module declares: `ModuleCommand("MYMOD.SET", callback, [CommandFlag.WRITE])`.
 
@@ -170,6 +193,15 @@ class ModuleCommand:
         self.first_key = 0
         self.last_key = 0
         self.key_step = 0
+        self.info = CommandInfo()
+        self.runner: CommandRunner | None = None
+
+    def with_info(self, info: CommandInfo) -> ModuleCommand:
+        """Declare arity, docs and ACL categories (Redis's RM_SetCommandInfo)."""
+        if info.arity == 0:
+            raise ValueError(f"arity 0 is not valid for {self.name!r}: use -1 for any")
+        self.info = info
+        return self
 
     def with_keys(self, first: int, last: int, step: int) -> ModuleCommand:
         """Key positions as Redis counts them: 1 = first argument after the name; a
@@ -284,23 +316,41 @@ def run_module_command(
 
 def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
     """The command-table row for a module command (owner = module name, group "module")."""
-
-    return CommandSpec(
+    info = command.info
+    runner = command.runner or run_module_command
+    spec = CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
-        handler=functools.partial(run_module_command, command, module),
-        arity=-1,
+        handler=functools.partial(runner, command, module),
+        arity=info.arity,
         flags=command.info_flags,
         first_key=command.first_key,
         last_key=command.last_key,
         key_step=command.key_step,
         owner=module.name,
         group="module",
-        summary="",
-        since="",
-        complexity="",
+        summary=info.summary,
+        since=info.since,
+        complexity=info.complexity,
+        acl_categories=info.acl_categories,
+        doc_arguments=[dict(argument) for argument in info.arguments],
         extra=command,
     )
+    if command.first_key > 0 and command.runner is not None:
+        spec.key_specs = [_declared_key_spec(command)]
+    return spec
+
+
+def _declared_key_spec(command: ModuleCommand) -> dict[str, Any]:
+    """Read-only or read-write from the flags, as a C module would declare with key specs."""
+    if CommandFlag.READONLY in command.flags:
+        flags = "RO ACCESS"
+    elif CommandFlag.WRITE in command.flags:
+        flags = "RW UPDATE"
+    else:
+        flags = "RW ACCESS UPDATE"
+    last = command.last_key - command.first_key if command.last_key >= 0 else command.last_key
+    return key_spec(flags, command.first_key, last, command.key_step)
 
 
 #: The public surface for module authors; `command_spec` and `run_module_command` are the
@@ -308,6 +358,7 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
 __all__ = [
     "CommandCallback",
     "CommandFlag",
+    "CommandInfo",
     "ModuleCommand",
     "ModuleCommandRegistry",
 ]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pluggy
 from pydantic import ValidationError
 
-from ferrite_host.commands.table import CommandCollision
+from ferrite_host.core.table import CommandCollision
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.redis_module import hookspecs
 from ferrite_host.redis_module.api import SUPPORTED_API_VERSIONS, Status
@@ -35,10 +35,10 @@ from ferrite_host.redis_module.module import ModuleInfo, RedisModule
 if TYPE_CHECKING:
     from pluggy import HookimplOpts
 
-    from ferrite_host.commands.spec import CommandSpec
+    from ferrite_host.core.spec import CommandSpec
+    from ferrite_host.core.state import ServerState
     from ferrite_host.redis_module.discovery import ModuleCandidate
     from ferrite_host.redis_module.types import RedisModuleType
-    from ferrite_host.server.state import ServerState
 
 log = logging.getLogger("ferrite")
 
@@ -158,13 +158,17 @@ def load_module(
     pm: pluggy.PluginManager,
     state: ServerState,
     busy: Callable[[str], str | None],
+    configs: list[tuple[str, str]] | None = None,
+    plugin: object | None = None,
 ) -> LoadedModule:
     """Load one module; raise ModuleLoadError (a one-line reason) leaving nothing behind.
 
     `busy(module_name)` names the entry point of an already loaded module with that name
-    (case-insensitively), or returns None.
+    (case-insensitively), or returns None. `plugin` is the entry point's object when the
+    caller has it already (a test harness); otherwise the entry point is imported.
     """
-    plugin = _import(candidate)
+    if plugin is None:
+        plugin = _import(candidate)
     _register(pm, candidate, plugin)
     module: RedisModule | None = None
     try:
@@ -175,7 +179,7 @@ def load_module(
             raise ModuleAlreadyLoadedError(
                 f"a module named '{info.name}' is already loaded (entry point '{other}')"
             )
-        module = RedisModule(info, host=StateHost(state), args=args)
+        module = RedisModule(info, host=StateHost(state), args=args, configs=configs)
         _run_on_load(pm, plugin, module, args)
         specs, types = commit_module(state, module)
     except BaseException:
@@ -285,6 +289,18 @@ def _run_on_load(
         raise ModuleLoadError(f"on_load raised {one_line(exc)}") from exc
     if _is_err(result):
         raise ModuleLoadError("on_load returned Status.ERR")
+    declared = {parameter.name.lower() for parameter in module.parameters}
+    for name, _ in module.given_configs:
+        if name.lower() not in declared:
+            raise ModuleLoadError(
+                f"module configuration '{name}' given, but module '{module.name}' declares "
+                "no such parameter"
+                + (
+                    f" (it has: {', '.join(sorted(declared))})"
+                    if declared
+                    else "; pass settings as ARGS instead"
+                )
+            )
     if module.problems:
         raise ModuleLoadError("; ".join(module.problems))
 
@@ -308,6 +324,8 @@ def commit_module(
         raise ModuleLoadError(str(exc)) from None
     for handle in types:
         state.module_types[handle.name] = handle
+    for parameter in module.parameters:
+        state.parameters.add(parameter)
     module.mark_loaded()
     return specs, types
 
@@ -345,6 +363,8 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
     for handle in loaded.types:
         if state.module_types.get(handle.name) is handle:
             del state.module_types[handle.name]
+    for parameter in module.parameters:
+        state.parameters.remove(parameter.name)
     pm.unregister(name=loaded.candidate.name)
     module.finish_unload()
 

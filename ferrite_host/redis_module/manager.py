@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.redis_module.discovery import GROUP, Discovery, ModuleCandidate, discover
+from ferrite_host.core.hookspecs import InfoProvider, hookimpl
+from ferrite_host.redis_module.discovery import (
+    GROUP,
+    Discovery,
+    ModuleCandidate,
+    candidate_from,
+    discover,
+)
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
     ModuleLoadError,
@@ -31,7 +39,7 @@ from ferrite_host.redis_module.loading import (
 from ferrite_host.redis_module.module import ModuleState
 
 if TYPE_CHECKING:
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.state import ServerState
 
 log = logging.getLogger("ferrite")
 
@@ -90,11 +98,21 @@ class RedisModuleManager:
         otherwise, with `autoload_modules`, every installed one. `disable_module` names are
         never loaded. Failures are logged and recorded; start-up goes on.
         """
-        manager = cls(state)
-        state.modules = manager
-        state.info_sections["modules"] = manager.info_section
+        manager = cls.install(state)
         manager.load_startup_modules()
         return manager
+
+    @classmethod
+    def install(cls, state: ServerState) -> RedisModuleManager:
+        """A manager on `state` (and INFO's modules section), without loading anything."""
+        manager = state.subsystems.install(cls(state))
+        state.hooks.register(_ManagerHooks(manager), name="modules")
+        return manager
+
+    @classmethod
+    def of(cls, state: ServerState) -> RedisModuleManager | None:
+        """The manager installed on `state`, if any."""
+        return state.subsystems.get(cls)
 
     def load_startup_modules(self) -> None:
         """Load what the settings ask for at start-up; failures never stop the server."""
@@ -214,6 +232,31 @@ class RedisModuleManager:
         """
         return self._load_from(self.discover(), name, [str(arg) for arg in args], list(configs))
 
+    def load_object(
+        self,
+        plugin: object,
+        name: str,
+        args: Iterable[str] = (),
+        configs: Iterable[tuple[str, str]] = (),
+    ) -> LoadedModule:
+        """Load a module object that is not installed (a test harness, an embedding host),
+        through the same validation and all-or-nothing commit as an installed one."""
+        entry_point = EntryPoint(name=name, value=f"<object {plugin!r}>", group=self.group)
+        candidate = candidate_from(entry_point)
+        if any(m.entry_point == name for m in self._loaded.values()):
+            raise ModuleAlreadyLoadedError(f"a module is already loaded as '{name}'")
+        loaded = load_module(
+            candidate,
+            [str(arg) for arg in args],
+            pm=self.pm,
+            state=self.state,
+            busy=self._busy,
+            configs=list(configs),
+            plugin=plugin,
+        )
+        self._loaded[loaded.name.lower()] = loaded
+        return loaded
+
     def _load_from(
         self, discovery: Discovery, name: str, arguments: list[str], configs: list[tuple[str, str]]
     ) -> LoadedModule:
@@ -263,17 +306,14 @@ class RedisModuleManager:
             )
         if self.pm.is_blocked(name):
             raise ModuleLoadError(f"module '{name}' is disabled (--disable-module {name})")
-        if configs:
-            raise ModuleLoadError(
-                f"module configuration '{configs[0][0]}' given, but Ferrite modules declare no "
-                "configuration parameters; pass settings as ARGS instead"
-            )
         already = next((m for m in self._loaded.values() if m.entry_point == name), None)
         if already is not None:
             raise ModuleAlreadyLoadedError(
                 f"module '{already.name}' (entry point '{name}') is already loaded"
             )
-        return load_module(candidate, args, pm=self.pm, state=self.state, busy=self._busy)
+        return load_module(
+            candidate, args, pm=self.pm, state=self.state, busy=self._busy, configs=configs
+        )
 
     def _busy(self, module_name: str) -> str | None:
         loaded = self._loaded.get(module_name.lower())
@@ -307,3 +347,17 @@ class RedisModuleManager:
 
 
 __all__ = ["ModuleStatus", "RedisModuleManager"]
+
+
+class _ManagerHooks:
+    """The module manager's implementations of the server's broadcast hooks."""
+
+    def __init__(self, manager: RedisModuleManager) -> None:
+        self._manager = manager
+
+    @hookimpl
+    def ferrite_info_sections(self, state: ServerState) -> Mapping[str, InfoProvider]:
+        sections: dict[str, InfoProvider] = {"modules": self._manager.info_section}
+        for loaded in self._manager.loaded():
+            sections.update(loaded.module.info_sections)
+        return sections

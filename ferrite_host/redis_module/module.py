@@ -10,10 +10,13 @@ from __future__ import annotations
 import enum
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ferrite_host.core.loglevels import level_of
+from ferrite_host.core.parameters import Parameter
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
 from ferrite_host.redis_module.commands import (
     CommandCallback,
@@ -27,13 +30,6 @@ from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType,
 log = logging.getLogger("ferrite")
 
 _MODULE_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-
-_LOG_LEVELS = {
-    "debug": logging.DEBUG,
-    "verbose": logging.INFO,
-    "notice": logging.INFO,
-    "warning": logging.WARNING,
-}
 
 
 class ModuleInfo(BaseModel):
@@ -103,10 +99,20 @@ class RedisModule:
     """
 
     def __init__(
-        self, info: ModuleInfo, *, host: ModuleHost | None = None, args: list[str] | None = None
+        self,
+        info: ModuleInfo,
+        *,
+        host: ModuleHost | None = None,
+        args: list[str] | None = None,
+        configs: list[tuple[str, str]] | None = None,
     ) -> None:
         self.info = info
         self.args: list[str] = list(args or [])
+        #: `CONFIG name value` pairs given at load (MODULE LOADEX, `ferrite serve`).
+        self.given_configs: list[tuple[str, str]] = list(configs or [])
+        #: CONFIG parameters and INFO sections, committed with the commands.
+        self.parameters: list[Parameter] = []
+        self.info_sections: dict[str, Callable[[], list[tuple[str, object]]]] = {}
         self.state = ModuleState.REGISTERED
         self.commands = ModuleCommandRegistry()
         self.types = ModuleTypeRegistry(info.name)
@@ -189,6 +195,14 @@ class RedisModule:
             )
         return self.types.register(typedef)
 
+    def stage_parameter(self, parameter: Parameter) -> None:
+        """Declare a CONFIG parameter (RM_RegisterXxxConfig); visible once loaded."""
+        self.parameters.append(parameter)
+
+    def stage_info_section(self, name: str, fields: Callable[[], list[tuple[str, object]]]) -> None:
+        """Declare an INFO section (`<module>_<name>`); rendered once loaded."""
+        self.info_sections[name] = fields
+
     # -- seed-style accessors and state changes ---------------------------------------------
 
     def command_registry(self) -> ModuleCommandRegistry:
@@ -217,7 +231,7 @@ class RedisModule:
 
     def log(self, level: str, message: str) -> None:
         """Write `<module name> message` to the server log (levels as `ctx.log`)."""
-        log.log(_LOG_LEVELS.get(level.lower(), logging.INFO), "<%s> %s", self.name, message)
+        log.log(level_of(level), "<%s> %s", self.name, message)
 
 
 __all__ = ["ModuleHost", "ModuleInfo", "ModuleState", "RedisModule"]

@@ -7,17 +7,18 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from ferrite_host.core.loglevels import VERBOSE
+from ferrite_host.core.peers import format_peer, is_local
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
 from ferrite_host.protocol.replies import Error
+from ferrite_host.pubsub import Tracking
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
 
 log = logging.getLogger("ferrite")
-#: Redis's `verbose` log level sits between debug and notice.
-VERBOSE = 15
 
 DENIED = (
     "DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -34,19 +35,6 @@ DENIED = (
     "user. NOTE: You only need to do one of the above things in order for the server to start "
     "accepting connections from the outside."
 )
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-
-
-def _format_peer(peer: object) -> str:
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        host = str(peer[0])
-        bracketed = ":" in host and not host.startswith("[")
-        return f"[{host}]:{peer[1]}" if bracketed else f"{host}:{peer[1]}"
-    return str(peer or "")
-
-
-def is_local(host: str) -> bool:
-    return host in _LOCAL_HOSTS or host.startswith("::ffff:127.0.0.1")
 
 
 class Connection(asyncio.Protocol):
@@ -56,6 +44,7 @@ class Connection(asyncio.Protocol):
         self.session: Session | None = None
         self.parser: RequestParser | None = None
         self._execute = state.dispatcher.execute
+        self._tracking = Tracking.of(state)
         #: The replies of the batch being answered; pushes made meanwhile join it, in order.
         self._out: list[bytes] | None = None
 
@@ -78,8 +67,8 @@ class Connection(asyncio.Protocol):
             transport.write(b"-" + DENIED.encode() + b"\r\n")
             transport.close()
             return
-        local = _format_peer(transport.get_extra_info("sockname"))
-        session = state.new_session(_format_peer(peer), local)
+        local = format_peer(transport.get_extra_info("sockname"))
+        session = state.new_session(format_peer(peer), local)
         session.closer = self.close
         session.push_writer = self.push
         self.session = session
@@ -107,7 +96,7 @@ class Connection(asyncio.Protocol):
         out: list[bytes] = []
         self._out = out
         execute = self._execute
-        tracking = self.state.tracking
+        tracking = self._tracking
         tracking.current = session
         while True:
             for argv in commands:

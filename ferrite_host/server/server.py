@@ -12,25 +12,14 @@ import time
 from collections.abc import Callable
 
 from ferrite_host import __version__
-from ferrite_host.config import Settings
+from ferrite_host.core.config import Settings
+from ferrite_host.core.errors import StartupError
+from ferrite_host.core.loglevels import LOG_LEVELS, level_char
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.parser import HIREDIS_AVAILABLE
-from ferrite_host.server.connection import VERBOSE, Connection
-from ferrite_host.server.state import ServerState
+from ferrite_host.server.connection import Connection
 
 log = logging.getLogger("ferrite")
-
-#: Redis log level names -> logging levels (CONFIG SET loglevel uses this too).
-LOG_LEVELS = {
-    "debug": logging.DEBUG,
-    "verbose": VERBOSE,
-    "notice": logging.INFO,
-    "warning": logging.WARNING,
-    "nothing": logging.CRITICAL + 10,
-}
-
-
-class StartupError(Exception):
-    """The server cannot start; the message is the one line the operator sees."""
 
 
 def configure_logging(settings: Settings) -> None:
@@ -52,12 +41,8 @@ def configure_logging(settings: Settings) -> None:
     root.propagate = False
 
 
-#: Redis marks each log line's level with one character; `verbose` (no name here) is "-".
-_LEVEL_CHARS = {"DEBUG": ".", "INFO": "*", "WARNING": "#", "ERROR": "#", "CRITICAL": "#"}
-
-
 def _level_char(record: logging.LogRecord) -> bool:
-    record.levelname_char = _LEVEL_CHARS.get(record.levelname, "-")
+    record.levelname_char = level_char(record.levelno)
     return True
 
 
@@ -150,8 +135,7 @@ class FerriteServer:
                 state.keyspace.active_expire_cycle(0.25 / hz)
                 state.stats.sample(time.monotonic())
                 self._close_idle_clients()
-                for hook in list(state.cron_hooks):
-                    hook()
+                state.hooks.hook.ferrite_cron(state=state)
             except Exception:  # the cron must survive any single failure
                 log.exception("periodic task failed")
 
@@ -200,8 +184,7 @@ def run(state: ServerState, on_ready: Callable[[ServerState], None] | None = Non
     finally:
         code = 0
         try:
-            for hook in list(state.shutdown_hooks):
-                hook(server.shutdown_save)
+            state.hooks.hook.ferrite_shutdown(state=state, save=server.shutdown_save)
         except Exception as exc:
             log.error("Error during shutdown: %s", exc)
             code = 1

@@ -1,5 +1,6 @@
 """Test support for Ferrite and for module authors: start a real server, get a client."""
 
+from ferrite_host.testing.harness import Harness
 from ferrite_host.testing.process import FerriteProcess, free_port
 
-__all__ = ["FerriteProcess", "free_port"]
+__all__ = ["FerriteProcess", "Harness", "free_port"]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.testing.harness import Harness
 from ferrite_host.testing.process import FerriteProcess
 
 
@@ -46,6 +47,16 @@ def ferrite_server(request: pytest.FixtureRequest) -> Iterator[FerriteProcess]:
     modules = list(marker.args) if marker is not None else None
     with FerriteProcess(modules=modules) as server:
         yield server
+
+
+@pytest.fixture
+def ferrite_harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """An in-process Harness with the modules of the `ferrite_modules` marker (entry point
+    names, as installed); no socket, no child process."""
+    marker = request.node.get_closest_marker("ferrite_modules")
+    modules = list(marker.args) if marker is not None else []
+    with Harness(*modules) as harness:
+        yield harness
 
 
 @pytest.fixture

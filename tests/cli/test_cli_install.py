@@ -73,7 +73,9 @@ def ferrite(env: Path, *args: str) -> subprocess.CompletedProcess[str]:
     python = env / "venv" / "bin" / "python"
     return subprocess.run(
         [str(python), "-m", "ferrite_host", *args],
-        capture_output=True, text=True, timeout=TIMEOUT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
     )
 
 
@@ -97,10 +99,15 @@ def test_install_upgrade_and_uninstall_report_module_changes(environment: Path):
     assert result.returncode == 0, result.stderr
     assert "Removed modules: installdemo (ferrite-installdemo 2.0)" in result.stdout
     # Only the throwaway environment changed: this interpreter never saw the module.
-    assert "installdemo" not in subprocess.run(
-        [sys.executable, "-m", "ferrite_host", "modules", "list", "--json"],
-        capture_output=True, text=True, timeout=TIMEOUT,
-    ).stdout
+    assert (
+        "installdemo"
+        not in subprocess.run(
+            [sys.executable, "-m", "ferrite_host", "modules", "list", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        ).stdout
+    )
 
 
 def test_pip_failure_is_reported_with_its_exit_status(environment: Path):

@@ -30,7 +30,12 @@ def make_distribution(root: Path, dist: str, entry_point: str, module: str, sour
 @pytest.fixture
 def extra_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A good module, one that fails to import, one with a bad ModuleInfo, one colliding."""
-    make_distribution(tmp_path, "ferrite-clitest-good", "clitestgood", "clitest_good_mod", """
+    make_distribution(
+        tmp_path,
+        "ferrite-clitest-good",
+        "clitestgood",
+        "clitest_good_mod",
+        """
         from ferrite_host.redis_module import ModuleInfo, hookimpl
         from ferrite_host.redis_module.api import Status
         from ferrite_host.redis_module.commands import ModuleCommand
@@ -51,18 +56,34 @@ def extra_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             module.register_command(
                 ModuleCommand("clitest.set", ping, "write deny-oom").with_keys(1, -1, 2))
             return Status.OK
-    """)
-    make_distribution(tmp_path, "ferrite-clitest-broken", "clitestbroken", "clitest_broken_mod",
-                      "raise ImportError('missing dependency frobnicate')\n")
-    make_distribution(tmp_path, "ferrite-clitest-badinfo", "clitestbadinfo", "clitest_badinfo_mod",
-                      """
+    """,
+    )
+    make_distribution(
+        tmp_path,
+        "ferrite-clitest-broken",
+        "clitestbroken",
+        "clitest_broken_mod",
+        "raise ImportError('missing dependency frobnicate')\n",
+    )
+    make_distribution(
+        tmp_path,
+        "ferrite-clitest-badinfo",
+        "clitestbadinfo",
+        "clitest_badinfo_mod",
+        """
         def module_info():
             return {"name": "bad name!", "version": -1}
 
         def on_load(module, args):
             pass
-    """)
-    make_distribution(tmp_path, "ferrite-clitest-clash", "clitestclash", "clitest_clash_mod", """
+    """,
+    )
+    make_distribution(
+        tmp_path,
+        "ferrite-clitest-clash",
+        "clitestclash",
+        "clitest_clash_mod",
+        """
         from ferrite_host.redis_module.commands import ModuleCommand
 
         def module_info():
@@ -70,7 +91,8 @@ def extra_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
         def on_load(module, args):
             module.register_command(ModuleCommand("GET", lambda ctx, args: None))
-    """)
+    """,
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
 
@@ -80,7 +102,13 @@ def test_list_shows_installed_modules_with_their_commands_and_types():
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == [
-        "NAME", "VERSION", "API", "DISTRIBUTION", "STATUS", "TYPES", "COMMANDS",
+        "NAME",
+        "VERSION",
+        "API",
+        "DISTRIBUTION",
+        "STATUS",
+        "TYPES",
+        "COMMANDS",
     ]
     rows = {line.split()[0]: line for line in lines[1:] if line}
     assert "ferrite-hello 1.0.0" in rows["hello"] and "hello.leftpad" in rows["hello"]
@@ -97,8 +125,16 @@ def test_list_json_is_stable_for_scripts():
     entries = {entry["name"]: entry for entry in json.loads(out)}
     hello = entries["hello"]
     assert set(hello) == {
-        "name", "module_name", "version", "api_version", "distribution",
-        "distribution_version", "entry_point", "commands", "types", "status",
+        "name",
+        "module_name",
+        "version",
+        "api_version",
+        "distribution",
+        "distribution_version",
+        "entry_point",
+        "commands",
+        "types",
+        "status",
     }
     assert hello["distribution"] == "ferrite-hello"
     assert hello["entry_point"] == "ferrite.modules:hello = ferrite_hello"
@@ -140,8 +176,11 @@ def test_info_details_commands_and_types(extra_modules):
     code, out, _ = run("modules", "info", "clitestgood", "--json")
     detail = json.loads(out)
     assert detail["commands"][1] == {
-        "name": "clitest.set", "flags": ["write", "deny-oom"],
-        "first_key": 1, "last_key": -1, "key_step": 2,
+        "name": "clitest.set",
+        "flags": ["write", "deny-oom"],
+        "first_key": 1,
+        "last_key": -1,
+        "key_step": 2,
     }
     assert detail["types"] == [{"name": "clitype", "encver": 3}]
 
@@ -188,10 +227,14 @@ def test_loaded_load_and_unload_against_a_running_server(ferrite_server_factory)
     assert client.execute_command("hello.simple") == 0
 
     code, out, _ = run("modules", "loaded", "--json", "-u", f"redis://127.0.0.1:{port}")
-    assert json.loads(out) == [{
-        "name": "hello", "ver": 1, "path": "ferrite.modules:hello = ferrite_hello",
-        "args": ["first", "second"],
-    }]
+    assert json.loads(out) == [
+        {
+            "name": "hello",
+            "ver": 1,
+            "path": "ferrite.modules:hello = ferrite_hello",
+            "args": ["first", "second"],
+        }
+    ]
     client.close()
 
 

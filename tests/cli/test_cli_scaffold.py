@@ -25,17 +25,24 @@ def new(*args: str) -> tuple[int, str, str]:
 
 def test_new_renders_a_complete_distribution(tmp_path: Path):
     target = tmp_path / "acme"
-    code, out, _ = new("acme", "--dir", str(target), "--description", 'Acme "rocket" tools',
-                       "--author", "Wile E. Coyote")
+    code, out, _ = new(
+        "acme",
+        "--dir",
+        str(target),
+        "--description",
+        'Acme "rocket" tools',
+        "--author",
+        "Wile E. Coyote",
+    )
     assert code == 0
     assert "Created ferrite-acme" in out and "pip install -e" in out
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert files == [
         ".github/workflows/test.yml",
         ".gitignore",
+        "LICENSE",
         "README.md",
         "ferrite_acme/__init__.py",
-        "ferrite_acme/commands.py",
         "ferrite_acme/tally.py",
         "pyproject.toml",
         "tests/test_ferrite_acme.py",
@@ -44,16 +51,16 @@ def test_new_renders_a_complete_distribution(tmp_path: Path):
     assert project["name"] == "ferrite-acme"
     assert project["description"] == 'Acme "rocket" tools'
     assert project["authors"] == [{"name": "Wile E. Coyote"}]
-    assert project["entry-points"]["ferrite.modules"] == {"acme": "ferrite_acme"}
+    assert project["entry-points"]["ferrite.modules"] == {"acme": "ferrite_acme:module"}
     assert project["dependencies"] == [f"ferrite-host>={__version__}"]
     assert "pytest>=7.4" in project["optional-dependencies"]["test"]
     for source in target.rglob("*.py"):
         ast.parse(source.read_text(), filename=str(source))
     assert not list(target.rglob("*.j2"))
     package = (target / "ferrite_acme" / "__init__.py").read_text()
-    assert '"acme.tally"' in package and 'CommandFlag.parse("write deny-oom")' in package
-    assert "with_keys(1, 1, 1)" in package
-    assert 'TYPE_NAME = "acmetally"' in (target / "ferrite_acme" / "tally.py").read_text()
+    assert '"acme.tally"' in package and 'flags="write deny-oom"' in package
+    assert "keys=(1, 1, 1)" in package and 'Module("acme", version=1)' in package
+    assert 'module.data_type("acmetally"' in package
     assert "${{ matrix.python-version }}" in (target / ".github/workflows/test.yml").read_text()
     readme = (target / "README.md").read_text()
     assert "## Develop" in readme and "## Publish" in readme and "acme.tally" in readme
@@ -78,8 +85,9 @@ def test_new_refuses_to_overwrite(tmp_path: Path):
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
 
 
-@pytest.mark.parametrize("name", ["Acme", "1acme", "ac me", "acme!", "acme--x", "-acme", "",
-                                  "a" * 41, "acme."])
+@pytest.mark.parametrize(
+    "name", ["Acme", "1acme", "ac me", "acme!", "acme--x", "-acme", "", "a" * 41, "acme."]
+)
 def test_new_rejects_invalid_names(tmp_path: Path, name: str):
     code, _, err = new("--dir", str(tmp_path / "out"), "--", name)
     assert code == 1
@@ -102,7 +110,10 @@ def test_names_derived_from_the_module_name():
 def test_template_ships_in_the_package():
     from ferrite_plugin_template import TEMPLATE_ROOT
 
-    shipped = {p.relative_to(TEMPLATE_ROOT).as_posix() for p in TEMPLATE_ROOT.rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
+    shipped = {
+        p.relative_to(TEMPLATE_ROOT).as_posix()
+        for p in TEMPLATE_ROOT.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert "pyproject.toml.j2" in shipped
     assert ".gitignore" in shipped and ".github/workflows/test.yml" in shipped

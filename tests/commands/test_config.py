@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ferrite_host.cli.serve import parse_flag_args
-from ferrite_host.config import (
+from ferrite_host.core.config import (
     ConfigError,
     ConfigSetError,
     Settings,

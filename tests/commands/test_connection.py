@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol import Error, Verbatim
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 from ferrite_host.testing import FerriteProcess
 
 Run = Callable[..., Any]

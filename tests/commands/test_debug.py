@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 import redis
 
-from ferrite_host.config import Settings
+from ferrite_host.assembly import build_state
+from ferrite_host.core.config import Settings
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
+from ferrite_host.persistence.manager import Persistence
 from ferrite_host.protocol import Error, encode
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 Run = Callable[..., Any]
 ZEROS = "0" * 40
@@ -76,7 +78,7 @@ def test_digest_of_empty_dataset_is_zeros(run: Run) -> None:
 
 
 def test_digest_depends_on_content_not_insertion_order() -> None:
-    first, second = runner(ServerState(Settings())), runner(ServerState(Settings()))
+    first, second = runner(build_state(Settings())), runner(build_state(Settings()))
     for key, value in (("a", "1"), ("b", "2"), ("c", "3")):
         first("SET", key, value)
     for key, value in (("c", "3"), ("a", "1"), ("b", "2")):
@@ -146,7 +148,7 @@ def test_set_active_expire(run: Run, state: ServerState) -> None:
 
 
 def test_reload_without_persistence_says_so(run: Run, state: ServerState) -> None:
-    state.persistence = None
+    state.subsystems.remove(Persistence)
     reply = run("DEBUG", "RELOAD")
     assert isinstance(reply, Error) and "persistence" in reply
 

@@ -8,9 +8,9 @@ from typing import Any
 import redis
 
 from ferrite_host.commands.docs_arguments import DOC_ARGUMENTS, DOC_DEPRECATIONS
-from ferrite_host.commands.spec import CommandSpec
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
+from ferrite_host.core.session import Session
+from ferrite_host.core.spec import CommandSpec
+from ferrite_host.core.state import ServerState
 
 Run = Callable[..., Any]
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import now_ms
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 Run = Callable[..., Any]
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import redis
 
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.core.session import Session
+from ferrite_host.core.spec import CommandSpec
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol import Error, encode
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 Run = Callable[..., Any]
 

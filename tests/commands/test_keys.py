@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 from ferrite_host.testing import FerriteProcess
 
 Run = Callable[..., Any]
@@ -411,8 +411,16 @@ def test_command_table_rows(
 
 
 def test_command_table_details(state: ServerState) -> None:
-    since = {"getdel": "6.2.0", "copy": "6.2.0", "lcs": "7.0.0", "expiretime": "7.0.0",
-             "scan": "2.8.0", "unlink": "4.0.0", "touch": "3.2.1", "mset": "1.0.1"}
+    since = {
+        "getdel": "6.2.0",
+        "copy": "6.2.0",
+        "lcs": "7.0.0",
+        "expiretime": "7.0.0",
+        "scan": "2.8.0",
+        "unlink": "4.0.0",
+        "touch": "3.2.1",
+        "mset": "1.0.1",
+    }
     for name, version in since.items():
         spec = state.commands.lookup(name)
         assert spec is not None and spec.since == version, name

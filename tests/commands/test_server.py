@@ -13,10 +13,11 @@ import pytest
 import redis
 
 from ferrite_host.commands.server import human_bytes, info_text
+from ferrite_host.core.hookspecs import InfoProvider, hookimpl
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.protocol import NO_REPLY, Error, Verbatim, encode
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 Run = Callable[..., Any]
 
@@ -91,11 +92,18 @@ def test_info_default_sections_in_redis_order(run: Run) -> None:
 def test_info_all_adds_commandstats_and_everything_adds_extra_sections(
     run: Run, state: ServerState
 ) -> None:
-    state.info_sections["persistence"] = lambda: [
-        ("loading", 0),
-        ("rdb_changes_since_last_save", 3),
-    ]
-    state.info_sections["bloom"] = lambda: [("bloom_filters", 2)]
+    class Persistence:
+        @hookimpl
+        def ferrite_info_sections(self, state: ServerState) -> dict[str, InfoProvider]:
+            return {"persistence": lambda: [("loading", 0), ("rdb_changes_since_last_save", 3)]}
+
+    class Bloom:
+        @hookimpl
+        def ferrite_info_sections(self, state: ServerState) -> dict[str, InfoProvider]:
+            return {"bloom": lambda: [("bloom_filters", 2)]}
+
+    state.hooks.register(Persistence())
+    state.hooks.register(Bloom())
     default = headers(info(run))
     assert default[:5] == ["Server", "Clients", "Memory", "Persistence", "Stats"]
     assert default[-1] == "bloom" and "Commandstats" not in default
@@ -286,7 +294,13 @@ def test_config_set_loglevel_reaches_the_logger(run: Run) -> None:
 
 def test_config_set_tells_listeners(run: Run, state: ServerState) -> None:
     seen: list[set[str]] = []
-    state.config_listeners.append(seen.append)
+
+    class Listener:
+        @hookimpl
+        def ferrite_config_changed(self, state: ServerState, changed: set[str]) -> None:
+            seen.append(changed)
+
+    state.hooks.register(Listener())
     run("CONFIG", "SET", "appendonly", "yes", "hz", "10")
     assert seen == [{"appendonly"}]  # hz did not change
 

@@ -11,10 +11,10 @@ import pytest
 import redis
 
 from ferrite_host.commands.strings import format_long_double, parse_long_double
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.protocol.replies import Error
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 from ferrite_host.testing import FerriteProcess
 
 Run = Callable[..., Any]
@@ -626,8 +626,7 @@ def test_wire_raw_replies(server: FerriteProcess) -> None:
             b"*2\r\n$4\r\nINCR\r\n$1\r\nq\r\n"
         )
         expected = (
-            b"+OK\r\n$3\r\n1.5\r\n$-1\r\n:0\r\n"
-            b"-ERR value is not an integer or out of range\r\n"
+            b"+OK\r\n$3\r\n1.5\r\n$-1\r\n:0\r\n-ERR value is not an integer or out of range\r\n"
         )
         data = b""
         while len(data) < len(expected):

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.replies import NullArray
-from ferrite_host.server.state import ServerState
 from ferrite_host.testing import FerriteProcess
 
 # -- wire: redis-py's pipeline() is transactional by default ---------------------------------

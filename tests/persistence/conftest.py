@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from persist_helpers import Servers
 
-from ferrite_host.config import Settings
-from ferrite_host.server.state import ServerState
+from ferrite_host.assembly import build_state
+from ferrite_host.core.config import Settings
+from ferrite_host.core.state import ServerState
+from ferrite_host.persistence.manager import Persistence
 
 
 @pytest.fixture
@@ -28,11 +30,11 @@ def make_state(tmp_path: Path) -> Iterator[Callable[..., ServerState]]:
     def build(**settings: Any) -> ServerState:
         settings.setdefault("dir", str(tmp_path))
         settings.setdefault("save", "")
-        state = ServerState(Settings(**settings))
+        state = build_state(Settings(**settings))
         built.append(state)
         return state
 
     yield build
     for state in built:
-        if state.persistence is not None:
-            state.persistence.close()
+        if Persistence.of(state) is not None:
+            Persistence.of(state).close()

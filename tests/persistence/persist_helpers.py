@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.aof import encode_command
-from ferrite_host.server.state import ServerState
 from ferrite_host.testing import FerriteProcess
 
 WAIT_TIMEOUT = 15.0
@@ -141,10 +142,14 @@ def execute(state: ServerState, *args: str | bytes | int, session: Any = None) -
     """Run one command through the real dispatcher of an in-process state."""
     argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
     if session is None:
-        session = state.extra.get("_test_session")
+        session = _SESSIONS.get(state)
         if session is None:
-            session = state.extra["_test_session"] = state.new_session()
+            session = _SESSIONS[state] = state.new_session()
     return state.dispatcher.execute(session, argv)
+
+
+#: One session per in-process state, reused by `execute` calls that name none.
+_SESSIONS: weakref.WeakKeyDictionary[ServerState, Any] = weakref.WeakKeyDictionary()
 
 
 class ListType:

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from persist_helpers import ListType, execute
 
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.core.errors import StartupError
+from ferrite_host.core.spec import CommandSpec
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.persistence import Persistence
 from ferrite_host.persistence.aof import encode_command
 from ferrite_host.persistence.snapshot import parse_snapshot
 from ferrite_host.protocol.replies import OK, Error
-from ferrite_host.server.server import StartupError
-from ferrite_host.server.state import ServerState
 
 MakeState = Callable[..., ServerState]
 FUTURE = 4_102_444_800_000
@@ -65,7 +65,7 @@ def test_missing_and_zero_byte_snapshots_start_empty(make_state: MakeState, tmp_
     (tmp_path / "dump.rdb").write_bytes(b"")
     state = make_state()
     attach(state)
-    assert state.keyspace.key_count() == 0 and state.persistence is not None
+    assert state.keyspace.key_count() == 0 and Persistence.of(state) is not None
 
 
 def test_snapshot_is_loaded_at_attach(make_state: MakeState) -> None:

@@ -32,9 +32,21 @@ def installed_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, d
     render_project(validate_name("acme"), project, "Acme module.", "Tester")
     site = root / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--disable-pip-version-check", "--target", str(site), str(project)],
-        check=True, timeout=PIP_TIMEOUT, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(project),
+        ],
+        check=True,
+        timeout=PIP_TIMEOUT,
+        capture_output=True,
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
@@ -45,17 +57,25 @@ def test_generated_project_tests_pass(installed_project):
     project, env = installed_project
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=PYTEST_TIMEOUT,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PYTEST_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout
+    assert "6 passed" in result.stdout
 
 
 def test_installed_project_is_listed(installed_project):
     _, env = installed_project
     result = subprocess.run(
         [sys.executable, "-m", "ferrite_host", "modules", "list", "--json"],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     acme = next(entry for entry in json.loads(result.stdout) if entry["name"] == "acme")
     assert acme["status"] == "ok"
@@ -72,9 +92,21 @@ def test_wheel_ships_the_template(tmp_path: Path):
     for part in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / part, source / part)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--disable-pip-version-check", "--wheel-dir", str(tmp_path), str(source)],
-        check=True, timeout=PIP_TIMEOUT, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        timeout=PIP_TIMEOUT,
+        capture_output=True,
     )
     (wheel,) = tmp_path.glob("ferrite_host-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

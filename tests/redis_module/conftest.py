@@ -24,10 +24,11 @@ import pytest
 import redis
 from redis_module_helpers import fx_env, raw_replies
 
-from ferrite_host.config import Settings
+from ferrite_host.assembly import build_state
+from ferrite_host.core.config import Settings
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.redis_module import RedisModuleManager
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 from ferrite_host.testing import FerriteProcess
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -119,15 +120,15 @@ def fx_path(fx_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def mstate(fx_path: Path) -> ServerState:
     """A server state with a module manager attached and no module loaded yet."""
-    state = ServerState(Settings(autoload_modules=False))
+    state = build_state(Settings(autoload_modules=False))
     RedisModuleManager.attach(state)
     return state
 
 
 @pytest.fixture
 def manager(mstate: ServerState) -> RedisModuleManager:
-    assert mstate.modules is not None
-    return mstate.modules
+    assert RedisModuleManager.of(mstate) is not None
+    return RedisModuleManager.of(mstate)
 
 
 @pytest.fixture

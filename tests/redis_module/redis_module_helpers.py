@@ -9,13 +9,13 @@ from typing import Any
 
 import redis
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.encoder import encode
 from ferrite_host.redis_module import ModuleInfo, RedisModule
 from ferrite_host.redis_module.api import RedisModuleCtx, RedisModuleString, Status
 from ferrite_host.redis_module.commands import ModuleCommand
 from ferrite_host.redis_module.loading import StateHost, commit_module
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 #: The fixture modules that load, and the ones that must fail to load.
 GOOD = ("fx_good", "fx_custom_type", "fx_unload_refuses")

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.core.session import Session
+from ferrite_host.core.spec import CommandSpec
 from ferrite_host.redis_module import ModuleCommandError, ModuleInfo, RedisModule
 from ferrite_host.redis_module.api import RedisModuleCtx, RedisModuleString, Status
 from ferrite_host.redis_module.commands import (
@@ -16,7 +17,6 @@ from ferrite_host.redis_module.commands import (
     check_command_name,
     command_spec,
 )
-from ferrite_host.server.session import Session
 
 
 def ping(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from redis_module_helpers import add_command
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.replies import Error, SimpleString
 from ferrite_host.redis_module.api import (
     ErrorReply,
@@ -16,8 +18,6 @@ from ferrite_host.redis_module.api import (
     RedisModuleString,
     Status,
 )
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 Args = list[RedisModuleString]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.core.state import ServerState
 from ferrite_host.redis_module import (
     ModuleAlreadyLoadedError,
     ModuleInfo,
@@ -29,7 +30,6 @@ from ferrite_host.redis_module.loading import (
     load_module,
     one_line,
 )
-from ferrite_host.server.state import ServerState
 
 
 @pytest.fixture

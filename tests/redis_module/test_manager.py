@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 from redis_module_helpers import BROKEN, GOOD
 
-from ferrite_host.config import Settings
+from ferrite_host.assembly import build_state
+from ferrite_host.commands.server import registered_sections
+from ferrite_host.core.config import Settings
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.redis_module import (
     ModuleAlreadyLoadedError,
@@ -21,8 +25,6 @@ from ferrite_host.redis_module import (
     NoSuchModuleError,
     RedisModuleManager,
 )
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 REASONS = {
     "fx_broken_import": "import of 'fx_broken_import' failed: ModuleNotFoundError: "
@@ -43,7 +45,7 @@ LEFTOVERS = ("fx.raises.ok", "fx.err.ok", "fx.builtin.ok", "fx.clash.ok")
 
 
 def attach(settings: Settings) -> ServerState:
-    state = ServerState(settings)
+    state = build_state(settings)
     RedisModuleManager.attach(state)
     return state
 
@@ -55,15 +57,15 @@ def module_commands(state: ServerState) -> set[str]:
 def test_attach_installs_manager_and_info_section(
     mstate: ServerState, manager: RedisModuleManager
 ) -> None:
-    assert mstate.modules is manager
-    assert mstate.info_sections["modules"]() == []
+    assert RedisModuleManager.of(mstate) is manager
+    assert registered_sections(mstate)["modules"]() == []
     assert manager.loaded() == []
 
 
 def test_loadmodule_loads_exactly_those_with_args(fx_path: Path) -> None:
     state = attach(Settings(loadmodule=[["fx_good", "alpha", "beta"], ["fx_custom_type"]]))
-    assert state.modules is not None
-    loaded = state.modules.loaded()
+    assert RedisModuleManager.of(state) is not None
+    loaded = RedisModuleManager.of(state).loaded()
     assert [(m.name, m.version, m.args) for m in loaded] == [
         ("fx_good", 3, ["alpha", "beta"]),
         ("fx_custom_type", 7, []),
@@ -73,7 +75,7 @@ def test_loadmodule_loads_exactly_those_with_args(fx_path: Path) -> None:
     assert loaded[0].api_version == 1
     assert "MYMOD.SET" in loaded[0].commands
     assert [t.name for t in loaded[1].types] == ["fxcounter"]
-    assert state.modules.get("FX_GOOD") is loaded[0]
+    assert RedisModuleManager.of(state).get("FX_GOOD") is loaded[0]
     assert set(state.module_types) == {"mytype", "fxcounter"}
 
 
@@ -82,8 +84,8 @@ def test_autoload_loads_every_installed_module_and_survives_the_broken(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="ferrite"):
         state = attach(Settings())
-    assert state.modules is not None
-    names = {m.name for m in state.modules.loaded()}
+    assert RedisModuleManager.of(state) is not None
+    names = {m.name for m in RedisModuleManager.of(state).loaded()}
     assert set(GOOD) <= names
     assert not names & set(BROKEN)
     for name in BROKEN:
@@ -94,7 +96,7 @@ def test_autoload_loads_every_installed_module_and_survives_the_broken(
         assert lines == [f"Module '{name}' ({dist} 0.1.0) failed to load: {REASONS[name]}"]
     assert not module_commands(state) & set(LEFTOVERS)
     assert "fxraises" not in state.module_types
-    statuses = {s.entry_point: s for s in state.modules.statuses()}
+    statuses = {s.entry_point: s for s in RedisModuleManager.of(state).statuses()}
     for name in BROKEN:
         assert statuses[name].state is ModuleState.FAILED
         assert statuses[name].reason == REASONS[name]
@@ -105,8 +107,8 @@ def test_autoload_loads_every_installed_module_and_survives_the_broken(
 
 def test_no_autoload(fx_path: Path) -> None:
     state = attach(Settings(autoload_modules=False))
-    assert state.modules is not None and state.modules.loaded() == []
-    statuses = {s.entry_point: s for s in state.modules.statuses()}
+    assert RedisModuleManager.of(state) is not None and RedisModuleManager.of(state).loaded() == []
+    statuses = {s.entry_point: s for s in RedisModuleManager.of(state).statuses()}
     assert statuses["fx_good"].state is ModuleState.REGISTERED
     assert statuses["fx_good"].path == "ferrite.modules:fx_good = fx_good"
 
@@ -118,7 +120,7 @@ def test_disable_module_blocks_autoload_and_explicit_load(fx_path: Path) -> None
             loadmodule=[["fx_good"], ["fx_custom_type"]],
         )
     )
-    manager = state.modules
+    manager = RedisModuleManager.of(state)
     assert manager is not None
     assert [m.name for m in manager.loaded()] == ["fx_custom_type"]
     assert manager.pm.is_blocked("fx_good")
@@ -127,8 +129,8 @@ def test_disable_module_blocks_autoload_and_explicit_load(fx_path: Path) -> None
     statuses = {s.entry_point: s for s in manager.statuses()}
     assert statuses["fx_module_clash"].state is ModuleState.DISABLED
     auto = attach(Settings(disable_module=["fx_good"]))
-    assert auto.modules is not None
-    names = {m.name for m in auto.modules.loaded()}
+    assert RedisModuleManager.of(auto) is not None
+    names = {m.name for m in RedisModuleManager.of(auto).loaded()}
     assert "fx_good" not in names and "fx_custom_type" in names
     assert "fx_module_clash" in names  # nothing to collide with once fx_good is disabled
 
@@ -274,7 +276,7 @@ def test_hello_modules_and_info_section(manager: RedisModuleManager, mstate: Ser
             b"args": [],
         },
     ]
-    assert mstate.info_sections["modules"]() == [
+    assert registered_sections(mstate)["modules"]() == [
         ("module", "name=fx_good,ver=3,api=1,filters=0,usedby=[],using=[],options=[]"),
         ("module", "name=fx_custom_type,ver=7,api=1,filters=0,usedby=[],using=[],options=[]"),
     ]

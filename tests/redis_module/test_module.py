@@ -8,12 +8,12 @@ import pytest
 from pydantic import ValidationError
 from redis_module_helpers import add_module
 
+from ferrite_host.core.state import ServerState
 from ferrite_host.redis_module import ModuleInfo, ModuleState, ModuleTypeError, RedisModule
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, RedisModuleCtx, Status
 from ferrite_host.redis_module.commands import CommandFlag, ModuleCommand
 from ferrite_host.redis_module.loading import StateHost
 from ferrite_host.redis_module.types import RedisModuleType, RedisModuleTypeDef
-from ferrite_host.server.state import ServerState
 
 
 def ping(ctx: RedisModuleCtx, args: object) -> Status:

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.assembly import build_state
 from ferrite_host.commands.modules import NOT_ALLOWED, is_local_client, parse_loadex
-from ferrite_host.config import Settings
+from ferrite_host.core.config import Settings
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.encoder import encode
 from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module import RedisModuleManager
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
 
@@ -155,7 +156,7 @@ def _session(state: ServerState, addr: str) -> Session:
     ],
 )
 def test_enable_module_command(fx_path: object, setting: str, addr: str, allowed: bool) -> None:
-    state = ServerState(Settings(autoload_modules=False, enable_module_command=setting))  # type: ignore[arg-type]
+    state = build_state(Settings(autoload_modules=False, enable_module_command=setting))  # type: ignore[arg-type]
     RedisModuleManager.attach(state)
     session = _session(state, addr)
 
@@ -192,12 +193,12 @@ def test_is_local_client(state: ServerState) -> None:
 
 
 def test_module_command_without_a_manager(state: ServerState, session: Session) -> None:
-    assert state.modules is None
+    assert RedisModuleManager.of(state) is None
     assert state.dispatcher.execute(session, [b"MODULE", b"LIST"]) == []
     assert state.dispatcher.execute(session, [b"MODULE", b"UNLOAD", b"x"]) == (
         "ERR Error unloading module: no such module with that name"
     )
-    assert state.modules is not None  # created on demand, so LOAD works too
+    assert RedisModuleManager.of(state) is not None  # created on demand, so LOAD works too
 
 
 def test_module_specs_in_the_table(state: ServerState) -> None:

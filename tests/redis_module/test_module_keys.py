@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.redis_module.api import (
     NO_EXPIRE,
@@ -19,8 +21,6 @@ from ferrite_host.redis_module.api import (
     Status,
 )
 from ferrite_host.redis_module.types import RedisModuleType, RedisModuleTypeDef, TypeMethods
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 RW = KeyMode.READ | KeyMode.WRITE
 

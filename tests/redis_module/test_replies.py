@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from redis_module_helpers import reply_of, wire
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.replies import NULL_ARRAY, BigNumber, Error, SimpleString, Verbatim
 from ferrite_host.redis_module.api import POSTPONED_LEN, RedisModuleCtx, RedisModuleString, Status
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, OrderedReplySet, ReplyBuilder
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 Args = list[RedisModuleString]
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from ferrite_host.core.session import Session
+from ferrite_host.core.state import ServerState
 from ferrite_host.keyspace import TypedValue, ValueType
 from ferrite_host.redis_module import ModuleTypeError
 from ferrite_host.redis_module.types import (
@@ -17,8 +19,6 @@ from ferrite_host.redis_module.types import (
     RedisModuleTypeDef,
     TypeMethods,
 )
-from ferrite_host.server.session import Session
-from ferrite_host.server.state import ServerState
 
 
 class Blob(ModuleTypeValue):

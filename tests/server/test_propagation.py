@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ferrite_host.server.state import ServerState
+from ferrite_host.core.state import ServerState
 
 
 def _record(state: ServerState) -> list[tuple[int, list[list[bytes]]]]:

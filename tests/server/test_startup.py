@@ -12,7 +12,7 @@ import pytest
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ferrite_host.config import build_settings
+from ferrite_host.core.config import build_settings
 from ferrite_host.testing import FerriteProcess
 from ferrite_host.testing.process import free_port
 

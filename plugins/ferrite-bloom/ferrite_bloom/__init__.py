@@ -1,4 +1,8 @@
-"""ferrite-bloom: scalable Bloom filters, wire-compatible with RedisBloom's BF.* commands.
+"""ferrite-bloom: RedisBloom for Ferrite (Bloom, Cuckoo, Count-Min, Top-K, t-digest).
+
+Reports itself as RedisBloom does (module `bf`, version 20612 = RedisBloom 2.6.12, whose
+commands, replies and error strings it follows), so clients that look the module up by name
+enable their helpers. The distribution and entry point stay `ferrite-bloom` / `bloom`.
 
 Load arguments (as RedisBloom's): `ERROR_RATE <rate>` and `INITIAL_SIZE <capacity>` set the
 defaults BF.ADD, BF.MADD and BF.INSERT use when they create a filter.
@@ -7,58 +11,45 @@ defaults BF.ADD, BF.MADD and BF.INSERT use when they create a filter.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from ferrite_bloom import commands, dump
-from ferrite_bloom.filter import ScalableBloomFilter
+from ferrite_bloom import (
+    bf_commands,
+    cf_commands,
+    cms_commands,
+    tdigest_commands,
+    topk_commands,
+    types,
+)
 from ferrite_host.redis_module import ModuleInfo, RedisModule, hookimpl
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
 from ferrite_host.redis_module.commands import CommandFlag, ModuleCommand
-from ferrite_host.redis_module.types import RedisModuleTypeDef, TypeMethods
 
-__version__ = "1.0.0"
+__version__ = "2.6.12"
 
-log = logging.getLogger("ferrite.module.bloom")
+#: MODULE LIST's name and version: RedisBloom's.
+MODULE_NAME = "bf"
+MODULE_VERSION = 20612
 
-#: RedisBloom's type name (9 characters) for scalable Bloom filters.
-TYPE_NAME = "MBbloom--"
+log = logging.getLogger("ferrite.module.bf")
 
-COMMANDS = (
-    ("bf.reserve", commands.bf_reserve, "write deny-oom"),
-    ("bf.add", commands.bf_add, "write deny-oom"),
-    ("bf.madd", commands.bf_madd, "write deny-oom"),
-    ("bf.insert", commands.bf_insert, "write deny-oom"),
-    ("bf.exists", commands.bf_exists, "readonly fast"),
-    ("bf.mexists", commands.bf_mexists, "readonly fast"),
-    ("bf.info", commands.bf_info, "readonly fast"),
-    ("bf.card", commands.bf_card, "readonly fast"),
-    ("bf.scandump", commands.bf_scandump, "readonly fast"),
-    ("bf.loadchunk", commands.bf_loadchunk, "write deny-oom"),
-)
+#: Which command family keeps each type's handle (set when the type is registered).
+_HANDLE_OWNERS: dict[str, tuple[Any, str]] = {
+    types.BLOOM: (bf_commands, "BLOOM_TYPE"),
+    types.CUCKOO: (cf_commands, "CUCKOO_TYPE"),
+    types.CMS: (cms_commands, "CMS_TYPE"),
+    types.TOPK: (topk_commands, "TOPK_TYPE"),
+    types.TDIGEST: (tdigest_commands, "TDIGEST_TYPE"),
+}
+
+FAMILIES = (bf_commands, cf_commands, cms_commands, topk_commands, tdigest_commands)
 
 
-def type_definition() -> RedisModuleTypeDef:
-    return RedisModuleTypeDef(TYPE_NAME, dump.ENCODING_VERSION).with_methods(
-        TypeMethods(
-            rdb_save=dump.rdb_save,
-            rdb_load=dump.rdb_load,
-            aof_rewrite=dump.dump_commands,
-            mem_usage=lambda chain: chain.memory_bytes,
-            digest=lambda chain: dump.rdb_save(chain),
-            free=_free,
-            copy=lambda chain: chain.copy(),
-        )
-    )
-
-
-def _free(chain: ScalableBloomFilter) -> None:
-    chain.layers.clear()
-
-
-def parse_load_args(args: list[str]) -> commands.Defaults:
+def parse_load_args(args: list[str]) -> bf_commands.Defaults:
     """RedisBloom's load options; raises ValueError naming what is wrong."""
     if len(args) % 2:
         raise ValueError("Invalid number of arguments passed")
-    defaults = commands.Defaults()
+    defaults = bf_commands.Defaults()
     for name, value in zip(args[::2], args[1::2], strict=True):
         option = name.lower()
         if option == "initial_size":
@@ -84,7 +75,7 @@ def parse_load_args(args: list[str]) -> commands.Defaults:
 
 @hookimpl
 def module_info() -> ModuleInfo:
-    return ModuleInfo(name="bloom", version=10000, api_version=REDISMODULE_API_VERSION)
+    return ModuleInfo(name=MODULE_NAME, version=MODULE_VERSION, api_version=REDISMODULE_API_VERSION)
 
 
 @hookimpl
@@ -92,12 +83,15 @@ def on_load(module: RedisModule, args: list[str]) -> Status:
     try:
         defaults = parse_load_args(args)
     except ValueError as exc:
-        log.warning("bloom: %s", exc)
+        log.warning("bf: %s", exc)
         return Status.ERR
-    commands.DEFAULTS = defaults
-    commands.BLOOM_TYPE = module.register_type(type_definition())
-    for name, callback, flags in COMMANDS:
-        command = ModuleCommand(name, callback, CommandFlag.parse(flags)).with_keys(1, 1, 1)
-        if module.register_command(command) == Status.ERR:
-            return Status.ERR
+    bf_commands.DEFAULTS = defaults
+    for typedef in types.definitions():
+        owner, attribute = _HANDLE_OWNERS[typedef.name]
+        setattr(owner, attribute, module.register_type(typedef))
+    for family in FAMILIES:
+        for name, callback, flags in family.COMMANDS:
+            command = ModuleCommand(name, callback, CommandFlag.parse(flags)).with_keys(1, 1, 1)
+            if module.register_command(command) == Status.ERR:
+                return Status.ERR
     return Status.OK

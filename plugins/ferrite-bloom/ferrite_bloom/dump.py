@@ -35,8 +35,14 @@ def encode_header(chain: ScalableBloomFilter) -> bytes:
     for layer in chain.layers:
         parts.append(
             _LINK.pack(
-                layer.nbytes, layer.bits, layer.size, layer.error, layer.bpe,
-                layer.hashes, layer.entries, layer.n2,
+                layer.nbytes,
+                layer.bits,
+                layer.size,
+                layer.error,
+                layer.bpe,
+                layer.hashes,
+                layer.entries,
+                layer.n2,
             )
         )
     return b"".join(parts)
@@ -118,7 +124,12 @@ def rdb_save(chain: ScalableBloomFilter) -> bytes:
     for layer in chain.layers:
         parts.append(
             _RDB_LINK.pack(
-                layer.entries, layer.error, layer.hashes, layer.bpe, layer.bits, layer.n2,
+                layer.entries,
+                layer.error,
+                layer.hashes,
+                layer.bpe,
+                layer.bits,
+                layer.n2,
                 layer.nbytes,
             )
         )

@@ -13,9 +13,10 @@ import math
 import struct
 from dataclasses import dataclass, field
 
-MASK64 = (1 << 64) - 1
-_MURMUR_M = 0xC6A4A7935BD1E995
-_MURMUR_R = 47
+from ferrite_bloom.hashing import MASK64, murmurhash64a
+
+__all__ = ["BloomLayer", "FilterFull", "FilterTooLarge", "ScalableBloomFilter", "murmurhash64a"]
+
 _HASH_SEED = 0xC6A4A7935BD1E995
 _LN2 = 0.693147180559945
 _LN2_SQUARED = 0.480453013918201
@@ -35,27 +36,6 @@ CHAIN_STRUCT_BYTES = 32
 LINK_STRUCT_BYTES = 64
 
 _u64 = struct.Struct("<Q")
-
-
-def murmurhash64a(data: bytes, seed: int) -> int:
-    """MurmurHash64A (Austin Appleby), 64-bit, little-endian blocks."""
-    length = len(data)
-    h = (seed ^ (length * _MURMUR_M)) & MASK64
-    blocks = length // 8
-    for (k,) in struct.iter_unpack("<Q", data[: blocks * 8]):
-        k = (k * _MURMUR_M) & MASK64
-        k ^= k >> _MURMUR_R
-        k = (k * _MURMUR_M) & MASK64
-        h ^= k
-        h = (h * _MURMUR_M) & MASK64
-    tail = data[blocks * 8 :]
-    if tail:
-        h ^= int.from_bytes(tail, "little")
-        h = (h * _MURMUR_M) & MASK64
-    h ^= h >> _MURMUR_R
-    h = (h * _MURMUR_M) & MASK64
-    h ^= h >> _MURMUR_R
-    return h
 
 
 def item_hash(item: bytes) -> tuple[int, int]:
@@ -193,8 +173,14 @@ class ScalableBloomFilter:
     def copy(self) -> ScalableBloomFilter:
         layers = [
             BloomLayer(
-                layer.entries, layer.error, layer.bpe, layer.hashes, layer.bits,
-                bytearray(layer.bitmap), layer.size, layer.n2,
+                layer.entries,
+                layer.error,
+                layer.bpe,
+                layer.hashes,
+                layer.bits,
+                bytearray(layer.bitmap),
+                layer.size,
+                layer.n2,
             )
             for layer in self.layers
         ]

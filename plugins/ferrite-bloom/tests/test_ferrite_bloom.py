@@ -12,12 +12,10 @@ pytestmark = pytest.mark.ferrite_modules("bloom")
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def client(request, ferrite_server):
+@pytest.fixture
+def client(r):
     """redis-py in each protocol: RedisBloom answers booleans and maps in RESP3."""
-    connection = ferrite_server.client(protocol=request.param)
-    yield connection
-    connection.close()
+    return r
 
 
 def info_of(client: redis.Redis, key: str) -> dict[str, object]:
@@ -86,7 +84,9 @@ def test_insert_with_options(client):
     assert bf.insert("f", ["a", "b"], capacity=500, error=0.001, expansion=4) == [1, 1]
     info = info_of(client, "f")
     assert (info["Capacity"], info["Number of items inserted"], info["Expansion rate"]) == (
-        500, 2, 4,
+        500,
+        2,
+        4,
     )
     assert bf.insert("f", ["b", "c"], noCreate=True) == [0, 1]
     with pytest.raises(redis.ResponseError, match="not found"):
@@ -100,8 +100,9 @@ def test_info_single_fields(client):
     bf.create("f", 0.01, 100, noScale=True)
     resp3 = client.get_connection_kwargs()["protocol"] == 3
     assert raw(client, "BF.INFO", "f", "capacity") == ({b"Capacity": 100} if resp3 else [100])
-    assert raw(client, "BF.INFO", "f", "items") == ({b"Number of items inserted": 0}
-                                                     if resp3 else [0])
+    assert raw(client, "BF.INFO", "f", "items") == (
+        {b"Number of items inserted": 0} if resp3 else [0]
+    )
     assert raw(client, "BF.INFO", "f", "EXPANSION") == (
         {b"Expansion rate": None} if resp3 else [None]
     )
@@ -219,7 +220,8 @@ def test_loadchunk_rejects_bad_data(client):
     assert error_of(client, "BF.LOADCHUNK", "f", 5, b"data") == "not found"
 
 
-def test_commands_keep_redisbloom_flags(ferrite_client):
+def test_commands_keep_redisbloom_flags(bloom_server):
+    ferrite_client = bloom_server.client()
     connection = ferrite_client.connection_pool.get_connection()
     try:
         connection.send_command("COMMAND", "INFO", "bf.add", "bf.exists")
@@ -260,7 +262,9 @@ def test_rdb_round_trip_keeps_every_bit():
         dump.rdb_load(dump.rdb_save(chain)[:-3], dump.ENCODING_VERSION)
 
 
-def test_aof_rewrite_commands_rebuild_the_filter(ferrite_client):
+def test_aof_rewrite_commands_rebuild_the_filter(bloom_server):
+    ferrite_client = bloom_server.client()
+    ferrite_client.flushall()
     chain = ScalableBloomFilter.create(20, 0.01, expansion=3)
     for i in range(100):
         chain.add(f"x{i}".encode())
@@ -278,3 +282,18 @@ def test_murmurhash64a_is_seeded_and_spreads_bits():
     assert len(hashes) == 1000
     assert all(0 <= h < 2**64 for h in hashes)
     assert sum(h >> 63 for h in hashes) in range(400, 600)
+
+
+def test_debug_describes_every_filter(client):
+    bf = client.bf()
+    bf.create("f", 0.01, 10, expansion=2)
+    bf.madd("f", *[f"item{i}" for i in range(25)])
+    lines = client.execute_command("BF.DEBUG", "f")
+    chain = [line.decode() if isinstance(line, bytes) else line for line in lines]
+    assert chain[0] == f"size:{bf.card('f')}"
+    first = dict(field.split(":") for field in chain[1].split())
+    assert first["capacity"] == "10" and first["hashwidth"] == "64" and first["ratio"] == "0.005"
+    assert int(first["bits"]) == int(first["bytes"]) * 8 and first["hashes"] == "8"
+    assert len(chain) - 1 == info_of(client, "f")["Number of filters"]
+    assert error_of(client, "BF.DEBUG", "missing") == "not found"
+    assert error_of(client, "BF.DEBUG") == "wrong number of arguments for 'bf.debug' command"

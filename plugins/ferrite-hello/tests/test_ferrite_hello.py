@@ -126,9 +126,10 @@ def test_push_call2_forwards_rpush_reply_unchanged(ferrite_client):
         direct: object = ferrite_client.execute_command("RPUSH", "list", "a")
     except redis.ResponseError as exc:
         direct = str(exc).replace("'RPUSH'", "'rpush'")
-        assert error_of(ferrite_client, "hello.push.call2", "list", "a").replace(
-            "'RPUSH'", "'rpush'"
-        ) == direct
+        assert (
+            error_of(ferrite_client, "hello.push.call2", "list", "a").replace("'RPUSH'", "'rpush'")
+            == direct
+        )
     else:
         assert ferrite_client.execute_command("hello.push.call2", "list", "b") == direct + 1
 

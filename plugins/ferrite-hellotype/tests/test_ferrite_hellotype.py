@@ -28,7 +28,10 @@ def test_insert_keeps_the_list_sorted_and_answers_its_length(ferrite_client):
     assert ferrite_client.execute_command("hellotype.insert", "k", 5) == 3
     assert ferrite_client.execute_command("hellotype.insert", "k", 2**63 - 1) == 4
     assert ferrite_client.execute_command("hellotype.range", "k", 0, 10) == [
-        -3, 5, 5, 2**63 - 1,
+        -3,
+        5,
+        5,
+        2**63 - 1,
     ]
     assert ferrite_client.execute_command("hellotype.len", "k") == 4
     assert ferrite_client.type("k") == b"hellotype"

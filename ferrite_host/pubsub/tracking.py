@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core.hookspecs import hookimpl
 from ferrite_host.protocol.replies import Push
+from ferrite_host.pubsub.channels import PubSub
 
 if TYPE_CHECKING:
-    from ferrite_host.commands.spec import CommandSpec
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.spec import CommandSpec
+    from ferrite_host.core.state import ServerState
 
 INVALIDATE = b"invalidate"
 CHANNEL = b"__redis__:invalidate"
@@ -82,8 +84,11 @@ class _Prefix:
 class Tracking:
     """The server's tracking tables, fed by the keyspace's change events."""
 
-    def __init__(self, state: ServerState) -> None:
+    def __init__(self, state: ServerState, pubsub: PubSub) -> None:
         self._state = state
+        self._pubsub = pubsub
+        #: Tracking clients' settings.
+        self._options: dict[Session, TrackingOptions] = {}
         #: Default mode: key name (any database, as in Redis) -> ids of clients that read it.
         self._readers: dict[bytes, dict[int, None]] = {}
         self._prefixes: dict[bytes, _Prefix] = {}
@@ -95,8 +100,24 @@ class Tracking:
         self._broadcast_pending = False
         #: The session whose commands are being answered (set by the connection).
         self.current: Session | None = None
-        self.active = 0
+
+    @classmethod
+    def attach(cls, state: ServerState) -> Tracking:
+        self = state.subsystems.install(cls(state, PubSub.of(state)))
         state.keyspace.subscribe(self._on_change)
+        state.hooks.register(_TrackingHooks(self), name="tracking")
+        return self
+
+    @classmethod
+    def of(cls, state: ServerState) -> Tracking:
+        found = state.subsystems.get(cls)
+        if found is None:
+            raise RuntimeError("client tracking is not attached to this server (see assembly)")
+        return found
+
+    def options_of(self, session: Session) -> TrackingOptions | None:
+        """`session`'s CLIENT TRACKING settings, None while tracking is off."""
+        return self._options.get(session)
 
     # -- turning tracking on and off ----------------------------------------------------------
 
@@ -110,10 +131,10 @@ class Tracking:
         noloop: bool,
         prefixes: list[bytes],
     ) -> None:
-        options = session.tracking
+        options = self._options.get(session)
         if options is None:
-            options = session.tracking = TrackingOptions(redirect, bcast)
-            self.active += 1
+            options = self._options[session] = TrackingOptions(redirect, bcast)
+            session.command_observer = self.after_command
         options.redirect = redirect
         options.broken_redirect = False
         options.optin = options.optin or optin
@@ -126,24 +147,24 @@ class Tracking:
                     self._prefixes.setdefault(prefix, _Prefix()).clients[session.id] = None
 
     def disable(self, session: Session) -> None:
-        options = session.tracking
+        options = self._options.pop(session, None)
         if options is None:
             return
+        if session.command_observer == self.after_command:
+            session.command_observer = None
         for prefix in options.prefixes:
             entry = self._prefixes.get(prefix)
             if entry is not None:
                 entry.clients.pop(session.id, None)
                 if not entry.clients:
                     del self._prefixes[prefix]
-        session.tracking = None
-        self.active -= 1
 
     # -- what clients read --------------------------------------------------------------------
 
     def after_command(self, session: Session, spec: CommandSpec, argv: list[bytes]) -> None:
         """Remember the keys a read-only command read; CLIENT CACHING lasts one command
         (or one transaction) and CLIENT's own subcommands do not use it up."""
-        options = session.tracking
+        options = self._options.get(session)
         if options is None:
             return
         if "readonly" in spec.flags and not options.bcast:
@@ -158,12 +179,12 @@ class Tracking:
     # -- changes ------------------------------------------------------------------------------
 
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
-        if not self.active and not self._readers:
+        if not self._options and not self._readers:
             return
         if key is None:
             if event == "flushdb":
                 self._readers.clear()
-                self._flush_pending = self.active > 0
+                self._flush_pending = bool(self._options)
                 self.pending = self.pending or self._flush_pending
             return
         readers = self._readers.pop(key, None)
@@ -179,7 +200,7 @@ class Tracking:
         clients = self._state.clients
         for client_id in sorted(readers):
             target = clients.get(client_id)
-            options = target.tracking if target is not None else None
+            options = self._options.get(target) if target is not None else None
             if target is None or options is None or options.bcast:
                 continue
             if target is self.current:
@@ -196,12 +217,11 @@ class Tracking:
         self.pending = False
         if self._flush_pending:
             self._flush_pending = False
-            for session in list(self._state.clients.values()):
-                if session.tracking is not None:
-                    self._send(session, None)
+            for session in list(self._options):
+                self._send(session, None)
         own, self._own = self._own, []
         for session, key in own:
-            if session.tracking is not None:
+            if session in self._options:
                 self._send(session, [key])
 
     def send_broadcasts(self) -> None:
@@ -219,16 +239,16 @@ class Tracking:
             keys = sorted(changed)
             for client_id in sorted(entry.clients):
                 target = clients.get(client_id)
-                if target is None or target.tracking is None:
+                options = self._options.get(target) if target is not None else None
+                if target is None or options is None:
                     continue
-                mine = [k for k in keys if not (target.tracking.noloop and changed[k] is target)]
+                mine = [k for k in keys if not (options.noloop and changed[k] is target)]
                 if mine:
                     self._send(target, mine)
 
     def _send(self, session: Session, keys: list[bytes] | None) -> None:
         """One invalidation (keys, or None for "everything": a flush) for `session`."""
-        options = session.tracking
-        assert options is not None
+        options = self._options[session]
         target = session
         redirected = options.redirect > 0
         if redirected:
@@ -242,5 +262,21 @@ class Tracking:
         payload: Any = keys
         if target.protocol == 3:
             target.push(Push([INVALIDATE, payload]))
-        elif redirected and target.subscriptions.total:
+        elif redirected and self._pubsub.subscribed(target):
             target.push(Push([b"message", CHANNEL, payload]))
+
+
+class _TrackingHooks:
+    def __init__(self, tracking: Tracking) -> None:
+        self._tracking = tracking
+
+    @hookimpl
+    def ferrite_cron(self, state: ServerState) -> None:
+        """Changes made outside a client's batch (active expiry, timers, threads)."""
+        if self._tracking.pending:
+            self._tracking.after_reply()
+        self._tracking.send_broadcasts()
+
+    @hookimpl
+    def ferrite_client_released(self, state: ServerState, session: Session) -> None:
+        self._tracking.disable(session)

@@ -10,27 +10,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ferrite_host.core.hookspecs import hookimpl
 from ferrite_host.keyspace.events import (
     KEYEVENT_CHANNELS,
     KEYSPACE_CHANNELS,
     parse_notify_flags,
 )
+from ferrite_host.pubsub.channels import PubSub
 
 if TYPE_CHECKING:
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.state import ServerState
 
 
 class KeyspaceNotifier:
     """Turns change events into pub/sub messages for the enabled classes."""
 
-    def __init__(self, state: ServerState) -> None:
+    def __init__(self, state: ServerState, pubsub: PubSub) -> None:
         self._state = state
+        self._pubsub = pubsub
         self._classes: frozenset[str] = frozenset()
         self._keyspace_channels = False
         self._keyevent_channels = False
         self.configure(state.settings.notify_keyspace_events)
+
+    @classmethod
+    def attach(cls, state: ServerState) -> KeyspaceNotifier:
+        self = state.subsystems.install(cls(state, PubSub.of(state)))
         state.keyspace.subscribe(self._on_change)
-        state.config_listeners.append(self._on_config)
+        state.hooks.register(_NotifierHooks(self), name="keyspace-notifications")
+        return self
 
     def configure(self, value: str) -> None:
         letters = parse_notify_flags(value)
@@ -39,14 +47,14 @@ class KeyspaceNotifier:
         enabled = self._keyspace_channels or self._keyevent_channels
         self._classes = letters - {KEYSPACE_CHANNELS, KEYEVENT_CHANNELS} if enabled else frozenset()
 
-    def _on_config(self, changed: set[str]) -> None:
+    def on_config(self, changed: set[str]) -> None:
         if "notify_keyspace_events" in changed:
             self.configure(self._state.settings.notify_keyspace_events)
 
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if key is None or cls not in self._classes:
             return
-        pubsub = self._state.pubsub
+        pubsub = self._pubsub
         if not pubsub.has_listeners():
             return
         name = event.encode()
@@ -54,3 +62,12 @@ class KeyspaceNotifier:
             pubsub.publish(b"__keyspace@%d__:%s" % (db, key), name)
         if self._keyevent_channels:
             pubsub.publish(b"__keyevent@%d__:%s" % (db, name), key)
+
+
+class _NotifierHooks:
+    def __init__(self, notifier: KeyspaceNotifier) -> None:
+        self._notifier = notifier
+
+    @hookimpl
+    def ferrite_config_changed(self, state: ServerState, changed: set[str]) -> None:
+        self._notifier.on_config(changed)

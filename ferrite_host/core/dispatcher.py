@@ -10,33 +10,19 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands import errors
-from ferrite_host.commands.errors import CommandError
+from ferrite_host.core import errors
+from ferrite_host.core.errors import CommandError
 from ferrite_host.protocol.replies import QUEUED, Error
 
 if TYPE_CHECKING:
-    from ferrite_host.commands.spec import CommandSpec
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.spec import CommandSpec
+    from ferrite_host.core.state import ServerState
 
 log = logging.getLogger("ferrite")
 
 #: Commands that run immediately even inside MULTI.
 _TX_CONTROL = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
-#: All a RESP2 client may run while it has subscriptions (RESP3 clients may run anything).
-_SUBSCRIBED_MODE = frozenset(
-    {
-        "subscribe",
-        "ssubscribe",
-        "psubscribe",
-        "unsubscribe",
-        "sunsubscribe",
-        "punsubscribe",
-        "ping",
-        "quit",
-        "reset",
-    }
-)
 
 
 class Dispatcher:
@@ -76,14 +62,11 @@ class Dispatcher:
         if not internal:
             if not session.authenticated and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH, session)
-            if (
-                session.subscriptions.total
-                and session.protocol == 2
-                and spec.name not in _SUBSCRIBED_MODE
-            ):
+            gate = session.command_gate
+            if gate is not None and (refusal := gate(session, spec)) is not None:
                 if session.in_multi:
                     session.multi_failed = True
-                return self._reject(spec, errors.subscribed_mode(spec.full_name), session)
+                return self._reject(spec, refusal, session)
             if session.in_multi and spec.name not in _TX_CONTROL:
                 return self._queue(session, spec, argv)
         return self.call(session, spec, argv, internal)
@@ -115,8 +98,9 @@ class Dispatcher:
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
         spec.seconds += perf() - start
         spec.calls += 1
-        if session.tracking is not None:
-            state.tracking.after_command(session, spec, argv)
+        observer = session.command_observer
+        if observer is not None:
+            observer(session, spec, argv)
         state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:
             spec.failed_calls += 1

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ferrite_host.server.session import Session
-    from ferrite_host.server.state import ServerState
+    from ferrite_host.core.session import Session
+    from ferrite_host.keyspace import Keyspace
 
 
-class Transactions:
-    def __init__(self, state: ServerState) -> None:
+class WatchRegistry:
+    def __init__(self, keyspace: Keyspace) -> None:
         self._watchers: dict[tuple[int, bytes], set[Session]] = {}
         self._by_db: dict[int, set[Session]] = {}
-        state.keyspace.subscribe(self._on_change)
+        keyspace.subscribe(self._on_change)
 
     def watch(self, session: Session, key: bytes) -> None:
         slot = (session.db_index, key)

@@ -6,12 +6,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.server.pubsub import Subscriptions
-from ferrite_host.server.tracking import TrackingOptions
-
 if TYPE_CHECKING:
+    from ferrite_host.core.spec import CommandSpec
+    from ferrite_host.core.state import ServerState
     from ferrite_host.keyspace import Database
-    from ferrite_host.server.state import ServerState
+
+#: Decides whether `session` may run a command now: None, or the error to answer instead
+#: (pub/sub's RESP2 subscribed mode sets one while a client has subscriptions).
+CommandGate = Callable[["Session", "CommandSpec"], "str | None"]
+#: Told about every command `session` ran, after it ran (client tracking sets one).
+CommandObserver = Callable[["Session", "CommandSpec", list[bytes]], None]
 
 
 class Session:
@@ -46,10 +50,9 @@ class Session:
         #: Set by the connection: writes an out-of-band reply (a pub/sub message, a keyspace
         #: notification) to this client from the event loop. None for internal callers.
         self.push_writer: Callable[[Any], None] | None = None
-        #: Channels, patterns and shard channels this client listens to.
-        self.subscriptions = Subscriptions()
-        #: CLIENT TRACKING settings; None while tracking is off.
-        self.tracking: TrackingOptions | None = None
+        #: Set by subsystems while they restrict or watch this client's commands.
+        self.command_gate: CommandGate | None = None
+        self.command_observer: CommandObserver | None = None
         # Transactions (MULTI ... EXEC) keep their state here.
         self.in_multi = False
         self.multi_queue: list[list[bytes]] = []
@@ -84,8 +87,7 @@ class Session:
     def reset(self) -> None:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
-        self.state.pubsub.drop(self)
-        self.state.tracking.disable(self)
+        self.state.hooks.hook.ferrite_client_released(state=self.state, session=self)
         self.in_multi = False
         self.multi_queue = []
         self.multi_failed = False

@@ -14,6 +14,10 @@ WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 
+class StartupError(Exception):
+    """The server cannot start; the message is the one line the operator sees."""
+
+
 class CommandError(Exception):
     """Raised by a handler to answer with an error reply; the text is sent after `-`."""
 
@@ -35,11 +39,3 @@ def unknown_command(argv: list[bytes]) -> str:
 def unknown_subcommand(container: str, sub: bytes) -> str:
     text = sub.decode("utf-8", "replace")[:128]
     return f"ERR unknown subcommand '{text}'. Try {container.upper()} HELP."
-
-
-def subscribed_mode(name: str) -> str:
-    """A RESP2 client with subscriptions ran something else."""
-    return (
-        f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
-        "RESET are allowed in this context"
-    )

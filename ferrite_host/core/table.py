@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ferrite_host.commands.spec import CommandSpec
+from ferrite_host.core.spec import CommandSpec
 
 
 class CommandCollision(Exception):

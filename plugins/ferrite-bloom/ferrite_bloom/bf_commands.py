@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ferrite_bloom import dump
-from ferrite_bloom.filter import FilterFull, FilterTooLarge, ScalableBloomFilter
+from ferrite_bloom.filter import OPT_FORCE64, FilterFull, FilterTooLarge, ScalableBloomFilter
 from ferrite_host.redis_module.api import (
     ERRORMSG_WRONGTYPE,
     POSTPONED_LEN,
@@ -396,3 +396,39 @@ def bf_loadchunk(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
     ctx.reply_with_simple_string("OK")
     ctx.replicate_verbatim()
     return Status.OK
+
+
+def bf_debug(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
+    """BF.DEBUG key: the chain's item count, then one line per filter (RedisBloom's format)."""
+    if len(args) != 1:
+        return ctx.wrong_arity()
+    lookup = _lookup(ctx, args[0], write=False)
+    chain = lookup.chain
+    if chain is None:
+        return ctx.reply_with_error(lookup.error)
+    hash_width = 64 if chain.options & OPT_FORCE64 else 32
+    ctx.reply_with_array(1 + len(chain.layers))
+    ctx.reply_with_string_buffer(b"size:%d" % chain.size)
+    for layer in chain.layers:
+        line = (
+            f"bytes:{layer.nbytes} bits:{layer.bits} hashes:{layer.hashes} "
+            f"hashwidth:{hash_width} capacity:{layer.entries} size:{layer.size} "
+            f"ratio:{layer.error:g}"
+        )
+        ctx.reply_with_string_buffer(line.encode())
+    return Status.OK
+
+
+COMMANDS = (
+    ("bf.reserve", bf_reserve, "write deny-oom"),
+    ("bf.add", bf_add, "write deny-oom"),
+    ("bf.madd", bf_madd, "write deny-oom"),
+    ("bf.insert", bf_insert, "write deny-oom"),
+    ("bf.exists", bf_exists, "readonly fast"),
+    ("bf.mexists", bf_mexists, "readonly fast"),
+    ("bf.info", bf_info, "readonly fast"),
+    ("bf.card", bf_card, "readonly fast"),
+    ("bf.scandump", bf_scandump, "readonly fast"),
+    ("bf.loadchunk", bf_loadchunk, "write deny-oom"),
+    ("bf.debug", bf_debug, "readonly fast"),
+)

@@ -1,0 +1,100 @@
+"""The server's shared state: settings, keyspace, command table, clients and counters.
+
+Everything a command handler may reach hangs off this one object (via `session.state`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+
+from ferrite_host.core.config import Settings
+from ferrite_host.core.dispatcher import Dispatcher
+from ferrite_host.core.hookspecs import new_plugin_manager
+from ferrite_host.core.parameters import Parameters
+from ferrite_host.core.session import Session
+from ferrite_host.core.stats import Stats
+from ferrite_host.core.subsystems import Subsystems
+from ferrite_host.core.table import CommandTable
+from ferrite_host.core.watch import WatchRegistry
+from ferrite_host.keyspace import Keyspace, ValueType
+
+#: (db index, commands) for every change that must reach the append-only file.
+PropagationSink = Callable[[int, list[list[bytes]]], None]
+
+log = logging.getLogger("ferrite")
+
+
+class ServerState:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.keyspace = Keyspace(self.settings.databases)
+        #: Empty until the composition root (ferrite_host.assembly) registers the families.
+        self.commands = CommandTable()
+        self.stats = Stats()
+        self.started = time.time()
+        self.run_id = secrets.token_hex(20)
+        self.pid = os.getpid()
+        self.clients: dict[int, Session] = {}
+        self._next_client_id = 1
+        self.dirty = 0
+        self.keyspace.subscribe(self._count_change)
+        self.transactions = WatchRegistry(self.keyspace)
+        self.dispatcher = Dispatcher(self)
+        #: Hot path: every propagated change goes to each sink (the AOF, later replicas).
+        self.propagation_sinks: list[PropagationSink] = []
+        #: Broadcast seams (cron, shutdown, INFO sections, config changes): pluggy hooks.
+        self.hooks = new_plugin_manager()
+        #: Each subsystem's own per-server object (persistence, module manager, ...).
+        self.subsystems = Subsystems()
+        #: CONFIG parameters beyond the settings (loaded modules declare them).
+        self.parameters = Parameters()
+        self.loading = False
+        self.tcp_port = self.settings.port
+        self.event_loop_name = "asyncio"
+        self.parser_name = "hiredis"
+        #: Set by the network layer; called by SHUTDOWN to stop the server.
+        self.request_shutdown: Callable[..., None] = lambda save=None: None
+        #: Module value types by name (the module layer fills this; persistence reads it).
+        self.module_types: dict[str, ValueType] = {}
+        #: INFO memory's used_memory_peak (MEMORY/CONFIG RESETSTAT clear it).
+        self.used_memory_peak = 0
+        #: Replication id INFO replication reports (no replication yet: fixed per run).
+        self.master_replid = secrets.token_hex(20)
+
+    def _count_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
+        if event == "new":
+            return  # announces the event that follows; one change, not two
+        if event == "expired":
+            # As Redis: an expiry is not a change a command made; it reaches the append-only
+            # file as its own DEL, ahead of the command whose lookup noticed it, so a replay
+            # never resurrects the key or loses the write that followed.
+            if key is not None and self.propagation_sinks:
+                self.propagate(db, [[b"DEL", key]])
+            return
+        self.dirty += 1
+
+    def new_session(self, addr: str = "", laddr: str = "", kind: str = "normal") -> Session:
+        session = Session(self, self._next_client_id, addr, laddr, kind)
+        self._next_client_id += 1
+        if kind == "normal":
+            self.clients[session.id] = session
+        return session
+
+    def drop_session(self, session: Session) -> None:
+        self.transactions.unwatch(session)
+        self.clients.pop(session.id, None)
+        session.push_writer = None
+        self.hooks.hook.ferrite_client_released(state=self, session=session)
+
+    def propagate(self, db: int, commands: list[list[bytes]]) -> None:
+        for sink in self.propagation_sinks:
+            sink(db, commands)
+
+    def record_error(self, message: str) -> None:
+        code = message.split(" ", 1)[0] if message else "ERR"
+        self.stats.total_error_replies += 1
+        self.stats.errors[code] = self.stats.errors.get(code, 0) + 1

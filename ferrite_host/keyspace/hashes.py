@@ -1,0 +1,49 @@
+"""The hash type: a dict of field -> value bytes."""
+
+from __future__ import annotations
+
+import sys
+
+from ferrite_host.keyspace.limits import EncodingLimits
+from ferrite_host.keyspace.lists import REWRITE_BATCH
+from ferrite_host.keyspace.values import Aggregate
+
+
+class HashValue(dict[bytes, bytes], Aggregate):
+    """A Redis hash. `hashtable` records Redis's one-way conversion out of listpack."""
+
+    __slots__ = ("hashtable",)
+    TYPE = "hash"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.hashtable = False
+
+    def update_encoding(self, limits: EncodingLimits) -> None:
+        """Convert to hashtable once the hash outgrows the listpack limits (never back)."""
+        if self.hashtable:
+            return
+        if len(self) > limits.hash_max_listpack_entries:
+            self.hashtable = True
+            return
+        longest = limits.hash_max_listpack_value
+        if any(len(f) > longest or len(v) > longest for f, v in self.items()):
+            self.hashtable = True
+
+    def encoding(self) -> str:
+        return "hashtable" if self.hashtable else "listpack"
+
+    def duplicate(self) -> HashValue:
+        copy = HashValue(self)
+        copy.hashtable = self.hashtable
+        return copy
+
+    def rewrite_commands(self, key: bytes) -> list[list[bytes]]:
+        pairs = [part for item in self.items() for part in item]
+        step = REWRITE_BATCH * 2
+        return [[b"HSET", key, *pairs[i : i + step]] for i in range(0, len(pairs), step)]
+
+    def mem_usage(self) -> int:
+        return sys.getsizeof(self) + sum(
+            sys.getsizeof(f) + sys.getsizeof(v) for f, v in self.items()
+        )

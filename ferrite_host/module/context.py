@@ -1,0 +1,125 @@
+"""`Context`: what a command callback gets besides its arguments."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ferrite_host.core.loglevels import level_of
+from ferrite_host.module.key import Key
+from ferrite_host.redis_module.api import KeyMode, RedisModuleCtx
+
+if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
+    from ferrite_host.module.module import Module
+    from ferrite_host.redis_module.api import RedisModuleKey
+    from ferrite_host.redis_module.module import RedisModule
+    from ferrite_host.redis_module.types import RedisModuleType
+
+log = logging.getLogger("ferrite")
+
+
+class Context:
+    """One call of a module command: the caller's database, keys, `call` and logging.
+
+    Cheap to make (a few slots): the Redis-shaped context behind `call`, `replicate` and
+    the collection key APIs is only built when one of them is used.
+    """
+
+    __slots__ = ("_argv", "_command", "_keys", "_module", "_redis", "_session", "_staged")
+
+    def __init__(
+        self,
+        session: Session,
+        command: str,
+        module: Module,
+        staged: RedisModule | None,
+        argv: list[bytes],
+    ) -> None:
+        self._session = session
+        self._command = command
+        self._module = module
+        self._staged = staged
+        self._argv = argv
+        self._keys: list[Key] | None = None
+        self._redis: RedisModuleCtx | None = None
+
+    @property
+    def command_name(self) -> str:
+        return self._command
+
+    @property
+    def db(self) -> int:
+        """The caller's selected database index."""
+        return self._session.db_index
+
+    @property
+    def client_id(self) -> int:
+        return self._session.id
+
+    @property
+    def protocol(self) -> int:
+        """2 or 3; return values adapt by themselves, this is for the rare exception."""
+        return self._session.protocol
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def open_key(self, name: bytes | str) -> Key | None:
+        """The key for reading; None when it does not exist."""
+        raw = name.encode() if isinstance(name, str) else name
+        db = self._session.db
+        if db.read(raw) is None:
+            return None
+        return Key(self, db, raw, writable=False)
+
+    def open_key_writable(self, name: bytes | str) -> Key:
+        """The key for reading and writing; it may not exist yet."""
+        raw = name.encode() if isinstance(name, str) else name
+        db = self._session.db
+        db.read(raw)  # a lookup, as Redis counts it (and expires a stale key)
+        key = Key(self, db, raw, writable=True)
+        if self._keys is None:
+            self._keys = [key]
+        else:
+            self._keys.append(key)
+        return key
+
+    def type_handle(self, kind: type) -> RedisModuleType:
+        """The server's handle of the data type declared by class `kind`."""
+        return self._module.type_handle(self._session.state, kind)
+
+    def redis_key(self, name: bytes, writable: bool) -> RedisModuleKey:
+        mode = KeyMode.READ | KeyMode.WRITE if writable else KeyMode.READ
+        handle = self.redis.open_key(name, mode)
+        if handle is None:
+            raise KeyError(name)
+        return handle
+
+    # -- commands, propagation, log ---------------------------------------------------------
+
+    @property
+    def redis(self) -> RedisModuleCtx:
+        """The Redis-shaped context of this call, for APIs that have no Python name here."""
+        if self._redis is None:
+            self._redis = RedisModuleCtx(self._session, self._command, self._staged, self._argv)
+        return self._redis
+
+    def call(self, command: str | bytes, *args: object) -> Any:
+        """Run any command in the caller's database and return its reply (errors come back
+        as error values, not exceptions)."""
+        return self.redis.call(command, *args)
+
+    def replicate(self, command: str | bytes, *args: object) -> None:
+        """Propagate `command args...` to the AOF instead of this command verbatim."""
+        self.redis.replicate(command, *args)
+
+    def log(self, level: str, message: str) -> None:
+        """`<module> message` in the server log; levels debug, verbose, notice, warning."""
+        log.log(level_of(level), "<%s> %s", self._module.name, message)
+
+    def _finish(self) -> None:
+        if self._keys is not None:
+            for key in self._keys:
+                key._finish()
+        if self._redis is not None:
+            self._redis.release()

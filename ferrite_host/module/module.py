@@ -1,0 +1,248 @@
+"""`Module`: a module declared in Python, which is itself its entry point's target.
+
+    module = Module("acme", version=1)      # entry point: acme = "ferrite_acme:module"
+
+It implements the loader's hooks (`module_info`, `on_load`, `on_unload`), so discovery,
+ModuleInfo validation, the API-version check and all-or-nothing loading are the ones every
+module goes through; declarations are turned into the Redis-shaped layer's commands and
+types when `on_load` runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ferrite_host.module.args import Args
+from ferrite_host.module.configs import ModuleConfig
+from ferrite_host.module.context import Context
+from ferrite_host.module.datatypes import DataType
+from ferrite_host.module.errors import ReplyError
+from ferrite_host.module.replies import to_reply
+from ferrite_host.protocol.replies import Error
+from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
+from ferrite_host.redis_module.commands import CommandFlag, CommandInfo, ModuleCommand
+from ferrite_host.redis_module.module import ModuleInfo, RedisModule
+from ferrite_host.redis_module.types import RedisModuleType
+
+if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
+
+log = logging.getLogger("ferrite")
+
+#: `callback(ctx, args) -> reply value`
+Command = Callable[[Context, Args], Any]
+C = TypeVar("C", bound=Command)
+T = TypeVar("T", bound=type)
+InfoFields = Mapping[str, object] | Sequence[tuple[str, object]]
+
+
+@dataclass
+class _Declared:
+    name: str
+    function: Command
+    flags: str
+    keys: tuple[int, int, int]
+    info: CommandInfo
+
+
+class Module:
+    """A Ferrite module written in Python: declare commands, data types, configs and INFO
+    sections on it, and point the `ferrite.modules` entry point at it."""
+
+    def __init__(
+        self, name: str, version: int = 1, *, api_version: int = REDISMODULE_API_VERSION
+    ) -> None:
+        self.info = ModuleInfo(name=name, version=version, api_version=api_version)
+        self._commands: list[_Declared] = []
+        self._types: dict[type, DataType] = {}
+        self._configs: dict[str, ModuleConfig] = {}
+        self._sections: dict[str, Callable[[], InfoFields]] = {}
+        self._startup: list[Callable[[list[str]], None]] = []
+        self._shutdown: list[Callable[[], None]] = []
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def __repr__(self) -> str:
+        return f"<Module {self.name} v{self.info.version} commands={len(self._commands)}>"
+
+    # -- declarations -------------------------------------------------------------------
+
+    def command(
+        self,
+        name: str,
+        *,
+        flags: str = "",
+        keys: tuple[int, int, int] = (0, 0, 0),
+        arity: int = -1,
+        summary: str = "",
+        since: str = "",
+        complexity: str = "",
+        acl_categories: str = "",
+        arguments: Sequence[Mapping[str, Any]] = (),
+    ) -> Callable[[C], C]:
+        """Declare `callback(ctx, args)` as command `name`; its return value is the reply.
+
+        `flags` are Redis's flag words ("write deny-oom", "readonly fast"); `keys` the
+        (first, last, step) key positions; `arity` as Redis counts it (name included,
+        negative for "at least").
+        """
+        CommandFlag.parse(flags)  # an unknown flag fails here, at import, naming it
+        info = CommandInfo(
+            arity=arity,
+            summary=summary,
+            since=since,
+            complexity=complexity,
+            acl_categories=tuple(acl_categories.split()),
+            arguments=tuple(dict(argument) for argument in arguments),
+        )
+
+        def declare(function: C) -> C:
+            self._commands.append(_Declared(name, function, flags, keys, info))
+            return function
+
+        return declare
+
+    def data_type(self, name: str, encver: int = 0) -> Callable[[T], T]:
+        """Declare a class as a data type named `name` (what TYPE answers, 1-9 chars)."""
+
+        def declare(cls: T) -> T:
+            self._types[cls] = DataType(name, encver, cls)
+            return cls
+
+        return declare
+
+    def config(
+        self,
+        name: str,
+        *,
+        default: Any,
+        type: type = int,
+        choices: Sequence[str] = (),
+        minimum: int | None = None,
+        maximum: int | None = None,
+        mutable: bool = True,
+        on_change: Callable[[Any], None] | None = None,
+    ) -> ModuleConfig:
+        """Declare a CONFIG parameter; its name must start with "<module name>."."""
+        if not name.lower().startswith(self.name.lower() + "."):
+            raise ValueError(
+                f"config name {name!r} must start with the module name and a dot "
+                f"('{self.name}.'), as Redis names module configs"
+            )
+        kind = str if choices else type
+        config = ModuleConfig(
+            name,
+            default,
+            kind,
+            choices=choices,
+            minimum=minimum,
+            maximum=maximum,
+            mutable=mutable,
+            on_change=on_change,
+        )
+        self._configs[config.name] = config
+        return config
+
+    def info_section(
+        self, name: str
+    ) -> Callable[[Callable[[], InfoFields]], Callable[[], InfoFields]]:
+        """Declare `fn() -> {field: value}` as INFO section `<module>_<name>`."""
+
+        def declare(function: Callable[[], InfoFields]) -> Callable[[], InfoFields]:
+            self._sections[f"{self.name}_{name}".lower()] = function
+            return function
+
+        return declare
+
+    def startup(self, function: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
+        """Run `function(args)` when the module loads, after its declarations; raising
+        fails the load (nothing of the module stays)."""
+        self._startup.append(function)
+        return function
+
+    def shutdown(self, function: Callable[[], None]) -> Callable[[], None]:
+        """Run `function()` when the module unloads; raising refuses the unload."""
+        self._shutdown.append(function)
+        return function
+
+    # -- runtime ------------------------------------------------------------------------
+
+    def type_handle(self, state: ServerState, kind: type) -> RedisModuleType:
+        declared = self._types.get(kind)
+        if declared is None:
+            raise TypeError(
+                f"{kind.__name__} is not a data type of module '{self.name}'; "
+                "declare it with @module.data_type(...)"
+            )
+        handle = state.module_types.get(declared.name)
+        if not isinstance(handle, RedisModuleType) or handle.module_name != self.name:
+            raise ReplyError(f"ERR data type '{declared.name}' is not loaded")
+        return handle
+
+    # -- the loader's hooks -------------------------------------------------------------
+
+    def module_info(self) -> ModuleInfo:
+        return self.info
+
+    def on_load(self, module: RedisModule, args: list[str]) -> Status:
+        for declared in self._types.values():
+            module.register_type(declared.typedef())
+        for command in self._commands:
+            status = module.register_command(self._module_command(command))
+            if status is Status.ERR:
+                return Status.ERR
+        for config in self._configs.values():
+            config.reset()
+            module.stage_parameter(config)
+        for section, function in self._sections.items():
+            module.stage_info_section(section, _fields_of(function))
+        for name, text in module.given_configs:
+            given = self._configs.get(name.lower())
+            if given is not None:  # the loader refuses names no module declared
+                given.assign(given.parse(text))
+        for startup in self._startup:
+            startup(list(args))
+        return Status.OK
+
+    def on_unload(self, module: RedisModule) -> Status:
+        for function in self._shutdown:
+            function()
+        return Status.OK
+
+    def _module_command(self, declared: _Declared) -> ModuleCommand:
+        # The callback slot holds the Pythonic function; `_run` (the runner) calls it.
+        command = ModuleCommand(declared.name, declared.function, declared.flags)  # type: ignore[arg-type]
+        command.with_keys(*declared.keys).with_info(declared.info)
+        command.runner = self._run
+        return command
+
+    def _run(
+        self, command: ModuleCommand, staged: RedisModule, session: Session, argv: list[bytes]
+    ) -> Any:
+        """One call: a Context and Args, the callback, its return value as the reply."""
+        ctx = Context(session, command.name, self, staged, argv)
+        try:
+            function: Command = command.callback  # type: ignore[assignment]
+            return to_reply(function(ctx, Args(argv, command.name)))
+        except ReplyError as exc:
+            return Error(exc.message)
+        except Exception as exc:  # a bug in a module must not take the client down
+            log.error("Module %s: command '%s' raised", self.name, command.name, exc_info=True)
+            return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
+        finally:
+            ctx._finish()
+
+
+def _fields_of(function: Callable[[], InfoFields]) -> Callable[[], list[tuple[str, object]]]:
+    def fields() -> list[tuple[str, object]]:
+        produced = function()
+        items = produced.items() if isinstance(produced, Mapping) else produced
+        return [(str(name), value) for name, value in items]
+
+    return fields
