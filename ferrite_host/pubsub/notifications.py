@@ -8,6 +8,7 @@ handler publishes by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ferrite_host.core.hookspecs import hookimpl
@@ -22,8 +23,14 @@ if TYPE_CHECKING:
     from ferrite_host.core.state import ServerState
 
 
+#: (db, key, event, class letter): told of every announcement, whatever the setting says
+#: (module keyspace subscriptions).
+AnnouncementListener = Callable[[int, bytes, str, str], None]
+
+
 class KeyspaceNotifier:
-    """Turns change events into pub/sub messages for the enabled classes."""
+    """Announces keyspace events: to its listeners (modules), then as pub/sub messages for
+    the classes `notify-keyspace-events` enables, as Redis's notifyKeyspaceEvent does."""
 
     def __init__(self, state: ServerState, pubsub: PubSub) -> None:
         self._state = state
@@ -31,7 +38,15 @@ class KeyspaceNotifier:
         self._classes: frozenset[str] = frozenset()
         self._keyspace_channels = False
         self._keyevent_channels = False
+        self.listeners: list[AnnouncementListener] = []
         self.configure(state.settings.notify_keyspace_events)
+
+    @classmethod
+    def of(cls, state: ServerState) -> KeyspaceNotifier:
+        found = state.subsystems.get(cls)
+        if found is None:
+            raise RuntimeError("keyspace notifications are not attached (see assembly)")
+        return found
 
     @classmethod
     def attach(cls, state: ServerState) -> KeyspaceNotifier:
@@ -52,7 +67,16 @@ class KeyspaceNotifier:
             self.configure(self._state.settings.notify_keyspace_events)
 
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
-        if key is None or cls not in self._classes:
+        if key is not None and cls and (self.listeners or cls in self._classes):
+            self.announce(db, key, event, cls)
+
+    def announce(self, db: int, key: bytes, event: str, cls: str) -> None:
+        """One keyspace event: a change (from the change stream) or a module's own
+        announcement (RedisModule_NotifyKeyspaceEvent), which changes nothing itself."""
+        if self.listeners:
+            for listener in tuple(self.listeners):
+                listener(db, key, event, cls)
+        if cls not in self._classes:
             return
         pubsub = self._pubsub
         if not pubsub.has_listeners():

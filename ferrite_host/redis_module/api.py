@@ -25,6 +25,13 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
+from ferrite_host.pubsub import KeyspaceNotifier, PubSub
+from ferrite_host.redis_module.notifications import (
+    ModuleKeyspaceEvents,
+    NotificationCallback,
+    NotifyFlag,
+    class_letter,
+)
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
@@ -667,6 +674,34 @@ class RedisModuleCtx:
         inner.select(self._session.db_index)
         return self._state.dispatcher.execute(inner, argv, internal=True)
 
+    # -- pub/sub and keyspace events --------------------------------------------------------
+
+    def publish_message(self, channel: str | bytes, message: str | bytes) -> int:
+        """PUBLISH from the module (`RedisModule_PublishMessage`); returns how many clients
+        received it."""
+        return PubSub.of(self._state).publish(_to_bytes(channel), _to_bytes(message))
+
+    def notify_keyspace_event(self, type: int, event: str, key: object) -> Status:
+        """Announce a keyspace event on `key` in the selected database
+        (`RedisModule_NotifyKeyspaceEvent`): module subscribers hear it, and clients too
+        when `notify-keyspace-events` enables its class (NotifyFlag.MODULE is `d`).
+        Nothing changes in the keyspace; ERR when `type` names no class."""
+        letter = class_letter(type)
+        if letter is None:
+            return Status.ERR
+        notifier = KeyspaceNotifier.of(self._state)
+        notifier.announce(self._session.db_index, _to_bytes(key), event, letter)
+        return Status.OK
+
+    def subscribe_to_keyspace_events(self, types: int, callback: NotificationCallback) -> Status:
+        """Call `callback(ctx, type, event, key)` after every keyspace event of the
+        NotifyFlag classes in `types` (`RedisModule_SubscribeToKeyspaceEvents`),
+        synchronously, whatever `notify-keyspace-events` says. Dropped on MODULE UNLOAD."""
+        if not callable(callback):
+            raise TypeError("subscribe_to_keyspace_events needs a callable")
+        ModuleKeyspaceEvents.of(self._state).subscribe(self._module, types, callback)
+        return Status.OK
+
     def replicate(self, command: str | bytes, *args: object) -> Status:
         """Append `command args...` to what this call propagates to the AOF (and replicas).
 
@@ -709,6 +744,7 @@ __all__ = [
     "ErrorReply",
     "KeyMode",
     "KeyType",
+    "NotifyFlag",
     "RedisModuleCtx",
     "RedisModuleKey",
     "RedisModuleString",

@@ -51,7 +51,14 @@ def test_api_module_names() -> None:
     }
     assert required <= set(api.__all__)
     assert sorted(api.__all__) == sorted(
-        required | {"ErrorReply", "SimpleStringReply", "STRING_MAX_SIZE", "SUPPORTED_API_VERSIONS"}
+        required
+        | {
+            "ErrorReply",
+            "NotifyFlag",
+            "SimpleStringReply",
+            "STRING_MAX_SIZE",
+            "SUPPORTED_API_VERSIONS",
+        }
     )
     for name in api.__all__:
         assert hasattr(api, name)
