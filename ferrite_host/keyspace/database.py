@@ -56,7 +56,11 @@ class Database:
         """`get` for commands that read the key: counts a keyspace hit or miss for INFO."""
         value = self.get(key)
         if value is None:
-            self._keyspace.misses += 1
+            keyspace = self._keyspace
+            keyspace.misses += 1
+            if keyspace.miss_listeners:
+                for listener in tuple(keyspace.miss_listeners):
+                    listener(self.index, key)
         else:
             self._keyspace.hits += 1
         return value

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ferrite_host.core.hookspecs import hookimpl
 from ferrite_host.keyspace.events import (
+    KEY_MISS,
     KEYEVENT_CHANNELS,
     KEYSPACE_CHANNELS,
     parse_notify_flags,
@@ -52,6 +53,7 @@ class KeyspaceNotifier:
     def attach(cls, state: ServerState) -> KeyspaceNotifier:
         self = state.subsystems.install(cls(state, PubSub.of(state)))
         state.keyspace.subscribe(self._on_change)
+        state.keyspace.miss_listeners.append(self._on_miss)
         state.hooks.register(_NotifierHooks(self), name="keyspace-notifications")
         return self
 
@@ -69,6 +71,10 @@ class KeyspaceNotifier:
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if key is not None and cls and (self.listeners or cls in self._classes):
             self.announce(db, key, event, cls)
+
+    def _on_miss(self, db: int, key: bytes) -> None:
+        if self.listeners or KEY_MISS in self._classes:
+            self.announce(db, key, "keymiss", KEY_MISS)
 
     def announce(self, db: int, key: bytes, event: str, cls: str) -> None:
         """One keyspace event: a change (from the change stream) or a module's own

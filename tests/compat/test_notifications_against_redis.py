@@ -98,7 +98,7 @@ COMMANDS = [
     "FLUSHALL",
 ]
 
-SETTINGS = ["KEA", "AKEn", "Kg", "E$", "Kx", "KEg$n", "E", "A"]
+SETTINGS = ["KEA", "AKEn", "Kg", "E$", "Kx", "KEg$n", "E", "A", "KEm", "AKEm"]
 
 
 def _announcements(client: redis.Redis, listener: redis.client.PubSub) -> list[object]:
