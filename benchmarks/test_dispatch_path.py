@@ -74,3 +74,52 @@ def test_module_command_round_trip(benchmark) -> None:  # type: ignore[no-untype
     state = _state([["hellotype"]])
     run = _round_trip(state, _frame(b"HELLOTYPE.LEN", b"missing") * BATCH)
     assert benchmark(run) == b":0\r\n" * BATCH
+
+
+def _two_styles_state() -> ServerState:
+    """One server with the same INCR-like command written in each module API style."""
+    from ferrite_host.module import Args, Context, Module
+    from ferrite_host.redis_module import RedisModule
+    from ferrite_host.redis_module.api import KeyMode, RedisModuleCtx, RedisModuleString, Status
+    from ferrite_host.redis_module.commands import ModuleCommand
+    from ferrite_host.redis_module.manager import RedisModuleManager
+
+    pythonic = Module("bench_py")
+
+    @pythonic.command("py.incr", flags="write", keys=(1, 1, 1), arity=2)
+    def py_incr(ctx: Context, args: Args) -> int:
+        key = ctx.open_key_writable(args.next_key())
+        value = int(key.get_bytes() or 0) + 1
+        key.set_bytes(str(value))
+        return value
+
+    def shaped_incr(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
+        key = ctx.open_key(args[0], KeyMode.READ | KeyMode.WRITE)
+        assert key is not None
+        dma = key.string_dma()
+        value = int(bytes(dma) or b"0") + 1 if dma is not None else 1
+        key.string_set(str(value))
+        return ctx.reply_with_long_long(value)
+
+    class Shaped:
+        @staticmethod
+        def module_info() -> dict[str, object]:
+            return {"name": "bench_rs", "version": 1}
+
+        @staticmethod
+        def on_load(module: RedisModule, args: list[str]) -> Status:
+            command = ModuleCommand("rs.incr", shaped_incr, "write").with_keys(1, 1, 1)
+            return module.register_command(command)
+
+    state = build_state(Settings(autoload_modules=False))
+    manager = RedisModuleManager.install(state)
+    manager.load_object(pythonic, "bench_py")
+    manager.load_object(Shaped(), "bench_rs")
+    return state
+
+
+@pytest.mark.parametrize("command", [b"PY.INCR", b"RS.INCR", b"INCR"])
+def test_module_api_styles(benchmark, command: bytes) -> None:  # type: ignore[no-untyped-def]
+    """The Pythonic value-returning path must cost less than the Redis-shaped one."""
+    run = _round_trip(_two_styles_state(), _frame(command, b"counter") * BATCH)
+    assert benchmark(run).startswith(b":")

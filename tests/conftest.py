@@ -16,7 +16,7 @@ from ferrite_host.assembly import build_state
 from ferrite_host.core.config import Settings
 from ferrite_host.core.session import Session
 from ferrite_host.core.state import ServerState
-from ferrite_host.testing import FerriteProcess, free_port
+from ferrite_host.testing import FerriteProcess, free_port, run_command
 from ferrite_host.testing.process import die_with_parent
 
 
@@ -60,8 +60,7 @@ def run(state: ServerState, session: Session) -> Callable[..., Any]:
     """Execute a command through the real dispatcher: run("SET", "k", "v")."""
 
     def execute(*args: str | bytes | int) -> Any:
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        return state.dispatcher.execute(session, argv)
+        return run_command(state, session, *args)
 
     return execute
 

@@ -1,5 +1,8 @@
 """`ferrite check-snapshot FILE` and `ferrite check-aof [--fix] FILE`: offline file checks.
 
+check-snapshot reads both Redis RDB files (what Ferrite and Redis write) and Ferrite's
+previous snapshot format, and names the module types whose modules a file needs.
+
 Like redis-check-rdb / redis-check-aof: say whether the file is intact, and if not, where
 (byte offset) and why, and how much of it is readable. Exit code 0 = intact, 1 = damaged.
 """
@@ -13,6 +16,7 @@ from pathlib import Path
 import click
 
 from ferrite_host.persistence.aof import AofFormatError, parse_aof
+from ferrite_host.persistence.rdb.reader import RdbContents
 from ferrite_host.persistence.snapshot import SnapshotContents, SnapshotError, parse_snapshot
 
 
@@ -50,17 +54,33 @@ def check_snapshot(file: Path) -> None:
 
 
 def describe_snapshot(contents: SnapshotContents) -> list[str]:
-    lines = [f"[info] format version {contents.version}"]
+    rdb = isinstance(contents, RdbContents)
+    kind = "Redis RDB" if rdb else "Ferrite snapshot"
+    lines = [f"[info] {kind}, format version {contents.version}"]
     for name, value in sorted(contents.aux.items()):
         text = value.decode("utf-8", "replace")
-        if name == "ctime-ms" and text.isdigit():
-            moment = datetime.datetime.fromtimestamp(int(text) / 1000, datetime.timezone.utc)
+        if name in ("ctime-ms", "ctime") and text.isdigit():
+            seconds = int(text) / (1000 if name == "ctime-ms" else 1)
+            moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
             text = moment.isoformat(timespec="seconds")
         lines.append(f"[info] {name}: {text}")
     for db, count in sorted(contents.key_counts().items()):
         lines.append(f"[info] db {db}: {count} keys")
     for (type_name, module), count in sorted(contents.module_types().items()):
-        lines.append(f"[info] module type '{type_name}' (module '{module}'): {count} keys")
+        if module:
+            lines.append(f"[info] module type '{type_name}' (module '{module}'): {count} keys")
+        else:
+            lines.append(
+                f"[info] module type '{type_name}': {count} keys; needs the module that "
+                "registers this type"
+            )
+    if isinstance(contents, RdbContents):
+        if contents.functions:
+            lines.append(f"[info] {len(contents.functions)} function librar(y/ies) (not loaded)")
+        for name in contents.module_aux:
+            lines.append(f"[info] module aux data of module type '{name}' (not loaded)")
+        if contents.empty_keys:
+            lines.append(f"[info] {contents.empty_keys} empty key(s), skipped when loading")
     return lines
 
 

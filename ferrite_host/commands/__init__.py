@@ -21,6 +21,7 @@ FAMILIES = (
     "modules",
     "persistence",
     "pubsub",
+    "serialization",
 )
 
 

@@ -79,6 +79,9 @@ class Settings(BaseModel):
     auto_aof_rewrite_min_size: int = Field(64 * 1024 * 1024, ge=0)
     stop_writes_on_bgsave_error: bool = True
     rdb_key_save_delay: int = Field(0, ge=0)
+    rdbcompression: bool = True
+    #: Keep values of module types that are not loaded as opaque values (no: refuse to start).
+    keep_unknown_module_values: bool = True
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
     hz: int = Field(10, ge=1, le=500)
@@ -96,6 +99,8 @@ class Settings(BaseModel):
     enable_module_command: Literal["yes", "no", "local"] = "local"
     enable_debug_command: Literal["yes", "no", "local"] = "local"
     loadmodule: list[list[str]] = Field(default_factory=list)
+    #: `<module>.<name> value` directives (`--acme.limit 20`): module configs for load time.
+    module_config: list[list[str]] = Field(default_factory=list)
     disable_module: list[str] = Field(default_factory=list)
     autoload_modules: bool = True
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
@@ -113,6 +118,8 @@ class Settings(BaseModel):
         "aof_load_truncated",
         "stop_writes_on_bgsave_error",
         "autoload_modules",
+        "rdbcompression",
+        "keep_unknown_module_values",
         mode="before",
     )
     @classmethod
@@ -168,6 +175,8 @@ MUTABLE = {
     "auto_aof_rewrite_min_size",
     "stop_writes_on_bgsave_error",
     "rdb_key_save_delay",
+    "rdbcompression",
+    "keep_unknown_module_values",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
     "hz",
@@ -180,11 +189,18 @@ MUTABLE = {
     "notify_keyspace_events",
 }
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
-HIDDEN = {"loadmodule", "disable_module", "event_loop", "parser", "autoload_modules", "config_file"}
+HIDDEN = {
+    "loadmodule",
+    "module_config",
+    "disable_module",
+    "event_loop",
+    "parser",
+    "autoload_modules",
+    "config_file",
+}
 
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
-    "rdbcompression": "yes",
     "rdbchecksum": "yes",
     "lazyfree-lazy-eviction": "no",
     "lazyfree-lazy-expire": "no",
@@ -255,6 +271,11 @@ def apply_directives(
     values = dict(base)
     for name, args in directives:
         field = directive_to_field(name)
+        if "." in name and field not in Settings.model_fields:
+            if len(args) != 1:
+                raise ConfigError(f"{source}: module config '{name}' takes exactly one value")
+            values.setdefault("module_config", []).append([name, args[0]])
+            continue
         if field not in Settings.model_fields or field == "config_file":
             if field_to_directive(field) in STATIC_PARAMETERS:
                 continue

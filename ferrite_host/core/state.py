@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Callable
 
+from ferrite_host.core.busy import EventPump
 from ferrite_host.core.config import Settings
 from ferrite_host.core.dispatcher import Dispatcher
 from ferrite_host.core.hookspecs import new_plugin_manager
@@ -56,6 +57,9 @@ class ServerState:
         self.tcp_port = self.settings.port
         self.event_loop_name = "asyncio"
         self.parser_name = "hiredis"
+        #: Set by the network layer: serves other clients during one long call (None when
+        #: there is no network layer, e.g. in process).
+        self.event_pump: EventPump | None = None
         #: Set by the network layer; called by SHUTDOWN to stop the server.
         self.request_shutdown: Callable[..., None] = lambda save=None: None
         #: Module value types by name (the module layer fills this; persistence reads it).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core.busy import MODULE_BUSY
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.module.key import Key
 from ferrite_host.redis_module.api import KeyMode, RedisModuleCtx
@@ -112,6 +113,14 @@ class Context:
     def replicate(self, command: str | bytes, *args: object) -> None:
         """Propagate `command args...` to the AOF instead of this command verbatim."""
         self.redis.replicate(command, *args)
+
+    def yield_events(self, busy_reply: str | None = None) -> None:
+        """Let other clients be served during a long command (Redis's RM_Yield): until this
+        command returns they are answered `-BUSY <busy_reply>`, except the commands Redis
+        allows while busy. Call it every few milliseconds of work; it is cheap."""
+        pump = self._session.state.event_pump
+        if pump is not None:
+            pump(f"BUSY {busy_reply}" if busy_reply else MODULE_BUSY)
 
     def log(self, level: str, message: str) -> None:
         """`<module> message` in the server log; levels debug, verbose, notice, warning."""

@@ -37,7 +37,10 @@ from ferrite_host.persistence.files import (
     sync_file,
     write_atomically,
 )
+from ferrite_host.persistence.rdb.modules import log_opaque_types
+from ferrite_host.persistence.rdb.reader import RdbContents
 from ferrite_host.persistence.snapshot import (
+    SnapshotContents,
     SnapshotError,
     SnapshotLoadError,
     SnapshotSaveError,
@@ -192,10 +195,14 @@ class Persistence:
             log.info("The snapshot %s is empty (0 bytes): starting with an empty dataset", path)
             return False
         try:
-            contents = parse_snapshot(data)
+            contents = parse_snapshot(data, self.state.keyspace.limits)
             del data
             values = build_values(
-                contents, self.state.module_types, len(self.state.keyspace), now_ms()
+                contents,
+                self.state.module_types,
+                len(self.state.keyspace),
+                now_ms(),
+                self.settings.keep_unknown_module_values,
             )
         except SnapshotError as exc:
             raise PersistenceError(
@@ -215,6 +222,8 @@ class Persistence:
                 for key, value, expire_at in items:
                     database.put(key, value, expire_at)
         self.keys_loaded, self.keys_expired_at_load = values.loaded, values.expired
+        _log_skipped_parts(path, contents)
+        log_opaque_types(values.opaque)
         log.info(
             "Done loading RDB, keys loaded: %d, keys expired: %d.", values.loaded, values.expired
         )
@@ -316,7 +325,10 @@ class Persistence:
         dirty = state.dirty
         try:
             stats = save_snapshot(
-                self.snapshot_path, state.keyspace, self.settings.rdb_key_save_delay
+                self.snapshot_path,
+                state.keyspace,
+                self.settings.rdb_key_save_delay,
+                self.settings.rdbcompression,
             )
         except (OSError, SnapshotSaveError) as exc:
             self.last_save_ok = False
@@ -353,10 +365,11 @@ class Persistence:
         path = self.snapshot_path
         keyspace = self.state.keyspace
         delay = self.settings.rdb_key_save_delay
+        compress = self.settings.rdbcompression
 
         def work() -> dict[str, Any]:
             try:
-                stats = save_snapshot(path, keyspace, delay)
+                stats = save_snapshot(path, keyspace, delay, compress)
             except SnapshotSaveError as exc:
                 raise _ExpectedFailure(str(exc)) from None
             except OSError as exc:
@@ -798,6 +811,22 @@ def _replay_failed(path: Path, command: aofmod.AofCommand, reply: str, failures:
         log.warning(
             "Command at offset %d of %s failed while loading: %s", command.offset, path, reply
         )
+
+
+def _log_skipped_parts(path: Path, contents: SnapshotContents) -> None:
+    """What an RDB file holds that Ferrite has no place for, one line each."""
+    if not isinstance(contents, RdbContents):
+        return
+    if contents.functions:
+        log.warning(
+            "Skipped %d function librar(y/ies) in %s: this server has no functions subsystem",
+            len(contents.functions),
+            path,
+        )
+    for name in contents.module_aux:
+        log.warning("Skipped module aux data of module type '%s' in %s", name, path)
+    if contents.empty_keys:
+        log.warning("Skipped %d empty key(s) in %s, as Redis does", contents.empty_keys, path)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -1,6 +1,7 @@
-"""The snapshot file format (Ferrite's RDB): writer, reader and the checks between them.
+"""Snapshots: what both formats share, and Ferrite's previous format (still read).
 
-Format version 1 (documented in docs/persistence.md):
+Snapshots are written in Redis's RDB format (`persistence/rdb/`). Files in Ferrite's
+previous format, version 1 (documented in docs/persistence.md), still load:
 
     file    := magic(8) version(u16 BE) flags(u16 BE) record* eof checksum
     record  := 0xFA aux-name aux-value                       (metadata)
@@ -31,7 +32,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
-from ferrite_host.keyspace.values import TypedValue, Value, ValueType
+from ferrite_host.keyspace.limits import EncodingLimits
+from ferrite_host.keyspace.values import Aggregate, TypedValue, Value, ValueType
 from ferrite_host.persistence.files import snapshot_temp_name, write_atomically
 
 MAGIC = b"FERRITE\x00"
@@ -216,8 +218,9 @@ class ModulePayload:
     data: bytes
 
 
-#: db index, key, absolute expiry ms or None, string bytes or a module payload
-Record = tuple[int, bytes, "int | None", "bytes | ModulePayload"]
+#: db index, key, absolute expiry ms or None, string bytes, a built-in aggregate (RDB) or a
+#: module payload
+Record = tuple[int, bytes, "int | None", "bytes | Aggregate | TypedValue | ModulePayload"]
 
 
 @dataclass
@@ -305,8 +308,25 @@ class _Cursor:
             raise self.fail(f"{what} is not valid UTF-8", start) from None
 
 
-def parse_snapshot(data: bytes) -> SnapshotContents:
-    """Parse and verify a whole snapshot held in memory; raises SnapshotError on any damage."""
+def parse_snapshot(data: bytes, limits: EncodingLimits | None = None) -> SnapshotContents:
+    """Parse and verify a whole snapshot held in memory; raises SnapshotError on any damage.
+
+    The first bytes decide the format: Redis's RDB ("REDIS"), which Ferrite writes, or
+    Ferrite's previous format ("FERRITE\\0"), which it still reads.
+    """
+    from ferrite_host.persistence.rdb.reader import is_rdb, parse_rdb
+
+    if is_rdb(data) or not MAGIC.startswith(data[: len(MAGIC)]):
+        if not is_rdb(data):
+            raise SnapshotError(
+                0, "not a snapshot file (neither Redis RDB nor Ferrite magic bytes)"
+            )
+        return parse_rdb(data, limits)
+    return parse_legacy_snapshot(data)
+
+
+def parse_legacy_snapshot(data: bytes) -> SnapshotContents:
+    """Parse and verify a snapshot in Ferrite's previous format (version 1)."""
     cursor = _Cursor(data)
     version = _read_header(cursor)
     aux: dict[str, bytes] = {}
@@ -402,6 +422,8 @@ class LoadedData:
     dbs: dict[int, list[tuple[bytes, Value, int | None]]]
     loaded: int = 0
     expired: int = 0
+    #: type name -> keys kept opaque because their module is not loaded
+    opaque: dict[str, int] = field(default_factory=dict)
 
 
 def restore_module_value(
@@ -438,8 +460,16 @@ def build_values(
     module_types: Mapping[str, ValueType],
     databases: int,
     now_ms: int,
+    keep_unknown_modules: bool = False,
 ) -> LoadedData:
-    """Every live key as a keyspace value; expired keys are dropped (and counted)."""
+    """Every live key as a keyspace value; expired keys are dropped (and counted).
+
+    RDB module values whose module is not loaded are kept opaque when `keep_unknown_modules`
+    (counted per type name in `opaque`), else refused with SnapshotLoadError.
+    """
+    from ferrite_host.persistence.rdb.modules import ModuleValueError, rebuild
+    from ferrite_host.persistence.rdb.reader import RdbModulePayload
+
     loaded = LoadedData({})
     for db, _key, _, _ in contents.records:
         if db >= databases:
@@ -454,7 +484,16 @@ def build_values(
                 loaded.expired += 1
                 continue
             value: Value
-            if isinstance(raw, ModulePayload):
+            if isinstance(raw, RdbModulePayload):
+                try:
+                    typed = rebuild(module_types, raw, show_key(key), keep_unknown_modules)
+                except ModuleValueError as exc:
+                    raise SnapshotLoadError(str(exc)) from None
+                if typed.type.module_name == "(not loaded)":
+                    loaded.opaque[typed.type.name] = loaded.opaque.get(typed.type.name, 0) + 1
+                built.append(typed)
+                value = typed
+            elif isinstance(raw, ModulePayload):
                 typed = restore_module_value(module_types, raw, key)
                 built.append(typed)
                 value = typed
@@ -487,11 +526,22 @@ def iter_databases(keyspace: Any) -> Iterator[DbItems]:
             yield db.index, db.items()
 
 
-def save_snapshot(path: Path, keyspace: Any, key_delay_us: int = 0) -> SaveStats:
-    """Write the keyspace to `path` crash-safely (temp-<pid>.rdb, fsync, rename, fsync dir)."""
+def save_snapshot(
+    path: Path, keyspace: Any, key_delay_us: int = 0, compress: bool = True
+) -> SaveStats:
+    """Write the keyspace to `path` as Redis RDB, crash-safely (temp-<pid>.rdb, fsync, rename,
+    fsync dir)."""
+    from ferrite_host.persistence.rdb.writer import iter_dumps, write_rdb
+
     temp = path.parent / snapshot_temp_name(os.getpid())
 
     def write(handle: BinaryIO) -> SaveStats:
-        return write_snapshot(handle, iter_databases(keyspace), key_delay_us)
+        return write_rdb(
+            handle,
+            iter_dumps(keyspace),
+            key_delay_us,
+            limits=keyspace.limits,
+            compress=compress,
+        )
 
     return write_atomically(path, temp, write)

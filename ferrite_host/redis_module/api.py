@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core.busy import MODULE_BUSY
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.keyspace import TypedValue, now_ms
@@ -58,6 +59,10 @@ STRING_MAX_SIZE = 512 * 1024 * 1024
 
 #: An error reply as `ctx.call` returns it (a `str` holding the full text, e.g. "ERR ...").
 ErrorReply = Error
+#: RM_Yield flags: YIELD_FLAG_CLIENTS also serves other clients (-BUSY for most commands).
+YIELD_FLAG_NONE = 0
+YIELD_FLAG_CLIENTS = 1
+
 #: A status reply as `ctx.call` returns it (a `str`, e.g. "OK").
 SimpleStringReply = SimpleString
 
@@ -110,8 +115,9 @@ class RedisModuleString(bytes):
 
     It *is* a `bytes` (so `bytes(s)`, `len(s)`, slicing and hashing behave as for bytes) and
     also compares equal to the `str` with the same UTF-8 encoding, which keeps module code
-    short: `if args[0] == "NX": ...`. Its hash is the bytes hash, so it can be used as a dict
-    key together with plain bytes.
+    short: `if args[0] == "NX": ...`. Its hash is that of the equal `str` (which for ASCII is
+    also the bytes hash), so a dict keyed by text finds it; a dict keyed by non-ASCII bytes
+    should be looked up with `bytes(s)`.
     """
 
     def __new__(
@@ -132,7 +138,13 @@ class RedisModuleString(bytes):
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = bytes.__hash__
+    def __hash__(self) -> int:
+        if self.isascii():
+            return bytes.__hash__(self)
+        try:
+            return hash(self.decode("utf-8"))
+        except UnicodeDecodeError:
+            return bytes.__hash__(self)
 
     def __str__(self) -> str:
         return self.to_string_lossy()
@@ -722,6 +734,15 @@ class RedisModuleCtx:
             self._session.replace_propagation(*self._propagation)
         return Status.OK
 
+    def yield_(self, flags: int = YIELD_FLAG_CLIENTS, busy_reply: str | None = None) -> None:
+        """RM_Yield: let other clients be served during a long command. Until the command
+        returns they get `-BUSY <busy_reply>` (or Redis's default module text), except the
+        commands Redis allows while busy. A no-op without a network layer (in process)."""
+        pump = self._state.event_pump
+        if pump is None or not flags & YIELD_FLAG_CLIENTS:
+            return
+        pump(f"BUSY {busy_reply}" if busy_reply else MODULE_BUSY)
+
     def release(self) -> None:
         """End of the call: close open keys and the internal client of `call`."""
         self.close_all_keys()
@@ -741,6 +762,8 @@ __all__ = [
     "REDISMODULE_API_VERSION",
     "STRING_MAX_SIZE",
     "SUPPORTED_API_VERSIONS",
+    "YIELD_FLAG_CLIENTS",
+    "YIELD_FLAG_NONE",
     "ErrorReply",
     "KeyMode",
     "KeyType",

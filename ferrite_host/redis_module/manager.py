@@ -128,8 +128,10 @@ class RedisModuleManager:
         else:
             requests = []
         for name, args in requests:
+            prefix = f"{name.lower()}."
+            configs = [(n, v) for n, v in settings.module_config if n.lower().startswith(prefix)]
             with contextlib.suppress(RedisModuleError):  # logged and recorded; start anyway
-                self._load_from(discovery, name, args, [])
+                self._load_from(discovery, name, args, configs)
 
     # -- queries ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,6 +14,7 @@ from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
 from ferrite_host.protocol.replies import Error
 from ferrite_host.pubsub import Tracking
+from ferrite_host.server.busy import exit_now
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -38,8 +40,12 @@ DENIED = (
 
 
 class Connection(asyncio.Protocol):
-    def __init__(self, state: ServerState) -> None:
+    def __init__(self, state: ServerState, registry: set[Connection] | None = None) -> None:
         self.state = state
+        #: The server's live connections (the busy pump serves them during a long call).
+        self._registry = registry if registry is not None else set()
+        #: True while this connection's own commands run (the pump leaves it alone).
+        self._running = False
         self.transport: asyncio.Transport | None = None
         self.session: Session | None = None
         self.parser: RequestParser | None = None
@@ -71,6 +77,7 @@ class Connection(asyncio.Protocol):
         session = state.new_session(format_peer(peer), local)
         session.closer = self.close
         session.push_writer = self.push
+        self._registry.add(self)
         self.session = session
         self.parser = RequestParser(
             settings.proto_max_bulk_len,
@@ -79,6 +86,7 @@ class Connection(asyncio.Protocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._registry.discard(self)
         if self.session is not None:
             self.state.drop_session(self.session)
             self.session = None
@@ -93,6 +101,20 @@ class Connection(asyncio.Protocol):
         parser.max_bulk_len = settings.proto_max_bulk_len  # CONFIG SET applies to everyone
         parser.max_query_buffer = settings.client_query_buffer_limit
         commands = parser.feed(data)
+        self._running = True
+        try:
+            self._answer(session, parser, transport, commands, len(data))
+        finally:
+            self._running = False
+
+    def _answer(
+        self,
+        session: Session,
+        parser: RequestParser,
+        transport: asyncio.Transport,
+        commands: list[list[bytes]],
+        received: int,
+    ) -> None:
         out: list[bytes] = []
         self._out = out
         execute = self._execute
@@ -134,7 +156,7 @@ class Connection(asyncio.Protocol):
             payload = b"".join(out)
             self.state.stats.net_output_bytes += len(payload)
             transport.write(payload)
-        self.state.stats.net_input_bytes += len(data)
+        self.state.stats.net_input_bytes += received
         if session.close_after_reply:
             transport.close()
 
@@ -152,6 +174,56 @@ class Connection(asyncio.Protocol):
         payload = b"".join(out)
         self.state.stats.net_output_bytes += len(payload)
         transport.write(payload)
+
+    # -- serving while another call is busy ----------------------------------------------
+
+    def fileno(self) -> int:
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        return int(sock.fileno()) if sock is not None else -1
+
+    def can_pump(self) -> bool:
+        transport = self.transport
+        return not self._running and transport is not None and not transport.is_closing()
+
+    def serve_while_busy(self, busy_error: str) -> None:
+        """Read what arrived and answer it while another call keeps the loop busy."""
+        session, parser, transport = self.session, self.parser, self.transport
+        if session is None or parser is None or transport is None:
+            return
+        try:
+            data = os.read(self.fileno(), 65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            transport.close()
+            return
+        if not data:
+            transport.close()
+            return
+        self.state.stats.net_input_bytes += len(data)
+        out: list[bytes] = []
+        self._running = True
+        try:
+            for argv in parser.feed(data):
+                encode_into(out, self._busy_reply(session, argv, busy_error), session.protocol)
+        finally:
+            self._running = False
+        if out:
+            transport.write(b"".join(out))
+
+    def _busy_reply(self, session: Session, argv: list[bytes], busy_error: str) -> object:
+        resolved = self.state.dispatcher.resolve(argv)
+        if type(resolved) is Error:
+            return resolved
+        spec = resolved
+        name = spec.full_name  # type: ignore[union-attr]
+        if name == "shutdown":
+            if any(arg.lower() == b"nosave" for arg in argv[1:]):
+                exit_now("SHUTDOWN NOSAVE received while busy")
+            return Error(busy_error)
+        if "allow_busy" in spec.flags:  # type: ignore[union-attr]
+            return self._execute(session, argv)
+        return Error(busy_error)
 
     def close(self) -> None:
         if self.transport is not None:

@@ -17,6 +17,7 @@ from ferrite_host.core.errors import StartupError
 from ferrite_host.core.loglevels import LOG_LEVELS, level_char
 from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.parser import HIREDIS_AVAILABLE
+from ferrite_host.server.busy import BusyPump
 from ferrite_host.server.connection import Connection
 
 log = logging.getLogger("ferrite")
@@ -69,6 +70,8 @@ class FerriteServer:
         self._stop: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.shutdown_save: bool | None = None
+        #: Live connections, which the busy pump serves during one long call.
+        self.connections: set[Connection] = set()
 
     async def start(self) -> None:
         state = self.state
@@ -76,11 +79,16 @@ class FerriteServer:
         loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         state.request_shutdown = self.request_stop
+        state.event_pump = BusyPump(self.connections).pump
         for host in settings.bind:
             host = host.lstrip("-")
             try:
                 server = await loop.create_server(
-                    lambda: Connection(state), host, settings.port, reuse_address=True, backlog=511
+                    lambda: Connection(state, self.connections),
+                    host,
+                    settings.port,
+                    reuse_address=True,
+                    backlog=511,
                 )
             except OSError as exc:
                 if host == "::1" and len(settings.bind) > 1:

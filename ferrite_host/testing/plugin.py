@@ -19,6 +19,22 @@ from ferrite_host.testing.harness import Harness
 from ferrite_host.testing.process import FerriteProcess
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "ferrite_server_scope",
+        "scope of the ferrite_server/ferrite_client fixtures: function (default), module, "
+        "package or session; a wider scope starts fewer servers (tests then share data)",
+        default="function",
+    )
+
+
+def _server_scope(fixture_name: str, config: pytest.Config) -> str:
+    scope = str(config.getini("ferrite_server_scope") or "function")
+    if scope not in ("function", "class", "module", "package", "session"):
+        raise pytest.UsageError(f"ferrite_server_scope = {scope!r}: use function, module, ...")
+    return scope
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "ferrite_modules(*names): modules the ferrite_server fixture loads"
@@ -40,7 +56,7 @@ def ferrite_server_factory() -> Iterator[Callable[..., FerriteProcess]]:
         server.cleanup()
 
 
-@pytest.fixture
+@pytest.fixture(scope=_server_scope)  # type: ignore[arg-type]
 def ferrite_server(request: pytest.FixtureRequest) -> Iterator[FerriteProcess]:
     """A running server, stopped after the test."""
     marker = request.node.get_closest_marker("ferrite_modules")
@@ -59,7 +75,7 @@ def ferrite_harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
         yield harness
 
 
-@pytest.fixture
+@pytest.fixture(scope=_server_scope)  # type: ignore[arg-type]
 def ferrite_client(ferrite_server: FerriteProcess) -> Iterator[redis.Redis]:
     """A redis-py client connected to `ferrite_server`."""
     client = ferrite_server.client()

@@ -93,7 +93,7 @@ def test_set_parameters_is_atomic() -> None:
     assert error.value.reply.startswith("ERR CONFIG SET failed (possibly related to argument 'hz')")
     assert settings.maxclients == 5
     with pytest.raises(ConfigSetError, match="can't set immutable config"):
-        set_parameters(settings, [("rdbcompression", "no")])
+        set_parameters(settings, [("rdbchecksum", "no")])
 
 
 def test_rewrite_keeps_comments_and_unknown_lines(tmp_path: Path) -> None:

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import importlib.util
-import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import weakref
 from collections.abc import Callable
@@ -22,7 +16,14 @@ import redis
 
 from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.aof import encode_command
-from ferrite_host.testing import FerriteProcess
+from ferrite_host.testing import (
+    FerriteProcess,
+    install_distributions,
+    pythonpath_env,
+    raw_command,
+    run_command,
+)
+from ferrite_host.testing.distributions import InstallError
 
 WAIT_TIMEOUT = 15.0
 PORT_TAKEN = "Could not create server TCP listening socket"
@@ -140,12 +141,11 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def execute(state: ServerState, *args: str | bytes | int, session: Any = None) -> Any:
     """Run one command through the real dispatcher of an in-process state."""
-    argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
     if session is None:
         session = _SESSIONS.get(state)
         if session is None:
             session = _SESSIONS[state] = state.new_session()
-    return state.dispatcher.execute(session, argv)
+    return run_command(state, session, *args)
 
 
 #: One session per in-process state, reused by `execute` calls that name none.
@@ -215,14 +215,7 @@ class ListType:
         return [[b"DEMO.PUSH", key, item] for item in value]
 
 
-def raw(client: redis.Redis, *args: Any) -> Any:
-    """Send one command and return the reply as the server sent it (no redis-py callbacks)."""
-    connection = client.connection_pool.get_connection()
-    try:
-        connection.send_command(*args)
-        return connection.read_response()
-    finally:
-        client.connection_pool.release(connection)
+raw = raw_command
 
 
 def shutdown(server: FerriteProcess, *options: str) -> int:
@@ -241,57 +234,13 @@ def shutdown(server: FerriteProcess, *options: str) -> int:
 FIXTURE_DIST = Path(__file__).parent / "fixtures" / "ferrite-fx-persist"
 
 
-def _fixture_digest() -> str:
-    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
-    for path in sorted(FIXTURE_DIST.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(FIXTURE_DIST)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _can_build_without_isolation() -> bool:
-    """setuptools plus a bdist_wheel (the `wheel` package, or setuptools >= 70.1)."""
-    if importlib.util.find_spec("setuptools") is None:
-        return False
-    if importlib.util.find_spec("wheel") is not None:
-        return True
-    import setuptools
-
-    major, minor = (int(part) for part in setuptools.__version__.split(".")[:2])
-    return (major, minor) >= (70, 1)
-
-
 def install_fixture_module() -> Path:
     """pip-install ferrite-fx-persist into a private directory (cached by content hash)."""
-    site = Path(tempfile.gettempdir()) / f"ferrite-fx-persist-{_fixture_digest()}"
-    if (site / ".complete").exists():
-        return site
-    with open(site.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (site / ".complete").exists():
-            return site
-        staging = Path(tempfile.mkdtemp(prefix=f"{site.name}-", dir=site.parent))
-        with tempfile.TemporaryDirectory() as tmp:
-            source = Path(tmp) / FIXTURE_DIST.name  # build a copy: builds leave files behind
-            shutil.copytree(FIXTURE_DIST, source, ignore=shutil.ignore_patterns("__pycache__"))
-            command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-            if _can_build_without_isolation():
-                command.append("--no-build-isolation")
-            result = subprocess.run(
-                [*command, "--target", str(staging), str(source)],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-        if result.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            pytest.fail(f"installing the fixture module failed:\n{result.stdout}\n{result.stderr}")
-        (staging / ".complete").touch()
-        if site.exists():
-            shutil.rmtree(site)
-        staging.rename(site)
-    return site
+    try:
+        return install_distributions([FIXTURE_DIST], "ferrite-fx-persist")
+    except InstallError as exc:
+        pytest.fail(str(exc))
 
 
 def module_env(site: Path) -> dict[str, str]:
-    existing = os.environ.get("PYTHONPATH", "")
-    return {"PYTHONPATH": os.pathsep.join(part for part in (str(site), existing) if part)}
+    return pythonpath_env(site)

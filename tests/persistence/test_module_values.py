@@ -17,6 +17,7 @@ from persist_helpers import (
     install_fixture_module,
     module_env,
     raw,
+    run_cli,
     wait_no_child,
 )
 
@@ -92,7 +93,8 @@ def test_snapshot_round_trip_of_module_values(mservers: ModuleServers) -> None:
     records = module_records(mservers.dir / "dump.rdb")
     payload, expiry = records[b"list"]
     assert isinstance(payload, ModulePayload) and expiry == FUTURE
-    assert (payload.type_name, payload.module_name, payload.encver) == ("fxlist", "fxpersist", 1)
+    # RDB stores the type id (name + encver), not the module's name
+    assert (payload.type_name, payload.encver) == ("fxlist", 1)
     assert b"temp" not in records
 
     server = mservers.start()
@@ -123,10 +125,11 @@ def test_missing_module_refuses_to_start_naming_type_and_module(mservers: Module
     fill(server.client())
     server.client().save()
     server.stop()
-    code, log = mservers.start_failing(modules=[])
-    line = assert_clean_refusal(code, log, "no matching module type 'fxlist'", "module 'fxpersist'")
+    strict = ("--keep-unknown-module-values", "no")
+    code, log = mservers.start_failing(*strict, modules=[])
+    line = assert_clean_refusal(code, log, "no matching module type 'fxlist'")
     assert "Install that module" in line
-    code, log = mservers.start_failing("--disable-module", "fxpersist", modules=None)
+    code, log = mservers.start_failing(*strict, "--disable-module", "fxpersist", modules=None)
     assert_clean_refusal(code, log, "no matching module type")
 
 
@@ -191,3 +194,34 @@ def test_debug_reload_with_module_values(mservers: ModuleServers) -> None:
         raise
     check(client)
     assert client.execute_command("FXP.ENCVER", "list") == 1
+
+
+def test_values_of_a_missing_module_are_kept_and_saved_back_unchanged(
+    mservers: ModuleServers,
+) -> None:
+    server = mservers.start()
+    fill(server.client())
+    server.client().save()
+    server.stop()
+    before = module_records(mservers.dir / "dump.rdb")
+    report = run_cli("check-snapshot", str(mservers.dir / "dump.rdb")).stdout
+    assert "module type 'fxlist': 2 keys; needs the module that registers this type" in report
+
+    server = mservers.start(modules=[])
+    client = server.client()
+    assert "Kept 2 key(s) of module type 'fxlist' as opaque values" in server.log()
+    assert client.type("list") == b"fxlist"
+    assert client.rename("list", "renamed") is True
+    assert client.rename("renamed", "list") is True
+    payload = client.dump("blob")
+    assert client.delete("blob") == 1
+    client.restore("blob", 0, payload)
+    assert client.save() is True
+    server.stop()
+    after = module_records(mservers.dir / "dump.rdb")
+    assert {
+        key: (value.raw, expiry) for key, (value, expiry) in after.items() if key != b"plain"
+    } == {key: (value.raw, expiry) for key, (value, expiry) in before.items() if key != b"plain"}
+
+    server = mservers.start()
+    check(server.client())

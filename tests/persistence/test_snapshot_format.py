@@ -19,6 +19,7 @@ from ferrite_host.persistence.snapshot import (
     SnapshotSaveError,
     build_values,
     iter_databases,
+    parse_legacy_snapshot,
     parse_snapshot,
     varint,
     write_snapshot,
@@ -143,7 +144,9 @@ def test_checksum_mismatch_is_named() -> None:
 def test_wrong_magic_future_version_and_trailing_bytes() -> None:
     data = snapshot_of(small_keyspace())
     with pytest.raises(SnapshotError, match="bad magic"):
-        parse_snapshot(b"REDIS0011" + data[9:])
+        parse_legacy_snapshot(b"REDIS0011" + data[9:])
+    with pytest.raises(SnapshotError, match="neither Redis RDB nor Ferrite"):
+        parse_snapshot(b"GARBAGE!" + data[8:])
     future = data[: len(MAGIC)] + struct.pack(">H", FORMAT_VERSION + 1) + data[len(MAGIC) + 2 :]
     with pytest.raises(SnapshotError, match="version 2 is not supported"):
         parse_snapshot(future)

@@ -9,13 +9,6 @@ parallel pytest workers (a file lock makes exactly one of them build it).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import importlib.util
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,79 +22,19 @@ from ferrite_host.core.config import Settings
 from ferrite_host.core.session import Session
 from ferrite_host.core.state import ServerState
 from ferrite_host.redis_module import RedisModuleManager
-from ferrite_host.testing import FerriteProcess
+from ferrite_host.testing import FerriteProcess, install_distributions, run_command
+from ferrite_host.testing.distributions import InstallError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _sources_digest() -> str:
-    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
-    for path in sorted(FIXTURES.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(FIXTURES)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _backend_available() -> bool:
-    """Whether setuptools can build wheels here without pip's isolated build env."""
-    if importlib.util.find_spec("setuptools") is None:
-        return False
-    if importlib.util.find_spec("wheel") is not None:
-        return True
-    import setuptools
-
-    major, minor = (int(part) for part in setuptools.__version__.split(".")[:2])
-    return (major, minor) >= (70, 1)  # bdist_wheel moved into setuptools in 70.1
-
-
-def _pip_install(target: Path) -> None:
-    """Build and install every fixture distribution into `target` with one pip call."""
-    with tempfile.TemporaryDirectory(prefix="ferrite-fx-src-") as tmp:
-        sources = []
-        for dist in sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists()):
-            copy = Path(tmp) / dist.name  # build from a copy: in-tree builds leave build/ dirs
-            shutil.copytree(dist, copy, ignore=shutil.ignore_patterns("__pycache__"))
-            sources.append(str(copy))
-        command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--target",
-            str(target),
-        ]
-        if _backend_available():
-            command.append("--no-build-isolation")
-        result = subprocess.run([*command, *sources], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.fail(f"installing the fixture modules failed:\n{result.stdout}\n{result.stderr}")
-
-
 def _build_site() -> Path:
-    site = Path(tempfile.gettempdir()) / f"ferrite-fx-modules-{_sources_digest()}"
-    if (site / ".complete").exists():
-        return site
-    lock_path = site.with_suffix(".lock")
-    with open(lock_path, "w") as lock:
-        with contextlib.suppress(ImportError):
-            import fcntl
-
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        if (site / ".complete").exists():
-            return site
-        staging = Path(tempfile.mkdtemp(prefix=f"{site.name}-", dir=site.parent))
-        try:
-            _pip_install(staging)
-            (staging / ".complete").touch()
-            if site.exists():
-                shutil.rmtree(site)
-            staging.rename(site)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return site
+    """Every fixture distribution, installed with one pip call into a private directory."""
+    dists = sorted(p for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
+    try:
+        return install_distributions(dists, "ferrite-fx-modules")
+    except InstallError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -141,8 +74,7 @@ def mrun(mstate: ServerState, msession: Session) -> Callable[..., Any]:
     """Run a command through the real dispatcher of `mstate`: mrun("MYMOD.SET", "k", "v")."""
 
     def execute(*args: str | bytes | int) -> Any:
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        return mstate.dispatcher.execute(msession, argv)
+        return run_command(mstate, msession, *args)
 
     return execute
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -16,6 +14,7 @@ from ferrite_host.redis_module import ModuleInfo, RedisModule
 from ferrite_host.redis_module.api import RedisModuleCtx, RedisModuleString, Status
 from ferrite_host.redis_module.commands import ModuleCommand
 from ferrite_host.redis_module.loading import StateHost, commit_module
+from ferrite_host.testing import pythonpath_env
 
 #: The fixture modules that load, and the ones that must fail to load.
 GOOD = ("fx_good", "fx_custom_type", "fx_unload_refuses")
@@ -65,9 +64,7 @@ def reply_of(state: ServerState, session: Session, callback: Callback) -> Any:
         state.commands.unregister_owner("m_t_reply")
 
 
-def fx_env(site: Path) -> dict[str, str]:
-    existing = os.environ.get("PYTHONPATH", "")
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(site), existing) if p)}
+fx_env = pythonpath_env
 
 
 def raw_replies(client: redis.Redis) -> redis.Redis:

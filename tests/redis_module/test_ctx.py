@@ -18,6 +18,7 @@ from ferrite_host.redis_module.api import (
     RedisModuleString,
     Status,
 )
+from ferrite_host.testing import run_command
 
 Args = list[RedisModuleString]
 
@@ -29,10 +30,7 @@ def propagated(state: ServerState) -> list[tuple[int, list[list[bytes]]]]:
     return seen
 
 
-def run(state: ServerState, session: Session, *argv: bytes | str) -> Any:
-    return state.dispatcher.execute(
-        session, [a if isinstance(a, bytes) else a.encode() for a in argv]
-    )
+run = run_command
 
 
 def test_identity(state: ServerState, session: Session) -> None:

@@ -59,6 +59,7 @@ def test_api_module_names() -> None:
             "STRING_MAX_SIZE",
             "SUPPORTED_API_VERSIONS",
         }
+        | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE"}
     )
     for name in api.__all__:
         assert hasattr(api, name)

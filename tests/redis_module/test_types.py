@@ -19,6 +19,7 @@ from ferrite_host.redis_module.types import (
     RedisModuleTypeDef,
     TypeMethods,
 )
+from ferrite_host.testing import run_command
 
 
 class Blob(ModuleTypeValue):
@@ -218,8 +219,7 @@ def blob_type() -> RedisModuleType:
     return RedisModuleType(RedisModuleTypeDef("blob", 0).with_value_class(Blob), "blobmod")
 
 
-def run(state: ServerState, session: Session, *argv: str) -> Any:
-    return state.dispatcher.execute(session, [a.encode() for a in argv])
+run = run_command
 
 
 def test_free_on_overwrite_by_set(

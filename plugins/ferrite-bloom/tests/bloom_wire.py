@@ -5,17 +5,12 @@ from __future__ import annotations
 import pytest
 import redis
 
+from ferrite_host.testing import raw_command
+
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
-def raw(client: redis.Redis, *args: object) -> object:
-    """A reply as the server sent it, without redis-py's per-command parsing."""
-    connection = client.connection_pool.get_connection()
-    try:
-        connection.send_command(*args)
-        return connection.read_response()
-    finally:
-        client.connection_pool.release(connection)
+raw = raw_command
 
 
 def error_of(client: redis.Redis, *args: object) -> str:

@@ -7,6 +7,8 @@ import redis
 from ferrite_bloom import dump
 from ferrite_bloom.filter import ScalableBloomFilter, murmurhash64a
 
+from ferrite_host.testing import raw_command
+
 pytestmark = pytest.mark.ferrite_modules("bloom")
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -32,14 +34,7 @@ def info_of(client: redis.Redis, key: str) -> dict[str, object]:
     }
 
 
-def raw(client: redis.Redis, *args: object) -> object:
-    """A reply as the server sent it, without redis-py's per-command parsing."""
-    connection = client.connection_pool.get_connection()
-    try:
-        connection.send_command(*args)
-        return connection.read_response()
-    finally:
-        client.connection_pool.release(connection)
+raw = raw_command
 
 
 def error_of(client: redis.Redis, *args: object) -> str:

@@ -7,6 +7,8 @@ import importlib.util
 import pytest
 import redis
 
+from ferrite_host.testing import raw_command
+
 pytestmark = pytest.mark.ferrite_modules("hello")
 
 RAND_MAX = 2**31 - 1
@@ -140,14 +142,7 @@ def test_push_call_answers_llong_min_when_rpush_fails(ferrite_client):
     assert ferrite_client.execute_command("hello.push.call", "string", "x") == -(2**63)
 
 
-def raw(client: redis.Redis, *args: object) -> object:
-    """A reply as the server sent it, without redis-py's per-command parsing."""
-    connection = client.connection_pool.get_connection()
-    try:
-        connection.send_command(*args)
-        return connection.read_response()
-    finally:
-        client.connection_pool.release(connection)
+raw = raw_command
 
 
 def test_commands_keep_helloworld_flags_and_key_triples(ferrite_client):
