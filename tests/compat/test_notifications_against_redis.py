@@ -14,7 +14,8 @@ import redis
 from ferrite_host.testing import FerriteProcess
 
 #: Commands whose announcements are compared (no timing: expiries use times already past);
-#: commands joined by ";" run as one MULTI/EXEC transaction.
+#: commands joined by ";" run as one MULTI/EXEC transaction; "DUMP-RESTORE source target
+#: [options] [ttl]" restores DUMP's payload of source.
 COMMANDS = [
     "SET a 1",
     "SET a 2",
@@ -95,6 +96,12 @@ COMMANDS = [
     "FLUSHDB",
     "SELECT 1",
     "SET s v",
+    "DUMP-RESTORE s s2",
+    "DUMP-RESTORE s s2 REPLACE",
+    "DUMP-RESTORE s s REPLACE",
+    "DUMP-RESTORE s s3 REPLACE ABSTTL 1",
+    "DUMP-RESTORE s s4 ABSTTL 99999999999999",
+    "DUMP-RESTORE s s REPLACE ABSTTL 1",
     "FLUSHALL",
 ]
 
@@ -106,7 +113,12 @@ def _announcements(client: redis.Redis, listener: redis.client.PubSub) -> list[o
     seen: list[object] = []
     for number, line in enumerate(COMMANDS):
         try:
-            if ";" in line:
+            if line.startswith("DUMP-RESTORE"):
+                _, source, target, *options = line.split()
+                payload = client.dump(source)
+                ttl = options.pop() if "ABSTTL" in options else "0"
+                client.execute_command("RESTORE", target, ttl, payload, *options)
+            elif ";" in line:
                 with client.pipeline(transaction=True) as tx:
                     for command in line.split(";"):
                         tx.execute_command(*command.split())
