@@ -125,6 +125,9 @@ SCRIPTS: dict[str, Script] = {
         (0, "SSUBSCRIBE"),
         (0, "MULTI;PUBLISH a b;PING;EXEC"),
         (0, "PING"),
+        (0, "MULTI;SUBSCRIBE a b;PSUBSCRIBE c;EXEC"),
+        (0, "PING x"),
+        (0, "MULTI"),
     ],
 }
 
