@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ferrite_host.commands import builtin_specs
 from ferrite_host.core.config import Settings
+from ferrite_host.core.encoding_limits import EncodingLimitsSync
 from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.manager import Persistence
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub, Tracking
@@ -23,6 +24,7 @@ def build_state(settings: Settings | None = None) -> ServerState:
     PubSub.attach(state)
     KeyspaceNotifier.attach(state)
     Tracking.attach(state)
+    EncodingLimitsSync.attach(state)
     return state
 
 

@@ -12,6 +12,8 @@ FAMILIES = (
     "client_tracking",  # CLIENT subcommands: attached before `connection` registers CLIENT
     "connection",
     "strings",
+    "lists",
+    "hashes",
     "keys",
     "databases",
     "server",
@@ -22,6 +24,16 @@ FAMILIES = (
     "persistence",
     "pubsub",
     "serialization",
+    "bitmaps",
+    "hyperloglog",
+    "geo",
+    "sets",
+    "zsets",
+    "sort",
+    "slowlog",
+    "latency",
+    "monitor",
+    "acl",
 )
 
 

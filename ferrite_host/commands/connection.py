@@ -7,13 +7,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
+from ferrite_host.commands.access import AccessControl
+from ferrite_host.commands.clientinfo import client_line
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import OK, PONG, SimpleString, Verbatim
-from ferrite_host.pubsub import PubSub, Subscriptions, Tracking
+from ferrite_host.pubsub import PubSub
 from ferrite_host.redis_module.manager import RedisModuleManager
 from ferrite_host.strconv import parse_int
 
@@ -59,17 +61,35 @@ def password_matches(session: Session, password: bytes) -> bool:
 def auth(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
+    if len(argv) == 3 and argv[1] != b"default":
+        return _auth_acl_user(session, argv[1], argv[2])
     if not session.state.settings.requirepass:
-        if len(argv) == 3 and argv[1] != b"default":
-            raise CommandError(errors.WRONGPASS)
+        if len(argv) == 3:  # AUTH default <anything>: the default user is nopass
+            session.authenticated = True
+            session.user = "default"
+            return OK
         raise CommandError(
             "ERR AUTH <password> called without any password configured for the default user. "
             "Are you sure your configuration is correct?"
         )
     user = argv[1] if len(argv) == 3 else b"default"
     if user != b"default" or not password_matches(session, argv[-1]):
+        AccessControl.of(session.state).record(session, "auth", "default", "auth")
         raise CommandError(errors.WRONGPASS)  # as Redis: a failed AUTH logs nobody out
     session.authenticated = True
+    session.user = "default"
+    return OK
+
+
+def _auth_acl_user(session: Session, name: bytes, password: bytes) -> Any:
+    """AUTH as a user made with ACL SETUSER (WRONGPASS for unknown or disabled users)."""
+    control = AccessControl.of(session.state)
+    user_name = name.decode("utf-8", "surrogateescape")
+    if control.authenticate(user_name, password) is None:
+        control.record(session, "auth", user_name, "auth")
+        raise CommandError(errors.WRONGPASS)
+    session.authenticated = True
+    session.user = user_name
     return OK
 
 
@@ -113,12 +133,13 @@ def hello(session: Session, argv: list[bytes]) -> Any:
         if option == b"auth" and remaining >= 2:
             user, password = argv[pos + 1], argv[pos + 2]
             settings = session.state.settings
-            if settings.requirepass:
-                if user != b"default" or not password_matches(session, password):
-                    raise CommandError(errors.WRONGPASS)
-            elif user != b"default":
+            if user != b"default":
+                _auth_acl_user(session, user, password)
+            elif settings.requirepass and not password_matches(session, password):
+                AccessControl.of(session.state).record(session, "auth", "default", "hello")
                 raise CommandError(errors.WRONGPASS)
             session.authenticated = True
+            session.user = user.decode("utf-8", "surrogateescape")
             pos += 3
         elif option == b"setname" and remaining >= 1:
             name = argv[pos + 1]
@@ -175,31 +196,6 @@ def check_client_name(name: bytes) -> None:
         raise CommandError(
             "ERR Client names cannot contain spaces, newlines or special characters."
         )
-
-
-def client_line(session: Session) -> str:
-    now = time.time()
-    subs = PubSub.of(session.state).subscriptions_of(session) or Subscriptions()
-    tracking = Tracking.of(session.state).options_of(session)
-    flags = (
-        ("P" if subs.total else "")
-        + ("x" if session.in_multi else "")
-        + ("t" if tracking is not None else "")
-        + ("R" if tracking is not None and tracking.broken_redirect else "")
-        + ("B" if tracking is not None and tracking.bcast else "")
-    ) or "N"
-    redirect = tracking.redirect if tracking is not None else -1
-    multi = len(session.multi_queue) if session.in_multi else -1
-    age, idle = int(now - session.created), int(now - session.last_interaction)
-    return (
-        f"id={session.id} addr={session.addr} laddr={session.laddr} fd=8 name={session.name} "
-        f"age={age} idle={idle} flags={flags} db={session.db_index} sub={len(subs.channels)} "
-        f"psub={len(subs.patterns)} ssub={len(subs.shard_channels)} multi={multi} "
-        f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 "
-        f"events=r cmd={session.last_command} user=default redir={redirect} "
-        f"resp={session.protocol} "
-        f"lib-name={session.lib_name} lib-ver={session.lib_ver}"
-    )
 
 
 @command(

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ferrite_host.commands.docs_arguments_sets import (
+    SET_ZSET_DOC_ARGUMENTS,
+    SET_ZSET_DOC_DEPRECATIONS,
+)
+
 Arg = dict[str, Any]
 
 
@@ -117,6 +122,193 @@ _COMMAND_NAMES = [arg("command-name", optional=True, multiple=True)]
 _GETKEYS = [arg("command"), arg("arg", optional=True, multiple=True)]
 
 #: Full command name -> its arguments, for every command Ferrite registers itself.
+# -- bitmaps, HyperLogLog, geo ----------------------------------------------------------
+
+
+def _double(name: str, **opts: Any) -> Arg:
+    return arg(name, "double", **opts)
+
+
+def _unit_oneof(name: str = "unit", *units: str, **opts: Any) -> Arg:
+    return oneof(name, *(token(u.lower(), u) for u in units), **opts)
+
+
+_BIT_UNIT = _unit_oneof("unit", "BYTE", "BIT", optional=True, since="7.0.0")
+_GEO_UNIT = ("M", "KM", "FT", "MI")
+_FIELD = [arg("encoding"), integer("offset")]
+
+
+def _search_options(with_store: bool) -> list[Arg]:
+    """GEORADIUS's trailing options; the store keys only in the writing forms."""
+    options = [
+        token("withcoord", "WITHCOORD", optional=True),
+        token("withdist", "WITHDIST", optional=True),
+        token("withhash", "WITHHASH", optional=True),
+        block(
+            "count-block",
+            integer("count", token="COUNT"),
+            token("any", "ANY", optional=True, since="6.2.0"),
+            optional=True,
+        ),
+        oneof("order", token("asc", "ASC"), token("desc", "DESC"), optional=True),
+    ]
+    if with_store:
+        options.append(
+            oneof(
+                "store",
+                key("storekey", 1, display="key", token="STORE"),
+                key("storedistkey", 2, display="key", token="STOREDIST"),
+                optional=True,
+            )
+        )
+    return options
+
+
+def _radius(by_member: bool, with_store: bool) -> list[Arg]:
+    centre = [arg("member")] if by_member else [_double("longitude"), _double("latitude")]
+    return [
+        key(),
+        *centre,
+        _double("radius"),
+        _unit_oneof("unit", *_GEO_UNIT),
+        *_search_options(with_store),
+    ]
+
+
+def _geosearch_shape() -> list[Arg]:
+    return [
+        oneof(
+            "from",
+            arg("member", token="FROMMEMBER"),
+            block("fromlonlat", _double("longitude"), _double("latitude"), token="FROMLONLAT"),
+        ),
+        oneof(
+            "by",
+            block("circle", _double("radius", token="BYRADIUS"), _unit_oneof("unit", *_GEO_UNIT)),
+            block(
+                "box",
+                _double("width", token="BYBOX"),
+                _double("height"),
+                _unit_oneof("unit", *_GEO_UNIT),
+            ),
+        ),
+        oneof("order", token("asc", "ASC"), token("desc", "DESC"), optional=True),
+        block(
+            "count-block",
+            integer("count", token="COUNT"),
+            token("any", "ANY", optional=True),
+            optional=True,
+        ),
+    ]
+
+
+#: Bitmap, HyperLogLog and geo commands (merged into DOC_ARGUMENTS below).
+_BITS_GEO_ARGUMENTS: dict[str, list[Arg]] = {
+    "setbit": [key(), integer("offset"), integer("value")],
+    "getbit": [key(), integer("offset")],
+    "bitcount": [
+        key(),
+        block("range", integer("start"), integer("end"), _BIT_UNIT, optional=True),
+    ],
+    "bitpos": [
+        key(),
+        integer("bit"),
+        block(
+            "range",
+            integer("start"),
+            block("end-unit-block", integer("end"), _BIT_UNIT, optional=True),
+            optional=True,
+        ),
+    ],
+    "bitop": [
+        oneof(
+            "operation",
+            token("and", "AND"),
+            token("or", "OR"),
+            token("xor", "XOR"),
+            token("not", "NOT"),
+        ),
+        key("destkey", 0),
+        key("key", 1, multiple=True),
+    ],
+    "bitfield": [
+        key(),
+        oneof(
+            "operation",
+            block("get-block", *_FIELD, token="GET"),
+            block(
+                "write",
+                oneof(
+                    "overflow-block",
+                    token("wrap", "WRAP"),
+                    token("sat", "SAT"),
+                    token("fail", "FAIL"),
+                    token="OVERFLOW",
+                    optional=True,
+                ),
+                oneof(
+                    "write-operation",
+                    block("set-block", *_FIELD, integer("value"), token="SET"),
+                    block("incrby-block", *_FIELD, integer("increment"), token="INCRBY"),
+                ),
+            ),
+            optional=True,
+            multiple=True,
+        ),
+    ],
+    "bitfield_ro": [
+        key(),
+        block("get-block", *_FIELD, token="GET", optional=True, multiple=True, multiple_token=True),
+    ],
+    "pfadd": [key(), arg("element", optional=True, multiple=True)],
+    "pfcount": [key(multiple=True)],
+    "pfmerge": [key("destkey", 0), key("sourcekey", 1, optional=True, multiple=True)],
+    "geoadd": [
+        key(),
+        oneof(
+            "condition",
+            token("xx", "XX"),
+            token("nx", "NX"),
+            optional=True,
+            since="6.2.0",
+        ),
+        token("change", "CH", optional=True, since="6.2.0"),
+        block(
+            "data",
+            _double("longitude"),
+            _double("latitude"),
+            arg("member"),
+            multiple=True,
+        ),
+    ],
+    "geodist": [
+        key(),
+        arg("member1"),
+        arg("member2"),
+        _unit_oneof("unit", *_GEO_UNIT, optional=True),
+    ],
+    "geohash": [key(), arg("member", optional=True, multiple=True)],
+    "geopos": [key(), arg("member", optional=True, multiple=True)],
+    "georadius": _radius(by_member=False, with_store=True),
+    "georadius_ro": _radius(by_member=False, with_store=False),
+    "georadiusbymember": _radius(by_member=True, with_store=True),
+    "georadiusbymember_ro": _radius(by_member=True, with_store=False),
+    "geosearch": [
+        key(),
+        *_geosearch_shape(),
+        token("withcoord", "WITHCOORD", optional=True),
+        token("withdist", "WITHDIST", optional=True),
+        token("withhash", "WITHHASH", optional=True),
+    ],
+    "geosearchstore": [
+        key("destination", 0),
+        key("source", 1),
+        *_geosearch_shape(),
+        token("storedist", "STOREDIST", optional=True),
+    ],
+}
+
+
 DOC_ARGUMENTS: dict[str, list[Arg]] = {
     # Pub/sub: Redis 7.0's shapes (PSUBSCRIBE's block is 7.0's, flattened in 7.2).
     "client|tracking": [
@@ -236,7 +428,36 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
         token("replace", "REPLACE", optional=True),
     ],
     "dbsize": [],
+    "acl": [],
+    "acl|cat": [arg("category", optional=True)],
+    "acl|deluser": [arg("username", multiple=True)],
+    "acl|dryrun": [arg("username"), arg("command"), arg("arg", optional=True, multiple=True)],
+    "acl|genpass": [integer("bits", optional=True)],
+    "acl|getuser": [arg("username")],
+    "acl|help": [],
+    "acl|list": [],
+    "acl|log": [
+        oneof(
+            "operation", integer("count"), arg("reset", "pure-token", token="RESET"), optional=True
+        )
+    ],
+    "acl|setuser": [arg("username"), arg("rule", optional=True, multiple=True)],
+    "acl|users": [],
+    "acl|whoami": [],
     "debug": [],
+    "latency": [],
+    "latency|doctor": [],
+    "latency|graph": [arg("event")],
+    "latency|help": [],
+    "latency|history": [arg("event")],
+    "latency|latest": [],
+    "latency|reset": [arg("event", optional=True, multiple=True)],
+    "monitor": [],
+    "slowlog": [],
+    "slowlog|get": [integer("count", optional=True)],
+    "slowlog|help": [],
+    "slowlog|len": [],
+    "slowlog|reset": [],
     "decr": _KEY,
     "decrby": [key(), integer("decrement")],
     "del": _KEYS,
@@ -458,6 +679,7 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
     "unlink": _KEYS,
     "unwatch": [],
     "watch": _KEYS,
+    **_BITS_GEO_ARGUMENTS,
 }
 
 
@@ -467,6 +689,17 @@ def _deprecated(since: str, replaced_by: str) -> dict[str, Any]:
 
 #: Command-level doc fields Redis 7.2 sets for the built-ins that are deprecated.
 DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
+    "georadius": _deprecated(
+        "6.2.0", "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument"
+    ),
+    "georadius_ro": _deprecated("6.2.0", "`GEOSEARCH` with the `BYRADIUS` argument"),
+    "georadiusbymember": _deprecated(
+        "6.2.0",
+        "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+    ),
+    "georadiusbymember_ro": _deprecated(
+        "6.2.0", "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments"
+    ),
     "getset": _deprecated("6.2.0", "`SET` with the `!GET` argument"),
     "psetex": _deprecated("2.6.12", "`SET` with the `PX` argument"),
     "quit": _deprecated("7.2.0", "just closing the connection"),
@@ -474,3 +707,93 @@ DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
     "setnx": _deprecated("2.6.12", "`SET` with the `NX` argument"),
     "substr": _deprecated("2.0.0", "`GETRANGE`"),
 }
+
+DOC_ARGUMENTS.update(SET_ZSET_DOC_ARGUMENTS)
+DOC_DEPRECATIONS.update(SET_ZSET_DOC_DEPRECATIONS)
+
+# -- lists and hashes --------------------------------------------------------------------------
+
+
+def _side(name: str) -> Arg:
+    return oneof(name, token("left", "LEFT"), token("right", "RIGHT"))
+
+
+_ELEMENTS = [key(), arg("element", multiple=True)]
+_POP = [key(), integer("count", optional=True, since="6.2.0")]
+_FIELD = [key(), arg("field")]
+_FIELDS = [key(), arg("field", multiple=True)]
+_FIELD_VALUES = [key(), block("data", arg("field"), arg("value"), multiple=True)]
+_MOVE_KEYS = [key("source"), key("destination", 1)]
+
+DOC_ARGUMENTS.update(
+    {
+        "lpush": _ELEMENTS,
+        "rpush": _ELEMENTS,
+        "lpushx": _ELEMENTS,
+        "rpushx": _ELEMENTS,
+        "lpop": _POP,
+        "rpop": _POP,
+        "llen": _KEY,
+        "lrange": [key(), integer("start"), integer("stop")],
+        "lindex": [key(), integer("index")],
+        "lset": [key(), integer("index"), arg("element")],
+        "linsert": [
+            key(),
+            oneof("where", token("before", "BEFORE"), token("after", "AFTER")),
+            arg("pivot"),
+            arg("element"),
+        ],
+        "lrem": [key(), integer("count"), arg("element")],
+        "ltrim": [key(), integer("start"), integer("stop")],
+        "lpos": [
+            key(),
+            arg("element"),
+            integer("rank", token="RANK", optional=True),
+            integer("num-matches", token="COUNT", optional=True),
+            integer("len", token="MAXLEN", optional=True),
+        ],
+        "lmove": [*_MOVE_KEYS, _side("wherefrom"), _side("whereto")],
+        "rpoplpush": _MOVE_KEYS,
+        "lmpop": [
+            integer("numkeys"),
+            key(multiple=True),
+            _side("where"),
+            integer("count", token="COUNT", optional=True),
+        ],
+        "hset": _FIELD_VALUES,
+        "hmset": _FIELD_VALUES,
+        "hsetnx": [key(), arg("field"), arg("value")],
+        "hget": _FIELD,
+        "hmget": _FIELDS,
+        "hdel": _FIELDS,
+        "hexists": _FIELD,
+        "hlen": _KEY,
+        "hstrlen": _FIELD,
+        "hkeys": _KEY,
+        "hvals": _KEY,
+        "hgetall": _KEY,
+        "hincrby": [key(), arg("field"), integer("increment")],
+        "hincrbyfloat": [key(), arg("field"), arg("increment", "double")],
+        "hrandfield": [
+            key(),
+            block(
+                "options",
+                integer("count"),
+                token("withvalues", "WITHVALUES", optional=True),
+                optional=True,
+            ),
+        ],
+        "hscan": [
+            key(),
+            integer("cursor"),
+            arg("pattern", "pattern", token="MATCH", optional=True),
+            integer("count", token="COUNT", optional=True),
+        ],
+    }
+)
+DOC_DEPRECATIONS.update(
+    {
+        "hmset": _deprecated("4.0.0", "`HSET` with multiple field-value pairs"),
+        "rpoplpush": _deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+    }
+)

@@ -126,6 +126,10 @@ def acl_categories(spec: CommandSpec) -> list[str]:
             cats.add("blocking")
         if "fast" not in cats:
             cats.add("slow")
+    # An explicit "-@category" drops one the group would imply (SORT is generic, not @keyspace).
+    cats -= {cat[1:] for cat in cats if cat.startswith("-")} | {
+        cat for cat in cats if cat.startswith("-")
+    }
     known = [cat for cat in ACL_ORDER if cat in cats]
     return known + sorted(cats - set(ACL_ORDER))
 

@@ -10,7 +10,7 @@ from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
-from ferrite_host.keyspace import Aggregate, TypedValue, Value, glob_match, now_ms, type_name
+from ferrite_host.keyspace import Aggregate, TypedValue, Value, compile_glob, now_ms, type_name
 from ferrite_host.keyspace.events import GENERIC, SILENT
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
@@ -130,7 +130,8 @@ def keys(session: Session, argv: list[bytes]) -> Any:
     names = session.db.keys()
     if pattern == b"*":
         return list(names)
-    return [key for key in names if glob_match(pattern, key)]
+    match = compile_glob(pattern).match
+    return [key for key in names if match(key)]
 
 
 _CURSOR_RE = re.compile(rb"([+-]?)(\d+)")
@@ -152,12 +153,15 @@ def parse_cursor(raw: bytes) -> int:
 def _scan_filter(
     db: Database, pattern: bytes | None, type_filter: str | None
 ) -> Callable[[bytes], bool]:
+    # As Redis: a bare `*` is no filter at all (so it also lists the empty key).
+    match = None if pattern is None or pattern == b"*" else compile_glob(pattern).match
+
     def accept(key: bytes) -> bool:
-        if pattern is not None and not glob_match(pattern, key):
+        if match is not None and not match(key):
             return False
         if type_filter is None:
             return True
-        value = db.get(key)
+        value = db.read(key)  # Redis's TYPE filter looks each key up as a read (INFO counts it)
         return value is not None and type_name(value).lower() == type_filter
 
     return accept
@@ -301,7 +305,7 @@ def copy(session: Session, argv: list[bytes]) -> Any:
     db = session.db
     if target is db and source == target_key:
         raise CommandError("ERR source and destination objects are the same")
-    value = db.get(source)
+    value = db.read(source)  # Redis counts COPY's source lookup as a keyspace hit/miss
     if value is None:
         return 0
     if target.get(target_key) is not None:
@@ -541,7 +545,7 @@ def _shares_integers(session: Session) -> bool:
     summary="Returns the internal encoding of a Redis object.",
 )
 def object_encoding(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.get(argv[2])
+    value = session.db.read(argv[2])  # OBJECT's lookups count as hits/misses in Redis
     if value is None:
         return None
     if type(value) is TypedValue:
@@ -561,7 +565,7 @@ def object_encoding(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the logarithmic access frequency counter of a Redis object.",
 )
 def object_freq(session: Session, argv: list[bytes]) -> Any:
-    if session.db.get(argv[2]) is None:
+    if session.db.read(argv[2]) is None:
         return None
     if not _lfu_policy(session):
         raise CommandError(
@@ -581,7 +585,7 @@ def object_freq(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the time since the last access to a Redis object.",
 )
 def object_idletime(session: Session, argv: list[bytes]) -> Any:
-    if session.db.get(argv[2]) is None:
+    if session.db.read(argv[2]) is None:
         return None
     if _lfu_policy(session):
         raise CommandError(
@@ -600,7 +604,7 @@ def object_idletime(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the reference count of a value of a key.",
 )
 def object_refcount(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.get(argv[2])
+    value = session.db.read(argv[2])
     if value is None:
         return None
     shared = (

@@ -20,6 +20,7 @@ from ferrite_host import REDIS_COMPAT_VERSION, __version__
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.config import (
+    UNLISTED,
     ConfigSetError,
     parameters,
     rewrite_config_file,
@@ -429,17 +430,22 @@ def _is_glob(pattern: bytes) -> bool:
 def config_get(session: Session, argv: list[bytes]) -> Any:
     values = parameters(session.state.settings)
     values.update((extra.name, extra.render()) for extra in session.state.parameters)
-    found: dict[bytes, bytes] = {}
+    values = {name.lower(): value for name, value in values.items()}
+    found: dict[str, tuple[bytes, bytes]] = {}  # lower-case name -> (name as answered, value)
     for pattern in argv[2:]:
         if not _is_glob(pattern):
-            name = pattern.decode("utf-8", "replace").lower()
-            if name in values:
-                found[name.encode()] = values[name].encode()
+            name = pattern.decode("utf-8", "replace")
+            if name.lower() in values and name.lower() not in found:
+                found[name.lower()] = (pattern, values[name.lower()].encode())  # as typed
             continue
         for name, value in values.items():
-            if glob_match(pattern, name.encode(), nocase=True):
-                found[name.encode()] = value.encode()
-    return found
+            if (
+                name not in found
+                and name not in UNLISTED
+                and glob_match(pattern, name.encode(), nocase=True)
+            ):
+                found[name] = (name.encode(), value.encode())
+    return dict(found.values())
 
 
 @command(

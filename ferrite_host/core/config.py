@@ -20,6 +20,21 @@ from ferrite_host.keyspace.events import (
     parse_notify_flags,
 )
 from ferrite_host.protocol.parser import ProtocolError, split_inline
+from ferrite_host.strconv import parse_int
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+#: The settings that are encoding thresholds: the same names as `EncodingLimits`' fields
+#: (the keyspace's copy is kept in sync), parsed strictly as Redis parses integers.
+ENCODING_LIMITS = (
+    "list_max_listpack_size",
+    "list_compress_depth",
+    "hash_max_listpack_entries",
+    "hash_max_listpack_value",
+    "set_max_intset_entries",
+    "zset_max_listpack_entries",
+    "zset_max_listpack_value",
+)
+_LONG_MAX = 2**63 - 1
 
 _UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
 
@@ -84,7 +99,17 @@ class Settings(BaseModel):
     keep_unknown_module_values: bool = True
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    #: Longest sparse HyperLogLog (header included) before PFADD/PFMERGE make it dense.
+    hll_sparse_max_bytes: int = Field(3000, ge=0, le=2**63 - 1)
     hz: int = Field(10, ge=1, le=500)
+    slowlog_log_slower_than: int = Field(10000, ge=-1, le=2**63 - 1)
+    slowlog_max_len: int = Field(128, ge=0, le=2**63 - 1)
+    latency_monitor_threshold: int = Field(0, ge=0, le=2**63 - 1)
+    #: Hidden from CONFIG GET patterns, as in Redis (ask for it by name).
+    watchdog_period: int = Field(0, ge=0, le=2**31 - 1)
+    #: Seconds SIGTERM/SIGINT waits for a running command before exiting without saving.
+    shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
+    acllog_max_len: int = Field(128, ge=0, le=2**63 - 1)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
         "volatile-lru",
@@ -103,6 +128,14 @@ class Settings(BaseModel):
     module_config: list[list[str]] = Field(default_factory=list)
     disable_module: list[str] = Field(default_factory=list)
     autoload_modules: bool = True
+    # Encoding thresholds (OBJECT ENCODING); Redis's built-in defaults and ranges.
+    list_max_listpack_size: int = Field(-2, ge=_INT_MIN, le=_INT_MAX)
+    list_compress_depth: int = Field(0, ge=0, le=_INT_MAX)
+    hash_max_listpack_entries: int = Field(512, ge=0, le=_LONG_MAX)
+    hash_max_listpack_value: int = Field(64, ge=0, le=_LONG_MAX)
+    set_max_intset_entries: int = Field(512, ge=0, le=_LONG_MAX)
+    zset_max_listpack_entries: int = Field(128, ge=0, le=_LONG_MAX)
+    zset_max_listpack_value: int = Field(64, ge=0, le=_LONG_MAX)
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
     #: Keyspace notification classes, every letter spelled out (CONFIG GET shows Redis's
@@ -131,11 +164,23 @@ class Settings(BaseModel):
         "client_query_buffer_limit",
         "maxmemory",
         "auto_aof_rewrite_min_size",
+        "hll_sparse_max_bytes",
         mode="before",
     )
     @classmethod
     def _memory(cls, value: Any) -> int:
         return parse_memory(value)
+
+    @field_validator(*ENCODING_LIMITS, mode="before")
+    @classmethod
+    def _strict_int(cls, value: Any) -> int:
+        """Integers as Redis's string2ll reads them: no sign but '-', no spaces, no '05'."""
+        if isinstance(value, int):
+            return value
+        parsed = parse_int(str(value))
+        if parsed is None:
+            raise ValueError("argument couldn't be parsed into an integer")
+        return parsed
 
     @field_validator("bind", mode="before")
     @classmethod
@@ -179,7 +224,14 @@ MUTABLE = {
     "keep_unknown_module_values",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
+    "hll_sparse_max_bytes",
     "hz",
+    "slowlog_log_slower_than",
+    "slowlog_max_len",
+    "latency_monitor_threshold",
+    "watchdog_period",
+    "shutdown_timeout",
+    "acllog_max_len",
     "maxmemory",
     "maxmemory_policy",
     "dir",
@@ -187,7 +239,24 @@ MUTABLE = {
     "protected_mode",
     "appendfilename",
     "notify_keyspace_events",
+    "list_max_listpack_size",
+    "list_compress_depth",
+    "hash_max_listpack_entries",
+    "hash_max_listpack_value",
+    "set_max_intset_entries",
+    "zset_max_listpack_entries",
+    "zset_max_listpack_value",
 }
+
+#: Old names Redis 7.0 still accepts everywhere (config files, CONFIG GET/SET) for a setting.
+ALIASES = {
+    "list-max-ziplist-size": "list-max-listpack-size",
+    "hash-max-ziplist-entries": "hash-max-listpack-entries",
+    "hash-max-ziplist-value": "hash-max-listpack-value",
+    "zset-max-ziplist-entries": "zset-max-listpack-entries",
+    "zset-max-ziplist-value": "zset-max-listpack-value",
+}
+
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
 HIDDEN = {
     "loadmodule",
@@ -198,6 +267,9 @@ HIDDEN = {
     "autoload_modules",
     "config_file",
 }
+
+#: Parameters CONFIG GET shows only when asked for by their exact name (Redis's HIDDEN_CONFIG).
+UNLISTED = {"watchdog-period"}
 
 #: Redis parameters Ferrite has no use for but tools read: CONFIG GET answers Redis's default.
 STATIC_PARAMETERS = {
@@ -212,13 +284,6 @@ STATIC_PARAMETERS = {
     "cluster-enabled": "no",
     "aof-use-rdb-preamble": "yes",
     "appenddirname": "appendonlydir",
-    "list-max-listpack-size": "-2",
-    "hash-max-listpack-entries": "128",
-    "set-max-intset-entries": "512",
-    "zset-max-listpack-entries": "128",
-    "slowlog-log-slower-than": "10000",
-    "slowlog-max-len": "128",
-    "latency-monitor-threshold": "0",
     "io-threads": "1",
     "lua-time-limit": "5000",
     "busy-reply-threshold": "5000",
@@ -236,7 +301,9 @@ STATIC_PARAMETERS = {
 
 
 def directive_to_field(name: str) -> str:
-    return name.strip().lower().replace("-", "_")
+    """The Settings field a directive names; an alias names its setting's field."""
+    directive = name.strip().lower()
+    return ALIASES.get(directive, directive).replace("-", "_")
 
 
 def field_to_directive(name: str) -> str:
@@ -261,6 +328,8 @@ def parameters(settings: Settings) -> dict[str, str]:
     for field in Settings.model_fields:
         if field not in HIDDEN:
             values[field_to_directive(field)] = render_value(settings, field)
+    for alias, name in ALIASES.items():
+        values[alias] = values[name]
     return values
 
 
@@ -380,6 +449,7 @@ def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]
     """
     updates: dict[str, str] = {}
     given: dict[str, str] = {}
+    seen: set[str] = set()
     for name, value in pairs:
         field = directive_to_field(name)
         known = field in Settings.model_fields and field not in HIDDEN
@@ -389,8 +459,9 @@ def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]
             )
         if field not in MUTABLE:
             raise _failed(name, "can't set immutable config")
-        if field in updates:
+        if name.lower() in seen:  # a setting and its alias may both appear: the last wins
             raise _failed(name, "duplicate parameter")
+        seen.add(name.lower())
         updates[field] = value
         given[field] = name
     if "dir" in updates and not Path(updates["dir"]).is_dir():

@@ -32,6 +32,7 @@ class Dispatcher:
         #: The table's own dict lookup, bound once: one Python call less per command.
         self._lookup = state.commands.get_function()
         self._perf = time.perf_counter
+        state.oversight.call_code = Dispatcher.call.__code__
 
     def resolve(self, argv: list[bytes]) -> CommandSpec | Error:
         """The spec that will run `argv` (subcommands included), or the error to answer."""
@@ -62,6 +63,13 @@ class Dispatcher:
         if not internal:
             if not session.authenticated and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH, session)
+            check = state.access_check
+            if check is not None:
+                refusal = check(session, spec, argv)
+                if refusal is not None:
+                    if session.in_multi:
+                        session.multi_failed = True
+                    return self._reject(spec, refusal, session)
             gate = session.command_gate
             if gate is not None and (refusal := gate(session, spec)) is not None:
                 if session.in_multi:
@@ -87,8 +95,11 @@ class Dispatcher:
         session.propagation = None
         if not internal:
             session.last_command = spec.full_name  # before the call, as CLIENT LIST shows it
+        oversight = state.oversight
+        if oversight.monitors.writers:
+            oversight.before(session, spec, argv)
         perf = self._perf
-        start = perf()
+        start = perf()  # the watchdog reads spec, session and start from this frame
         try:
             reply = spec.handler(session, argv)  # type: ignore[misc]
         except CommandError as exc:
@@ -96,7 +107,10 @@ class Dispatcher:
         except Exception as exc:  # a bug must not take the connection or server down
             log.exception("command %s failed", spec.full_name)
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
-        spec.seconds += perf() - start
+        elapsed = perf() - start
+        spec.seconds += elapsed
+        if (elapsed >= oversight.threshold or oversight.monitors.writers) and not state.loading:
+            oversight.after(session, spec, argv, elapsed)
         spec.calls += 1
         observer = session.command_observer
         if observer is not None:

@@ -41,6 +41,8 @@ class Session:
         self.lib_name = ""
         self.lib_ver = ""
         self.authenticated = not state.settings.requirepass
+        #: The ACL user this client is authenticated as.
+        self.user = "default"
         self.created = time.time()
         self.last_interaction = self.created
         self.last_command = "NULL"
@@ -87,6 +89,7 @@ class Session:
     def reset(self) -> None:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
+        self.state.oversight.monitors.remove(self.id)
         self.state.hooks.hook.ferrite_client_released(state=self.state, session=self)
         self.in_multi = False
         self.multi_queue = []
@@ -95,3 +98,4 @@ class Session:
         self.protocol = 2
         self.name = ""
         self.authenticated = not self.state.settings.requirepass
+        self.user = "default"

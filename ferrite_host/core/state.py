@@ -10,11 +10,14 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ferrite_host.core.busy import EventPump
 from ferrite_host.core.config import Settings
 from ferrite_host.core.dispatcher import Dispatcher
 from ferrite_host.core.hookspecs import new_plugin_manager
+from ferrite_host.core.out_of_band import OutOfBand
+from ferrite_host.core.oversight import Oversight
 from ferrite_host.core.parameters import Parameters
 from ferrite_host.core.session import Session
 from ferrite_host.core.stats import Stats
@@ -22,6 +25,12 @@ from ferrite_host.core.subsystems import Subsystems
 from ferrite_host.core.table import CommandTable
 from ferrite_host.core.watch import WatchRegistry
 from ferrite_host.keyspace import Keyspace, ValueType
+
+if TYPE_CHECKING:
+    from ferrite_host.core.spec import CommandSpec
+
+#: (session, command, argv) -> the NOPERM error to answer, or None to let the call run.
+AccessCheck = Callable[[Session, "CommandSpec", list[bytes]], "str | None"]
 
 #: (db index, commands) for every change that must reach the append-only file.
 PropagationSink = Callable[[int, list[list[bytes]]], None]
@@ -44,16 +53,23 @@ class ServerState:
         self.dirty = 0
         self.keyspace.subscribe(self._count_change)
         self.transactions = WatchRegistry(self.keyspace)
+        #: Slow log, latency monitor, MONITOR clients and the watchdog.
+        self.oversight = Oversight(self.settings)
+        #: Writers to each connected client outside its request/reply cycle.
+        self.out_of_band = OutOfBand()
         self.dispatcher = Dispatcher(self)
         #: Hot path: every propagated change goes to each sink (the AOF, later replicas).
         self.propagation_sinks: list[PropagationSink] = []
         #: Broadcast seams (cron, shutdown, INFO sections, config changes): pluggy hooks.
         self.hooks = new_plugin_manager()
+        self.hooks.register(self.oversight)
         #: Each subsystem's own per-server object (persistence, module manager, ...).
         self.subsystems = Subsystems()
         #: CONFIG parameters beyond the settings (loaded modules declare them).
         self.parameters = Parameters()
         self.loading = False
+        #: Installed by the ACL layer once users exist: NOPERM text for a refused call, or None.
+        self.access_check: AccessCheck | None = None
         self.tcp_port = self.settings.port
         self.event_loop_name = "asyncio"
         self.parser_name = "hiredis"
@@ -89,6 +105,8 @@ class ServerState:
         return session
 
     def drop_session(self, session: Session) -> None:
+        self.oversight.monitors.remove(session.id)
+        self.out_of_band.unregister(session.id)
         self.transactions.unwatch(session)
         self.clients.pop(session.id, None)
         session.push_writer = None

@@ -2,7 +2,7 @@
 
 from ferrite_host.keyspace import events
 from ferrite_host.keyspace.database import Database, now_ms
-from ferrite_host.keyspace.glob import glob_match
+from ferrite_host.keyspace.glob import compile_glob, glob_match
 from ferrite_host.keyspace.hashes import HashValue
 from ferrite_host.keyspace.keyspace import ChangeListener, Keyspace
 from ferrite_host.keyspace.limits import EncodingLimits
@@ -32,6 +32,7 @@ __all__ = [
     "Value",
     "ValueType",
     "ZSetValue",
+    "compile_glob",
     "events",
     "glob_match",
     "is_string",

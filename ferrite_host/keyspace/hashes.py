@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.lists import REWRITE_BATCH
@@ -19,15 +20,23 @@ class HashValue(dict[bytes, bytes], Aggregate):
         super().__init__(*args, **kwargs)
         self.hashtable = False
 
-    def update_encoding(self, limits: EncodingLimits) -> None:
-        """Convert to hashtable once the hash outgrows the listpack limits (never back)."""
+    def update_encoding(
+        self, limits: EncodingLimits, incoming: Iterable[bytes] | None = None
+    ) -> None:
+        """Convert to hashtable once the hash outgrows the listpack limits (never back).
+
+        `incoming` are the fields and values a command just stored: as in Redis, only they
+        are measured, not the whole hash again. Without them (loading, RESTORE) every stored
+        field and value is measured.
+        """
         if self.hashtable:
             return
-        if len(self) > limits.hash_max_listpack_entries:
-            self.hashtable = True
-            return
         longest = limits.hash_max_listpack_value
-        if any(len(f) > longest or len(v) > longest for f, v in self.items()):
+        if incoming is None:
+            incoming = (part for item in self.items() for part in item)
+        if len(self) > limits.hash_max_listpack_entries or any(
+            len(arg) > longest for arg in incoming
+        ):
             self.hashtable = True
 
     def encoding(self) -> str:

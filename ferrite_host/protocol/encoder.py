@@ -10,6 +10,7 @@ from typing import Any
 
 from ferrite_host.protocol.replies import (
     BigNumber,
+    DoubleText,
     Error,
     NoReply,
     NullArray,
@@ -29,14 +30,13 @@ _SMALL_INTS = [b":%d\r\n" % i for i in range(-1, 1025)]
 
 
 def format_double(value: float) -> bytes:
-    """Shortest text that reads back as the same double, spelled as Redis spells it."""
+    """A double as Redis 7.0's addReplyDouble prints it: `%.17g` (1.1 is sent as
+    1.1000000000000001, 3 as 3, 1e20 as 1e+20), `inf`/`-inf`, `nan`."""
     if math.isinf(value):
         return b"inf" if value > 0 else b"-inf"
     if math.isnan(value):
         return b"nan"
-    if value.is_integer() and abs(value) < 1e17:
-        return b"%d" % int(value) if value != 0 or math.copysign(1, value) > 0 else b"-0"
-    return repr(value).encode()
+    return b"%.17g" % value
 
 
 def _sanitize(text: str) -> bytes:
@@ -117,6 +117,9 @@ def _encode_rare(out: list[bytes], reply: Any, proto: int) -> None:
     elif isinstance(reply, BigNumber):
         text = str(reply).encode()
         out.append(b"(" + text + _CRLF if proto == 3 else b"$%d\r\n%s\r\n" % (len(text), text))
+    elif isinstance(reply, DoubleText):
+        text = str(reply).encode()
+        out.append(b"," + text + _CRLF if proto == 3 else b"$%d\r\n%s\r\n" % (len(text), text))
     elif isinstance(reply, SimpleString):
         out.append(b"+" + _sanitize(reply) + _CRLF)
     elif isinstance(reply, Error):

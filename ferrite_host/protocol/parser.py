@@ -291,7 +291,7 @@ class RequestParser:
         return newline + 1
 
     def _multibulk_header(self, buf: bytearray, pos: int) -> int:
-        end = buf.find(b"\r", pos, pos + INLINE_MAX_SIZE + 1)
+        end = buf.find(b"\r", pos)
         if end < 0:
             if len(buf) - pos > INLINE_MAX_SIZE:
                 raise ProtocolError("Protocol error: too big mbulk count string")
@@ -317,7 +317,7 @@ class RequestParser:
                     return pos, False
                 if buf[pos] != 0x24:
                     raise ProtocolError(f"Protocol error: expected '$', got '{chr(buf[pos])}'")
-                end = buf.find(b"\r", pos, pos + INLINE_MAX_SIZE + 1)
+                end = buf.find(b"\r", pos)
                 if end < 0:
                     if size - pos > INLINE_MAX_SIZE:
                         raise ProtocolError("Protocol error: too big bulk count string")

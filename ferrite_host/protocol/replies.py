@@ -53,6 +53,13 @@ class BigNumber(str):
     __slots__ = ()
 
 
+class DoubleText(str):
+    """A RESP3 double (`,`) whose text is given, not derived from a float (GEOPOS's
+    coordinates, which Redis prints with 17 decimals); RESP2 clients see a bulk string."""
+
+    __slots__ = ()
+
+
 class NullArray:
     """The RESP2 null array (`*-1`), e.g. EXEC after a WATCH fired; RESP3 sends `_`."""
 

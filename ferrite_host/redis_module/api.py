@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.core.busy import MODULE_BUSY
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
-from ferrite_host.keyspace import TypedValue, now_ms
+from ferrite_host.keyspace import Aggregate, TypedValue, now_ms
 from ferrite_host.keyspace.events import SILENT
 from ferrite_host.protocol.replies import (
     NULL_ARRAY,
@@ -27,6 +27,9 @@ from ferrite_host.protocol.replies import (
     Verbatim,
 )
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
+from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
+from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
+from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.notifications import (
     ModuleKeyspaceEvents,
     NotificationCallback,
@@ -195,7 +198,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey:
+class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -216,6 +219,8 @@ class RedisModuleKey:
         self._closed = False
         self._touched = False
         self._views: list[memoryview] = []
+        #: Why the last list/hash call failed (EINVAL, ENOTSUP, EBADF, EDOM), as Redis's errno.
+        self.errno = 0
 
     # -- handle lifecycle -------------------------------------------------------------------
 
@@ -253,6 +258,7 @@ class RedisModuleKey:
         if self._closed:
             return
         self._closed = True
+        self._zrange = None
         for view in self._views:
             with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
                 view.release()
@@ -277,6 +283,8 @@ class RedisModuleKey:
         value = self._value()
         if value is None:
             return KeyType.EMPTY
+        if isinstance(value, Aggregate):
+            return _BUILTIN_TYPE_NAMES[value.TYPE]
         if type(value) is not TypedValue:
             return KeyType.STRING
         if isinstance(value.type, RedisModuleType):
@@ -289,7 +297,7 @@ class RedisModuleKey:
         if value is None:
             return 0
         if type(value) is not TypedValue:
-            return len(value)
+            return len(value)  # a string's bytes or an aggregate's elements
         if isinstance(value.type, RedisModuleType):
             return 0
         try:
@@ -757,6 +765,7 @@ class RedisModuleCtx:
 
 __all__ = [
     "ERRORMSG_WRONGTYPE",
+    "HASH_DELETE",
     "NO_EXPIRE",
     "POSTPONED_LEN",
     "REDISMODULE_API_VERSION",
@@ -765,8 +774,10 @@ __all__ = [
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
     "ErrorReply",
+    "HashFlag",
     "KeyMode",
     "KeyType",
+    "ListWhere",
     "NotifyFlag",
     "RedisModuleCtx",
     "RedisModuleKey",

@@ -37,6 +37,7 @@ DENIED = (
     "user. NOTE: You only need to do one of the above things in order for the server to start "
     "accepting connections from the outside."
 )
+NESTING_ERROR = "ERR reply nested too deeply to be sent"
 
 
 class Connection(asyncio.Protocol):
@@ -50,6 +51,9 @@ class Connection(asyncio.Protocol):
         self.session: Session | None = None
         self.parser: RequestParser | None = None
         self._execute = state.dispatcher.execute
+        #: Out-of-band bytes produced while this connection's own batch is being built: they
+        #: go after the reply of the command that produced them, as in Redis.
+        self._pushed: list[bytes] | None = None
         self._tracking = Tracking.of(state)
         #: The replies of the batch being answered; pushes made meanwhile join it, in order.
         self._out: list[bytes] | None = None
@@ -79,6 +83,7 @@ class Connection(asyncio.Protocol):
         session.push_writer = self.push
         self._registry.add(self)
         self.session = session
+        state.out_of_band.register(session.id, self._push)
         self.parser = RequestParser(
             settings.proto_max_bulk_len,
             settings.client_query_buffer_limit,
@@ -118,20 +123,36 @@ class Connection(asyncio.Protocol):
         out: list[bytes] = []
         self._out = out
         execute = self._execute
+        pushed: list[bytes] = []
+        self._pushed = pushed
         tracking = self._tracking
         tracking.current = session
-        while True:
-            for argv in commands:
-                reply = execute(session, argv)
-                encode_into(out, reply, session.protocol)
-                if tracking.pending:
-                    tracking.after_reply()  # a client's own changes: after its reply
-                if session.close_after_reply:
+        try:
+            while True:
+                for argv in commands:
+                    reply = execute(session, argv)
+                    mark = len(out)
+                    try:
+                        encode_into(out, reply, session.protocol)
+                    except RecursionError:  # a module reply nested deeper than Python recurses
+                        del out[mark:]
+                        encode_into(out, Error(NESTING_ERROR), session.protocol)
+                    if pushed:
+                        out += pushed
+                        pushed.clear()
+                    if tracking.pending:
+                        tracking.after_reply()  # a client's own changes: after its reply
+                    if session.close_after_reply:
+                        break
+                if not parser.auth_pending or session.close_after_reply:
                     break
-            if not parser.auth_pending or session.close_after_reply:
-                break
-            parser.require_auth = not session.authenticated  # an AUTH in this read may count
-            commands = parser.feed(b"")
+                parser.require_auth = not session.authenticated  # an AUTH in this read may count
+                commands = parser.feed(b"")
+            tracking.send_broadcasts()
+        finally:
+            self._pushed = None
+            self._out = None
+            tracking.current = None
         if parser.error is not None and not session.close_after_reply:
             log.log(
                 VERBOSE,
@@ -149,9 +170,6 @@ class Connection(asyncio.Protocol):
                 session.addr,
             )
             session.close_after_reply = True
-        tracking.send_broadcasts()
-        tracking.current = None
-        self._out = None
         if out:
             payload = b"".join(out)
             self.state.stats.net_output_bytes += len(payload)
@@ -161,8 +179,8 @@ class Connection(asyncio.Protocol):
             transport.close()
 
     def push(self, reply: Any) -> None:
-        """Write an out-of-band reply: after the replies of the batch being answered, or at
-        once when the client is idle (a message published by another client)."""
+        """Write an out-of-band reply (a pub/sub message, an invalidation): after the
+        replies of the batch being answered, or at once when the client is idle."""
         session, transport = self.session, self.transport
         if session is None or transport is None or transport.is_closing():
             return
@@ -174,6 +192,13 @@ class Connection(asyncio.Protocol):
         payload = b"".join(out)
         self.state.stats.net_output_bytes += len(payload)
         transport.write(payload)
+
+    def _push(self, data: bytes) -> None:
+        if self._pushed is not None:
+            self._pushed.append(data)
+        elif self.transport is not None and not self.transport.is_closing():
+            self.state.stats.net_output_bytes += len(data)
+            self.transport.write(data)
 
     # -- serving while another call is busy ----------------------------------------------
 

@@ -176,6 +176,7 @@ def run(state: ServerState, on_ready: Callable[[ServerState], None] | None = Non
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, _on_signal, server, sig)
+    state.oversight.shutdown_guard.install((signal.SIGTERM, signal.SIGINT))
     log.info(
         "Ferrite %s started: port=%d pid=%d event-loop=%s parser=%s",
         __version__,

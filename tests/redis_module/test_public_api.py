@@ -60,6 +60,7 @@ def test_api_module_names() -> None:
             "SUPPORTED_API_VERSIONS",
         }
         | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE"}
+        | {"ListWhere", "HashFlag", "HASH_DELETE"}
     )
     for name in api.__all__:
         assert hasattr(api, name)

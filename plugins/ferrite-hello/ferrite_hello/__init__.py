@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from ferrite_hello import commands
+from ferrite_hello import commands, hashes, lists, zsets
 from ferrite_host.redis_module import ModuleInfo, RedisModule, hookimpl
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
 from ferrite_host.redis_module.commands import CommandFlag, ModuleCommand
@@ -20,13 +20,20 @@ log = logging.getLogger("ferrite.module.hello")
 #: (name, callback, flags, (first, last, step)) exactly as helloworld.c registers them.
 COMMANDS = (
     ("hello.simple", commands.hello_simple, "readonly", (0, 0, 0)),
+    ("hello.push.native", lists.hello_push_native, "write deny-oom", (1, 1, 1)),
     ("hello.push.call", commands.hello_push_call, "write deny-oom", (1, 1, 1)),
     ("hello.push.call2", commands.hello_push_call2, "write deny-oom", (1, 1, 1)),
+    ("hello.list.sum.len", lists.hello_list_sum_len, "readonly", (1, 1, 1)),
+    ("hello.list.splice", lists.hello_list_splice, "write deny-oom", (1, 2, 1)),
+    ("hello.list.splice.auto", lists.hello_list_splice_auto, "write deny-oom", (1, 2, 1)),
     ("hello.rand.array", commands.hello_rand_array, "readonly", (0, 0, 0)),
     ("hello.repl1", commands.hello_repl1, "write", (0, 0, 0)),
     ("hello.toggle.case", commands.hello_toggle_case, "write", (1, 1, 1)),
     ("hello.more.expire", commands.hello_more_expire, "write", (1, 1, 1)),
+    ("hello.hcopy", hashes.hello_hcopy, "write deny-oom", (1, 1, 1)),
     ("hello.leftpad", commands.hello_leftpad, "", (1, 1, 1)),
+    ("hello.zsumrange", zsets.hello_zsumrange, "readonly", (1, 1, 1)),
+    ("hello.lexrange", zsets.hello_lexrange, "readonly", (1, 1, 1)),
 )
 
 

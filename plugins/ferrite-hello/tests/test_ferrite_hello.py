@@ -175,3 +175,32 @@ def test_repl1_propagates_the_increments_and_echo_not_itself(ferrite_server_fact
     echo_foo = b"*2\r\n$4\r\nECHO\r\n$3\r\nfoo\r\n"
     assert written.index(incr_foo) < written.index(incr_bar) < written.index(echo_foo)
     assert b"hello.repl1" not in written.lower()
+
+
+def test_zsumrange_sums_forward_and_backward(ferrite_client):
+    ferrite_client.zadd("z", {"a": 1.5, "b": 2, "c": 3, "d": 10})
+    assert ferrite_client.execute_command("hello.zsumrange", "z", "1", "3") == [6.5, 6.5]
+    assert ferrite_client.execute_command("hello.zsumrange", "z", "5", "4") == [0.0, 0.0]
+    assert error_of(ferrite_client, "hello.zsumrange", "z", "x", "3") == "invalid range"
+    assert error_of(ferrite_client, "hello.zsumrange", "nokey", "1", "3").startswith("WRONGTYPE")
+    ferrite_client.set("s", "v")
+    assert error_of(ferrite_client, "hello.zsumrange", "s", "1", "3").startswith("WRONGTYPE")
+    assert "wrong number" in error_of(ferrite_client, "hello.zsumrange", "z", "1")
+
+
+def test_lexrange_lists_members_in_range_ignoring_ages(ferrite_client):
+    ferrite_client.zadd("people", {"Anna:52": 0, "Bob:19": 0, "Carl:33": 0, "Dora:40": 0})
+    reply = ferrite_client.execute_command("hello.lexrange", "people", "[B", "(D", "0", "1")
+    assert reply == [b"Bob:19", b"Carl:33"]
+    assert ferrite_client.execute_command("hello.lexrange", "people", "-", "+", "x", "y") == [
+        b"Anna:52",
+        b"Bob:19",
+        b"Carl:33",
+        b"Dora:40",
+    ]
+    assert error_of(ferrite_client, "hello.lexrange", "people", "B", "D", "0", "1") == (
+        "invalid range"
+    )
+    assert error_of(ferrite_client, "hello.lexrange", "nokey", "-", "+", "0", "1").startswith(
+        "WRONGTYPE"
+    )

@@ -1,0 +1,99 @@
+"""One ACL user and the SETUSER rules that shape it.
+
+Command permissions are kept as the set of allowed command names (`get`, `config|get`),
+computed against the command table when a rule is applied, as Redis keeps a bitmap; the
+`allcommands` flag also lets in commands registered later (modules).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ferrite_host.core.spec import CommandSpec
+
+SYNTAX = "Syntax error"
+UNKNOWN = "Unknown command or category name in ACL"
+
+
+class AclRuleError(Exception):
+    """A rule SETUSER refuses; the message is Redis's reason."""
+
+
+def password_hash(password: bytes) -> str:
+    return hashlib.sha256(password).hexdigest()
+
+
+@dataclass
+class KeyPattern:
+    pattern: bytes
+    read: bool = True
+    write: bool = True
+
+    def describe(self) -> str:
+        text = self.pattern.decode("utf-8", "replace")
+        if self.read and self.write:
+            return f"~{text}"
+        return f"%{'R' if self.read else ''}{'W' if self.write else ''}~{text}"
+
+
+@dataclass
+class User:
+    name: str
+    enabled: bool = False
+    nopass: bool = False
+    passwords: list[str] = field(default_factory=list)  # SHA-256 hex, in the order added
+    all_commands: bool = False
+    allowed: set[str] = field(default_factory=set)
+    #: Command names that existed when the rules last changed (others follow all_commands).
+    known: set[str] = field(default_factory=set)
+    keys: list[KeyPattern] = field(default_factory=list)
+    channels: list[bytes] = field(default_factory=list)
+    sanitize_payload: bool = True
+    #: Categories named in the rules since the last reset: descriptions are built from them.
+    mentioned: set[str] = field(default_factory=set)
+    #: Every command on every key: the permission check can be skipped (kept by refresh()).
+    open_access: bool = False
+
+    def refresh(self) -> None:
+        self.open_access = self.unrestricted
+
+    @property
+    def all_keys(self) -> bool:
+        return any(k.pattern == b"*" and k.read and k.write for k in self.keys)
+
+    @property
+    def all_channels(self) -> bool:
+        return b"*" in self.channels
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.all_commands and not self.allowed_missing and self.all_keys
+
+    @property
+    def allowed_missing(self) -> bool:
+        return bool(self.known - self.allowed)
+
+    def may_run(self, spec: CommandSpec) -> bool:
+        name = spec.full_name
+        if name in self.known:
+            return name in self.allowed
+        return self.all_commands
+
+    def check_password(self, password: bytes) -> bool:
+        if self.nopass:
+            return True
+        digest = password_hash(password)
+        return any(secrets.compare_digest(digest, known) for known in self.passwords)
+
+
+def command_names(specs: Iterable[CommandSpec]) -> dict[str, CommandSpec]:
+    """Every command and subcommand by full name (containers included)."""
+    names: dict[str, CommandSpec] = {}
+    for spec in specs:
+        names[spec.full_name] = spec
+        for sub in spec.subcommands.values():
+            names[sub.full_name] = sub
+    return names
