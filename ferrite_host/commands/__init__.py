@@ -23,6 +23,8 @@ FAMILIES = (
     "modules",
     "persistence",
     "pubsub",
+    "scripting",
+    "functions",
     "serialization",
     "bitmaps",
     "hyperloglog",

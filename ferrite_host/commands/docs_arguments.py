@@ -85,6 +85,15 @@ def block(name: str, *parts: Arg, **opts: Any) -> Arg:
     return arg(name, "block", arguments=list(parts), **opts)
 
 
+def _SCRIPT_CALL(first: str) -> list[Arg]:
+    return [
+        arg(first),
+        integer("numkeys"),
+        key(optional=True, multiple=True),
+        arg("arg", optional=True, multiple=True),
+    ]
+
+
 def _flush_type(async_since: str = "", sync_since: str = "", since: str = "") -> Arg:
     return oneof(
         "flush-type",
@@ -513,9 +522,29 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
     ],
     "flushall": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
     "flushdb": [_flush_type(async_since="4.0.0", sync_since="6.2.0")],
+    "eval": _SCRIPT_CALL("script"),
+    "eval_ro": _SCRIPT_CALL("script"),
+    "evalsha": _SCRIPT_CALL("sha1"),
+    "evalsha_ro": _SCRIPT_CALL("sha1"),
+    "fcall": _SCRIPT_CALL("function"),
+    "fcall_ro": _SCRIPT_CALL("function"),
     "function": [],
+    "function|delete": [arg("library-name")],
+    "function|dump": [],
     "function|flush": [_flush_type()],
     "function|help": [],
+    "function|kill": [],
+    "function|load": [token("replace", "REPLACE", optional=True), arg("function-code")],
+    "function|restore": [
+        arg("serialized-value"),
+        oneof(
+            "policy",
+            token("flush", "FLUSH"),
+            token("append", "APPEND"),
+            token("replace", "REPLACE"),
+            optional=True,
+        ),
+    ],
     "function|list": [
         arg("library-name-pattern", token="LIBRARYNAME", optional=True),
         token("withcode", "WITHCODE", optional=True),
@@ -623,6 +652,8 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
         arg("type", token="TYPE", optional=True, since="6.0.0"),
     ],
     "script": [],
+    "script|debug": [oneof("mode", token("yes", "YES"), token("sync", "SYNC"), token("no", "NO"))],
+    "script|load": [arg("script")],
     "script|exists": [arg("sha1", multiple=True)],
     "script|flush": [_flush_type(since="6.2.0")],
     "script|help": [],

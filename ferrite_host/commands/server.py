@@ -1,8 +1,4 @@
-"""Server commands: INFO, CONFIG, TIME, MEMORY, SHUTDOWN, and the scripting stubs.
-
-FUNCTION and SCRIPT exist only so that tools and test harnesses written for Redis, which
-flush scripts between runs, do not stop on an unknown command; Ferrite runs no scripts.
-"""
+"""Server commands: INFO, CONFIG, TIME, MEMORY, SHUTDOWN (scripting is in scripting.py)."""
 
 from __future__ import annotations
 
@@ -33,6 +29,7 @@ from ferrite_host.core.parameters import Parameter
 from ferrite_host.core.spec import CommandSpec, Family
 from ferrite_host.keyspace import Aggregate, TypedValue, glob_match
 from ferrite_host.protocol.replies import NO_REPLY, OK, Verbatim
+from ferrite_host.scripting.scripting import Scripting
 from ferrite_host.strconv import parse_int
 
 if TYPE_CHECKING:
@@ -179,9 +176,9 @@ def _memory_section(state: ServerState) -> Fields:
         ("total_system_memory_human", human_bytes(system)),
         ("used_memory_lua", 0),
         ("used_memory_scripts", 0),
-        ("number_of_cached_scripts", 0),
-        ("number_of_functions", 0),
-        ("number_of_libraries", 0),
+        ("number_of_cached_scripts", len(Scripting.of(state).cache)),
+        ("number_of_functions", Scripting.of(state).functions.function_count()),
+        ("number_of_libraries", len(Scripting.of(state).functions.libraries)),
         ("maxmemory", maxmemory),
         ("maxmemory_human", human_bytes(maxmemory)),
         ("maxmemory_policy", state.settings.maxmemory_policy),
@@ -761,158 +758,6 @@ def shutdown(session: Session, argv: list[bytes]) -> Any:
     session.state.request_shutdown(save=save)
     session.close_after_reply = True
     return NO_REPLY  # as with Redis, the client sees the connection close
-
-
-# -- FUNCTION / SCRIPT -----------------------------------------------------------------------
-
-function = family.container("function", summary="A container for function commands.", since="7.0.0")
-script = family.container(
-    "script", summary="A container for Lua scripts management commands.", since="2.6.0"
-)
-
-
-def _flush_mode(argv: list[bytes]) -> None:
-    if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"async", b"sync")):
-        raise CommandError(errors.SYNTAX)
-
-
-@command(
-    "flush",
-    -2,
-    "write noscript",
-    parent=function,
-    summary="Deletes all libraries and functions.",
-    since="7.0.0",
-    complexity="O(N) where N is the number of functions deleted",
-)
-def function_flush(session: Session, argv: list[bytes]) -> Any:
-    _flush_mode(argv)
-    return OK
-
-
-@command(
-    "list",
-    -2,
-    "noscript",
-    parent=function,
-    summary="Returns information about all libraries.",
-    since="7.0.0",
-    complexity="O(N) where N is the number of functions",
-)
-def function_list(session: Session, argv: list[bytes]) -> Any:
-    pos = 2
-    while pos < len(argv):
-        option = argv[pos].lower()
-        if option == b"withcode":
-            pos += 1
-        elif option == b"libraryname":
-            if pos + 1 >= len(argv):
-                raise CommandError("ERR library name argument was not given")
-            pos += 2
-        else:
-            raise CommandError(f"ERR Unknown argument {argv[pos].decode('utf-8', 'replace')}")
-    return []
-
-
-@command(
-    "stats",
-    2,
-    "noscript allow_busy",
-    parent=function,
-    summary="Returns information about a function during execution.",
-    since="7.0.0",
-)
-def function_stats(session: Session, argv: list[bytes]) -> Any:
-    return {b"running_script": None, b"engines": {}}
-
-
-@command(
-    "help",
-    2,
-    "loading stale",
-    parent=function,
-    summary="Returns helpful text about the different subcommands.",
-    since="7.0.0",
-)
-def function_help(session: Session, argv: list[bytes]) -> Any:
-    return help_reply(
-        "FUNCTION",
-        [
-            "LIST [WITHCODE] [LIBRARYNAME <pattern>]",
-            "    Return general information on all the libraries (Ferrite has none).",
-            "FLUSH [ASYNC|SYNC]",
-            "    Delete all the libraries (accepted; Ferrite runs no functions).",
-            "STATS",
-            "    Return information about the current function running.",
-        ],
-    )
-
-
-@command(
-    "flush",
-    -2,
-    "noscript",
-    parent=script,
-    summary="Removes all server-side Lua scripts from the script cache.",
-    since="2.6.0",
-    complexity="O(N) with N being the number of scripts in cache",
-)
-def script_flush(session: Session, argv: list[bytes]) -> Any:
-    _flush_mode(argv)
-    return OK
-
-
-@command(
-    "exists",
-    -3,
-    "noscript",
-    parent=script,
-    summary="Determines whether server-side Lua scripts exist in the script cache.",
-    since="2.6.0",
-    complexity="O(N) with N being the number of scripts to check",
-)
-def script_exists(session: Session, argv: list[bytes]) -> Any:
-    return [0] * (len(argv) - 2)
-
-
-@command(
-    "kill",
-    2,
-    "noscript allow_busy",
-    parent=script,
-    summary="Terminates a server-side Lua script during execution.",
-    since="2.6.0",
-)
-def script_kill(session: Session, argv: list[bytes]) -> Any:
-    raise CommandError("NOTBUSY No scripts in execution right now.")
-
-
-@command(
-    "help",
-    2,
-    "loading stale",
-    parent=script,
-    summary="Returns helpful text about the different subcommands.",
-    since="5.0.0",
-)
-def script_help(session: Session, argv: list[bytes]) -> Any:
-    return help_reply(
-        "SCRIPT",
-        [
-            "EXISTS <sha1> [<sha1> ...]",
-            "    Return 0 for each script: Ferrite keeps no script cache.",
-            "FLUSH [ASYNC|SYNC]",
-            "    Flush the (always empty) scripts cache.",
-            "KILL",
-            "    Kill the currently executing Lua script (there never is one).",
-        ],
-    )
-
-
-for _container in (function, script):
-    _container.group = "scripting"
-    for _sub in _container.subcommands.values():
-        _sub.group = "scripting"
 
 
 # -- LOLWUT ----------------------------------------------------------------------------------

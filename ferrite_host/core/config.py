@@ -136,6 +136,8 @@ class Settings(BaseModel):
     set_max_intset_entries: int = Field(512, ge=0, le=_LONG_MAX)
     zset_max_listpack_entries: int = Field(128, ge=0, le=_LONG_MAX)
     zset_max_listpack_value: int = Field(64, ge=0, le=_LONG_MAX)
+    #: Milliseconds a script may run before it counts as busy (SCRIPT KILL, -BUSY).
+    busy_reply_threshold: int = Field(5000, ge=0)
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
     #: Keyspace notification classes, every letter spelled out (CONFIG GET shows Redis's
@@ -207,6 +209,7 @@ class Settings(BaseModel):
 
 #: Settings CONFIG SET may change while running (the rest need a restart).
 MUTABLE = {
+    "busy_reply_threshold",
     "requirepass",
     "maxclients",
     "timeout",
@@ -255,6 +258,7 @@ ALIASES = {
     "hash-max-ziplist-value": "hash-max-listpack-value",
     "zset-max-ziplist-entries": "zset-max-listpack-entries",
     "zset-max-ziplist-value": "zset-max-listpack-value",
+    "lua-time-limit": "busy-reply-threshold",
 }
 
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
@@ -285,8 +289,6 @@ STATIC_PARAMETERS = {
     "aof-use-rdb-preamble": "yes",
     "appenddirname": "appendonlydir",
     "io-threads": "1",
-    "lua-time-limit": "5000",
-    "busy-reply-threshold": "5000",
     "maxmemory-samples": "5",
     "tcp-backlog": "511",
     "unixsocket": "",
@@ -302,7 +304,7 @@ STATIC_PARAMETERS = {
 
 def directive_to_field(name: str) -> str:
     """The Settings field a directive names; an alias names its setting's field."""
-    directive = name.strip().lower()
+    directive = name.strip().lower().replace("_", "-")
     return ALIASES.get(directive, directive).replace("-", "_")
 
 

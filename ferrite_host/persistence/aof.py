@@ -382,12 +382,16 @@ def _key_commands(
 
 
 def write_rewrite(
-    out: BinaryIO, databases: Iterable[DbItems], key_delay_us: int = 0
+    out: BinaryIO,
+    databases: Iterable[DbItems],
+    key_delay_us: int = 0,
+    preamble: Iterable[list[bytes]] = (),
 ) -> RewriteStats:
-    """Write the rewritten file body to `out` (not synced)."""
+    """Write the rewritten file body to `out` (not synced); `preamble` commands (the
+    function libraries) come first."""
     stats = RewriteStats()
-    buffer: list[bytes] = []
-    buffered = 0
+    buffer: list[bytes] = [encode_command(argv) for argv in preamble]
+    buffered = sum(len(chunk) for chunk in buffer)
     delay = key_delay_us / 1_000_000
     last_keys = 0
     for argv in rewrite_commands(databases, stats):

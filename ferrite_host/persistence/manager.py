@@ -37,6 +37,12 @@ from ferrite_host.persistence.files import (
     sync_file,
     write_atomically,
 )
+from ferrite_host.persistence.functions import (
+    FunctionsLoadError,
+    functions_commands,
+    library_codes,
+    restore_functions,
+)
 from ferrite_host.persistence.rdb.modules import log_opaque_types
 from ferrite_host.persistence.rdb.reader import RdbContents
 from ferrite_host.persistence.snapshot import (
@@ -216,6 +222,11 @@ class Persistence:
         keyspace = self.state.keyspace
         if flush:
             keyspace.flushall()
+        if isinstance(contents, RdbContents):
+            try:
+                restore_functions(self.state, contents.functions)
+            except FunctionsLoadError as exc:
+                raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
         with self._loading():
             for index, items in values.dbs.items():
                 database = keyspace[index]
@@ -329,6 +340,7 @@ class Persistence:
                 state.keyspace,
                 self.settings.rdb_key_save_delay,
                 self.settings.rdbcompression,
+                library_codes(state),
             )
         except (OSError, SnapshotSaveError) as exc:
             self.last_save_ok = False
@@ -366,10 +378,11 @@ class Persistence:
         keyspace = self.state.keyspace
         delay = self.settings.rdb_key_save_delay
         compress = self.settings.rdbcompression
+        libraries = library_codes(self.state)
 
         def work() -> dict[str, Any]:
             try:
-                stats = save_snapshot(path, keyspace, delay, compress)
+                stats = save_snapshot(path, keyspace, delay, compress, libraries)
             except SnapshotSaveError as exc:
                 raise _ExpectedFailure(str(exc)) from None
             except OSError as exc:
@@ -432,7 +445,9 @@ class Persistence:
             stats = write_atomically(
                 path,
                 temp,
-                lambda handle: write_rewrite(handle, iter_databases(self.state.keyspace)),
+                lambda handle: write_rewrite(
+                    handle, iter_databases(self.state.keyspace), 0, functions_commands(self.state)
+                ),
             )
         except (OSError, RewriteError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
@@ -484,12 +499,13 @@ class Persistence:
         directory = self.directory
         keyspace = self.state.keyspace
         delay = self.settings.rdb_key_save_delay
+        libraries = functions_commands(self.state)
 
         def work() -> dict[str, Any]:
             temp = directory / rewrite_temp_name(os.getpid())
             try:
                 with open(temp, "wb") as handle:
-                    stats = write_rewrite(handle, iter_databases(keyspace), delay)
+                    stats = write_rewrite(handle, iter_databases(keyspace), delay, libraries)
                     sync_file(handle)
             except RewriteError as exc:
                 raise _ExpectedFailure(str(exc)) from None
@@ -817,12 +833,6 @@ def _log_skipped_parts(path: Path, contents: SnapshotContents) -> None:
     """What an RDB file holds that Ferrite has no place for, one line each."""
     if not isinstance(contents, RdbContents):
         return
-    if contents.functions:
-        log.warning(
-            "Skipped %d function librar(y/ies) in %s: this server has no functions subsystem",
-            len(contents.functions),
-            path,
-        )
     for name in contents.module_aux:
         log.warning("Skipped module aux data of module type '%s' in %s", name, path)
     if contents.empty_keys:

@@ -527,10 +527,14 @@ def iter_databases(keyspace: Any) -> Iterator[DbItems]:
 
 
 def save_snapshot(
-    path: Path, keyspace: Any, key_delay_us: int = 0, compress: bool = True
+    path: Path,
+    keyspace: Any,
+    key_delay_us: int = 0,
+    compress: bool = True,
+    functions: Iterable[bytes] = (),
 ) -> SaveStats:
-    """Write the keyspace to `path` as Redis RDB, crash-safely (temp-<pid>.rdb, fsync, rename,
-    fsync dir)."""
+    """Write the keyspace (and the function libraries' code) to `path` as Redis RDB,
+    crash-safely (temp-<pid>.rdb, fsync, rename, fsync dir)."""
     from ferrite_host.persistence.rdb.writer import iter_dumps, write_rdb
 
     temp = path.parent / snapshot_temp_name(os.getpid())
@@ -542,6 +546,7 @@ def save_snapshot(
             key_delay_us,
             limits=keyspace.limits,
             compress=compress,
+            functions=functions,
         )
 
     return write_atomically(path, temp, write)

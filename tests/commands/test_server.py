@@ -436,31 +436,6 @@ def test_shutdown_errors(
 # -- scripting stubs, LOLWUT -----------------------------------------------------------------
 
 
-def test_function_and_script_stubs(run: Run) -> None:
-    assert run("FUNCTION", "FLUSH") == "OK"
-    assert run("FUNCTION", "FLUSH", "ASYNC") == "OK"
-    assert run("FUNCTION", "FLUSH", "later") == Error("ERR syntax error")
-    assert run("FUNCTION", "LIST") == []
-    assert run("FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "x*") == []
-    assert run("FUNCTION", "LIST", "LIBRARYNAME") == Error(
-        "ERR library name argument was not given"
-    )
-    assert run("FUNCTION", "STATS") == {b"running_script": None, b"engines": {}}
-    assert run("SCRIPT", "FLUSH", "SYNC") == "OK"
-    assert run("SCRIPT", "EXISTS", "a" * 40, "b" * 40) == [0, 0]
-    assert run("SCRIPT", "KILL") == Error("NOTBUSY No scripts in execution right now.")
-    assert run("FUNCTION", "LOAD", "code") == Error(
-        "ERR unknown subcommand 'LOAD'. Try FUNCTION HELP."
-    )
-
-
-def test_scripting_stubs_over_the_wire(r: redis.Redis) -> None:
-    assert r.function_flush() in (True, b"OK")
-    assert r.script_flush() is True
-    assert r.script_exists("a" * 40) == [False]
-    assert r.function_list() == []
-
-
 def test_lolwut(run: Run) -> None:
     reply = run("LOLWUT")
     assert isinstance(reply, Verbatim) and b"Ferrite ver." in reply.data

@@ -281,8 +281,11 @@ def write_rdb(
     aux: Mapping[str, bytes | int] | None = None,
     limits: EncodingLimits | None = None,
     compress: bool = True,
+    functions: Iterable[bytes] = (),
 ) -> SaveStats:
-    """Write a complete RDB file of `databases` to `out` (not flushed to disk)."""
+    """Write a complete RDB file of `databases` to `out` (not flushed to disk); `functions`
+    are the function libraries' code, written as FUNCTION2 records after the aux fields, as
+    Redis writes them."""
     writer = _ChecksummedWriter(out)
     writer.write(c.MAGIC + b"%04d" % c.RDB_VERSION)
     encoder = ValueEncoder(limits, compress)
@@ -291,6 +294,8 @@ def write_rdb(
     for name, field_value in fields.items():
         raw = b"%d" % field_value if isinstance(field_value, int) else field_value
         writer.write(bytes((c.OP_AUX,)) + encoder.string(name.encode()) + encoder.string(raw))
+    for code in functions:
+        writer.write(bytes((c.OP_FUNCTION2,)) + encoder.string(code))
     stats = SaveStats()
     delay = key_delay_us / 1_000_000
     for database in databases:
