@@ -151,9 +151,17 @@ class Scripting:
                 "FUNCTION KILL" if run.is_function else "SCRIPT KILL",
                 run.name,
             )
-        if run.busy and self.busy_pump is not None:
-            self.busy_pump(run)  # the network layer answers other clients -BUSY here
+        if run.busy:
+            self._pump(run)
         return run.kill_message() if run.kill_requested else None
+
+    def _pump(self, run: ScriptRun) -> None:
+        """Serve other clients while the script is busy: a pump set here (tests) first,
+        else the network layer's (`state.event_pump`), which answers them -BUSY."""
+        if self.busy_pump is not None:
+            self.busy_pump(run)
+        elif self.state.event_pump is not None:
+            self.state.event_pump(run.busy_error())
 
     def busy_threshold_ms(self) -> int:
         return int(getattr(self.state.settings, "busy_reply_threshold", 5000))

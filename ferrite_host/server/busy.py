@@ -10,11 +10,14 @@ SHUTDOWN only with NOSAVE, which ends the process at once as Redis does while bu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import select
+import socket
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ferrite_host.server.connection import Connection
@@ -26,9 +29,53 @@ log = logging.getLogger("ferrite")
 PUMP_INTERVAL = 0.05
 
 
+class RawTransport:
+    """The transport of a client accepted while the loop was busy, until the loop adopts
+    the socket (then the connection gets the loop's own transport and keeps its session
+    and partial frames)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._closing = False
+        sock.settimeout(1.0)  # replies are small; a stuck client cannot hold the pump long
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        if name == "socket":
+            return self._sock
+        try:
+            if name == "peername":
+                return self._sock.getpeername()
+            if name == "sockname":
+                return self._sock.getsockname()
+        except OSError:
+            return default
+        return default
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._sock.sendall(data)
+        except OSError:
+            self.close()
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def close(self) -> None:
+        if not self._closing:
+            self._closing = True
+            self._sock.close()
+
+
 class BusyPump:
-    def __init__(self, connections: set[Connection]) -> None:
+    def __init__(
+        self,
+        connections: set[Connection],
+        listeners: list[socket.socket] | None = None,
+        new_connection: Callable[[], Connection] | None = None,
+    ) -> None:
         self._connections = connections
+        self._listeners = {sock.fileno(): sock for sock in listeners or []}
+        self._new_connection = new_connection
         self._last = 0.0
 
     def pump(self, busy_error: str) -> None:
@@ -38,14 +85,55 @@ class BusyPump:
         self._last = now
         waiting = {conn.fileno(): conn for conn in self._connections if conn.can_pump()}
         waiting.pop(-1, None)
-        if not waiting:
-            return
         try:
-            readable, _, _ = select.select(list(waiting), [], [], 0)
+            readable, _, _ = select.select([*waiting, *self._listeners], [], [], 0)
         except (OSError, ValueError):  # a socket closed under us: next time
             return
         for fd in readable:
-            waiting[fd].serve_while_busy(busy_error)
+            if fd in self._listeners:
+                self._accept(self._listeners[fd])
+            else:
+                waiting[fd].serve_while_busy(busy_error)
+
+    def _accept(self, listener: socket.socket) -> None:
+        """A client connecting while busy is served at once and handed to the loop later."""
+        if self._new_connection is None:
+            return
+        try:
+            sock, _ = listener.accept()
+        except OSError:
+            return
+        connection = self._new_connection()
+        transport = RawTransport(sock)
+        connection.connection_made(transport)  # type: ignore[arg-type]
+        loop = asyncio.get_event_loop()
+        loop.call_soon(_adopt, loop, connection, transport, sock)
+
+
+def _adopt(
+    loop: asyncio.AbstractEventLoop, connection: Connection, raw: RawTransport, sock: socket.socket
+) -> None:
+    """Once the long call is over, the loop takes the socket over from the raw transport."""
+    if raw.is_closing():
+        connection.connection_lost(None)
+        return
+    sock.setblocking(False)
+    future = asyncio.ensure_future(loop.connect_accepted_socket(lambda: connection, sock))
+    future.add_done_callback(lambda done: done.exception())  # a vanished client: ignore
+
+
+def listening_copies(sockets: list[Any]) -> list[socket.socket]:
+    """Private duplicates of the server's listening sockets (the loop keeps its own), so
+    the pump can accept on them without going through the loop."""
+    copies = []
+    for listening in sockets:
+        try:
+            copy = socket.socket(fileno=os.dup(listening.fileno()))
+        except OSError:
+            continue
+        copy.setblocking(False)
+        copies.append(copy)
+    return copies
 
 
 def exit_now(reason: str) -> None:

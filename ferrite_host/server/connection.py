@@ -62,6 +62,9 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, base_transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, so cast rather than check.
+        if self.session is not None:  # accepted while busy: the loop now adopts the socket
+            self.transport = cast(asyncio.Transport, base_transport)
+            return
         self.transport = transport = cast(asyncio.Transport, base_transport)
         state = self.state
         peer = transport.get_extra_info("peername")

@@ -17,7 +17,7 @@ from ferrite_host.core.errors import StartupError
 from ferrite_host.core.loglevels import LOG_LEVELS, level_char
 from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.parser import HIREDIS_AVAILABLE
-from ferrite_host.server.busy import BusyPump
+from ferrite_host.server.busy import BusyPump, listening_copies
 from ferrite_host.server.connection import Connection
 
 log = logging.getLogger("ferrite")
@@ -79,7 +79,6 @@ class FerriteServer:
         loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         state.request_shutdown = self.request_stop
-        state.event_pump = BusyPump(self.connections).pump
         for host in settings.bind:
             host = host.lstrip("-")
             try:
@@ -110,6 +109,10 @@ class FerriteServer:
                 state.tcp_port = settings_port
         if not self.servers:
             raise StartupError("no listening socket could be created; check 'bind' and 'port'")
+        listeners = listening_copies([s for server in self.servers for s in server.sockets])
+        state.event_pump = BusyPump(
+            self.connections, listeners, lambda: Connection(state, self.connections)
+        ).pump
         self._tasks.append(asyncio.ensure_future(self._cron()))
 
     def request_stop(self, save: bool | None = None) -> None:
