@@ -13,6 +13,7 @@ from ferrite_host.core.config import Settings
 from ferrite_host.core.encoding_limits import EncodingLimitsSync
 from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.manager import Persistence
+from ferrite_host.pubsub import KeyspaceNotifier, PubSub, Tracking
 from ferrite_host.redis_module.manager import RedisModuleManager
 
 
@@ -20,6 +21,9 @@ def build_state(settings: Settings | None = None) -> ServerState:
     """An in-memory server: every built-in command, no modules, no files."""
     state = ServerState(settings)
     state.commands.register_all(builtin_specs())
+    PubSub.attach(state)
+    KeyspaceNotifier.attach(state)
+    Tracking.attach(state)
     EncodingLimitsSync.attach(state)
     return state
 

@@ -9,6 +9,7 @@ from ferrite_host.commands.docs_arguments import DOC_ARGUMENTS, DOC_DEPRECATIONS
 from ferrite_host.core.spec import CommandSpec
 
 FAMILIES = (
+    "client_tracking",  # CLIENT subcommands: attached before `connection` registers CLIENT
     "connection",
     "strings",
     "lists",
@@ -26,6 +27,7 @@ FAMILIES = (
     "debug",
     "modules",
     "persistence",
+    "pubsub",
     "scripting",
     "functions",
     "serialization",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from ferrite_host.pubsub import PubSub, Subscriptions, Tracking
+
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
 
@@ -12,15 +14,24 @@ if TYPE_CHECKING:
 def client_line(session: Session, command: str | None = None) -> str:
     """The client's CLIENT LIST line (`command` overrides cmd=, for a call being refused)."""
     now = time.time()
-    flags = "x" if session.in_multi else "N"
+    subs = PubSub.of(session.state).subscriptions_of(session) or Subscriptions()
+    tracking = Tracking.of(session.state).options_of(session)
+    flags = (
+        ("P" if subs.total else "")
+        + ("x" if session.in_multi else "")
+        + ("t" if tracking is not None else "")
+        + ("R" if tracking is not None and tracking.broken_redirect else "")
+        + ("B" if tracking is not None and tracking.bcast else "")
+    ) or "N"
+    redirect = tracking.redirect if tracking is not None else -1
     multi = len(session.multi_queue) if session.in_multi else -1
     age, idle = int(now - session.created), int(now - session.last_interaction)
     return (
         f"id={session.id} addr={session.addr} laddr={session.laddr} fd=8 name={session.name} "
-        f"age={age} idle={idle} flags={flags} "
-        f"db={session.db_index} sub=0 psub=0 ssub=0 multi={multi} "
+        f"age={age} idle={idle} flags={flags} db={session.db_index} sub={len(subs.channels)} "
+        f"psub={len(subs.patterns)} ssub={len(subs.shard_channels)} multi={multi} "
         f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 "
-        f"events=r cmd={command or session.last_command} user={session.user} redir=-1 "
+        f"events=r cmd={command or session.last_command} user={session.user} redir={redirect} "
         f"resp={session.protocol} "
         f"lib-name={session.lib_name} lib-ver={session.lib_ver}"
     )

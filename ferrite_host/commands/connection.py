@@ -15,6 +15,7 @@ from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import OK, PONG, SimpleString, Verbatim
+from ferrite_host.pubsub import PubSub
 from ferrite_host.redis_module.manager import RedisModuleManager
 from ferrite_host.strconv import parse_int
 
@@ -29,6 +30,8 @@ command = family.command
 def ping(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
+    if session.protocol == 2 and PubSub.of(session.state).subscribed(session):
+        return [b"pong", argv[1] if len(argv) == 2 else b""]  # subscribed mode's shape
     return PONG if len(argv) == 1 else argv[1]
 
 
@@ -287,7 +290,11 @@ def client_list(session: Session, argv: list[bytes]) -> Any:
                 raise CommandError(
                     f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'"
                 )
-            sessions = [s for s in sessions if kind == b"normal"]
+            pubsub = kind == b"pubsub"
+            subscribed = PubSub.of(session.state).subscribed
+            sessions = [s for s in sessions if pubsub == subscribed(s)]
+            if kind not in (b"normal", b"pubsub"):
+                sessions = []
         elif option == b"id" and len(argv) >= 4:
             wanted = set()
             for raw in argv[3:]:
@@ -354,7 +361,12 @@ def _kill_filter(other: Session, name: bytes, value: bytes) -> bool:
     if name == b"laddr":
         return other.laddr == text
     if name == b"type":
-        return text.lower() == "normal"
+        kind = text.lower()
+        subscribed = PubSub.of(other.state).subscribed(other)
+        return (kind == "pubsub") == subscribed and kind in (
+            "normal",
+            "pubsub",
+        )
     if name == b"user":
         return text == "default"
     if name == b"maxage":

@@ -68,7 +68,4 @@ def move(session: Session, argv: list[bytes]) -> Any:
     destination = session.state.keyspace[target]
     if session.db.get(key) is None or destination.get(key) is not None:
         return 0
-    taken = session.db.take(key)
-    assert taken is not None
-    destination.put(key, taken[0], taken[1])
-    return 1
+    return 1 if session.db.relocate(key, destination, key, "move_from", "move_to") else 0

@@ -80,7 +80,6 @@ _GROUP_CATEGORY = {
     "set": "set",
     "sorted-set": "sortedset",
     "hash": "hash",
-    "pubsub": "pubsub",
     "transactions": "transaction",
     "connection": "connection",
     "scripting": "scripting",

@@ -11,6 +11,7 @@ from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Aggregate, TypedValue, Value, compile_glob, now_ms, type_name
+from ferrite_host.keyspace.events import GENERIC, SILENT
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_int
 
@@ -223,10 +224,7 @@ def _rename(session: Session, argv: list[bytes], only_new: bool) -> bool:
         return not only_new
     if only_new and db.get(target) is not None:
         return False
-    taken = db.take(source)
-    assert taken is not None
-    db.put(target, taken[0], taken[1])
-    return True
+    return db.relocate(source, db, target, "rename_from", "rename_to")
 
 
 @command(
@@ -310,9 +308,11 @@ def copy(session: Session, argv: list[bytes]) -> Any:
     value = db.read(source)  # Redis counts COPY's source lookup as a keyspace hit/miss
     if value is None:
         return 0
-    if target.get(target_key) is not None and not replace:
-        return 0
-    target.put(target_key, _duplicate(value), db.get_expire(source))
+    if target.get(target_key) is not None:
+        if not replace:
+            return 0
+        target.delete(target_key, cls=SILENT)  # as Redis: replaced silently, then "new"
+    target.put(target_key, _duplicate(value), db.get_expire(source), "copy_to", GENERIC)
     return 1
 
 

@@ -12,6 +12,7 @@ from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import now_ms
+from ferrite_host.keyspace.events import GENERIC
 from ferrite_host.persistence.manager import Persistence
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import parse_int
@@ -119,7 +120,7 @@ def ferrite_restore(session: Session, argv: list[bytes]) -> Any:
         typed.type.release(typed.value)
         session.db.delete(key)
         return OK
-    session.db.put(key, typed, expire_at)
+    session.db.put(key, typed, expire_at, "restore", GENERIC)
     return OK
 
 

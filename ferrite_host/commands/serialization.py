@@ -12,7 +12,7 @@ from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import now_ms
-from ferrite_host.keyspace.events import GENERIC
+from ferrite_host.keyspace.events import GENERIC, SILENT
 from ferrite_host.keyspace.values import Value
 from ferrite_host.protocol.replies import OK, SimpleString
 from ferrite_host.strconv import parse_int
@@ -122,6 +122,8 @@ def restore(session: Session, argv: list[bytes]) -> Any:
         if options.replace and db.delete(key):
             session.replace_propagation([b"DEL", key])
         return OK
+    if options.replace:
+        db.delete(key, cls=SILENT)  # as Redis: replaced silently, then announced as "new"
     db.put(key, value, ttl or None, "restore", GENERIC)
     if ttl and not options.absttl:
         session.replace_propagation([*argv[:2], b"%d" % ttl, *argv[3:], b"ABSTTL"])

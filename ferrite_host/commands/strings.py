@@ -17,6 +17,7 @@ from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec, refine
 from ferrite_host.keyspace import Value, is_string, now_ms
+from ferrite_host.keyspace.events import GENERIC, STRING
 from ferrite_host.protocol.replies import OK
 from ferrite_host.strconv import (
     LLONG_MAX,
@@ -30,6 +31,7 @@ from ferrite_host.strconv import (
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
+    from ferrite_host.keyspace import Database
 
 family = Family("string")
 command = family.command
@@ -169,7 +171,7 @@ def set_(session: Session, argv: list[bytes]) -> Any:
     if (opts.condition == b"nx" and exists) or (opts.condition == b"xx" and not exists):
         return old
     if expire_at is not None:
-        db.put(key, value, expire_at)
+        _store_with_expiry(db, key, value, expire_at)
         _propagate_set_pxat(session, key, value, expire_at)
     else:
         db.set(key, value, keep_ttl=opts.keep_ttl)
@@ -191,10 +193,17 @@ def setnx(session: Session, argv: list[bytes]) -> Any:
     return 1
 
 
+def _store_with_expiry(db: Database, key: bytes, value: bytes, expire_at: int) -> None:
+    """SET's EX/PX/EXAT/PXAT, SETEX, PSETEX: Redis announces "set", then "expire" (a time
+    already past is stored too; the key expires when next looked at)."""
+    db.put(key, value, expire_at, "set", STRING)
+    db.changed(key, "expire", GENERIC)
+
+
 def _set_with_expiry(session: Session, argv: list[bytes], unit: bytes) -> Any:
     key, value = argv[1], argv[3]
     when = parse_expiry(unit, argv[2], argv[0].decode("utf-8", "replace").lower())
-    session.db.put(key, value, when)
+    _store_with_expiry(session.db, key, value, when)
     _propagate_set_pxat(session, key, value, when)
     return OK
 
@@ -379,7 +388,7 @@ def _increment(session: Session, key: bytes, delta: int) -> int:
     result = current + delta
     if result > LLONG_MAX or result < LLONG_MIN:
         raise CommandError(errors.OVERFLOW)
-    db.set(key, b"%d" % result, keep_ttl=True)
+    db.set(key, b"%d" % result, keep_ttl=True, event="incrby")
     return result
 
 
@@ -474,7 +483,7 @@ def incrbyfloat(session: Session, argv: list[bytes]) -> Any:
     except LongDoubleOverflow:
         raise CommandError("ERR increment would produce NaN or Infinity") from None
     result = format_long_double(total)
-    session.db.set(key, result, keep_ttl=True)
+    session.db.set(key, result, keep_ttl=True, event="incrbyfloat")
     session.replace_propagation([b"SET", key, result, b"KEEPTTL"])
     return result
 
@@ -500,18 +509,18 @@ def append(session: Session, argv: list[bytes]) -> Any:
     db = session.db
     value = db.get(key)
     if value is None:
-        db.set(key, tail)
+        db.set(key, tail, event="append")
         return len(tail)
     if not is_string(value):
         raise CommandError(errors.WRONGTYPE)
     _check_length(session, len(value) + len(tail))  # type: ignore[arg-type]
     if type(value) is bytearray:
         value.extend(tail)
-        db.touch_value(key)
+        db.changed(key, "append", STRING)
         return len(value)
     grown = bytearray(value)  # type: ignore[arg-type]
     grown += tail
-    db.set(key, grown, keep_ttl=True)
+    db.set(key, grown, keep_ttl=True, event="append")
     return len(grown)
 
 
@@ -602,11 +611,11 @@ def setrange(session: Session, argv: list[bytes]) -> Any:
     _check_length(session, offset + len(patch))
     if type(value) is bytearray:
         _overwrite(value, offset, patch)
-        db.touch_value(key)
+        db.changed(key, "setrange", STRING)
         return len(value)
     edited = bytearray(value or b"")
     _overwrite(edited, offset, patch)
-    db.set(key, edited, keep_ttl=True)
+    db.set(key, edited, keep_ttl=True, event="setrange")
     return len(edited)
 
 

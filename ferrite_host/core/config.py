@@ -14,6 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ferrite_host.keyspace.events import (
+    format_notify_flags,
+    normalize_notify_flags,
+    parse_notify_flags,
+)
 from ferrite_host.protocol.parser import ProtocolError, split_inline
 from ferrite_host.strconv import parse_int
 
@@ -135,6 +140,9 @@ class Settings(BaseModel):
     busy_reply_threshold: int = Field(5000, ge=0)
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
+    #: Keyspace notification classes, every letter spelled out (CONFIG GET shows Redis's
+    #: shorter spelling, see `render_value`).
+    notify_keyspace_events: str = ""
     #: Absolute path of the file the settings were read from ("" when none): INFO shows it
     #: and CONFIG REWRITE writes to it.
     config_file: str = ""
@@ -180,6 +188,11 @@ class Settings(BaseModel):
     @classmethod
     def _bind(cls, value: Any) -> list[str]:
         return value.split() if isinstance(value, str) else list(value)
+
+    @field_validator("notify_keyspace_events", mode="before")
+    @classmethod
+    def _notify_flags(cls, value: Any) -> str:
+        return normalize_notify_flags(str(value))
 
     @field_validator("save", mode="before")
     @classmethod
@@ -228,6 +241,7 @@ MUTABLE = {
     "dbfilename",
     "protected_mode",
     "appendfilename",
+    "notify_keyspace_events",
     "list_max_listpack_size",
     "list_compress_depth",
     "hash_max_listpack_entries",
@@ -272,7 +286,6 @@ STATIC_PARAMETERS = {
     "replica-read-only": "yes",
     "slave-read-only": "yes",
     "cluster-enabled": "no",
-    "notify-keyspace-events": "",
     "aof-use-rdb-preamble": "yes",
     "appenddirname": "appendonlydir",
     "io-threads": "1",
@@ -302,6 +315,8 @@ def field_to_directive(name: str) -> str:
 def render_value(settings: Settings, field: str) -> str:
     """A setting's value as CONFIG GET shows it."""
     value = getattr(settings, field)
+    if field == "notify_keyspace_events":
+        return format_notify_flags(parse_notify_flags(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):

@@ -62,14 +62,19 @@ class Dispatcher:
         spec: CommandSpec = resolved  # type: ignore[assignment]
         if not internal:
             if not session.authenticated and not spec.no_auth:
-                return self._reject(spec, errors.NOAUTH)
+                return self._reject(spec, errors.NOAUTH, session)
             check = state.access_check
             if check is not None:
                 refusal = check(session, spec, argv)
                 if refusal is not None:
                     if session.in_multi:
                         session.multi_failed = True
-                    return self._reject(spec, refusal)
+                    return self._reject(spec, refusal, session)
+            gate = session.command_gate
+            if gate is not None and (refusal := gate(session, spec)) is not None:
+                if session.in_multi:
+                    session.multi_failed = True
+                return self._reject(spec, refusal, session)
             if session.in_multi and spec.name not in _TX_CONTROL:
                 return self._queue(session, spec, argv)
         return self.call(session, spec, argv, internal)
@@ -107,6 +112,9 @@ class Dispatcher:
         if (elapsed >= oversight.threshold or oversight.monitors.writers) and not state.loading:
             oversight.after(session, spec, argv, elapsed)
         spec.calls += 1
+        observer = session.command_observer
+        if observer is not None:
+            observer(session, spec, argv)
         state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:
             spec.failed_calls += 1
@@ -125,7 +133,11 @@ class Dispatcher:
         elif self.state.propagation_sinks:
             self.state.propagate(session.db_index, commands)
 
-    def _reject(self, spec: CommandSpec, message: str) -> Error:
+    def _reject(self, spec: CommandSpec, message: str, session: Session | None = None) -> Error:
+        if spec.name == "exec" and session is not None:
+            # As Redis: a refused EXEC ends the transaction and says so.
+            session.abort_transaction()
+            message = "EXECABORT Transaction discarded because of: " + message.removeprefix("ERR ")
         spec.rejected_calls += 1
         self.state.record_error(message)
         return Error(message)

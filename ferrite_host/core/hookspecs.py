@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
     from ferrite_host.core.state import ServerState
 
 PROJECT_NAME = "ferrite_host"
@@ -46,6 +47,11 @@ class ServerHooks:
     @hookspec
     def ferrite_config_changed(self, state: ServerState, changed: set[str]) -> None:
         """Called after CONFIG SET with the Settings field names it changed."""
+
+    @hookspec
+    def ferrite_client_released(self, state: ServerState, session: Session) -> None:
+        """A client disconnected or ran RESET: forget what is kept for it (subscriptions,
+        tracking)."""
 
 
 def new_plugin_manager() -> pluggy.PluginManager:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ferrite_host.core.spec import CommandSpec
     from ferrite_host.core.state import ServerState
     from ferrite_host.keyspace import Database
+
+#: Decides whether `session` may run a command now: None, or the error to answer instead
+#: (pub/sub's RESP2 subscribed mode sets one while a client has subscriptions).
+CommandGate = Callable[["Session", "CommandSpec"], "str | None"]
+#: Told about every command `session` ran, after it ran (client tracking sets one).
+CommandObserver = Callable[["Session", "CommandSpec", list[bytes]], None]
 
 
 class Session:
@@ -41,6 +49,12 @@ class Session:
         self.close_after_reply = False
         #: Set by the connection; CLIENT KILL and SHUTDOWN use it to close the socket.
         self.closer: Any = None
+        #: Set by the connection: writes an out-of-band reply (a pub/sub message, a keyspace
+        #: notification) to this client from the event loop. None for internal callers.
+        self.push_writer: Callable[[Any], None] | None = None
+        #: Set by subsystems while they restrict or watch this client's commands.
+        self.command_gate: CommandGate | None = None
+        self.command_observer: CommandObserver | None = None
         # Transactions (MULTI ... EXEC) keep their state here.
         self.in_multi = False
         self.multi_queue: list[list[bytes]] = []
@@ -60,10 +74,23 @@ class Session:
         """Propagate these commands instead of the one being executed."""
         self.propagation = list(commands)
 
+    def push(self, reply: Any) -> None:
+        """Send `reply` to this client out of band (RESP3 push; RESP2 an array)."""
+        if self.push_writer is not None:
+            self.push_writer(reply)
+
+    def abort_transaction(self) -> None:
+        """Drop a MULTI block and its WATCHes (an EXEC the server refused)."""
+        self.in_multi = False
+        self.multi_queue = []
+        self.multi_failed = False
+        self.state.transactions.unwatch(self)
+
     def reset(self) -> None:
         """Back to a fresh connection's state (RESET)."""
         self.state.transactions.unwatch(self)
         self.state.oversight.monitors.remove(self.id)
+        self.state.hooks.hook.ferrite_client_released(state=self.state, session=self)
         self.in_multi = False
         self.multi_queue = []
         self.multi_failed = False

@@ -109,6 +109,8 @@ class ServerState:
         self.out_of_band.unregister(session.id)
         self.transactions.unwatch(session)
         self.clients.pop(session.id, None)
+        session.push_writer = None
+        self.hooks.hook.ferrite_client_released(state=self, session=session)
 
     def propagate(self, db: int, commands: list[list[bytes]]) -> None:
         for sink in self.propagation_sinks:

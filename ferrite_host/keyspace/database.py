@@ -56,7 +56,11 @@ class Database:
         """`get` for commands that read the key: counts a keyspace hit or miss for INFO."""
         value = self.get(key)
         if value is None:
-            self._keyspace.misses += 1
+            keyspace = self._keyspace
+            keyspace.misses += 1
+            if keyspace.miss_listeners:
+                for listener in tuple(keyspace.miss_listeners):
+                    listener(self.index, key)
         else:
             self._keyspace.hits += 1
         return value
@@ -216,21 +220,50 @@ class Database:
         self._keyspace.emit(self.index, key, event, cls)
         return value, expire_at
 
-    def set_expire(self, key: bytes, when_ms: int) -> bool:
-        """Set an absolute expiry; a time already past deletes the key, as Redis does."""
+    def relocate(
+        self, key: bytes, target: Database, new_key: bytes, from_event: str, to_event: str
+    ) -> bool:
+        """Move a key's value and expiry to `new_key` in `target` (RENAME, MOVE), replacing
+        whatever was there; False when `key` is missing.
+
+        Redis announces the destination as "new" (it is deleted and added, even when it
+        existed), then `from_event` on the source, then `to_event` on the destination.
+        """
+        if self.get(key) is None or (self is target and key == new_key):
+            return False
+        target.get(new_key)  # an expired destination announces its expiry first
+        value = self._data.pop(key)
+        expire_at = self._expires.pop(key, None)
+        old = target._data.get(new_key)
+        target._data[new_key] = value
+        if expire_at is None:
+            target._expires.pop(new_key, None)
+        else:
+            target._expires[new_key] = expire_at
+        if old is not None:
+            release(old)
+        emit = self._keyspace.emit
+        emit(target.index, new_key, "new", NEW)
+        emit(self.index, key, from_event, GENERIC)
+        emit(target.index, new_key, to_event, GENERIC)
+        return True
+
+    def set_expire(self, key: bytes, when_ms: int, cls: str = GENERIC) -> bool:
+        """Set an absolute expiry ("expire"); a time already past deletes the key ("del"),
+        as Redis does. Module writes pass SILENT: Redis does not announce them."""
         if self.get(key) is None:
             return False
         if when_ms <= now_ms() and not self._keyspace.loading:
-            self.delete(key)
+            self.delete(key, cls=cls)
             return True
         self._expires[key] = when_ms
-        self._keyspace.emit(self.index, key, "expire", GENERIC)
+        self._keyspace.emit(self.index, key, "expire", cls)
         return True
 
-    def persist(self, key: bytes) -> bool:
+    def persist(self, key: bytes, cls: str = GENERIC) -> bool:
         if self.get(key) is None or self._expires.pop(key, None) is None:
             return False
-        self._keyspace.emit(self.index, key, "persist", GENERIC)
+        self._keyspace.emit(self.index, key, "persist", cls)
         return True
 
     def flush(self) -> int:

@@ -11,6 +11,8 @@ from ferrite_host.keyspace.limits import EncodingLimits
 
 #: (db index, key or None for whole-db events, Redis event name, notification class) -> None
 ChangeListener = Callable[[int, "bytes | None", str, str], None]
+#: (db index, key): a reading lookup found nothing (keyspace notifications' `keymiss`).
+MissListener = Callable[[int, bytes], None]
 
 
 class Keyspace:
@@ -26,6 +28,8 @@ class Keyspace:
         #: Lookups by reading commands that found / did not find their key (INFO stats).
         self.hits = 0
         self.misses = 0
+        #: Told of every counted miss; not a change, so not on the change stream.
+        self.miss_listeners: list[MissListener] = []
 
     def __getitem__(self, index: int) -> Database:
         return self.dbs[index]

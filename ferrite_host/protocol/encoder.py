@@ -15,6 +15,7 @@ from ferrite_host.protocol.replies import (
     NoReply,
     NullArray,
     Push,
+    Replies,
     SetReply,
     SimpleString,
     Verbatim,
@@ -98,6 +99,9 @@ def _encode_rare(out: list[bytes], reply: Any, proto: int) -> None:
             encode_into(out, item, proto)
     elif isinstance(reply, Push):
         out.append((b">%d\r\n" if proto == 3 else b"*%d\r\n") % len(reply))
+        for item in reply:
+            encode_into(out, item, proto)
+    elif isinstance(reply, Replies):
         for item in reply:
             encode_into(out, item, proto)
     elif isinstance(reply, (list, tuple)):

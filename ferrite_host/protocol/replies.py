@@ -78,6 +78,11 @@ class Push(list):  # type: ignore[type-arg]
     """An out-of-band push message (RESP3 `>`); RESP2 clients see an array."""
 
 
+class Replies(list):  # type: ignore[type-arg]
+    """Several replies sent one after another for one command (SUBSCRIBE a b confirms each
+    channel on its own), not an array."""
+
+
 class NoReply:
     """Send nothing for this command (SHUTDOWN: the client sees the connection close)."""
 

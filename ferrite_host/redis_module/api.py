@@ -18,6 +18,7 @@ from ferrite_host.core.busy import MODULE_BUSY
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.keyspace import Aggregate, TypedValue, now_ms
+from ferrite_host.keyspace.events import SILENT
 from ferrite_host.protocol.replies import (
     NULL_ARRAY,
     BigNumber,
@@ -25,9 +26,16 @@ from ferrite_host.protocol.replies import (
     SimpleString,
     Verbatim,
 )
+from ferrite_host.pubsub import KeyspaceNotifier, PubSub
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
 from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
+from ferrite_host.redis_module.notifications import (
+    ModuleKeyspaceEvents,
+    NotificationCallback,
+    NotifyFlag,
+    class_letter,
+)
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
@@ -303,7 +311,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
         """Store a string, replacing any old value of any type and clearing its TTL."""
         if not self._writable():
             return Status.ERR
-        self._db.set(self._name, _to_bytes(value))
+        self._db.set(self._name, _to_bytes(value), cls=SILENT)
         return Status.OK
 
     def string_dma(self, mode: KeyMode = KeyMode.READ) -> memoryview | None:
@@ -322,7 +330,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
         if mode & KeyMode.WRITE and self._writable():
             if type(value) is not bytearray:
                 value = bytearray(value)
-                self._db.set(self._name, value, keep_ttl=True)
+                self._db.set(self._name, value, keep_ttl=True, cls=SILENT)
             self._touched = True
             view = memoryview(value)
         else:
@@ -340,7 +348,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
         value = self._value()
         if value is None:
             if length:
-                self._db.set(self._name, bytes(length))
+                self._db.set(self._name, bytes(length), cls=SILENT)
             return Status.OK
         if type(value) is TypedValue:
             return Status.ERR
@@ -349,14 +357,14 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
         resized = bytearray(value[:length])
         resized.extend(bytes(length - len(resized)))
         stored = resized if type(value) is bytearray else bytes(resized)
-        self._db.set(self._name, stored, keep_ttl=True)
+        self._db.set(self._name, stored, keep_ttl=True, cls=SILENT)
         return Status.OK
 
     def delete_key(self) -> Status:
         """Delete the key (OK even if it was already missing); the handle stays usable."""
         if not self._writable():
             return Status.ERR
-        self._db.delete(self._name)
+        self._db.delete(self._name, cls=SILENT)
         return Status.OK
 
     # -- expiry -----------------------------------------------------------------------------
@@ -378,11 +386,11 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
         if not self._writable() or self._value() is None:
             return Status.ERR
         if milliseconds == NO_EXPIRE:
-            self._db.persist(self._name)
+            self._db.persist(self._name, cls=SILENT)
             return Status.OK
         if milliseconds < 0:
             return Status.ERR
-        self._db.set_expire(self._name, now_ms() + milliseconds)
+        self._db.set_expire(self._name, now_ms() + milliseconds, cls=SILENT)
         return Status.OK
 
     # -- module types -----------------------------------------------------------------------
@@ -401,9 +409,9 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
             return Status.ERR
         current = self._value()
         if type(current) is TypedValue and current.type is module_type and current.value is value:
-            self._db.set(self._name, current)
+            self._db.set(self._name, current, cls=SILENT)
         else:
-            self._db.set(self._name, TypedValue(module_type, value))
+            self._db.set(self._name, TypedValue(module_type, value), cls=SILENT)
         return Status.OK
 
     def module_type_get_type(self) -> RedisModuleType | None:
@@ -686,6 +694,34 @@ class RedisModuleCtx:
         inner.select(self._session.db_index)
         return self._state.dispatcher.execute(inner, argv, internal=True)
 
+    # -- pub/sub and keyspace events --------------------------------------------------------
+
+    def publish_message(self, channel: str | bytes, message: str | bytes) -> int:
+        """PUBLISH from the module (`RedisModule_PublishMessage`); returns how many clients
+        received it."""
+        return PubSub.of(self._state).publish(_to_bytes(channel), _to_bytes(message))
+
+    def notify_keyspace_event(self, type: int, event: str, key: object) -> Status:
+        """Announce a keyspace event on `key` in the selected database
+        (`RedisModule_NotifyKeyspaceEvent`): module subscribers hear it, and clients too
+        when `notify-keyspace-events` enables its class (NotifyFlag.MODULE is `d`).
+        Nothing changes in the keyspace; ERR when `type` names no class."""
+        letter = class_letter(type)
+        if letter is None:
+            return Status.ERR
+        notifier = KeyspaceNotifier.of(self._state)
+        notifier.announce(self._session.db_index, _to_bytes(key), event, letter)
+        return Status.OK
+
+    def subscribe_to_keyspace_events(self, types: int, callback: NotificationCallback) -> Status:
+        """Call `callback(ctx, type, event, key)` after every keyspace event of the
+        NotifyFlag classes in `types` (`RedisModule_SubscribeToKeyspaceEvents`),
+        synchronously, whatever `notify-keyspace-events` says. Dropped on MODULE UNLOAD."""
+        if not callable(callback):
+            raise TypeError("subscribe_to_keyspace_events needs a callable")
+        ModuleKeyspaceEvents.of(self._state).subscribe(self._module, types, callback)
+        return Status.OK
+
     def replicate(self, command: str | bytes, *args: object) -> Status:
         """Append `command args...` to what this call propagates to the AOF (and replicas).
 
@@ -742,6 +778,7 @@ __all__ = [
     "KeyMode",
     "KeyType",
     "ListWhere",
+    "NotifyFlag",
     "RedisModuleCtx",
     "RedisModuleKey",
     "RedisModuleString",

@@ -31,6 +31,7 @@ from ferrite_host.redis_module.errors import (
     ModuleUnloadRefusedError,
 )
 from ferrite_host.redis_module.module import ModuleHost, ModuleInfo, RedisModule
+from ferrite_host.redis_module.notifications import ModuleKeyspaceEvents
 
 if TYPE_CHECKING:
     from pluggy import HookimplOpts
@@ -365,6 +366,10 @@ def commit_module(
         state.module_types[handle.name] = handle
     for parameter in module.parameters:
         state.parameters.add(parameter)
+    if module.keyspace_subscriptions:
+        events = ModuleKeyspaceEvents.of(state)
+        for kinds, callback in module.keyspace_subscriptions:
+            events.subscribe(module, kinds, callback)
     module.mark_loaded()
     return specs, types
 
@@ -404,6 +409,7 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
             del state.module_types[handle.name]
     for parameter in module.parameters:
         state.parameters.remove(parameter.name)
+    ModuleKeyspaceEvents.of(state).forget(module)
     pm.unregister(name=loaded.candidate.name)
     module.finish_unload()
 

@@ -113,6 +113,8 @@ class RedisModule:
         #: CONFIG parameters and INFO sections, committed with the commands.
         self.parameters: list[Parameter] = []
         self.info_sections: dict[str, Callable[[], list[tuple[str, object]]]] = {}
+        #: (types, callback) keyspace-event subscriptions, committed with the commands.
+        self.keyspace_subscriptions: list[tuple[int, Callable[..., Any]]] = []
         self.state = ModuleState.REGISTERED
         self.commands = ModuleCommandRegistry()
         self.types = ModuleTypeRegistry(info.name)
@@ -198,6 +200,14 @@ class RedisModule:
     def stage_parameter(self, parameter: Parameter) -> None:
         """Declare a CONFIG parameter (RM_RegisterXxxConfig); visible once loaded."""
         self.parameters.append(parameter)
+
+    def subscribe_to_keyspace_events(self, types: int, callback: Callable[..., Any]) -> Status:
+        """From `on_load`: call `callback(ctx, type, event, key)` after every keyspace event
+        of the NotifyFlag classes in `types` (`RedisModule_SubscribeToKeyspaceEvents`)."""
+        if not callable(callback):
+            raise TypeError("subscribe_to_keyspace_events needs a callable")
+        self.keyspace_subscriptions.append((int(types), callback))
+        return Status.OK
 
     def stage_info_section(self, name: str, fields: Callable[[], list[tuple[str, object]]]) -> None:
         """Declare an INFO section (`<module>_<name>`); rendered once loaded."""

@@ -6,13 +6,14 @@ import asyncio
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ferrite_host.core.loglevels import VERBOSE
 from ferrite_host.core.peers import format_peer, is_local
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
 from ferrite_host.protocol.replies import Error
+from ferrite_host.pubsub import Tracking
 from ferrite_host.server.busy import exit_now
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ class Connection(asyncio.Protocol):
         #: Out-of-band bytes produced while this connection's own batch is being built: they
         #: go after the reply of the command that produced them, as in Redis.
         self._pushed: list[bytes] | None = None
+        self._tracking = Tracking.of(state)
+        #: The replies of the batch being answered; pushes made meanwhile join it, in order.
+        self._out: list[bytes] | None = None
 
     # -- asyncio callbacks -------------------------------------------------------------------
 
@@ -79,6 +83,7 @@ class Connection(asyncio.Protocol):
         local = format_peer(transport.get_extra_info("sockname"))
         session = state.new_session(format_peer(peer), local)
         session.closer = self.close
+        session.push_writer = self.push
         self._registry.add(self)
         self.session = session
         state.out_of_band.register(session.id, self._push)
@@ -119,9 +124,12 @@ class Connection(asyncio.Protocol):
         received: int,
     ) -> None:
         out: list[bytes] = []
+        self._out = out
         execute = self._execute
         pushed: list[bytes] = []
         self._pushed = pushed
+        tracking = self._tracking
+        tracking.current = session
         try:
             while True:
                 for argv in commands:
@@ -135,14 +143,19 @@ class Connection(asyncio.Protocol):
                     if pushed:
                         out += pushed
                         pushed.clear()
+                    if tracking.pending:
+                        tracking.after_reply()  # a client's own changes: after its reply
                     if session.close_after_reply:
                         break
                 if not parser.auth_pending or session.close_after_reply:
                     break
                 parser.require_auth = not session.authenticated  # an AUTH in this read may count
                 commands = parser.feed(b"")
+            tracking.send_broadcasts()
         finally:
             self._pushed = None
+            self._out = None
+            tracking.current = None
         if parser.error is not None and not session.close_after_reply:
             log.log(
                 VERBOSE,
@@ -167,6 +180,21 @@ class Connection(asyncio.Protocol):
         self.state.stats.net_input_bytes += received
         if session.close_after_reply:
             transport.close()
+
+    def push(self, reply: Any) -> None:
+        """Write an out-of-band reply (a pub/sub message, an invalidation): after the
+        replies of the batch being answered, or at once when the client is idle."""
+        session, transport = self.session, self.transport
+        if session is None or transport is None or transport.is_closing():
+            return
+        if self._out is not None:
+            encode_into(self._out, reply, session.protocol)
+            return
+        out: list[bytes] = []
+        encode_into(out, reply, session.protocol)
+        payload = b"".join(out)
+        self.state.stats.net_output_bytes += len(payload)
+        transport.write(payload)
 
     def _push(self, data: bytes) -> None:
         if self._pushed is not None:

@@ -52,7 +52,13 @@ def test_api_module_names() -> None:
     assert required <= set(api.__all__)
     assert sorted(api.__all__) == sorted(
         required
-        | {"ErrorReply", "SimpleStringReply", "STRING_MAX_SIZE", "SUPPORTED_API_VERSIONS"}
+        | {
+            "ErrorReply",
+            "NotifyFlag",
+            "SimpleStringReply",
+            "STRING_MAX_SIZE",
+            "SUPPORTED_API_VERSIONS",
+        }
         | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
     )
