@@ -8,6 +8,7 @@ benchmarks) builds it here.
 
 from __future__ import annotations
 
+from ferrite_host.blocking import Blocking
 from ferrite_host.commands import builtin_specs
 from ferrite_host.core.config import Settings
 from ferrite_host.core.encoding_limits import EncodingLimitsSync
@@ -24,6 +25,7 @@ def build_state(settings: Settings | None = None) -> ServerState:
     PubSub.attach(state)
     KeyspaceNotifier.attach(state)
     Tracking.attach(state)
+    Blocking.attach(state)
     EncodingLimitsSync.attach(state)
     return state
 

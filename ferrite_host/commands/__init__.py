@@ -10,6 +10,7 @@ from ferrite_host.core.spec import CommandSpec
 
 FAMILIES = (
     "client_tracking",  # CLIENT subcommands: attached before `connection` registers CLIENT
+    "blocking",  # CLIENT UNBLOCK too: attached before `connection` registers CLIENT
     "connection",
     "strings",
     "lists",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ferrite_host.commands.docs_arguments_blocking import BLOCKING_DOC_ARGUMENTS
 from ferrite_host.commands.docs_arguments_sets import (
     SET_ZSET_DOC_ARGUMENTS,
     SET_ZSET_DOC_DEPRECATIONS,
@@ -740,6 +741,7 @@ DOC_DEPRECATIONS: dict[str, dict[str, Any]] = {
 }
 
 DOC_ARGUMENTS.update(SET_ZSET_DOC_ARGUMENTS)
+DOC_ARGUMENTS.update(BLOCKING_DOC_ARGUMENTS)
 DOC_DEPRECATIONS.update(SET_ZSET_DOC_DEPRECATIONS)
 
 # -- lists and hashes --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
+from ferrite_host.blocking import Blocking
 from ferrite_host.core.hookspecs import InfoProvider
 from ferrite_host.core.spec import CommandSpec, Family
 from ferrite_host.protocol.replies import Verbatim
@@ -118,16 +119,17 @@ def _server_section(state: ServerState) -> Fields:
 
 
 def _clients_section(state: ServerState) -> Fields:
+    blocking = Blocking.of(state)
     return [
         ("connected_clients", len(state.clients)),
         ("cluster_connections", 0),
         ("maxclients", state.settings.maxclients),
         ("client_recent_max_input_buffer", 0),
         ("client_recent_max_output_buffer", 0),
-        ("blocked_clients", 0),
+        ("blocked_clients", blocking.blocked_count()),
         ("tracking_clients", 0),
         ("clients_in_timeout_table", 0),
-        ("total_blocking_keys", 0),
+        ("total_blocking_keys", blocking.blocking_keys()),
         ("total_blocking_keys_on_nokey", 0),
     ]
 

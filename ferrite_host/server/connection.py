@@ -8,11 +8,12 @@ import os
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from ferrite_host.blocking import Blocking
 from ferrite_host.core.loglevels import VERBOSE
 from ferrite_host.core.peers import format_peer, is_local
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
-from ferrite_host.protocol.replies import Error
+from ferrite_host.protocol.replies import NO_REPLY, Error
 from ferrite_host.pubsub import Tracking
 from ferrite_host.server.busy import exit_now
 
@@ -57,6 +58,10 @@ class Connection(asyncio.Protocol):
         self._tracking = Tracking.of(state)
         #: The replies of the batch being answered; pushes made meanwhile join it, in order.
         self._out: list[bytes] | None = None
+        self._blocking = Blocking.of(state)
+        #: While the client is blocked (BLPOP...): the commands it sent after the blocking
+        #: one, answered once it is served, as Redis stops reading a blocked client.
+        self._deferred: list[list[bytes]] | None = None
 
     # -- asyncio callbacks -------------------------------------------------------------------
 
@@ -109,6 +114,10 @@ class Connection(asyncio.Protocol):
         parser.max_bulk_len = settings.proto_max_bulk_len  # CONFIG SET applies to everyone
         parser.max_query_buffer = settings.client_query_buffer_limit
         commands = parser.feed(data)
+        if self._deferred is not None:  # blocked: keep them for after the reply
+            self._deferred.extend(commands)
+            self.state.stats.net_input_bytes += len(data)
+            return
         self._running = True
         try:
             self._answer(session, parser, transport, commands, len(data))
@@ -130,10 +139,20 @@ class Connection(asyncio.Protocol):
         self._pushed = pushed
         tracking = self._tracking
         tracking.current = session
+        blocking = self._blocking
+        blocked = False
         try:
             while True:
-                for argv in commands:
+                for index, argv in enumerate(commands):
                     reply = execute(session, argv)
+                    if reply is NO_REPLY and blocking.is_blocked(session):
+                        out += pushed
+                        pushed.clear()
+                        self._park(session, transport, commands[index + 1 :])
+                        blocked = True
+                        break
+                    if blocking.ready:
+                        blocking.serve_ready()
                     mark = len(out)
                     try:
                         encode_into(out, reply, session.protocol)
@@ -147,7 +166,7 @@ class Connection(asyncio.Protocol):
                         tracking.after_reply()  # a client's own changes: after its reply
                     if session.close_after_reply:
                         break
-                if not parser.auth_pending or session.close_after_reply:
+                if blocked or not parser.auth_pending or session.close_after_reply:
                     break
                 parser.require_auth = not session.authenticated  # an AUTH in this read may count
                 commands = parser.feed(b"")
@@ -181,6 +200,33 @@ class Connection(asyncio.Protocol):
         if session.close_after_reply:
             transport.close()
 
+    def _park(
+        self, session: Session, transport: asyncio.Transport, rest: list[list[bytes]]
+    ) -> None:
+        """The client is blocked: hold its next commands and stop reading until served."""
+        self._deferred = rest
+        waiter = self._blocking.waiter_of(session)
+        if waiter is not None:
+            waiter.resume = self._schedule_resume
+        transport.pause_reading()
+
+    def _schedule_resume(self) -> None:
+        asyncio.get_running_loop().call_soon(self._resume)
+
+    def _resume(self) -> None:
+        """The client was served: answer what it sent meanwhile, then read again."""
+        session, parser, transport = self.session, self.parser, self.transport
+        deferred, self._deferred = self._deferred, None
+        if session is None or parser is None or transport is None or transport.is_closing():
+            return
+        transport.resume_reading()
+        if deferred:
+            self._running = True
+            try:
+                self._answer(session, parser, transport, deferred, 0)
+            finally:
+                self._running = False
+
     def push(self, reply: Any) -> None:
         """Write an out-of-band reply (a pub/sub message, an invalidation): after the
         replies of the batch being answered, or at once when the client is idle."""
@@ -211,7 +257,12 @@ class Connection(asyncio.Protocol):
 
     def can_pump(self) -> bool:
         transport = self.transport
-        return not self._running and transport is not None and not transport.is_closing()
+        return (
+            not self._running
+            and self._deferred is None
+            and transport is not None
+            and not transport.is_closing()
+        )
 
     def serve_while_busy(self, busy_error: str) -> None:
         """Read what arrived and answer it while another call keeps the loop busy."""
