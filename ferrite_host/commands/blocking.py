@@ -72,12 +72,18 @@ def _propagate_served(session: Session, argv: list[bytes]) -> None:
 
 
 def _wait(
-    session: Session, keys: list[bytes], timeout: float | None, serve: Any, timeout_reply: Any
+    session: Session,
+    keys: list[bytes],
+    timeout: float | None,
+    serve: Any,
+    timeout_reply: Any,
+    denied_reply: Any = NULL_ARRAY,
 ) -> Any:
-    """Park `session`, or answer `timeout_reply` at once where blocking is not allowed."""
+    """Park `session`, or answer at once where blocking is not allowed (Redis answers the
+    moves' null bulk there, but a null array when they time out)."""
     blocking = Blocking.of(session.state)
     if not blocking.can_block(session):
-        return timeout_reply
+        return denied_reply
     return blocking.block(session, keys, timeout, serve, timeout_reply)
 
 
@@ -114,7 +120,7 @@ def _bpop(session: Session, argv: list[bytes], head: bool) -> Any:
 @command(
     "blpop",
     -3,
-    "write blocking",
+    "write noscript blocking",
     keys=(1, -2, 1),
     since="2.0.0",
     summary="Removes and returns the first element in a list. Blocks until an element is "
@@ -128,7 +134,7 @@ def blpop(session: Session, argv: list[bytes]) -> Any:
 @command(
     "brpop",
     -3,
-    "write blocking",
+    "write noscript blocking",
     keys=(1, -2, 1),
     since="2.0.0",
     summary="Removes and returns the last element in a list. Blocks until an element is "
@@ -161,13 +167,13 @@ def _bmove(
         _propagate_served(session, ran)
         return element
 
-    return _wait(session, [source], timeout, serve, None)
+    return _wait(session, [source], timeout, serve, NULL_ARRAY, None)
 
 
 @command(
     "blmove",
     6,
-    "write denyoom blocking",
+    "write denyoom noscript blocking",
     keys=(1, 2, 1),
     since="6.2.0",
     summary="Pops an element from a list, pushes it to another list and returns it. Blocks "
@@ -181,7 +187,7 @@ def blmove(session: Session, argv: list[bytes]) -> Any:
 @command(
     "brpoplpush",
     4,
-    "write denyoom blocking",
+    "write denyoom noscript blocking",
     keys=(1, 2, 1),
     since="2.2.0",
     summary="Pops an element from a list, pushes it to another list and returns it. Block "
@@ -256,7 +262,7 @@ def _bzpop(session: Session, argv: list[bytes], highest: bool) -> Any:
 @_zsets.command(
     "bzpopmin",
     -3,
-    "write fast blocking",
+    "write noscript blocking fast",
     keys=(1, -2, 1),
     since="5.0.0",
     summary="Removes and returns the member with the lowest score from one or more sorted "
@@ -271,7 +277,7 @@ def bzpopmin(session: Session, argv: list[bytes]) -> Any:
 @_zsets.command(
     "bzpopmax",
     -3,
-    "write fast blocking",
+    "write noscript blocking fast",
     keys=(1, -2, 1),
     since="5.0.0",
     summary="Removes and returns the member with the highest score from one or more sorted "
@@ -361,7 +367,7 @@ def wait(session: Session, argv: list[bytes]) -> Any:
     timeout = parse_timeout_ms(argv[2])
     if wanted <= 0:
         return 0
-    return _wait(session, [], timeout, None, 0)
+    return _wait(session, [], timeout, None, 0, 0)
 
 
 family.specs.extend(_zsets.specs + _generic.specs)

@@ -148,7 +148,7 @@ class Connection(asyncio.Protocol):
                     if reply is NO_REPLY and blocking.is_blocked(session):
                         out += pushed
                         pushed.clear()
-                        self._park(session, transport, commands[index + 1 :])
+                        self._park(session, commands[index + 1 :])
                         blocked = True
                         break
                     if blocking.ready:
@@ -200,15 +200,13 @@ class Connection(asyncio.Protocol):
         if session.close_after_reply:
             transport.close()
 
-    def _park(
-        self, session: Session, transport: asyncio.Transport, rest: list[list[bytes]]
-    ) -> None:
-        """The client is blocked: hold its next commands and stop reading until served."""
+    def _park(self, session: Session, rest: list[list[bytes]]) -> None:
+        """The client is blocked: hold its next commands until it is served. Reading goes on,
+        as in Redis, so that a client leaving while blocked is noticed."""
         self._deferred = rest
         waiter = self._blocking.waiter_of(session)
         if waiter is not None:
             waiter.resume = self._schedule_resume
-        transport.pause_reading()
 
     def _schedule_resume(self) -> None:
         asyncio.get_running_loop().call_soon(self._resume)
@@ -219,7 +217,6 @@ class Connection(asyncio.Protocol):
         deferred, self._deferred = self._deferred, None
         if session is None or parser is None or transport is None or transport.is_closing():
             return
-        transport.resume_reading()
         if deferred:
             self._running = True
             try:
