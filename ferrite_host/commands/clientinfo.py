@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from ferrite_host.blocking import Blocking
 from ferrite_host.pubsub import PubSub, Subscriptions, Tracking
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ def client_line(session: Session, command: str | None = None) -> str:
     flags = (
         ("P" if subs.total else "")
         + ("x" if session.in_multi else "")
+        + ("b" if Blocking.of(session.state).is_blocked(session) else "")
         + ("t" if tracking is not None else "")
         + ("R" if tracking is not None and tracking.broken_redirect else "")
         + ("B" if tracking is not None and tracking.bcast else "")

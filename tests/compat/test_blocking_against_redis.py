@@ -331,3 +331,19 @@ def test_wake_ups_that_cannot_serve_or_serve_another_key(ports: tuple[int, int])
         return out
 
     same_on_both(ports, scenario)
+
+
+def test_client_list_flags_a_blocked_client(ports: tuple[int, int]) -> None:
+    def scenario(port: int) -> list[bytes]:
+        control, waiter = Raw(port), Raw(port)
+        client_id = waiter.call("CLIENT", "ID")[1:-2].decode()
+        waiter.send("BLPOP", "q", "2")
+        await_blocked(control, 1)
+        listing = control.call("CLIENT", "LIST", "ID", client_id).decode()
+        flags = [part for part in listing.split() if part.startswith(("flags=", "cmd="))]
+        out = [" ".join(flags).encode(), control.call("RPUSH", "q", "x"), waiter.read()]
+        control.close()
+        waiter.close()
+        return out
+
+    same_on_both(ports, scenario)
