@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.core.busy import MODULE_BUSY
@@ -37,6 +37,7 @@ from ferrite_host.redis_module.notifications import (
     class_letter,
 )
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
+from ferrite_host.redis_module.timers import ModuleTimers
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
 
@@ -753,6 +754,23 @@ class RedisModuleCtx:
             self._propagation.append(list(self._argv))
             self._session.replace_propagation(*self._propagation)
         return Status.OK
+
+    # -- timers ---------------------------------------------------------------------------
+
+    def create_timer(self, ms: int, callback: Callable[..., None], data: Any = None) -> int:
+        """RM_CreateTimer: call `callback(ctx, data)` once, `ms` milliseconds from now, on
+        the event loop; returns the timer id. MODULE UNLOAD is refused while it is pending."""
+        return ModuleTimers.of(self._state).create(self._owner, ms, callback, data)
+
+    def stop_timer(self, timer_id: int) -> tuple[Status, Any]:
+        """RM_StopTimer: (OK, data) for a pending timer of this module, else (ERR, None)."""
+        stopped, data = ModuleTimers.of(self._state).stop(timer_id, self._owner)
+        return (Status.OK, data) if stopped else (Status.ERR, None)
+
+    def get_timer_info(self, timer_id: int) -> tuple[Status, int, Any]:
+        """RM_GetTimerInfo: (OK, milliseconds left, data), or (ERR, 0, None)."""
+        found = ModuleTimers.of(self._state).info(timer_id, self._owner)
+        return (Status.ERR, 0, None) if found is None else (Status.OK, found[0], found[1])
 
     def yield_(self, flags: int = YIELD_FLAG_CLIENTS, busy_reply: str | None = None) -> None:
         """RM_Yield: let other clients be served during a long command. Until the command

@@ -27,11 +27,13 @@ from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
     ModuleExportsTypesError,
+    ModuleHoldsTimersError,
     ModuleLoadError,
     ModuleUnloadRefusedError,
 )
 from ferrite_host.redis_module.module import ModuleHost, ModuleInfo, RedisModule
 from ferrite_host.redis_module.notifications import ModuleKeyspaceEvents
+from ferrite_host.redis_module.timers import ModuleTimers
 
 if TYPE_CHECKING:
     from pluggy import HookimplOpts
@@ -392,6 +394,8 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
     module = loaded.module
     if module_keys_exist(state, loaded.types):
         raise ModuleExportsTypesError()
+    if ModuleTimers.of(state).pending(module.name):
+        raise ModuleHoldsTimersError()
     if implements(pm, loaded.plugin, "on_unload"):
         module.begin_unload()
         try:

@@ -19,6 +19,7 @@ def test_package_exports_exactly_the_documented_names() -> None:
             "NoSuchModuleError",
             "ModuleUnloadError",
             "ModuleExportsTypesError",
+            "ModuleHoldsTimersError",
             "ModuleUnloadRefusedError",
             "ModuleCommandError",
             "ModuleTypeError",
