@@ -37,6 +37,7 @@ from ferrite_host.redis_module.notifications import (
     class_letter,
 )
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
+from ferrite_host.redis_module.server_events import ModuleServerEvents, ServerEvent
 from ferrite_host.redis_module.timers import ModuleTimers
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
@@ -755,6 +756,14 @@ class RedisModuleCtx:
             self._session.replace_propagation(*self._propagation)
         return Status.OK
 
+    # -- server events ----------------------------------------------------------------------
+
+    def subscribe_to_server_event(self, event: int, callback: Callable[..., None] | None) -> Status:
+        """RM_SubscribeToServerEvent at run time (None unsubscribes); see
+        `RedisModule.subscribe_to_server_event` for the events delivered."""
+        ModuleServerEvents.of(self._state).subscribe(self._owner, event, callback)
+        return Status.OK
+
     # -- timers ---------------------------------------------------------------------------
 
     def create_timer(self, ms: int, callback: Callable[..., None], data: Any = None) -> int:
@@ -812,6 +821,7 @@ __all__ = [
     "RedisModuleCtx",
     "RedisModuleKey",
     "RedisModuleString",
+    "ServerEvent",
     "SimpleStringReply",
     "Status",
 ]

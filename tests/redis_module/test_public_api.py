@@ -60,7 +60,7 @@ def test_api_module_names() -> None:
             "STRING_MAX_SIZE",
             "SUPPORTED_API_VERSIONS",
         }
-        | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE"}
+        | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE", "ServerEvent"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
     )
     for name in api.__all__:
