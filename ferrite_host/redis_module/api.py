@@ -27,6 +27,7 @@ from ferrite_host.protocol.replies import (
     Verbatim,
 )
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
+from ferrite_host.redis_module.ctx_queries import ContextFlag, ContextQueries
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
 from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
@@ -449,7 +450,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
         return f"<RedisModuleKey {self._name!r} db={self._db.index} {state}>"
 
 
-class RedisModuleCtx:
+class RedisModuleCtx(ContextQueries):
     """The context of one module command call (`RedisModuleCtx *ctx` in C).
 
     Replies are collected as a value tree (the encoder produces RESP2 or RESP3 for the
@@ -812,6 +813,7 @@ __all__ = [
     "SUPPORTED_API_VERSIONS",
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
+    "ContextFlag",
     "ErrorReply",
     "HashFlag",
     "KeyMode",

@@ -61,6 +61,7 @@ def test_api_module_names() -> None:
             "SUPPORTED_API_VERSIONS",
         }
         | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE", "ServerEvent"}
+        | {"ContextFlag"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
     )
     for name in api.__all__:
