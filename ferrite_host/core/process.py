@@ -1,0 +1,17 @@
+"""This process as the operating system sees it (INFO memory, MEMORY STATS, modules)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+
+
+def process_rss() -> int:
+    """Resident set size of this process in bytes."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        scale = 1 if sys.platform == "darwin" else 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
