@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
 from ferrite_host.core.hookspecs import InfoProvider
+from ferrite_host.core.memory_usage import process_rss
 from ferrite_host.core.spec import CommandSpec, Family
 from ferrite_host.protocol.replies import Verbatim
 from ferrite_host.scripting.scripting import Scripting
@@ -60,16 +61,6 @@ def human_bytes(n: int) -> str:
         if value < 1024 or unit == "P":
             return f"{value:.2f}{unit}"
     return f"{n}B"  # pragma: no cover - unreachable
-
-
-def process_rss() -> int:
-    """Resident set size of this process in bytes."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        scale = 1 if sys.platform == "darwin" else 1024
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
 def _system_memory() -> int:

@@ -61,6 +61,7 @@ def test_api_module_names() -> None:
         }
         | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
+        | {"ModuleOption"}
     )
     for name in api.__all__:
         assert hasattr(api, name)
