@@ -160,7 +160,10 @@ def acl_cat(session: Session, argv: list[bytes]) -> Any:
         )
     categories = _control(session).categories()
     if len(argv) == 2:
-        return [name.encode() for name in ACL_ORDER]
+        # Categories modules declared that Redis lacks come after Redis's own (as 7.2's
+        # RM_AddACLCategory adds them; an extension over 7.0).
+        added = [name for name in categories if name not in ACL_ORDER and name != "all"]
+        return [name.encode() for name in [*ACL_ORDER, *added]]
     wanted = _text(argv[2]).lower()
     names = categories.get(wanted) if wanted != "all" else None
     if names is None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
+from ferrite_host.core.events import FLUSHDB, FLUSHDB_END, FLUSHDB_START, SWAPDB
 from ferrite_host.core.spec import Family
 from ferrite_host.protocol.replies import OK
 from ferrite_host.strconv import parse_int
@@ -30,15 +31,26 @@ def _flush_mode(argv: list[bytes]) -> None:
 @command("flushdb", -1, "write", summary="Removes all keys from the current database.")
 def flushdb(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
+    _announce_flush(session, session.db_index, FLUSHDB_START)
     session.db.flush()
+    _announce_flush(session, session.db_index, FLUSHDB_END)
     return OK
 
 
 @command("flushall", -1, "write", summary="Removes all keys from all databases.")
 def flushall(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
+    _announce_flush(session, -1, FLUSHDB_START)
     session.state.keyspace.flushall()
+    _announce_flush(session, -1, FLUSHDB_END)
     return OK
+
+
+def _announce_flush(session: Session, db: int, subevent: int) -> None:
+    """The FlushDB server event (data: the database, -1 for FLUSHALL), as modules see it."""
+    session.state.hooks.hook.ferrite_server_event(
+        state=session.state, event=FLUSHDB, subevent=subevent, data=db
+    )
 
 
 def db_index(session: Session, raw: bytes, invalid: str = errors.NOT_INTEGER) -> int:
@@ -56,6 +68,9 @@ def swapdb(session: Session, argv: list[bytes]) -> Any:
     second = db_index(session, argv[2], "ERR invalid second DB index")
     if first != second:
         session.state.keyspace.swap(first, second)
+        session.state.hooks.hook.ferrite_server_event(
+            state=session.state, event=SWAPDB, subevent=0, data=(first, second)
+        )
     return OK
 
 

@@ -49,6 +49,13 @@ class ServerHooks:
         """Called after CONFIG SET with the Settings field names it changed."""
 
     @hookspec
+    def ferrite_server_event(
+        self, state: ServerState, event: int, subevent: int, data: object
+    ) -> None:
+        """A server event as Redis numbers them for modules (RedisModuleEvent_*: FlushDB 2,
+        ClientChange 4, SwapDB 11, ModuleChange 9, ...), with its subevent and data."""
+
+    @hookspec
     def ferrite_client_released(self, state: ServerState, session: Session) -> None:
         """A client disconnected or ran RESET: forget what is kept for it (subscriptions,
         tracking)."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ferrite_host.core.busy import EventPump
 from ferrite_host.core.config import Settings
 from ferrite_host.core.dispatcher import Dispatcher
+from ferrite_host.core.events import CLIENT_CHANGE, CLIENT_CONNECTED, CLIENT_DISCONNECTED
 from ferrite_host.core.hookspecs import new_plugin_manager
 from ferrite_host.core.out_of_band import OutOfBand
 from ferrite_host.core.oversight import Oversight
@@ -102,6 +103,9 @@ class ServerState:
         self._next_client_id += 1
         if kind == "normal":
             self.clients[session.id] = session
+            self.hooks.hook.ferrite_server_event(
+                state=self, event=CLIENT_CHANGE, subevent=CLIENT_CONNECTED, data=session
+            )
         return session
 
     def drop_session(self, session: Session) -> None:
@@ -111,6 +115,10 @@ class ServerState:
         self.clients.pop(session.id, None)
         session.push_writer = None
         self.hooks.hook.ferrite_client_released(state=self, session=session)
+        if session.kind == "normal":
+            self.hooks.hook.ferrite_server_event(
+                state=self, event=CLIENT_CHANGE, subevent=CLIENT_DISCONNECTED, data=session
+            )
 
     def propagate(self, db: int, commands: list[list[bytes]]) -> None:
         for sink in self.propagation_sinks:

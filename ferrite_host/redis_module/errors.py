@@ -52,6 +52,20 @@ class ModuleExportsTypesError(ModuleUnloadError):
         super().__init__(errmsg, detail)
 
 
+class ModuleHoldsTimersError(ModuleUnloadError):
+    """The module has timers that have not fired yet."""
+
+    def __init__(
+        self,
+        errmsg: str = (
+            "the module holds timer that is not fired. Please stop the timer or wait until "
+            "it fires."
+        ),
+        detail: str = "",
+    ) -> None:
+        super().__init__(errmsg, detail)
+
+
 class ModuleUnloadRefusedError(ModuleUnloadError):
     """The module's `on_unload` hook returned `Status.ERR`."""
 
@@ -71,6 +85,7 @@ __all__ = [
     "ModuleAlreadyLoadedError",
     "ModuleCommandError",
     "ModuleExportsTypesError",
+    "ModuleHoldsTimersError",
     "ModuleLoadError",
     "ModuleTypeError",
     "ModuleUnloadError",

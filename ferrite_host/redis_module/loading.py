@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pluggy
 from pydantic import ValidationError
 
+from ferrite_host.core.events import MODULE_CHANGE, MODULE_LOADED, MODULE_UNLOADED
 from ferrite_host.core.table import CommandCollision
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.redis_module import hookspecs
@@ -27,11 +28,14 @@ from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
     ModuleExportsTypesError,
+    ModuleHoldsTimersError,
     ModuleLoadError,
     ModuleUnloadRefusedError,
 )
 from ferrite_host.redis_module.module import ModuleHost, ModuleInfo, RedisModule
 from ferrite_host.redis_module.notifications import ModuleKeyspaceEvents
+from ferrite_host.redis_module.server_events import ModuleServerEvents
+from ferrite_host.redis_module.timers import ModuleTimers
 
 if TYPE_CHECKING:
     from pluggy import HookimplOpts
@@ -370,7 +374,14 @@ def commit_module(
         events = ModuleKeyspaceEvents.of(state)
         for kinds, callback in module.keyspace_subscriptions:
             events.subscribe(module, kinds, callback)
+    if module.server_event_subscriptions:
+        server_events = ModuleServerEvents.of(state)
+        for event, callback in module.server_event_subscriptions:
+            server_events.subscribe(module.name, event, callback)
     module.mark_loaded()
+    state.hooks.hook.ferrite_server_event(
+        state=state, event=MODULE_CHANGE, subevent=MODULE_LOADED, data=module.name
+    )
     return specs, types
 
 
@@ -392,6 +403,8 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
     module = loaded.module
     if module_keys_exist(state, loaded.types):
         raise ModuleExportsTypesError()
+    if ModuleTimers.of(state).pending(module.name):
+        raise ModuleHoldsTimersError()
     if implements(pm, loaded.plugin, "on_unload"):
         module.begin_unload()
         try:
@@ -410,6 +423,10 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
     for parameter in module.parameters:
         state.parameters.remove(parameter.name)
     ModuleKeyspaceEvents.of(state).forget(module)
+    ModuleServerEvents.of(state).forget(module.name)
+    state.hooks.hook.ferrite_server_event(
+        state=state, event=MODULE_CHANGE, subevent=MODULE_UNLOADED, data=module.name
+    )
     pm.unregister(name=loaded.candidate.name)
     module.finish_unload()
 

@@ -37,6 +37,7 @@ from ferrite_host.redis_module.loading import (
     unload_module,
 )
 from ferrite_host.redis_module.module import ModuleState
+from ferrite_host.redis_module.timers import ModuleTimers
 
 if TYPE_CHECKING:
     from ferrite_host.core.state import ServerState
@@ -356,6 +357,10 @@ class _ManagerHooks:
 
     def __init__(self, manager: RedisModuleManager) -> None:
         self._manager = manager
+
+    @hookimpl
+    def ferrite_cron(self, state: ServerState) -> None:
+        ModuleTimers.of(state).fire_due()
 
     @hookimpl
     def ferrite_info_sections(self, state: ServerState) -> Mapping[str, InfoProvider]:

@@ -118,6 +118,8 @@ class RedisModule:
         self.info_sections: dict[str, Callable[[], list[tuple[str, object]]]] = {}
         #: (types, callback) keyspace-event subscriptions, committed with the commands.
         self.keyspace_subscriptions: list[tuple[int, Callable[..., Any]]] = []
+        #: (event, callback) pairs from `subscribe_to_server_event`, committed at load.
+        self.server_event_subscriptions: list[tuple[int, Callable[..., Any]]] = []
         self.state = ModuleState.REGISTERED
         self.commands = ModuleCommandRegistry()
         self.types = ModuleTypeRegistry(info.name)
@@ -224,6 +226,14 @@ class RedisModule:
         if not callable(callback):
             raise TypeError("subscribe_to_keyspace_events needs a callable")
         self.keyspace_subscriptions.append((int(types), callback))
+        return Status.OK
+
+    def subscribe_to_server_event(self, event: int, callback: Callable[..., Any]) -> Status:
+        """From `on_load`: call `callback(ctx, event, subevent, data)` on a server event
+        (`ServerEvent.FLUSHDB`, `CLIENT_CHANGE`, ...), as RM_SubscribeToServerEvent."""
+        if not callable(callback):
+            raise TypeError("subscribe_to_server_event needs a callable")
+        self.server_event_subscriptions.append((int(event), callback))
         return Status.OK
 
     def stage_info_section(self, name: str, fields: Callable[[], list[tuple[str, object]]]) -> None:

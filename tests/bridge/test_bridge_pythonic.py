@@ -1,7 +1,7 @@
 """A Pythonic-API module (`ferrite new`'s template) on both hosts: the same replies.
 
 The template's data type is named "abtally" (7 characters); Redis needs 9, so on Redis it
-is registered, and shown by TYPE, as "abtally--" (see ferrite_host.bridge.naming).
+is registered, and shown by TYPE, as "abtally__" (see ferrite_host.bridge.naming).
 """
 
 from __future__ import annotations
@@ -93,12 +93,12 @@ def test_a_short_type_name_is_padded_to_nine_on_redis(
     for client in hosts:
         client.execute_command("ab.tally", "t", 1)
     assert ferrite.type("t") == b"abtally"
-    assert bridge.type("t") == b"abtally--" == redis_type_name("abtally").encode()
+    assert bridge.type("t") == b"abtally__" == redis_type_name("abtally").encode()
 
 
 def test_the_padding_rule() -> None:
-    assert redis_type_name("mytype") == "mytype---"
-    assert redis_type_name("a") == "a--------"
+    assert redis_type_name("mytype") == "mytype___"
+    assert redis_type_name("a") == "a________"
     assert redis_type_name("hellotype") == "hellotype"
 
 

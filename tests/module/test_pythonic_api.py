@@ -17,6 +17,7 @@ from ferrite_host.module import (
     WrongType,
     ok,
 )
+from ferrite_host.redis_module.api import ListWhere
 from ferrite_host.testing import Harness
 
 module = Module("acme", version=3)
@@ -114,6 +115,14 @@ def boom(ctx: Context, args: Args) -> object:
 @module.command("acme.wrong", arity=1)
 def wrong(ctx: Context, args: Args) -> object:
     raise WrongType()
+
+
+@module.command("acme.push", flags="write", keys=(1, 1, 1), arity=3)
+def push(ctx: Context, args: Args) -> int:
+    """The Redis-shaped collection API is reachable from a Pythonic key (`key.redis`)."""
+    key = ctx.open_key_writable(args.next_key())
+    key.redis.list_push(ListWhere.TAIL, args.next_bytes())
+    return key.redis.value_length()
 
 
 @module.info_section("stats")
@@ -269,3 +278,18 @@ def test_the_authors_surface_is_exactly_the_documented_names() -> None:
     ]
     for hidden in ("RedisModuleManager", "ReplyBuilder", "ModuleTypeRegistry", "commit_module"):
         assert not hasattr(surface, hidden)
+
+
+def test_a_declared_acl_category_exists_for_acl_rules(harness: Harness) -> None:
+    assert b"acme" in harness.call("ACL", "CAT")
+    assert harness.call("ACL", "CAT", "acme") == [b"acme.tally"]
+    harness.call("ACL", "SETUSER", "tallier", "on", "nopass", "+@acme", "~*")
+    assert harness.call("ACL", "DRYRUN", "tallier", "ACME.TALLY", "k") == b"OK"
+    denied = harness.call("ACL", "DRYRUN", "tallier", "ACME.GET", "k")
+    assert b"no permissions to run the 'acme.get' command" in denied
+
+
+def test_collection_key_api_through_key_redis(harness: Harness) -> None:
+    assert harness.call("ACME.PUSH", "l", "a") == 1
+    assert harness.call("ACME.PUSH", "l", "b") == 2
+    assert harness.call("LRANGE", "l", "0", "-1") == [b"a", b"b"]

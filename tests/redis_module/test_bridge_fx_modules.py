@@ -130,7 +130,7 @@ def test_the_same_replies_as_ferrite(
 def test_a_short_type_name_gets_nine_characters(bridge_fx: RedisBridgeProcess) -> None:
     client = bridge_fx.client()
     client.execute_command("MYMOD.TSET", "t", "v")
-    assert client.type("t") == b"mytype---"
+    assert client.type("t") == b"mytype___"
     client.close()
 
 

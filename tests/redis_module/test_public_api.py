@@ -19,6 +19,7 @@ def test_package_exports_exactly_the_documented_names() -> None:
             "NoSuchModuleError",
             "ModuleUnloadError",
             "ModuleExportsTypesError",
+            "ModuleHoldsTimersError",
             "ModuleUnloadRefusedError",
             "ModuleCommandError",
             "ModuleTypeError",
@@ -59,7 +60,7 @@ def test_api_module_names() -> None:
             "STRING_MAX_SIZE",
             "SUPPORTED_API_VERSIONS",
         }
-        | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE"}
+        | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE", "ServerEvent"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
         | {"ModuleOption"}
     )
