@@ -28,6 +28,7 @@ from ferrite_host.redis_module.api import (
     RedisModuleString,
     Status,
 )
+from ferrite_host.redis_module.call_flags import CallFlags
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, to_bytes
 
@@ -84,12 +85,17 @@ class CallState:
         self.wrote = False
         self.asked = False
 
-    def call(self, command: str | bytes, *args: object) -> Any:
-        """RedisModule_Call with errors as values; a write counts as a change."""
+    def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
+        """RedisModule_Call with errors as values and RM_Call's format flags (Redis applies
+        them; `K` is a 7.2 flag 7.0 refuses, so it is dropped). A write counts as a change;
+        a `!` call is a propagation the module asked for."""
+        options = CallFlags.parse(flags)
         argv = [to_bytes(command), *(to_bytes(arg) for arg in args)]
-        reply = native.call(self.addr, argv)
+        reply = native.call(self.addr, argv, flags.replace("K", "").replace("E", ""))
         reply = _as_ferrite_reply(reply)
-        if type(reply) is not Error and self.registry.is_write_command(self, argv[0]):
+        if options.propagate:
+            self.asked = True
+        elif type(reply) is not Error and self.registry.is_write_command(self, argv[0]):
             self.wrote = True
         return reply
 
@@ -439,8 +445,8 @@ class BridgeCtx:
 
     # -- calling commands and propagation ---------------------------------------------------
 
-    def call(self, command: str | bytes, *args: object) -> Any:
-        return self._call.call(command, *args)
+    def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
+        return self._call.call(command, *args, flags=flags)
 
     def replicate(self, command: str | bytes, *args: object) -> Status:
         return self._call.replicate(command, *args)

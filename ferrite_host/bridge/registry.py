@@ -90,7 +90,7 @@ class Registry:
         entry = self.commands.get(name)
         if entry is not None:
             return entry[0].is_write()
-        info = native.call(call.addr, [b"COMMAND", b"INFO", name])
+        info = native.call(call.addr, [b"COMMAND", b"INFO", name], "")
         if type(info) is list and info and type(info[0]) is list and len(info[0]) > 2:
             return b"write" in info[0][2]
         return False

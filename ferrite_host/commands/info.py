@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
 from ferrite_host.blocking import Blocking
 from ferrite_host.core.hookspecs import InfoProvider
-from ferrite_host.core.process import process_rss
+from ferrite_host.core.memory_usage import process_rss
 from ferrite_host.core.spec import CommandSpec, Family
 from ferrite_host.protocol.replies import Verbatim
 from ferrite_host.scripting.scripting import Scripting

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.process import process_rss
+from ferrite_host.core.memory_usage import process_rss
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import Aggregate, TypedValue
 from ferrite_host.protocol.replies import OK, Verbatim

@@ -126,11 +126,19 @@ class Dispatcher:
         return reply
 
     def _propagate(self, session: Session, argv: list[bytes]) -> None:
-        commands = session.propagation or [argv]
+        """Send what the command propagates: its argv, or what it asked for instead (maybe
+        nothing). Two or more commands go as one MULTI ... EXEC, as Redis wraps what one
+        command propagates; inside EXEC or a script they join that block instead."""
+        asked = session.propagation
+        commands = [argv] if asked is None else asked
         session.propagation = None
+        if not commands:
+            return
         if session.in_exec:
             session.tx_propagation.extend((session.db_index, cmd) for cmd in commands)
         elif self.state.propagation_sinks:
+            if len(commands) > 1:
+                commands = [[b"MULTI"], *commands, [b"EXEC"]]
             self.state.propagate(session.db_index, commands)
 
     def _reject(self, spec: CommandSpec, message: str, session: Session | None = None) -> Error:

@@ -105,10 +105,11 @@ class Context:
             self._redis = RedisModuleCtx(self._session, self._command, self._staged, self._argv)
         return self._redis
 
-    def call(self, command: str | bytes, *args: object) -> Any:
+    def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
         """Run any command in the caller's database and return its reply (errors come back
-        as error values, not exceptions)."""
-        return self.redis.call(command, *args)
+        as error values, not exceptions). `flags` are RM_Call's modifiers, e.g. "!" to
+        propagate the call itself, "W" to refuse writes (see `RedisModuleCtx.call`)."""
+        return self.redis.call(command, *args, flags=flags)
 
     def replicate(self, command: str | bytes, *args: object) -> None:
         """Propagate `command args...` to the AOF instead of this command verbatim."""

@@ -22,7 +22,7 @@ from ferrite_host.module.datatypes import DataType
 from ferrite_host.module.errors import ReplyError
 from ferrite_host.module.replies import to_reply
 from ferrite_host.protocol.replies import Error
-from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
+from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, ModuleOption, Status
 from ferrite_host.redis_module.commands import CommandFlag, CommandInfo, ModuleCommand
 from ferrite_host.redis_module.module import ModuleInfo, RedisModule
 from ferrite_host.redis_module.types import RedisModuleType
@@ -54,9 +54,17 @@ class Module:
     sections on it, and point the `ferrite.modules` entry point at it."""
 
     def __init__(
-        self, name: str, version: int = 1, *, api_version: int = REDISMODULE_API_VERSION
+        self,
+        name: str,
+        version: int = 1,
+        *,
+        api_version: int = REDISMODULE_API_VERSION,
+        implicit_propagation: bool = True,
     ) -> None:
+        """`implicit_propagation=False` is Redis's rule: a command propagates only what it
+        replicates or calls with `flags="!"`, never itself verbatim."""
         self.info = ModuleInfo(name=name, version=version, api_version=api_version)
+        self.implicit_propagation = implicit_propagation
         self._commands: list[_Declared] = []
         self._types: dict[type, DataType] = {}
         self._configs: dict[str, ModuleConfig] = {}
@@ -196,6 +204,8 @@ class Module:
         return self.info
 
     def on_load(self, module: RedisModule, args: list[str]) -> Status:
+        if not self.implicit_propagation:
+            module.set_module_options(ModuleOption.NO_IMPLICIT_PROPAGATION)
         for declared in self._types.values():
             module.register_type(declared.typedef())
         for command in self._commands:
@@ -242,6 +252,7 @@ class Module:
             return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
         finally:
             ctx._finish()
+            staged.settle_propagation(session)
 
 
 def _fields_of(function: Callable[[], InfoFields]) -> Callable[[], list[tuple[str, object]]]:

@@ -14,7 +14,10 @@ from ferrite_host.protocol import replies
 from ferrite_host.protocol.replies import OK, SetReply, SimpleString
 
 #: Values that are replies as they are (the common case costs one type() lookup).
-_AS_IS = frozenset({int, bytes, type(None), float, bool, SimpleString, replies.Verbatim})
+#: `replies.Error` too: a ctx.call error reply returned as it is answers that error.
+_AS_IS = frozenset(
+    {int, bytes, type(None), float, bool, SimpleString, replies.Verbatim, replies.Error}
+)
 
 
 class Verbatim(replies.Verbatim):
@@ -48,8 +51,12 @@ def to_reply(value: Any) -> Any:
         return replies.Verbatim(value.data, value.fmt)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
-    if isinstance(value, (int, float, str)):  # subclasses (IntEnum, RedisModuleString...)
-        return to_reply(int(value) if isinstance(value, int) else value)
+    if isinstance(value, int):  # subclasses (IntEnum, ...)
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return value.encode()
     raise TypeError(
         f"a command returned {kind.__name__}, which is not a reply: return int, bytes, str, "
         "None, float, bool, list, tuple, dict, set, ok(), SimpleString or Verbatim"

@@ -27,6 +27,7 @@ from ferrite_host.protocol.replies import (
     Verbatim,
 )
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
+from ferrite_host.redis_module.call_flags import CallFlags
 from ferrite_host.redis_module.ctx_queries import ContextFlag, ContextQueries
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
@@ -78,6 +79,19 @@ class Status(enum.IntEnum):
 
     OK = 0
     ERR = 1
+
+
+class ModuleOption(enum.IntFlag):
+    """What `RedisModule.set_module_options` takes.
+
+    NO_IMPLICIT_PROPAGATION is Ferrite's own: Redis never propagates a module command by
+    itself (only what it replicates or calls with `!`), while Ferrite's default propagates a
+    write command that changed data and asked for nothing verbatim, which keeps modules
+    written without `replicate` safe. This option restores Redis's rule for a port.
+    """
+
+    NONE = 0
+    NO_IMPLICIT_PROPAGATION = 1 << 16
 
 
 class KeyMode(enum.IntFlag):
@@ -692,14 +706,20 @@ class RedisModuleCtx(ContextQueries):
 
     # -- calling commands and propagation ---------------------------------------------------
 
-    def call(self, command: str | bytes, *args: object) -> Any:
+    def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
         """Run any command (built-in or module) in the selected database; return its reply.
 
         The reply is a value: bytes, int, float, None, list, dict, set, or an `ErrorReply`
         (a `str` starting with the error code) instead of an exception. The command runs as
-        an internal client (RESP2, authenticated) whose SELECT does not affect the caller;
-        its writes are replicated through this command (verbatim by default, see `replicate`).
+        an internal client (authenticated) whose SELECT does not affect the caller.
+        `flags` are RM_Call's modifiers (see `CallFlags`): `!` propagates the call itself,
+        `A`/`R` keep it off the AOF/replicas, `3`/`0` choose RESP3/the caller's protocol,
+        `C` checks the caller's ACL permissions, `S` refuses what scripts may not run, `W`
+        refuses writes, `M` refuses deny-oom commands over maxmemory, `E` and `K` are
+        accepted. ValueError for any other letter. Without `!`, the command's writes
+        propagate through this command (verbatim by default, see `replicate`).
         """
+        options = CallFlags.parse(flags)
         argv = [_to_bytes(command), *(_to_bytes(arg) for arg in args)]
         inner = self._call_session
         if inner is None:
@@ -707,7 +727,30 @@ class RedisModuleCtx(ContextQueries):
             inner.authenticated = True
             self._call_session = inner
         inner.select(self._session.db_index)
-        return self._state.dispatcher.execute(inner, argv, internal=True)
+        inner.protocol = options.protocol_for(self._session)
+        inner.user = self._session.user
+        dispatcher = self._state.dispatcher
+        if flags:
+            resolved = dispatcher.resolve(argv)
+            if type(resolved) is Error:
+                self._state.record_error(resolved)
+                return resolved
+            refusal = options.refusal(self._session, resolved, argv)  # type: ignore[arg-type]
+            if refusal is not None:
+                self._state.record_error(refusal)
+                return Error(refusal)
+        if not options.propagate:
+            return dispatcher.execute(inner, argv, internal=True)
+        dirty = self._state.dirty
+        reply = dispatcher.execute(inner, argv, internal=True)
+        effects = inner.propagation
+        inner.propagation = None
+        if effects is None:
+            effects = [argv] if self._state.dirty != dirty else []
+        if options.reaches_aof:
+            self._propagation.extend(effects)
+        self._session.propagation = list(self._propagation)  # asked: no verbatim fallback
+        return reply
 
     # -- pub/sub and keyspace events --------------------------------------------------------
 
@@ -819,6 +862,7 @@ __all__ = [
     "KeyMode",
     "KeyType",
     "ListWhere",
+    "ModuleOption",
     "NotifyFlag",
     "RedisModuleCtx",
     "RedisModuleKey",

@@ -299,6 +299,8 @@ def run_module_command(
         return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
     finally:
         ctx.release()
+        if module is not None:
+            module.settle_propagation(session)
     replies = ctx.finish_replies()
     if len(replies) == 1:
         return replies[0]

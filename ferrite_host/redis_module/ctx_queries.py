@@ -12,7 +12,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from ferrite_host.core.process import process_rss
+from ferrite_host.core.memory_usage import process_rss
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session

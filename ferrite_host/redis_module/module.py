@@ -11,13 +11,13 @@ import enum
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.core.parameters import Parameter
-from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, Status
+from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, ModuleOption, Status
 from ferrite_host.redis_module.commands import (
     CommandCallback,
     CommandFlag,
@@ -26,6 +26,9 @@ from ferrite_host.redis_module.commands import (
 )
 from ferrite_host.redis_module.errors import ModuleTypeError
 from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType, RedisModuleTypeDef
+
+if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
 
 log = logging.getLogger("ferrite")
 
@@ -122,7 +125,21 @@ class RedisModule:
         self.types = ModuleTypeRegistry(info.name)
         #: Registration failures that fail the load even if `on_load` ignored the ERR.
         self.problems: list[str] = []
+        #: `set_module_options` flags (ModuleOption).
+        self.options = ModuleOption(0)
         self._host = host
+
+    def set_module_options(self, options: int) -> None:
+        """RM_SetModuleOptions: `ModuleOption` flags for the whole module (replacing the
+        earlier ones)."""
+        self.options = ModuleOption(options)
+
+    def settle_propagation(self, session: Session) -> None:
+        """After one of this module's commands: with NO_IMPLICIT_PROPAGATION, a command that
+        asked for no propagation propagates nothing (Redis's rule for module commands)
+        instead of itself verbatim (Ferrite's default rule)."""
+        if self.options & ModuleOption.NO_IMPLICIT_PROPAGATION and session.propagation is None:
+            session.propagation = []
 
     @property
     def name(self) -> str:

@@ -111,4 +111,6 @@ class ModuleTimers:
             session.propagation = None
             state.drop_session(session)
         if commands:
+            if len(commands) > 1:  # as the dispatcher sends a command's: one MULTI ... EXEC
+                commands = [[b"MULTI"], *commands, [b"EXEC"]]
             state.propagate(session.db_index, commands)

@@ -162,7 +162,9 @@ def test_replicate_accumulates_and_replaces_verbatim(
     add_command(state, "t.rep", callback, "write", (1, 1, 1))
     session.select(4)
     run(state, session, "t.rep", "k", "v")
-    assert propagated == [(4, [[b"SET", b"k", b"v!", b"5"], [b"t.rep", b"k", b"v"]])]
+    # Two propagated commands: one MULTI ... EXEC, as Redis wraps them.
+    block = [[b"MULTI"], [b"SET", b"k", b"v!", b"5"], [b"t.rep", b"k", b"v"], [b"EXEC"]]
+    assert propagated == [(4, block)]
 
 
 def test_replicate_works_for_readonly_commands(

@@ -63,6 +63,7 @@ def test_api_module_names() -> None:
         | {"YIELD_FLAG_CLIENTS", "YIELD_FLAG_NONE", "ServerEvent"}
         | {"ContextFlag"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
+        | {"ModuleOption"}
     )
     for name in api.__all__:
         assert hasattr(api, name)

@@ -724,16 +724,25 @@ static void free_vector(RedisModuleCtx *ctx, RedisModuleString **argv, Py_ssize_
     PyMem_Free(argv);
 }
 
-/* call(ctx, [name, args...]): RedisModule_Call with errors as replies ("E"); an error comes
- * back as the tuple (1, text) for the runtime to wrap. */
+/* call(ctx, [name, args...], flags): RedisModule_Call with errors as replies ("E") and the
+ * format flags in `flags` (checked by the runtime: "!ARC3SWM0"); an error comes back as the
+ * tuple (1, text) for the runtime to wrap. */
 static PyObject *n_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    NEED(2) CTX_ARG(0);
+    NEED(3) CTX_ARG(0);
+    const char *flags = PyUnicode_AsUTF8(args[2]);
+    if (!flags) return NULL;
+    char format[32] = "Ev";
+    if (strlen(flags) > sizeof(format) - 3) {
+        PyErr_SetString(PyExc_ValueError, "too many call flags");
+        return NULL;
+    }
+    strcat(format, flags);
     Py_ssize_t count = 0;
     RedisModuleString **argv = string_vector(ctx, args[1], &count);
     if (!argv) return NULL;
     PyObject *name = PyList_GET_ITEM(args[1], 0);
     RedisModuleCallReply *reply =
-        RM_Call(ctx, PyBytes_AS_STRING(name), "Ev", argv + 1, (size_t)(count - 1));
+        RM_Call(ctx, PyBytes_AS_STRING(name), format, argv + 1, (size_t)(count - 1));
     free_vector(ctx, argv, count);
     if (!reply) return Py_BuildValue("(is)", RM_REPLY_ERROR, "ERR command could not be called");
     PyObject *result = call_reply_to_python(reply);

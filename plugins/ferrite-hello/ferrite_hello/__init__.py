@@ -28,6 +28,7 @@ COMMANDS = (
     ("hello.list.splice.auto", lists.hello_list_splice_auto, "write deny-oom", (1, 2, 1)),
     ("hello.rand.array", commands.hello_rand_array, "readonly", (0, 0, 0)),
     ("hello.repl1", commands.hello_repl1, "write", (0, 0, 0)),
+    ("hello.repl2", commands.hello_repl2, "write", (1, 1, 1)),
     ("hello.toggle.case", commands.hello_toggle_case, "write", (1, 1, 1)),
     ("hello.more.expire", commands.hello_more_expire, "write", (1, 1, 1)),
     ("hello.hcopy", hashes.hello_hcopy, "write deny-oom", (1, 1, 1)),

@@ -13,6 +13,7 @@ from ferrite_host.redis_module.api import (
     NO_EXPIRE,
     KeyMode,
     KeyType,
+    ListWhere,
     RedisModuleCtx,
     RedisModuleString,
     Status,
@@ -59,17 +60,42 @@ def hello_rand_array(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Stat
 
 
 def hello_repl1(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
-    """HELLO.REPL1: INCR foo and INCR bar, then ECHO foo, all in one replicated block.
+    """HELLO.REPL1: replicate ECHO foo, then INCR foo and INCR bar with the `!` flag.
 
-    Redis's stream for this command is MULTI, INCR foo, INCR bar, ECHO foo, EXEC: the calls
-    made with the `!` modifier come first, the explicit RedisModule_Replicate after them.
+    What reaches the AOF is what Redis 7.0.15 writes for the C module: MULTI, ECHO foo,
+    INCR foo, INCR bar, EXEC (call order; nothing for HELLO.REPL1 itself).
     """
-    ctx.call("INCR", "foo")
-    ctx.call("INCR", "bar")
-    ctx.replicate("INCR", "foo")
-    ctx.replicate("INCR", "bar")
     ctx.replicate("ECHO", "foo")
+    ctx.call("INCR", "foo", flags="!")
+    ctx.call("INCR", "bar", flags="!")
     return ctx.reply_with_long_long(0)
+
+
+def hello_repl2(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
+    """HELLO.REPL2 key: add 1 to every element of a list (non-numbers count as 0), answer
+    the sum of the new values, and propagate the command verbatim.
+
+    The elements rotate through the key API (pop at the tail, push at the head), so the
+    list keeps its order; anything but a list, a missing key included, is WRONGTYPE.
+    """
+    if len(args) != 1:
+        return ctx.wrong_arity()
+    key = ctx.open_key(args[0], KeyMode.READ | KeyMode.WRITE)
+    assert key is not None  # WRITE always gives a handle
+    if key.key_type() != KeyType.LIST:
+        return ctx.reply_with_error(ERRORMSG_WRONGTYPE)
+    total = 0
+    for _ in range(key.value_length()):
+        element = RedisModuleString(key.list_pop(ListWhere.TAIL))
+        try:
+            value = element.to_long_long() + 1
+        except ValueError:
+            value = 1
+        total += value
+        key.list_push(ListWhere.HEAD, ctx.create_string(value))
+    ctx.reply_with_long_long(total)
+    ctx.replicate_verbatim()
+    return Status.OK
 
 
 def hello_toggle_case(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:

@@ -158,25 +158,6 @@ def test_commands_keep_helloworld_flags_and_key_triples(ferrite_client):
     assert set(by_name[b"hello.toggle.case"][2]) == {b"write", b"module"}
 
 
-def test_repl1_propagates_the_increments_and_echo_not_itself(ferrite_server_factory, tmp_path):
-    """Redis's stream for HELLO.REPL1 is INCR foo, INCR bar, ECHO foo (the AOF shows it)."""
-    server = ferrite_server_factory(
-        "--appendonly", "yes", "--appendfsync", "always", modules=["hello"], directory=tmp_path
-    )
-    client = server.client()
-    client.execute_command("hello.repl1")
-    client.close()
-    server.stop()
-    written = b"".join(
-        path.read_bytes() for path in tmp_path.rglob("*") if path.is_file() and "aof" in path.name
-    )
-    incr_foo = b"*2\r\n$4\r\nINCR\r\n$3\r\nfoo\r\n"
-    incr_bar = b"*2\r\n$4\r\nINCR\r\n$3\r\nbar\r\n"
-    echo_foo = b"*2\r\n$4\r\nECHO\r\n$3\r\nfoo\r\n"
-    assert written.index(incr_foo) < written.index(incr_bar) < written.index(echo_foo)
-    assert b"hello.repl1" not in written.lower()
-
-
 def test_zsumrange_sums_forward_and_backward(ferrite_client):
     ferrite_client.zadd("z", {"a": 1.5, "b": 2, "c": 3, "d": 10})
     assert ferrite_client.execute_command("hello.zsumrange", "z", "1", "3") == [6.5, 6.5]

@@ -1,4 +1,4 @@
-"""This process as the operating system sees it (INFO memory, MEMORY STATS, modules)."""
+"""How much memory the server uses: the one measure INFO, MEMORY and maxmemory checks share."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import sys
 
 
 def process_rss() -> int:
-    """Resident set size of this process in bytes."""
+    """Resident set size of this process in bytes.
+
+    Python has no allocator statistics Redis's `used_memory` could map to: the resident size
+    is the one honest figure.
+    """
     try:
         with open("/proc/self/statm", "rb") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
