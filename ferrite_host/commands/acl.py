@@ -218,6 +218,8 @@ def acl_dryrun(session: Session, argv: list[bytes]) -> Any:
         return OK
     if denial[0] == "key":
         return f"This user has no permissions to access the '{denial[1]}' key".encode()
+    if denial[0] == "channel":
+        return f"This user has no permissions to access the '{denial[1]}' channel".encode()
     return ("This user " + denial[1].removeprefix("this user ")).encode()
 
 

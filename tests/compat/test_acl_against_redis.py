@@ -165,6 +165,44 @@ def test_permissions_like_redis(ports: tuple[int, int]) -> None:
     assert scenario(ours) == scenario(theirs)
 
 
+CHANNEL_USERS = [
+    ["on", "nopass", "+@all", "~*", "resetchannels", "&news.*", "&exact"],
+    ["on", "nopass", "+@all", "resetchannels", "&news.*"],
+    ["on", "nopass", "+@all", "~*"],  # a new user has no channels (acl-pubsub-default)
+]
+CHANNEL_ATTEMPTS = [
+    ["PUBLISH", "news.a", "m"],
+    ["PUBLISH", "exact", "m"],
+    ["PUBLISH", "other", "m"],
+    ["SPUBLISH", "other", "m"],
+    ["ACL", "DRYRUN", "chan", "publish", "news.b", "m"],
+    ["ACL", "DRYRUN", "chan", "publish", "nope", "m"],
+]
+
+
+def test_channel_permissions_like_redis(ports: tuple[int, int]) -> None:
+    def scenario(port: int) -> list[Any]:
+        admin = Conn(port)
+        out: list[Any] = []
+        for rules in CHANNEL_USERS:
+            admin("ACL", "SETUSER", "chan", "reset", *rules)
+            conn = Conn(port)
+            out.append(conn("AUTH", "chan", "x"))
+            out.extend(conn(*argv) for argv in CHANNEL_ATTEMPTS)
+            out.append(conn("SUBSCRIBE", "news.a", "other"))
+            conn.close()
+            conn = Conn(port)
+            conn("AUTH", "chan", "x")
+            out.append(conn("PSUBSCRIBE", "news.a*"))
+            conn.close()
+        out.append(admin("ACL", "DELUSER", "chan"))
+        admin.close()
+        return out
+
+    theirs, ours = ports
+    assert scenario(ours) == scenario(theirs)
+
+
 def test_cat_whoami_genpass_like_redis(ports: tuple[int, int]) -> None:
     def scenario(port: int) -> list[Any]:
         conn = Conn(port)

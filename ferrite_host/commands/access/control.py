@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 DEFAULT = "default"
 NO_COMMAND = "this user has no permissions to run the '{}' command"
 NO_KEY = "this user has no permissions to access one of the keys used as arguments"
+NO_CHANNEL = "this user has no permissions to access one of the channels used as arguments"
+
+#: Commands whose arguments from position 1 on (or only argument 1) are channels.
+_CHANNEL_ARGS = {
+    "publish": slice(1, 2),
+    "spublish": slice(1, 2),
+    "subscribe": slice(1, None),
+    "ssubscribe": slice(1, None),
+    "psubscribe": slice(1, None),
+}
 _WRITE_FLAGS = frozenset({"insert", "delete", "update"})
 
 
@@ -99,7 +109,7 @@ class AccessControl:
             return None
         kind, detail = denial
         self.record(session, kind, spec.full_name if kind == "command" else detail, spec.full_name)
-        return "NOPERM " + (NO_KEY if kind == "key" else detail)
+        return "NOPERM " + {"key": NO_KEY, "channel": NO_CHANNEL}.get(kind, detail)
 
     def record(self, session: Session, reason: str, obj: str, command: str) -> None:
         """One ACL LOG entry for a refusal (`command` is what the client was running)."""
@@ -119,6 +129,9 @@ class AccessControl:
         """("command", text) or ("key", key name) for the first thing refused."""
         if not user.may_run(spec):
             return "command", NO_COMMAND.format(spec.full_name)
+        channel = _denied_channel(user, spec, argv)
+        if channel is not None:
+            return "channel", channel
         if user.all_keys:
             return None
         try:
@@ -235,3 +248,20 @@ def _copy(user: User) -> User:
         channels=list(user.channels),
         mentioned=set(user.mentioned),
     )
+
+
+def _denied_channel(user: User, spec: CommandSpec, argv: list[bytes]) -> str | None:
+    """The first channel argument the user may not use, as Redis 7.0 checks them: a channel
+    must match one of the user's `&` patterns; a PSUBSCRIBE pattern must equal one."""
+    where = _CHANNEL_ARGS.get(spec.full_name)
+    if where is None or user.all_channels:
+        return None
+    literal = spec.full_name == "psubscribe"
+    for channel in argv[where]:
+        if literal:
+            allowed = channel in user.channels
+        else:
+            allowed = any(compile_glob(pattern).match(channel) for pattern in user.channels)
+        if not allowed:
+            return channel.decode("utf-8", "replace")
+    return None

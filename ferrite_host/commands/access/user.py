@@ -54,7 +54,7 @@ class User:
     sanitize_payload: bool = True
     #: Categories named in the rules since the last reset: descriptions are built from them.
     mentioned: set[str] = field(default_factory=set)
-    #: Every command on every key: the permission check can be skipped (kept by refresh()).
+    #: Every command on every key and channel: the check can be skipped (kept by refresh()).
     open_access: bool = False
 
     def refresh(self) -> None:
@@ -70,7 +70,9 @@ class User:
 
     @property
     def unrestricted(self) -> bool:
-        return self.all_commands and not self.allowed_missing and self.all_keys
+        return (
+            self.all_commands and not self.allowed_missing and self.all_keys and self.all_channels
+        )
 
     @property
     def allowed_missing(self) -> bool:
