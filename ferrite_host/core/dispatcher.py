@@ -63,15 +63,12 @@ class Dispatcher:
         if not internal:
             if not session.authenticated and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH, session)
-            check = state.access_check
-            if check is not None:
-                refusal = check(session, spec, argv)
-                if refusal is not None:
-                    if session.in_multi:
-                        session.multi_failed = True
-                    return self._reject(spec, refusal, session)
-            gate = session.command_gate
-            if gate is not None and (refusal := gate(session, spec)) is not None:
+            # ACL first, then the session's own gate (RESP2 subscribed mode), as Redis orders them.
+            check, gate = state.access_check, session.command_gate
+            refusal = check(session, spec, argv) if check is not None else None
+            if refusal is None and gate is not None:
+                refusal = gate(session, spec)
+            if refusal is not None:
                 if session.in_multi:
                     session.multi_failed = True
                 return self._reject(spec, refusal, session)
@@ -130,8 +127,12 @@ class Dispatcher:
         nothing). Two or more commands go as one MULTI ... EXEC, as Redis wraps what one
         command propagates; inside EXEC or a script they join that block instead."""
         asked = session.propagation
-        commands = [argv] if asked is None else asked
         session.propagation = None
+        self.send_propagation(session, [argv] if asked is None else asked)
+
+    def send_propagation(self, session: Session, commands: list[list[bytes]]) -> None:
+        """Propagate what `session` did (a command, or work finished later such as a
+        module timer) under Redis's rule: two or more commands as one MULTI ... EXEC."""
         if not commands:
             return
         if session.in_exec:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
     from ferrite_host.keyspace import Database
     from ferrite_host.redis_module.module import RedisModule
 
@@ -488,6 +489,21 @@ class RedisModuleCtx(ContextQueries):
         self._keys: list[RedisModuleKey] = []
         self._propagation: list[list[bytes]] = []
         self._call_session: Session | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def detached(cls, state: ServerState, owner: str) -> Iterator[RedisModuleCtx]:
+        """A context outside any client's command (timers, event callbacks): an internal,
+        authenticated session of its own on database 0, released afterwards."""
+        session = state.new_session(kind="module")
+        session.authenticated = True
+        ctx = cls(session, "", None, [])
+        ctx._owner = owner
+        try:
+            yield ctx
+        finally:
+            ctx.release()
+            state.drop_session(session)
 
     # -- who and where ----------------------------------------------------------------------
 

@@ -79,17 +79,11 @@ class ModuleServerEvents:
         self._delivering = True  # a callback's own sessions announce nothing back to it
         try:
             for module, callback in list(listeners.items()):
-                session = self._state.new_session(kind="module")
-                session.authenticated = True
-                ctx = RedisModuleCtx(session, "", None, [])
-                ctx._owner = module
-                try:
-                    callback(ctx, event, subevent, data)
-                except Exception:
-                    log.error("Module %s: server event callback raised", module, exc_info=True)
-                finally:
-                    ctx.release()
-                    self._state.drop_session(session)
+                with RedisModuleCtx.detached(self._state, module) as ctx:
+                    try:
+                        callback(ctx, event, subevent, data)
+                    except Exception:  # a module's bug must not stop the event's delivery
+                        log.error("Module %s: server event callback raised", module, exc_info=True)
         finally:
             self._delivering = False
 

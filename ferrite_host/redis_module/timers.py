@@ -96,21 +96,11 @@ class ModuleTimers:
             return
         from ferrite_host.redis_module.api import RedisModuleCtx
 
-        state = self._state
-        session = state.new_session(kind="module")
-        session.authenticated = True
-        ctx = RedisModuleCtx(session, "", None, [])
-        ctx._owner = timer.module
-        try:
-            timer.callback(ctx, timer.data)
-        except Exception:  # a module's bug must not break the event loop
-            log.error("Module %s: timer callback raised", timer.module, exc_info=True)
-        finally:
-            ctx.release()
-            commands = session.propagation
-            session.propagation = None
-            state.drop_session(session)
-        if commands:
-            if len(commands) > 1:  # as the dispatcher sends a command's: one MULTI ... EXEC
-                commands = [[b"MULTI"], *commands, [b"EXEC"]]
-            state.propagate(session.db_index, commands)
+        with RedisModuleCtx.detached(self._state, timer.module) as ctx:
+            try:
+                timer.callback(ctx, timer.data)
+            except Exception:  # a module's bug must not break the event loop
+                log.error("Module %s: timer callback raised", timer.module, exc_info=True)
+            session = ctx._session
+            asked, session.propagation = session.propagation, None
+            self._state.dispatcher.send_propagation(session, asked or [])

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO, NamedTuple
 
+from ferrite_host import REDIS_COMPAT_VERSION
 from ferrite_host.keyspace import EncodingLimits, HashValue, ListValue, SetValue, ZSetValue
 from ferrite_host.keyspace.values import TypedValue, Value
 from ferrite_host.persistence.rdb import constants as c
@@ -25,7 +26,7 @@ from ferrite_host.persistence.snapshot import SaveStats, SnapshotSaveError, show
 from ferrite_host.strconv import parse_int
 
 #: The Redis version Ferrite's files say wrote them (what RDB version 10 belongs to).
-WRITER_REDIS_VERSION = b"7.0.15"
+WRITER_REDIS_VERSION = REDIS_COMPAT_VERSION.encode()
 _FLUSH_AT = 64 * 1024
 _COMPRESS_OVER = 20
 _LE64 = struct.Struct("<q")
