@@ -40,6 +40,7 @@ FAMILIES = (
     "latency",
     "monitor",
     "acl",
+    "replication",
 )
 
 

@@ -127,6 +127,8 @@ def setbit(session: Session, argv: list[bytes]) -> Any:
         else:
             buffer[index] &= ~mask & 0xFF
         _store(session, argv[1], buffer, stored, changed=True)
+    elif not stored:
+        session.db.unshare_string(argv[1])
     return old
 
 
@@ -381,6 +383,8 @@ def _bitfield(session: Session, argv: list[bytes], read_only: bool) -> Any:
             changed = True
     if grew or changed:
         _store(session, key, buffer, stored, changed)
+    elif not stored:
+        session.db.unshare_string(key)
     return replies
 
 
