@@ -508,8 +508,6 @@ object_ = family.container(
 _SHARED_INTEGERS = 10_000
 _SHARED_REFCOUNT = 2**31 - 1
 _EMBSTR_LIMIT = 44
-#: A fresh key's LFU counter (LFU_INIT_VAL); Ferrite does not track access frequency.
-_LFU_INIT_VAL = 5
 _POLICY_NOTE = (
     "Please note that when switching between policies at runtime LRU and LFU data will take "
     "some time to adjust."
@@ -545,7 +543,7 @@ def _shares_integers(session: Session) -> bool:
     summary="Returns the internal encoding of a Redis object.",
 )
 def object_encoding(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read(argv[2])  # OBJECT's lookups count as hits/misses in Redis
+    value = session.db.read_untouched(argv[2])  # counted as a hit/miss, not an access
     if value is None:
         return None
     if type(value) is TypedValue:
@@ -565,14 +563,22 @@ def object_encoding(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the logarithmic access frequency counter of a Redis object.",
 )
 def object_freq(session: Session, argv: list[bytes]) -> Any:
-    if session.db.read(argv[2]) is None:
+    field = _untouched_access_field(session, argv[2])
+    if field is None:
         return None
     if not _lfu_policy(session):
         raise CommandError(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
             + _POLICY_NOTE
         )
-    return _LFU_INIT_VAL
+    return session.state.keyspace.access.frequency(field)
+
+
+def _untouched_access_field(session: Session, key: bytes) -> int | None:
+    """The key's access field, looked up as OBJECT does: counted, but not an access."""
+    if session.db.read_untouched(key) is None:
+        return None
+    return session.db.access_field(key)
 
 
 @command(
@@ -585,13 +591,14 @@ def object_freq(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the time since the last access to a Redis object.",
 )
 def object_idletime(session: Session, argv: list[bytes]) -> Any:
-    if session.db.read(argv[2]) is None:
+    field = _untouched_access_field(session, argv[2])
+    if field is None:
         return None
     if _lfu_policy(session):
         raise CommandError(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. " + _POLICY_NOTE
         )
-    return 0  # access times are not tracked: every key reads as just used
+    return session.state.keyspace.access.idle_ms(field) // 1000
 
 
 @command(
@@ -604,7 +611,7 @@ def object_idletime(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the reference count of a value of a key.",
 )
 def object_refcount(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read(argv[2])
+    value = session.db.read_untouched(argv[2])
     if value is None:
         return None
     shared = (

@@ -8,6 +8,8 @@ class Stats:
         self.total_connections = 0
         self.total_commands = 0
         self.rejected_connections = 0
+        #: Keys removed to stay under maxmemory (INFO stats evicted_keys).
+        self.evicted_keys = 0
         self.total_error_replies = 0
         self.errors: dict[str, int] = {}
         self.net_input_bytes = 0
