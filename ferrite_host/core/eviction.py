@@ -63,7 +63,9 @@ class Eviction:
 
     def __init__(self, state: ServerState) -> None:
         self.state = state
+        #: The best candidates seen, ascending by rank (and the same as a set).
         self._pool: list[tuple[int, int, bytes]] = []
+        self._pooled: set[tuple[int, bytes]] = set()
         self._next_db = 0
         #: Redis's pre_command_oom_state: whether the last client command found memory
         #: over the limit after evicting (scripts and `ctx.call(..., flags="M")` read it).
@@ -246,10 +248,13 @@ class Eviction:
         dbs = self.state.keyspace.dbs
         for step in range(len(dbs)):
             index = (self._next_db + step) % len(dbs)
-            picks = dbs[index].sample_keys(1, volatile)
+            db = dbs[index]
+            if not (db.expires_count() if volatile else len(db)):
+                continue
+            picks = db.sample_keys(1, volatile)
             if picks:
                 self._next_db = (index + 1) % len(dbs)
-                return dbs[index], picks[0]
+                return db, picks[0]
         return None
 
     def _pool_victim(
@@ -257,7 +262,9 @@ class Eviction:
     ) -> tuple[Database, bytes] | None:
         """The best candidate of the pool after sampling every database once more."""
         dbs = self.state.keyspace.dbs
-        pool = self._pool
+        pool, pooled = self._pool, self._pooled
+        by_ttl = policy == "volatile-ttl"
+        score = self.state.keyspace.access.eviction_score
         for _ in range(16):
             candidates = 0
             for db in dbs:
@@ -265,30 +272,26 @@ class Eviction:
                 if not count:
                     continue
                 candidates += count
+                index = db.index
                 for key in db.sample_keys(samples, volatile):
-                    self._offer(pool, self._score(policy, db, key), db.index, key)
+                    if (index, key) in pooled:
+                        continue
+                    if by_ttl:  # the nearer the expiry, the higher
+                        rank = _TTL_BASE - (db.get_expire(key) or 0)
+                    else:
+                        rank = score(db.raw_access_field(key))
+                    if len(pool) < POOL_SIZE or rank > pool[0][0]:
+                        bisect.insort(pool, (rank, index, key))
+                        pooled.add((index, key))
+                        if len(pool) > POOL_SIZE:
+                            _, gone_index, gone_key = pool.pop(0)
+                            pooled.discard((gone_index, gone_key))
             if not candidates:
                 return None
             while pool:
                 _, index, key = pool.pop()
+                pooled.discard((index, key))
                 db = dbs[index]
                 if (db.get_expire(key) is not None) if volatile else db.holds(key):
                     return db, key
         return None
-
-    def _score(self, policy: str, db: Database, key: bytes) -> int:
-        """Higher is evicted first: idle time, 255 - frequency, or nearness of expiry."""
-        if policy == "volatile-ttl":
-            return _TTL_BASE - (db.get_expire(key) or 0)
-        return self.state.keyspace.access.eviction_score(db.raw_access_field(key))
-
-    @staticmethod
-    def _offer(pool: list[tuple[int, int, bytes]], score: int, index: int, key: bytes) -> None:
-        if len(pool) >= POOL_SIZE and score <= pool[0][0]:
-            return
-        for _, other_index, other_key in pool:
-            if other_key == key and other_index == index:
-                return
-        bisect.insort(pool, (score, index, key))
-        if len(pool) > POOL_SIZE:
-            del pool[0]

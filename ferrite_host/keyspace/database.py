@@ -31,6 +31,22 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _draw(pool: list[bytes], source: dict[bytes, object], count: int) -> list[bytes]:
+    """Up to `count` random names from `pool` still in `source`, in 2 * count + 2 draws."""
+    picks: list[bytes] = []
+    size = len(pool)
+    if not size:
+        return picks
+    rand = random.random
+    for _ in range(2 * count + 2):
+        key = pool[int(rand() * size)]
+        if key in source:
+            picks.append(key)
+            if len(picks) == count:
+                break
+    return picks
+
+
 class Database:
     def __init__(self, index: int, keyspace: Keyspace) -> None:
         self.index = index
@@ -129,10 +145,9 @@ class Database:
         pool = self._sample_pools[volatile]
         if len(source) > 2 * len(pool) + 16:
             pool = self._rebuild_sample_pool(volatile)
-        picks = [key for key in random.choices(pool, k=count) if key in source] if pool else []
-        if len(picks) * 2 < count:
-            pool = self._rebuild_sample_pool(volatile)
-            picks = [key for key in random.choices(pool, k=count) if key in source]
+        picks = _draw(pool, source, count)
+        if 2 * len(picks) < count + 1:  # mostly names of keys gone since: a new snapshot
+            picks = _draw(self._rebuild_sample_pool(volatile), source, count)
         return picks
 
     def _rebuild_sample_pool(self, volatile: bool) -> list[bytes]:
