@@ -65,10 +65,12 @@ def unlink(session: Session, argv: list[bytes]) -> Any:
     return _delete_all(session, argv)
 
 
-def _count_existing(session: Session, argv: list[bytes]) -> int:
-    """Each named key that exists counts once per mention, as in Redis."""
+def _count_existing(session: Session, argv: list[bytes], touch: bool) -> int:
+    """Each named key that exists counts once per mention, as in Redis; TOUCH is an access
+    of each, EXISTS is not."""
     db = session.db
-    return sum(1 for key in argv[1:] if db.read(key) is not None)
+    lookup = db.read if touch else db.read_untouched
+    return sum(1 for key in argv[1:] if lookup(key) is not None)
 
 
 @command(
@@ -80,7 +82,7 @@ def _count_existing(session: Session, argv: list[bytes]) -> int:
     complexity="O(N) where N is the number of keys to check.",
 )
 def exists(session: Session, argv: list[bytes]) -> Any:
-    return _count_existing(session, argv)
+    return _count_existing(session, argv, touch=False)
 
 
 @command(
@@ -96,7 +98,7 @@ def exists(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of keys that will be touched.",
 )
 def touch(session: Session, argv: list[bytes]) -> Any:
-    return _count_existing(session, argv)
+    return _count_existing(session, argv, touch=True)
 
 
 @command(
@@ -107,7 +109,7 @@ def touch(session: Session, argv: list[bytes]) -> Any:
     summary="Determines the type of value stored at a key.",
 )
 def type_(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read(argv[1])
+    value = session.db.read_untouched(argv[1])
     return SimpleString("none" if value is None else type_name(value))
 
 
@@ -543,7 +545,9 @@ def _shares_integers(session: Session) -> bool:
     summary="Returns the internal encoding of a Redis object.",
 )
 def object_encoding(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read_untouched(argv[2])  # counted as a hit/miss, not an access
+    value = session.db.read_untouched(
+        argv[2], notify_miss=False
+    )  # counted as a hit/miss, not an access
     if value is None:
         return None
     if type(value) is TypedValue:
@@ -576,7 +580,7 @@ def object_freq(session: Session, argv: list[bytes]) -> Any:
 
 def _untouched_access_field(session: Session, key: bytes) -> int | None:
     """The key's access field, looked up as OBJECT does: counted, but not an access."""
-    if session.db.read_untouched(key) is None:
+    if session.db.read_untouched(key, notify_miss=False) is None:
         return None
     return session.db.access_field(key)
 
@@ -611,7 +615,7 @@ def object_idletime(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the reference count of a value of a key.",
 )
 def object_refcount(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read_untouched(argv[2])
+    value = session.db.read_untouched(argv[2], notify_miss=False)
     if value is None:
         return None
     shared = (

@@ -81,14 +81,11 @@ class Database:
         return value
 
     def read(self, key: bytes) -> Value | None:
-        """`get` for commands that read the key: counts a keyspace hit or miss for INFO."""
+        """`get` for commands that read the key: counts a keyspace hit or miss for INFO and
+        stamps the key's access field (Redis's lookupKeyRead)."""
         value = self.get(key)
         if value is None:
-            keyspace = self._keyspace
-            keyspace.misses += 1
-            if keyspace.miss_listeners:
-                for listener in tuple(keyspace.miss_listeners):
-                    listener(self.index, key)
+            self._missed(key)
         else:
             self._keyspace.hits += 1
             clock = self._clock
@@ -98,14 +95,25 @@ class Database:
                 self._access[key] = clock.clock
         return value
 
-    def read_untouched(self, key: bytes) -> Value | None:
-        """`read` that leaves the key's access field alone (OBJECT, as Redis's NOTOUCH)."""
+    def read_untouched(self, key: bytes, notify_miss: bool = True) -> Value | None:
+        """`read` that leaves the access field alone (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE,
+        OBJECT); OBJECT also sends no `keymiss` notification (`notify_miss=False`)."""
         value = self.get(key)
         if value is None:
-            self._keyspace.misses += 1
+            if notify_miss:
+                self._missed(key)
+            else:
+                self._keyspace.misses += 1
         else:
             self._keyspace.hits += 1
         return value
+
+    def _missed(self, key: bytes) -> None:
+        keyspace = self._keyspace
+        keyspace.misses += 1
+        if keyspace.miss_listeners:
+            for listener in tuple(keyspace.miss_listeners):
+                listener(self.index, key)
 
     def access_field(self, key: bytes) -> int | None:
         """The key's 24-bit LRU/LFU field (None when the key is missing)."""

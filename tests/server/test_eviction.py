@@ -5,6 +5,7 @@ samples keys, so which ones go is not deterministic)."""
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -189,3 +190,13 @@ def test_info_memory_fields(c: redis.Redis) -> None:
     assert memory["used_memory_startup"] <= memory["used_memory_overhead"]
     c.delete("big")
     assert c.info("memory")["used_memory"] == before
+
+
+def test_idle_time_grows_and_reads_reset_it(c: redis.Redis) -> None:
+    c.set("k", "v")
+    c.set("other", "v")
+    time.sleep(1.2)  # the access clock has a resolution of one second, as Redis's
+    assert c.object("idletime", "k") >= 1
+    c.get("k")
+    assert c.object("idletime", "k") == 0
+    assert c.object("idletime", "other") >= 1
