@@ -35,6 +35,8 @@ ENCODING_LIMITS = (
     "zset_max_listpack_value",
 )
 _LONG_MAX = 2**63 - 1
+#: Encoding thresholds Redis declares as memory values ("1kb" is accepted).
+MEMORY_LIMITS = ("hash_max_listpack_value", "zset_max_listpack_value")
 
 _UNITS = {"b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
 
@@ -172,6 +174,8 @@ class Settings(BaseModel):
         "maxmemory",
         "auto_aof_rewrite_min_size",
         "hll_sparse_max_bytes",
+        "hash_max_listpack_value",
+        "zset_max_listpack_value",
         mode="before",
     )
     @classmethod
@@ -184,7 +188,7 @@ class Settings(BaseModel):
         return value.lower() if isinstance(value, str) else value
 
     @field_validator(
-        *ENCODING_LIMITS,
+        *(name for name in ENCODING_LIMITS if name not in MEMORY_LIMITS),
         "maxmemory_samples",
         "maxmemory_eviction_tenacity",
         "lfu_log_factor",

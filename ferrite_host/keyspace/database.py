@@ -129,10 +129,6 @@ class Database:
         """The access field without a lookup (eviction sampling must not expire keys)."""
         return self._access.get(key, 0)
 
-    def holds(self, key: bytes) -> bool:
-        """Whether `key` is stored, expired or not, without a lookup."""
-        return key in self._data
-
     def set_access_field(self, key: bytes, field: int) -> bool:
         """Overwrite the key's access field (RESTORE IDLETIME/FREQ, RM_SetLRU/SetLFU)."""
         if self.get(key) is None:
@@ -165,6 +161,11 @@ class Database:
 
     def exists(self, key: bytes) -> bool:
         return self.get(key) is not None
+
+    def holds(self, key: bytes) -> bool:
+        """Whether `key` is stored, logically expired or not, without expiring it (what
+        Redis's dictFind sees; for listeners that must not change the keyspace)."""
+        return key in self._data
 
     @property
     def limits(self) -> EncodingLimits:
@@ -312,6 +313,15 @@ class Database:
         if key in access:
             access[key] = clock.touched(access[key]) if clock.lfu else clock.clock
         keyspace.emit(self.index, key, event, cls)
+
+    def unshare_string(self, key: bytes) -> None:
+        """Make the stored string at `key` an editable bytearray, as Redis's
+        dbUnshareStringValue does before SETBIT, SETRANGE and APPEND look at it: OBJECT
+        ENCODING then says "raw", and since the bytes are the same, no event is sent."""
+        value = self._data.get(key)
+        if type(value) is bytes:
+            editable = self._data[key] = bytearray(value)
+            self._keyspace.used_bytes += self._measure(key, editable) - len(value) - BYTES_HEADER
 
     def touch_value(self, key: bytes) -> None:
         """A module changed a value in place: WATCH and the dirty counter see it; Redis
