@@ -73,7 +73,6 @@ class Eviction:
         #: An eviction pass ran out of time: the cron goes on with it.
         self.running = False
         self._exceeded_since: float | None = None
-        self.exceeded_total = 0.0
         self._keyspace = state.keyspace
         #: maxmemory less the startup figure: what the keyspace total may reach (hot path).
         self._room = 0
@@ -182,7 +181,8 @@ class Eviction:
         current = 0.0
         if self._exceeded_since is not None:
             current = time.monotonic() - self._exceeded_since
-        return int((self.exceeded_total + current) * 1000), int(current * 1000)
+        total = self.state.stats.eviction_exceeded_seconds + current
+        return int(total * 1000), int(current * 1000)
 
     # -- evicting ----------------------------------------------------------------------------
 
@@ -234,7 +234,7 @@ class Eviction:
 
     def _exceeded_end(self) -> None:
         if self._exceeded_since is not None:
-            self.exceeded_total += time.monotonic() - self._exceeded_since
+            self.state.stats.eviction_exceeded_seconds += time.monotonic() - self._exceeded_since
             self._exceeded_since = None
 
     def _victim(self, policy: str, samples: int) -> tuple[Database, bytes] | None:

@@ -200,3 +200,18 @@ def test_idle_time_grows_and_reads_reset_it(c: redis.Redis) -> None:
     c.get("k")
     assert c.object("idletime", "k") == 0
     assert c.object("idletime", "other") >= 1
+
+
+def test_time_over_maxmemory_is_counted(c: redis.Redis) -> None:
+    limit_to_room(c, "noeviction")
+    with pytest.raises(redis.exceptions.OutOfMemoryError):
+        write(c, "k", 4 * ROOM // len(VALUE), 2**62, ttl=False)
+    time.sleep(0.05)
+    stats = c.info("stats")
+    assert stats["current_eviction_exceeded_time"] > 0
+    assert stats["total_eviction_exceeded_time"] >= stats["current_eviction_exceeded_time"]
+    c.flushall()
+    c.ping()  # back under the limit: the current stretch ends
+    assert c.info("stats")["current_eviction_exceeded_time"] == 0
+    c.config_resetstat()
+    assert c.info("stats")["total_eviction_exceeded_time"] == 0
