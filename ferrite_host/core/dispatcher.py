@@ -65,9 +65,12 @@ class Dispatcher:
         if not internal:
             if not session.authenticated and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH, session)
-            # ACL first, then the session's own gate (RESP2 subscribed mode), as Redis orders them.
-            check, gate = state.access_check, session.command_gate
+            # ACL first, then maxmemory (evict, or -OOM), then the session's own gate (RESP2
+            # subscribed mode), as Redis orders them.
+            check, gate, memory = state.access_check, session.command_gate, state.memory_guard
             refusal = check(session, spec, argv) if check is not None else None
+            if refusal is None and memory is not None:
+                refusal = memory(session, spec)
             if refusal is None and gate is not None:
                 refusal = gate(session, spec)
             if refusal is not None:
