@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.bridge import _native as native
+from ferrite_host.bridge.collections import BridgeCollections
 from ferrite_host.bridge.replies import ARRAY, MAP, SET, ReplyStream
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
@@ -29,6 +31,8 @@ from ferrite_host.redis_module.api import (
     Status,
 )
 from ferrite_host.redis_module.call_flags import CallFlags
+from ferrite_host.redis_module.ctx_queries import ContextFlag
+from ferrite_host.redis_module.notifications import NotificationCallback, class_letter
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, to_bytes
 
@@ -57,6 +61,7 @@ class CallState:
         "argv",
         "asked",
         "command",
+        "detached",
         "keys",
         "module",
         "registry",
@@ -73,8 +78,12 @@ class CallState:
         argv: list[bytes],
         registry: Registry,
         write_command: bool,
+        detached: bool = False,
     ) -> None:
         self.addr = addr
+        #: A context outside any client's command (timers, events): no reply, no
+        #: verbatim propagation (only what the callback asks to replicate).
+        self.detached = detached
         self.command = command
         self.module = module
         self.argv = argv
@@ -122,6 +131,9 @@ class CallState:
         """Close keys, complete the replies, apply the propagation rule, end the context."""
         for key in list(self.keys):
             key.close()
+        if self.detached:
+            self.addr = 0
+            return
         self.stream.finish(failure)
         if self.wrote and not self.asked and self.write_command:
             native.replicate_verbatim(self.addr)
@@ -153,7 +165,7 @@ def _as_ferrite_reply(reply: Any) -> Any:
     return reply
 
 
-class BridgeKey:
+class BridgeKey(BridgeCollections):
     """RedisModuleKey's methods on a key Redis opened (`RedisModule_OpenKey`)."""
 
     __slots__ = ("_call", "_closed", "_handle", "_mode", "_name", "_views")
@@ -165,6 +177,8 @@ class BridgeKey:
         self._mode = mode
         self._closed = False
         self._views: list[memoryview] = []
+        #: Why the last failed list/hash call failed (Redis's errno), as on Ferrite.
+        self.errno = 0
 
     @property
     def name(self) -> RedisModuleString:
@@ -332,6 +346,68 @@ class BridgeCtx:
     def select_db(self, index: int) -> Status:
         return _status(native.select_db(self._call.addr, index))
 
+    # -- what a module may ask (RM_GetContextFlags, RM_KeyExists, ...) -----------------------
+
+    def get_context_flags(self) -> ContextFlag:
+        return ContextFlag(native.context_flags(self._call.addr))
+
+    def key_exists(self, name: bytes | str) -> bool:
+        return native.key_exists(self._call.addr, to_bytes(name))
+
+    def get_selected_db(self) -> int:
+        return self.db
+
+    def get_client_id(self) -> int:
+        return self.client_id
+
+    @staticmethod
+    def milliseconds() -> int:
+        return native.milliseconds()
+
+    @staticmethod
+    def get_random_bytes(length: int) -> bytes:
+        return native.random_bytes(length)
+
+    @staticmethod
+    def get_used_memory_ratio() -> float:
+        return native.used_memory_ratio()
+
+    # -- pub/sub, keyspace and server events --------------------------------------------------
+
+    def publish_message(self, channel: str | bytes, message: str | bytes) -> int:
+        return native.publish(self._call.addr, to_bytes(channel), to_bytes(message))
+
+    def notify_keyspace_event(self, type: int, event: str, key: object) -> Status:
+        if class_letter(type) is None:
+            return Status.ERR
+        name = key if isinstance(key, (bytes, str)) else str(key)
+        return _status(native.notify(self._call.addr, int(type), event, to_bytes(name)))
+
+    def subscribe_to_keyspace_events(self, types: int, callback: NotificationCallback) -> Status:
+        if not callable(callback):
+            raise TypeError("subscribe_to_keyspace_events needs a callable")
+        return self._call.registry.subscribe_keyspace(
+            self._call.addr, self._call.module, types, callback
+        )
+
+    def subscribe_to_server_event(self, event: int, callback: Callable[..., None] | None) -> Status:
+        return self._call.registry.subscribe_server_event(
+            self._call.addr, self._call.module, event, callback
+        )
+
+    # -- timers (RM_CreateTimer: the payload is (module, callback, data)) ----------------------
+
+    def create_timer(self, ms: int, callback: Callable[..., None], data: Any = None) -> int:
+        return native.create_timer(self._call.addr, int(ms), (self._call.module, callback, data))
+
+    def stop_timer(self, timer_id: int) -> tuple[Status, Any]:
+        payload = native.stop_timer(self._call.addr, timer_id)
+        return (Status.ERR, None) if payload is None else (Status.OK, payload[2])
+
+    def get_timer_info(self, timer_id: int) -> tuple[Status, int, Any]:
+        found = native.timer_info(self._call.addr, timer_id)
+        return (Status.ERR, 0, None) if found is None else (Status.OK, found[0], found[1][2])
+
     def log(self, level: str, message: str) -> None:
         owner = self._call.module.name if self._call.module is not None else "?"
         log.log(level_of(level), "<%s> %s", owner, message)
@@ -455,8 +531,8 @@ class BridgeCtx:
         return self._call.replicate_verbatim()
 
     def yield_(self, flags: int = 1, busy_reply: str | None = None) -> None:
-        """RM_Yield is not mapped yet: a no-op, so long commands still run (without
-        serving other clients meanwhile)."""
+        """RM_Yield: other clients are served (answered -BUSY) during a long command."""
+        native.yield_(self._call.addr, int(flags), busy_reply)
 
     def __getattr__(self, name: str) -> Any:
         raise _not_bridged("RedisModuleCtx", name)

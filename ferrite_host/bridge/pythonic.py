@@ -76,8 +76,17 @@ class BridgeContext:
     def redis(self) -> BridgeCtx:
         return self._redis
 
-    def call(self, command: str | bytes, *args: object) -> Any:
-        return self._call.call(command, *args)
+    def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
+        return self._call.call(command, *args, flags=flags)
+
+    def redis_key(self, name: bytes, writable: bool) -> RedisKey:
+        handle = self._call.open_key(name, READ_WRITE if writable else KeyMode.READ)
+        if handle is None:
+            raise KeyError(name)
+        return handle
+
+    def yield_events(self, busy_reply: str | None = None) -> None:
+        self._redis.yield_(1, busy_reply)
 
     def replicate(self, command: str | bytes, *args: object) -> None:
         self._call.replicate(command, *args)

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from ferrite_host.bridge import _native as native
+from ferrite_host.bridge import callbacks, configs
 from ferrite_host.bridge.context import BridgeCtx, CallState
 from ferrite_host.bridge.naming import redis_type_name
 from ferrite_host.bridge.pythonic import BridgeContext
@@ -26,8 +27,9 @@ from ferrite_host.module.errors import ReplyError
 from ferrite_host.module.module import Module
 from ferrite_host.module.replies import to_reply
 from ferrite_host.protocol.replies import Error
-from ferrite_host.redis_module.api import RedisModuleString
+from ferrite_host.redis_module.api import RedisModuleString, Status
 from ferrite_host.redis_module.commands import ModuleCommand
+from ferrite_host.redis_module.configs import ModuleConfig
 from ferrite_host.redis_module.discovery import discover
 from ferrite_host.redis_module.errors import ModuleLoadError
 from ferrite_host.redis_module.loading import forget_module, stage_module
@@ -108,9 +110,24 @@ def load(
     return module.name, module.version, commands, types
 
 
-def committed(entry_point: str) -> None:
-    """Redis accepted every command and type: the module is live."""
+def committed(entry_point: str, addr: int) -> None:
+    """Redis accepted every command and type: register the rest in OnLoad's context `addr`
+    (configs, INFO, keyspace and server events); then the module is live."""
     staged = REGISTRY.modules[entry_point]
+    module = staged.module
+    REGISTRY.add_module(staged)
+    configs.register_configs(addr, module)
+    if module.info_sections and native.register_info(addr, staged.slot) != 0:
+        raise ModuleLoadError("Redis refused the module's INFO function")
+    for types, callback in module.keyspace_subscriptions:
+        if REGISTRY.subscribe_keyspace(addr, module, types, callback) is not Status.OK:
+            raise ModuleLoadError("Redis refused a keyspace-event subscription")
+    for event, callback in module.server_event_subscriptions:
+        if REGISTRY.subscribe_server_event(addr, module, event, callback) is not Status.OK:
+            raise ModuleLoadError(
+                f"Redis refused the subscription to server event {event} (not an event "
+                "this Redis version has?)"
+            )
     staged.committed = True
     staged.module.mark_loaded()
     for command in staged.commands:
@@ -222,3 +239,30 @@ def type_free(stored: TypedValue) -> None:
 def type_copy(stored: TypedValue) -> TypedValue:
     handle: RedisModuleType = stored.type  # type: ignore[assignment]
     return TypedValue(handle, handle.copy(stored.value))
+
+
+# -- outside commands: timers, keyspace and server events, INFO, configs ---------------------
+
+
+def timer_fired(addr: int, payload: tuple[Any, Any, Any]) -> None:
+    callbacks.timer_fired(REGISTRY, addr, payload)
+
+
+def keyspace_event(slot: int, addr: int, kind: int, event: str, key: bytes) -> None:
+    callbacks.keyspace_event(REGISTRY, slot, addr, kind, event, key)
+
+
+def server_event(slot: int, addr: int, event: int, subevent: int, data: object) -> None:
+    callbacks.server_event(REGISTRY, slot, addr, event, subevent, data)
+
+
+def info_sections(slot: int) -> list[tuple[str, list[tuple[str, object]]]]:
+    return callbacks.info_sections(REGISTRY, slot)
+
+
+def config_get(config: ModuleConfig) -> object:
+    return configs.config_get(config)
+
+
+def config_set(config: ModuleConfig, value: object) -> str | None:
+    return configs.config_set(config, value)
