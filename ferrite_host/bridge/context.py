@@ -43,6 +43,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("ferrite")
 
 
+_WRITE = int(KeyMode.WRITE)
+OK = Status.OK
+#: RedisModule_KeyType's answers as KeyType members, without an enum call per lookup.
+_KEY_TYPES = {int(kind): kind for kind in KeyType}
+
+
 def _status(code: int) -> Status:
     return Status.OK if code == 0 else Status.ERR
 
@@ -119,36 +125,47 @@ class CallState:
         self.asked = True
         return _status(native.replicate_verbatim(self.addr))
 
-    def open_key(self, name: bytes, mode: KeyMode) -> BridgeKey | None:
-        handle = native.open_key(self.addr, name, int(mode))
+    def open_key(self, name: bytes, mode: KeyMode | int) -> BridgeKey | None:
+        bits = int(mode)
+        handle = native.open_key(self.addr, name, bits)
         if handle is None:
             return None
-        key = BridgeKey(self, handle, name, mode)
+        key = BridgeKey(self, handle, name, bits)
         self.keys.append(key)
         return key
 
     def finish(self, failure: str | None = None) -> None:
         """Close keys, complete the replies, apply the propagation rule, end the context."""
-        for key in list(self.keys):
-            key.close()
-        if self.detached:
-            self.addr = 0
-            return
-        self.stream.finish(failure)
-        if self.wrote and not self.asked and self.write_command:
-            native.replicate_verbatim(self.addr)
+        if self.keys:
+            for key in list(self.keys):
+                key.close()
+        if not self.detached:
+            stream = self.stream
+            if failure is not None or stream.top_level != 1 or stream.unfinished():
+                stream.finish(failure)
+            if self.wrote and not self.asked and self.write_command:
+                native.replicate_verbatim(self.addr)
         self.addr = 0  # any later use raises instead of touching a finished context
 
 
-def _not_bridged(owner: str, name: str) -> AttributeError | NotImplementedError:
-    """Why a Ferrite API method is missing here: not mapped to Redis yet, or no such name."""
-    ferrite_class = RedisModuleKey if owner == "RedisModuleKey" else RedisModuleCtx
-    if hasattr(ferrite_class, name) and not name.startswith("_"):
-        return NotImplementedError(
-            f"{owner}.{name} is not available through the Ferrite bridge yet "
-            "(see docs/bridge.md for what is mapped to the Redis Module API)"
-        )
-    return AttributeError(f"'{owner}' object has no attribute '{name}'")
+def _not_bridged(bridge_class: type, ferrite_class: type) -> type:
+    """Give `bridge_class` a method for every public name of `ferrite_class` it lacks, which
+    raises NotImplementedError naming it: a clear error for what the bridge does not map,
+    without a `__getattr__` hook that would slow every attribute access down."""
+    owner = ferrite_class.__name__
+    for name in dir(ferrite_class):
+        if name.startswith("_") or hasattr(bridge_class, name):
+            continue
+
+        def missing(self: object, *args: object, _name: str = name, **kwargs: object) -> Any:
+            raise NotImplementedError(
+                f"{owner}.{_name} is not available through the Ferrite bridge "
+                "(see docs/bridge.md for what is mapped to the Redis Module API)"
+            )
+
+        missing.__name__ = name
+        setattr(bridge_class, name, missing)
+    return bridge_class
 
 
 def _as_ferrite_reply(reply: Any) -> Any:
@@ -170,11 +187,11 @@ class BridgeKey(BridgeCollections):
 
     __slots__ = ("_call", "_closed", "_handle", "_mode", "_name", "_views")
 
-    def __init__(self, call: CallState, handle: int, name: bytes, mode: KeyMode) -> None:
+    def __init__(self, call: CallState, handle: int, name: bytes, mode: int) -> None:
         self._call = call
         self._handle = handle
         self._name = name
-        self._mode = mode
+        self._mode = mode  # KeyMode bits, as a plain int (enum operations are slow)
         self._closed = False
         self._views: list[memoryview] = []
         #: Why the last failed list/hash call failed (Redis's errno), as on Ferrite.
@@ -186,7 +203,7 @@ class BridgeKey(BridgeCollections):
 
     @property
     def mode(self) -> KeyMode:
-        return self._mode
+        return KeyMode(self._mode)
 
     @property
     def closed(self) -> bool:
@@ -216,12 +233,12 @@ class BridgeKey(BridgeCollections):
 
     def _writable(self) -> bool:
         self._key()
-        return bool(self._mode & KeyMode.WRITE)
+        return bool(self._mode & _WRITE)
 
     # -- inspection -------------------------------------------------------------------------
 
     def key_type(self) -> KeyType:
-        return KeyType(native.key_type(self._key()))
+        return _KEY_TYPES[native.key_type(self._key())]
 
     def value_length(self) -> int:
         if self.key_type() == KeyType.MODULE:
@@ -305,20 +322,19 @@ class BridgeKey(BridgeCollections):
         stored = self._stored()
         if stored is None:
             return None
-        if self._mode & KeyMode.WRITE:
+        if self._mode & _WRITE:
             self._call.wrote = True  # in-place changes count as a write, as on Ferrite
         return stored.value
 
-    def __getattr__(self, name: str) -> Any:
-        raise _not_bridged("RedisModuleKey", name)
-
     def __repr__(self) -> str:
-        state = "closed" if self._closed else self._mode.name
+        state = "closed" if self._closed else self.mode.name
         return f"<BridgeKey {self._name!r} {state}>"
 
 
 class BridgeCtx:
     """RedisModuleCtx's methods on a Redis command context."""
+
+    __slots__ = ("_call",)
 
     def __init__(self, call: CallState) -> None:
         self._call = call
@@ -420,7 +436,8 @@ class BridgeCtx:
     def open_key(
         self, name: RedisModuleString | str | bytes, mode: KeyMode = KeyMode.READ
     ) -> BridgeKey | None:
-        return self._call.open_key(to_bytes(name), KeyMode(mode))
+        raw = name if type(name) is bytes or type(name) is RedisModuleString else to_bytes(name)
+        return self._call.open_key(raw, mode)
 
     def close_key(self, key: BridgeKey | None) -> None:
         if key is not None:
@@ -441,11 +458,17 @@ class BridgeCtx:
         return Status.OK
 
     def reply_with_long_long(self, value: int) -> Status:
-        number = int(value)
+        number = value if type(value) is int else int(value)
         if not LLONG_MIN <= number <= LLONG_MAX:
             raise OverflowError(f"reply_with_long_long: {number} does not fit in 64 bits")
-        self._call.stream.scalar(native.reply_long_long, number)
-        return Status.OK
+        call = self._call
+        stream = call.stream
+        if stream.top_level == 0 and not stream.unfinished():  # the one reply, inline
+            native.reply_long_long(call.addr, number)
+            stream.top_level = 1
+        else:
+            stream.scalar(native.reply_long_long, number)
+        return OK
 
     def reply_with_string(self, value: RedisModuleString | bytes | bytearray | str) -> Status:
         self._call.stream.scalar(native.reply_bulk, to_bytes(value))
@@ -534,11 +557,12 @@ class BridgeCtx:
         """RM_Yield: other clients are served (answered -BUSY) during a long command."""
         native.yield_(self._call.addr, int(flags), busy_reply)
 
-    def __getattr__(self, name: str) -> Any:
-        raise _not_bridged("RedisModuleCtx", name)
-
     def release(self) -> None:
         """Done by the bridge when the callback returns."""
 
     def open_keys(self) -> list[BridgeKey]:
         return list(self._call.keys)
+
+
+_not_bridged(BridgeKey, RedisModuleKey)
+_not_bridged(BridgeCtx, RedisModuleCtx)

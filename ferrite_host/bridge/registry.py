@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.bridge import _native as native
+from ferrite_host.module.module import Module
 from ferrite_host.redis_module.api import Status
 from ferrite_host.redis_module.errors import ModuleLoadError
 from ferrite_host.redis_module.loading import ModulePluginManager
@@ -37,13 +38,33 @@ class BridgeModule:
     server_events: dict[int, Callable[..., Any]] = field(default_factory=dict)
 
 
+class BridgeCommand:
+    """A committed command with what every call needs worked out once (the hot path)."""
+
+    __slots__ = ("arity", "command", "module", "name", "pythonic", "write")
+
+    def __init__(self, command: ModuleCommand, module: RedisModule) -> None:
+        self.command = command
+        self.module = module
+        self.name = command.name
+        self.arity = command.info.arity
+        self.write = command.is_write()
+        #: The Pythonic `Module` whose runner calls the callback, or None (Redis-shaped).
+        owner = getattr(command.runner, "__self__", None)
+        self.pythonic = owner if isinstance(owner, Module) else None
+
+    def arity_ok(self, argc: int) -> bool:
+        arity = self.arity
+        return argc == arity if arity > 0 else argc >= -arity
+
+
 class Registry:
     """The bridge's one table of modules, commands (by lower-case name) and type slots."""
 
     def __init__(self) -> None:
         self.pm = ModulePluginManager()
         self.modules: dict[str, BridgeModule] = {}
-        self.commands: dict[bytes, tuple[ModuleCommand, RedisModule]] = {}
+        self.commands: dict[bytes, BridgeCommand] = {}
         self._slots: list[RedisModuleType] = []
         self._write_commands: dict[bytes, bool] = {}
         #: Modules by C slot, and keyspace subscriptions (module, callback) by C slot.
@@ -106,7 +127,7 @@ class Registry:
     def command_owner(self, name: str) -> str | None:
         """The bridge module owning `name`; Redis's own names are checked by Redis."""
         entry = self.commands.get(name.lower().encode())
-        return entry[1].name if entry is not None else None
+        return entry.module.name if entry is not None else None
 
     def type_owner(self, name: str) -> str | None:
         for handle in self._slots:
@@ -155,7 +176,7 @@ class Registry:
     def _ask_write_flag(self, call: CallState, name: bytes) -> bool:
         entry = self.commands.get(name)
         if entry is not None:
-            return entry[0].is_write()
+            return entry.write
         info = native.call(call.addr, [b"COMMAND", b"INFO", name], "")
         if type(info) is list and info and type(info[0]) is list and len(info[0]) > 2:
             return b"write" in info[0][2]

@@ -18,7 +18,7 @@ from ferrite_host.bridge import callbacks, configs
 from ferrite_host.bridge.context import BridgeCtx, CallState
 from ferrite_host.bridge.naming import redis_type_name
 from ferrite_host.bridge.pythonic import BridgeContext
-from ferrite_host.bridge.registry import BridgeModule, Registry
+from ferrite_host.bridge.registry import BridgeCommand, BridgeModule, Registry
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import VERBOSE
 from ferrite_host.keyspace import TypedValue
@@ -131,7 +131,7 @@ def committed(entry_point: str, addr: int) -> None:
     staged.committed = True
     staged.module.mark_loaded()
     for command in staged.commands:
-        REGISTRY.commands[command.name.lower().encode()] = (command, staged.module)
+        REGISTRY.commands[command.name.lower().encode()] = BridgeCommand(command, module)
     log.info(
         "Module '%s' loaded through the Ferrite bridge (%d commands)",
         staged.module.name,
@@ -149,27 +149,20 @@ def forget(entry_point: str) -> None:
 # -- commands -------------------------------------------------------------------------------
 
 
-def _arity_ok(arity: int, argc: int) -> bool:
-    return argc == arity if arity > 0 else argc >= -arity
-
-
 def dispatch(addr: int, argv: list[bytes]) -> None:
     """Run the command `argv[0]` names for the client behind context `addr`."""
     entry = REGISTRY.commands.get(argv[0].lower())
     if entry is None:
         native.reply_error(addr, b"ERR ferrite bridge: this command is not loaded")
         return
-    command, module = entry
-    call = CallState(addr, command.name, module, argv, REGISTRY, command.is_write())
-    if not _arity_ok(command.info.arity, len(argv)):
-        call.stream.value(Error(wrong_arity(command.name)))
+    call = CallState(addr, entry.name, entry.module, argv, REGISTRY, entry.write)
+    if not entry.arity_ok(len(argv)):
+        call.stream.value(Error(wrong_arity(entry.name)))
         call.finish()
-        return
-    pythonic = getattr(command.runner, "__self__", None)
-    if isinstance(pythonic, Module):
-        _run_pythonic(call, command, pythonic)
+    elif entry.pythonic is not None:
+        _run_pythonic(call, entry.command, entry.pythonic)
     else:
-        _run_redis_shaped(call, command)
+        _run_redis_shaped(call, entry.command)
 
 
 def _failure(command: ModuleCommand, module: RedisModule | None, exc: Exception) -> str:
@@ -179,8 +172,9 @@ def _failure(command: ModuleCommand, module: RedisModule | None, exc: Exception)
 
 
 def _run_redis_shaped(call: CallState, command: ModuleCommand) -> None:
+    argv = call.argv
     new_string = bytes.__new__
-    args = [new_string(RedisModuleString, arg) for arg in call.argv[1:]]
+    args = [new_string(RedisModuleString, arg) for arg in argv[1:]] if len(argv) > 1 else []
     failure = None
     try:
         command.callback(BridgeCtx(call), args)  # type: ignore[arg-type]

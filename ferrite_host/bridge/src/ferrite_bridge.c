@@ -393,9 +393,8 @@ static int bridge_command(RedisModuleCtx *ctx, RedisModuleString **argv, int arg
         PyList_SET_ITEM(args, i, PyBytes_FromStringAndSize(data, (Py_ssize_t)length));
     }
     PyObject *address = PyLong_FromVoidPtr(ctx);
-    PyObject *result = args && address
-                           ? PyObject_CallFunctionObjArgs(py_dispatch, address, args, NULL)
-                           : NULL;
+    PyObject *stack[2] = {address, args};
+    PyObject *result = args && address ? PyObject_Vectorcall(py_dispatch, stack, 2, NULL) : NULL;
     if (!result) {
         log_python_error(ctx, "command dispatch");
         RM_ReplyWithError(ctx, "ERR ferrite bridge: internal error, see the server log");
