@@ -20,6 +20,7 @@ import shutil
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from compare import RESULTS, Server, free_port, run_benchmark, start_ferrite, start_redis
@@ -42,6 +43,20 @@ TESTS: list[tuple[str, list[str], list[str]]] = [
     ),
 ]
 MODULES = ["hello", "hellotype", "bloom"]
+
+
+def cpu_ns(server: Server) -> int:
+    """The server's main thread's time on a CPU, in ns (/proc/<pid>/schedstat): finer than
+    the clock ticks of /proc/<pid>/stat, and it is the thread that runs every command."""
+    return int(Path(f"/proc/{server.proc.pid}/schedstat").read_text().split()[0])
+
+
+def measure(server: Server, args: list[str], requests: int, pipeline: int) -> dict[str, float]:
+    """run_benchmark, with the CPU time per request read from schedstat."""
+    before = cpu_ns(server)
+    result = run_benchmark(server, args, requests, pipeline)
+    result["cpu_us_per_request"] = (cpu_ns(server) - before) / 1000 / requests
+    return result
 
 
 def start_bridge() -> Server:
@@ -76,7 +91,7 @@ def main() -> None:
                     slot = raw.setdefault(key, {name: [] for name in servers})
                     for name, server in servers.items():
                         command = builtin_args if name == "redis" else module_args
-                        slot[name].append(run_benchmark(server, command, args.requests, pipeline))
+                        slot[name].append(measure(server, command, args.requests, pipeline))
                     rps = {name: f"{slot[name][-1]['rps']:.0f}" for name in servers}
                     print(f"round {round_no + 1} {key}: {rps}", flush=True)
     finally:
