@@ -148,7 +148,7 @@ class CallState:
         self.addr = 0  # any later use raises instead of touching a finished context
 
 
-def _not_bridged(bridge_class: type, ferrite_class: type) -> type:
+def not_bridged(bridge_class: type, ferrite_class: type) -> type:
     """Give `bridge_class` a method for every public name of `ferrite_class` it lacks, which
     raises NotImplementedError naming it: a clear error for what the bridge does not map,
     without a `__getattr__` hook that would slow every attribute access down."""
@@ -564,5 +564,5 @@ class BridgeCtx:
         return list(self._call.keys)
 
 
-_not_bridged(BridgeKey, RedisModuleKey)
-_not_bridged(BridgeCtx, RedisModuleCtx)
+not_bridged(BridgeKey, RedisModuleKey)
+not_bridged(BridgeCtx, RedisModuleCtx)

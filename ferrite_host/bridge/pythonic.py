@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ferrite_host.bridge.context import BridgeCtx
+from ferrite_host.bridge.context import BridgeCtx, not_bridged
 from ferrite_host.bridge.context import BridgeKey as RedisKey
 from ferrite_host.core.loglevels import level_of
+from ferrite_host.module.context import Context
 from ferrite_host.module.errors import ReplyError, WrongType
+from ferrite_host.module.key import Key
 from ferrite_host.redis_module.api import NO_EXPIRE, KeyMode, KeyType
 
 if TYPE_CHECKING:
@@ -182,3 +184,7 @@ class BridgeKey:
     def __repr__(self) -> str:
         mode = "writable" if self._writable else "read-only"
         return f"<BridgeKey {self._name!r} {mode}>"
+
+
+not_bridged(BridgeKey, Key)
+not_bridged(BridgeContext, Context)
