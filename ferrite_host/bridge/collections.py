@@ -12,7 +12,7 @@ import errno as _errno
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.bridge import _native as native
-from ferrite_host.redis_module.api import RedisModuleString, Status
+from ferrite_host.redis_module.api import KeyType, RedisModuleString, Status
 from ferrite_host.redis_module.key_hashes import _GET_FLAGS, _SET_FLAGS, HASH_DELETE, HashFlag
 from ferrite_host.redis_module.key_lists import ListWhere
 from ferrite_host.redis_module.key_zsets import ZAddFlag
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 #: list_edit operations of the C module.
 _SET, _INSERT, _DELETE = 0, 1, 2
+_EMPTY, _HASH = int(KeyType.EMPTY), int(KeyType.HASH)
 #: zset_step operations.
 _NEXT, _PREV, _END, _STOP = 0, 1, 2, 3
 
@@ -45,15 +46,31 @@ class BridgeCollections:
 
         def _key(self) -> int: ...
 
+        def _writable(self) -> bool: ...
+
     def _touch(self, changed: bool) -> None:
         if changed:
             self._call.wrote = True
 
-    def _answer(self, result: tuple[Any, int]) -> Any:
+    def _answer(self, result: tuple[Any, int], failed: object = None) -> Any:
+        """The call's result; Redis's errno kept only when the call failed (it answered
+        `failed`), since errno after a successful call means nothing."""
         value, code = result
-        if code:
+        if value == failed and code:
             self.errno = code
         return value
+
+    def _hash_refused(self) -> bool:
+        """RedisModule_HashSet's refusals, in its order: another type, then a key opened
+        without WRITE (errno ENOTSUP / EBADF)."""
+        keytype = native.key_type(self._key())
+        if keytype not in (_EMPTY, _HASH):
+            self.errno = _errno.ENOTSUP
+            return True
+        if not self._writable():
+            self.errno = _errno.EBADF
+            return True
+        return False
 
     # -- lists ------------------------------------------------------------------------------
 
@@ -62,7 +79,7 @@ class BridgeCollections:
             self.errno = _errno.EINVAL
             return Status.ERR
         code = self._answer(
-            native.list_push(self._call.addr, self._key(), int(where), to_bytes(element))
+            native.list_push(self._call.addr, self._key(), int(where), to_bytes(element)), 1
         )
         status = _status(code)
         self._touch(status is Status.OK)
@@ -80,9 +97,8 @@ class BridgeCollections:
         return _string(self._answer(native.list_get(self._call.addr, self._key(), index)))
 
     def _edit(self, operation: int, index: int, element: bytes | None) -> Status:
-        status = _status(
-            self._answer(native.list_edit(self._call.addr, self._key(), operation, index, element))
-        )
+        result = native.list_edit(self._call.addr, self._key(), operation, index, element)
+        status = _status(self._answer(result, 1))
         self._touch(status is Status.OK)
         return status
 
@@ -105,10 +121,10 @@ class BridgeCollections:
         for index in range(0, len(pairs), 2):
             value = pairs[index + 1]
             flat += [to_bytes(pairs[index]), None if value is HASH_DELETE else to_bytes(value)]
-        count, code = native.hash_set(self._call.addr, self._key(), int(flags), flat)
-        if code:
-            self.errno = code
-        self._touch(bool(pairs) and not code)
+        if self._hash_refused():
+            return 0
+        count, _code = native.hash_set(self._call.addr, self._key(), int(flags), flat)
+        self._touch(bool(pairs))
         return int(count)
 
     def hash_get(self, flags: HashFlag | int, *fields: Any) -> list[Any] | None:
@@ -116,9 +132,10 @@ class BridgeCollections:
             self.errno = _errno.EINVAL
             return None
         names = [to_bytes(field) for field in fields]
-        found = self._answer(native.hash_get(self._call.addr, self._key(), int(flags), names))
+        # Redis leaves errno alone when HashGet fails (another type): so does the bridge.
+        found, _code = native.hash_get(self._call.addr, self._key(), int(flags), names)
         if found is None or flags & HashFlag.EXISTS:
-            return found  # type: ignore[no-any-return]
+            return found
         return [_string(item) for item in found]
 
     # -- sorted sets ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Around the commands, on redis-server through the bridge and on `ferrite serve`: module
 configs (Redis-shaped and Pythonic) in CONFIG GET/SET, INFO sections, keyspace and server
-events, PUBLISH from a module, the context queries, the collection keys' errno and timers.
+events, PUBLISH from a module, the context queries, the collection keys' errno, the Pythonic
+Key's collection calls and timers.
 
 The same fixture modules (fx_events, fx_pythonic) load on both hosts and every reply is
 compared; timer ids (Redis's are not sequential) are the one thing left out.
@@ -67,6 +68,12 @@ SCENARIO: list[tuple[object, ...]] = [
     ("FXE.ERRNOS", "lst"),
     ("HSET", "h", "f", "v"),
     ("FXE.ERRNOS", "h"),
+    ("FXP.COLL", "c1"),
+    ("FXP.COLL", "c1"),
+    ("LRANGE", "c1:l", 0, -1),
+    ("HGETALL", "c1:h"),
+    ("ZRANGE", "c1:z", 0, -1, "WITHSCORES"),
+    ("GET", "c1:s"),
 ]
 
 

@@ -887,7 +887,8 @@ static PyObject *n_list_edit(PyObject *self, PyObject *const *args, Py_ssize_t n
 }
 
 /* hash_set(ctx, key, flags, [field, value or None (delete), ...]) -> (count, errno): one
- * RedisModule_HashSet per pair (the variadic call cannot be built at run time). */
+ * RedisModule_HashSet per pair (the variadic call cannot be built at run time). Its errors
+ * (flags, type, mode) are checked by the runtime first: a 0 count is no error by itself. */
 static PyObject *n_hash_set(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NEED(4) CTX_ARG(0) KEY_ARG(1);
     MISSING(HashSet);
@@ -916,12 +917,9 @@ static PyObject *n_hash_set(PyObject *self, PyObject *const *args, Py_ssize_t na
             }
             value = RM_CreateString(ctx, data, (size_t)length);
         }
-        errno = 0;
         int changed = RM_HashSet(key, flags, field, value, NULL);
-        int code = errno;
         RM_FreeString(ctx, field);
         if (value != RM_HASH_DELETE) RM_FreeString(ctx, value);
-        if (changed == 0 && code) return Py_BuildValue("(ii)", 0, code);
         total += changed;
     }
     return Py_BuildValue("(li)", total, 0);
