@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.access import AccessControl
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.info import all_specs
 from ferrite_host.core import errors
@@ -128,9 +129,8 @@ def _parse_extra_parameters(
 def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
     """What a new value must change beyond the settings object itself."""
     settings = state.settings
-    if "requirepass" in changed and not settings.requirepass:
-        for client in state.clients.values():  # the default user is `nopass` again
-            client.authenticated = True
+    if "requirepass" in changed:
+        AccessControl.of(state).use_requirepass()  # the default user's password
     if "loglevel" in changed:
         logging.getLogger("ferrite").setLevel(LOG_LEVELS[settings.loglevel])
     state.hooks.hook.ferrite_config_changed(state=state, changed=changed)

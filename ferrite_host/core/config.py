@@ -110,6 +110,10 @@ class Settings(BaseModel):
     #: Seconds SIGTERM/SIGINT waits for a running command before exiting without saving.
     shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
     acllog_max_len: int = Field(128, ge=0, le=2**63 - 1)
+    #: The ACL file ACL LOAD / ACL SAVE use and start-up reads ("" for none).
+    aclfile: str = ""
+    #: `user <name> <rules...>` lines of the config file (refused together with aclfile).
+    user: list[list[str]] = Field(default_factory=list)
     maxmemory: int = Field(0, ge=0)
     maxmemory_policy: Literal[
         "volatile-lru",
@@ -263,6 +267,7 @@ ALIASES = {
 
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
 HIDDEN = {
+    "user",
     "loadmodule",
     "module_config",
     "disable_module",
@@ -355,6 +360,10 @@ def apply_directives(
             if not args:
                 raise ConfigError(f"{source}: 'loadmodule' needs a module name")
             values.setdefault("loadmodule", []).append(list(args))
+        elif field == "user":
+            if not args:
+                raise ConfigError(f"{source}: 'user' needs a user name")
+            values.setdefault("user", []).append(list(args))
         elif field == "disable_module":
             values.setdefault("disable_module", []).extend(args)
         elif field == "save" and args in ([], [""]):

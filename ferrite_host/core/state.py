@@ -71,6 +71,9 @@ class ServerState:
         self.loading = False
         #: Installed by the ACL layer once users exist: NOPERM text for a refused call, or None.
         self.access_check: AccessCheck | None = None
+        #: Clients must AUTH first: the default user is off or has passwords (the ACL layer
+        #: keeps this; until it exists, `requirepass` alone decides).
+        self.auth_required = bool(self.settings.requirepass)
         self.tcp_port = self.settings.port
         self.event_loop_name = "asyncio"
         self.parser_name = "hiredis"

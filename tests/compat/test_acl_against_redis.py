@@ -278,7 +278,7 @@ def test_acl_log_like_redis(ports: tuple[int, int]) -> None:
 
 def test_acl_help_is_redis_without_load_and_save(ports: tuple[int, int]) -> None:
     theirs, ours = (Conn(port)("ACL", "HELP") for port in ports)
-    for missing in (b"LOAD", b"SAVE"):
+    for missing in ():
         pos = theirs.index(missing)
         del theirs[pos : pos + 2]
     assert ours == theirs
