@@ -62,17 +62,18 @@ def auth(session: Session, argv: list[bytes]) -> Any:
             "Are you sure your configuration is correct?"
         )
     user = argv[1] if len(argv) == 3 else DEFAULT.encode()
-    log_in(session, user, argv[-1], "auth")
+    log_in(session, user, argv[-1], argv[0])
     return OK
 
 
-def log_in(session: Session, name: bytes, password: bytes, command: str) -> None:
+def log_in(session: Session, name: bytes, password: bytes, command: bytes) -> None:
     """Authenticate as an ACL user (AUTH, HELLO AUTH); WRONGPASS for an unknown or disabled
     user or a wrong password, logged in ACL LOG. A failure logs nobody out, as in Redis."""
     control = AccessControl.of(session.state)
     user_name = name.decode("utf-8", "surrogateescape")
     if control.authenticate(user_name, password) is None:
-        control.record(session, "auth", user_name, command)
+        typed = command.decode("utf-8", "surrogateescape")  # ACL LOG's object, as typed
+        control.record(session, "auth", typed, typed.lower(), username=user_name)
         raise CommandError(errors.WRONGPASS)
     session.authenticated = True
     session.user = user_name
@@ -116,7 +117,7 @@ def hello(session: Session, argv: list[bytes]) -> Any:
         option = argv[pos].lower()
         remaining = len(argv) - pos - 1
         if option == b"auth" and remaining >= 2:
-            log_in(session, argv[pos + 1], argv[pos + 2], "hello")
+            log_in(session, argv[pos + 1], argv[pos + 2], argv[0])
             pos += 3
         elif option == b"setname" and remaining >= 1:
             name = argv[pos + 1]

@@ -224,19 +224,24 @@ class AccessControl:
         return "NOPERM " + {"key": NO_KEY, "channel": NO_CHANNEL}.get(kind, detail)
 
     def record(
-        self, session: Session, reason: str, obj: str, command: str, context: str | None = None
+        self,
+        session: Session,
+        reason: str,
+        obj: str,
+        command: str,
+        context: str | None = None,
+        username: str | None = None,
     ) -> None:
-        """One ACL LOG entry for a refusal (`command` is what the client was running)."""
+        """One ACL LOG entry for a refusal (`command` is what the client was running; a
+        failed login names the user it tried)."""
         entry = AclLogEntry(
             reason,
             context or ("multi" if session.in_multi else "toplevel"),
             obj,
-            session.user if reason != "auth" else obj,
+            session.user if username is None else username,
             client_line(session, command),
             now(),
         )
-        if reason == "auth":
-            entry.subject = "AUTH"
         self.log.add(entry, self.state.settings.acllog_max_len)
 
     def denial(self, user: User, spec: CommandSpec, argv: list[bytes]) -> Denial | None:
