@@ -96,7 +96,7 @@ class AccessControl:
 
     def new_user(self, name: str) -> User:
         """A user as ACL SETUSER creates it: off, no password, no commands, keys or channels."""
-        user = User(name=name)
+        user = User(name=name, sanitize=None)  # only `reset` sets sanitize-payload
         self.rules.apply(user, "nocommands")
         return user
 
@@ -163,8 +163,11 @@ class AccessControl:
     def configure_user(self, name: str, rules: list[str]) -> None:
         """One `user` line of the config file: the user is reset, then gets the rules."""
         current = self.users.get(name)
-        user = self.new_user(name) if current is None else copy.deepcopy(current)
-        self.rules.apply(user, "reset")
+        if current is None:
+            user = self.new_user(name)
+        else:  # a user that exists (default) starts over
+            user = copy.deepcopy(current)
+            self.rules.apply(user, "reset")
         try:
             merged = merge_selector_arguments(rules)
         except AclRuleError as exc:

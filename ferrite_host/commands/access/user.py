@@ -86,8 +86,8 @@ class User(Selector):
     enabled: bool = False
     nopass: bool = False
     passwords: list[str] = field(default_factory=list)  # SHA-256 hex, in the order added
-    #: "sanitize-payload", "skip-sanitize-payload" or None (the default user sets neither).
-    sanitize: str | None = "sanitize-payload"
+    #: "sanitize-payload", "skip-sanitize-payload" or None (neither: until a `reset`).
+    sanitize: str | None = None
     #: The `(...)` selectors, in the order they were added.
     selectors: list[Selector] = field(default_factory=list)
     #: Every command on every key and channel: the check can be skipped (kept by refresh()).
