@@ -10,7 +10,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ferrite_host.core.busy import EventPump
 from ferrite_host.core.config import Settings
@@ -30,8 +30,16 @@ from ferrite_host.keyspace import Keyspace, ValueType
 if TYPE_CHECKING:
     from ferrite_host.core.spec import CommandSpec
 
-#: (session, command, argv) -> the NOPERM error to answer, or None to let the call run.
-AccessCheck = Callable[[Session, "CommandSpec", list[bytes]], "str | None"]
+
+class AccessCheck(Protocol):
+    """(session, command, argv) -> the NOPERM error to answer, or None to let the call run;
+    `context` is where ACL LOG says the refused call came from ("lua", "module"), by
+    default the client's top level or its MULTI."""
+
+    def __call__(
+        self, session: Session, spec: CommandSpec, argv: list[bytes], context: str | None = None
+    ) -> str | None: ...
+
 
 #: (db index, commands) for every change that must reach the append-only file.
 PropagationSink = Callable[[int, list[list[bytes]]], None]

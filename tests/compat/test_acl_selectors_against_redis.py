@@ -255,3 +255,36 @@ def test_genpass_and_cat_like_redis(ports: tuple[int, int]) -> None:
 
     theirs, ours = ports
     assert scenario(ours) == scenario(theirs)
+
+
+SCRIPTS = [
+    "return redis.call('set','a','x')",
+    "return redis.call('get','b')",
+    "return redis.call('publish','d','m')",
+    "return redis.pcall('get','b')",
+    "return redis.call('get','a')",
+    "return redis.call('publish','c','m')",
+]
+
+
+def test_scripts_run_with_the_callers_permissions_like_redis(ports: tuple[int, int]) -> None:
+    def scenario(port: int) -> list[Any]:
+        admin = Conn(port)
+        admin("ACL", "SETUSER", "lua", "reset", "on", "nopass", "~a*", "&c", "+eval", "+get")
+        admin("ACL", "SETUSER", "lua", "+publish")
+        admin("ACL", "LOG", "RESET")
+        conn = Conn(port)
+        out = [conn("AUTH", "lua", "x")]
+        for script in SCRIPTS:
+            reply = conn("EVAL", script, "0")
+            out.append(
+                (reply[0], reply[1].split(" script: ")[0]) if isinstance(reply, tuple) else reply
+            )
+        out.append([_log_entry(entry) for entry in admin("ACL", "LOG")])
+        admin("ACL", "DELUSER", "lua")
+        conn.close()
+        admin.close()
+        return out
+
+    theirs, ours = ports
+    assert scenario(ours) == scenario(theirs)

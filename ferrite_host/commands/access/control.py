@@ -223,7 +223,8 @@ class AccessControl:
             return None
         kind, detail, _ = denial
         obj = spec.full_name if kind == "command" else detail
-        self.record(session, kind, obj, spec.full_name, context)
+        # From a script or module the client line shows the caller's own command (EVAL).
+        self.record(session, kind, obj, spec.full_name if context is None else None, context)
         return "NOPERM " + {"key": NO_KEY, "channel": NO_CHANNEL}.get(kind, detail)
 
     def record(
@@ -231,7 +232,7 @@ class AccessControl:
         session: Session,
         reason: str,
         obj: str,
-        command: str,
+        command: str | None,
         context: str | None = None,
         username: str | None = None,
     ) -> None:
