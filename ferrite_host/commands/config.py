@@ -169,12 +169,20 @@ def config_rewrite(session: Session, argv: list[bytes]) -> Any:
     if not settings.config_file:
         raise CommandError("ERR The server is running without a config file")
     try:
-        rewrite_config_file(settings)
+        rewrite_config_file(settings, _user_lines(session.state))
     except OSError as exc:
         log.warning("CONFIG REWRITE failed: %s", exc)
         raise CommandError(f"ERR Rewriting config file: {exc.strerror or exc}") from None
     log.info("CONFIG REWRITE executed with success.")
     return OK
+
+
+def _user_lines(state: ServerState) -> list[str]:
+    """The `user` lines CONFIG REWRITE writes: every ACL user, unless an aclfile keeps them."""
+    if state.settings.aclfile:
+        return []
+    control = AccessControl.of(state)
+    return [control.describe(control.users[name]) for name in sorted(control.users)]
 
 
 @command(

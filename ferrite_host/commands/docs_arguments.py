@@ -446,11 +446,13 @@ DOC_ARGUMENTS: dict[str, list[Arg]] = {
     "acl|getuser": [arg("username")],
     "acl|help": [],
     "acl|list": [],
+    "acl|load": [],
     "acl|log": [
         oneof(
             "operation", integer("count"), arg("reset", "pure-token", token="RESET"), optional=True
         )
     ],
+    "acl|save": [],
     "acl|setuser": [arg("username"), arg("rule", optional=True, multiple=True)],
     "acl|users": [],
     "acl|whoami": [],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,41 @@ def test_user_lines_of_the_config_file_like_redis(
             )
             conn.close()
     assert listed[0] == listed[1]
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+def test_config_rewrite_writes_the_users_like_redis(tmp_path: Path) -> None:
+    assert REDIS_SERVER is not None
+    port = free_port()
+    theirs_conf, ours_conf = tmp_path / "redis.conf", tmp_path / "ferrite.conf"
+    theirs_conf.write_text(f'port {port}\nbind 127.0.0.1\nsave ""\nuser bob on >old +get\n')
+    ours_conf.write_text('save ""\nuser bob on >old +get\n')
+    proc = subprocess.Popen(
+        [REDIS_SERVER, str(theirs_conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        with FerriteProcess("--config", str(ours_conf), modules=[]) as ours:
+            users = []
+            for server_port, conf in ((ours.port, ours_conf), (port, theirs_conf)):
+                conn = _connect(server_port)
+                conn("ACL", "SETUSER", "bob", "resetpass", ">new", "(~a* +set)")
+                conn("ACL", "SETUSER", "carol", "on", "nopass", "~*", "+@read")
+                assert conn("CONFIG", "REWRITE") == b"OK"
+                conn.close()
+                lines = conf.read_text().splitlines()
+                users.append(sorted(_line(line) for line in lines if line.startswith("user ")))
+    finally:
+        proc.kill()
+        proc.wait(10)
+    assert users[0] == users[1]
+
+
+def _connect(port: int) -> Conn:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return Conn(port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
