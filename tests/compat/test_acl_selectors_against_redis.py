@@ -288,3 +288,63 @@ def test_scripts_run_with_the_callers_permissions_like_redis(ports: tuple[int, i
 
     theirs, ours = ports
     assert scenario(ours) == scenario(theirs)
+
+
+FIRST_ARG_RULES: list[list[str]] = [
+    ["on", "nopass", "~*", "+select|0", "+select|1", "+get"],
+    ["+select|0", "+select"],
+    ["+select|0", "-select|0"],
+    ["+@all", "-select", "+select|3"],
+    ["+select|3", "-@all"],
+    ["+select|2", "+@connection"],
+    ["+@connection", "+select|2"],
+    ["+select|A", "+select|a"],
+    ["+config|get|x"],
+    ["+config|nosuch"],
+    ["+select|"],
+    ["+nosuch|x"],
+    ["(+select|5 ~*)"],
+]
+
+
+@pytest.mark.parametrize("rules", FIRST_ARG_RULES, ids=lambda r: " ".join(r)[:40])
+def test_first_argument_rules_like_redis(ports: tuple[int, int], rules: list[str]) -> None:
+    def scenario(port: int) -> list[Any]:
+        conn = Conn(port)
+        out = [conn("ACL", "SETUSER", "fa", "reset", "on", "nopass", *rules)]
+        out.append(_fields(conn("ACL", "GETUSER", "fa")))
+        out += [
+            conn("ACL", "DRYRUN", "fa", "select", arg) for arg in ("0", "1", "2", "3", "a", "5")
+        ]
+        out.append(conn("ACL", "DELUSER", "fa"))
+        conn.close()
+        return out
+
+    theirs, ours = ports
+    assert scenario(ours) == scenario(theirs)
+
+
+def test_subscribers_losing_their_channels_are_disconnected_like_redis(
+    ports: tuple[int, int],
+) -> None:
+    def scenario(port: int) -> list[Any]:
+        admin = Conn(port)
+        admin("ACL", "SETUSER", "sub", "reset", "on", "nopass", "+@all", "allchannels")
+        out = []
+        for new_rules in (["resetchannels", "&news.*"], ["resetchannels", "&other"]):
+            admin("ACL", "SETUSER", "sub", "allchannels")
+            listener, patterned = Conn(port), Conn(port)
+            listener("AUTH", "sub", "x")
+            patterned("AUTH", "sub", "x")
+            out.append(listener("SUBSCRIBE", "news.a"))
+            out.append(patterned("PSUBSCRIBE", "news.*"))
+            out.append(admin("ACL", "SETUSER", "sub", *new_rules))
+            out += [listener("PING"), patterned("PING")]
+            listener.close()
+            patterned.close()
+        admin("ACL", "DELUSER", "sub")
+        admin.close()
+        return out
+
+    theirs, ours = ports
+    assert scenario(ours) == scenario(theirs)

@@ -20,6 +20,7 @@ from ferrite_host.commands.clientinfo import client_line
 from ferrite_host.commands.introspection import ACL_ORDER, acl_categories, keys_with_flags
 from ferrite_host.core.errors import StartupError
 from ferrite_host.keyspace import compile_glob
+from ferrite_host.pubsub import PubSub
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -114,6 +115,25 @@ class AccessControl:
         self.users[name] = user
         if name == DEFAULT:
             self._sync_default()
+        self._disconnect_lost_subscribers(user)
+
+    def _disconnect_lost_subscribers(self, user: User) -> None:
+        """As Redis 7.0: a client of this user subscribed to a channel (or pattern) its new
+        rules no longer allow is disconnected."""
+        if any(selector.all_channels for selector in (user, *user.selectors)):
+            return
+        pubsub = PubSub.of(self.state)
+        for client in list(self.state.clients.values()):
+            if client.user != user.name or client.closer is None:
+                continue
+            subs = pubsub.subscriptions_of(client)
+            if subs is None:
+                continue
+            channels = [*subs.channels, *subs.shard_channels]
+            if not all(_channel_allowed(user, c, False) for c in channels) or not all(
+                _channel_allowed(user, p, True) for p in subs.patterns
+            ):
+                client.closer()
 
     def use_requirepass(self) -> None:
         """`requirepass` is the default user's only password ("" makes it nopass), as Redis
@@ -302,6 +322,8 @@ class AccessControl:
                     for s in subs
                     if (s in user_set) != (s in model_set)
                 ]
+        for name, args in selector.first_args.items():
+            words += [f"+{name}|{arg.decode('utf-8', 'surrogateescape')}" for arg in args]
         return " ".join(words)
 
     def describe_keys(self, selector: Selector) -> str:
@@ -356,7 +378,7 @@ class AccessControl:
 
 def _selector_denial(selector: Selector, spec: CommandSpec, argv: list[bytes]) -> Denial | None:
     """Why this one selector refuses the call, or None when it allows it."""
-    if not selector.may_run(spec):
+    if not selector.may_run_with(spec, argv):
         return "command", NO_COMMAND.format(spec.full_name), 0
     if not selector.all_keys:
         try:
@@ -390,6 +412,17 @@ def _key_allowed(patterns: list[KeyPattern], key: bytes, flags: list[str]) -> bo
         if (need_read and not pattern.read) or (need_write and not pattern.write):
             continue
         if pattern.pattern == b"*" or compile_glob(pattern.pattern).match(key):
+            return True
+    return False
+
+
+def _channel_allowed(user: User, channel: bytes, literal: bool) -> bool:
+    for selector in (user, *user.selectors):
+        if selector.all_channels:
+            return True
+        if literal and channel in selector.channels:
+            return True
+        if not literal and any(compile_glob(p).match(channel) for p in selector.channels):
             return True
     return False
 

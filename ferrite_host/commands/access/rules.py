@@ -95,7 +95,7 @@ class RuleApplier:
         elif rule.startswith("&"):
             self._add_channel(selector, rule[1:].encode("utf-8", "surrogateescape"))
         elif rule[:1] in ("+", "-") and len(rule) > 1:
-            self._command_rule(selector, rule[0] == "+", lowered[1:])
+            self._command_rule(selector, rule[0] == "+", lowered[1:], rule[1:])
         else:
             raise AclRuleError(SYNTAX)
 
@@ -156,7 +156,9 @@ class RuleApplier:
 
     # -- commands ------------------------------------------------------------------------------
 
-    def _command_rule(self, selector: Selector, allow: bool, target: str) -> None:
+    def _command_rule(
+        self, selector: Selector, allow: bool, target: str, spelled: str = ""
+    ) -> None:
         self._refresh_known(selector)
         if target.startswith("@"):
             names = self._categories().get(target[1:])
@@ -165,21 +167,46 @@ class RuleApplier:
             if target == "@all":
                 selector.all_commands = allow
                 selector.mentioned.clear()
+                selector.first_args.clear()
             else:
                 selector.mentioned.add(target[1:])
         else:
             commands = self._commands()
             spec = commands.get(target)
             if spec is None:
-                parent = commands.get(target.partition("|")[0])
-                if "|" in target and parent is not None and not parent.subcommands and allow:
-                    return  # Redis's deprecated first-argument rule: accepted, not enforced
-                raise AclRuleError(UNKNOWN)
+                self._first_arg_rule(selector, allow, spelled or target, commands)
+                return
             names = {target, *(sub.full_name for sub in spec.subcommands.values())}
+        for name in names:
+            selector.first_args.pop(name, None)
         if allow:
             selector.allowed |= names
         else:
             selector.allowed -= names
+
+    def _first_arg_rule(
+        self, selector: Selector, allow: bool, target: str, commands: dict[str, CommandSpec]
+    ) -> None:
+        """`+select|0`: Redis's (deprecated) rule allowing a command with one first argument
+        only; refused for `-`, for commands with subcommands and beyond a subcommand."""
+        name, _, first = target.partition("|")
+        name = name.lower()
+        parent = commands.get(name)
+        if parent is None or not first:
+            raise AclRuleError(UNKNOWN if parent is None or "|" not in target else SYNTAX)
+        if parent.subcommands:
+            sub = commands.get(f"{name}|{first.partition('|')[0].lower()}")
+            if sub is not None and "|" in first and allow:
+                raise AclRuleError("Allowing first-arg of a subcommand is not supported")
+            raise AclRuleError(UNKNOWN)
+        if not allow:
+            raise AclRuleError(UNKNOWN)
+        if selector.may_run(parent):
+            return  # already allowed whatever the argument
+        allowed = selector.first_args.setdefault(name, [])
+        wanted = first.encode("utf-8", "surrogateescape")
+        if all(arg.lower() != wanted.lower() for arg in allowed):
+            allowed.append(wanted)
 
     def _refresh_known(self, selector: Selector) -> None:
         """Commands added since the last rule follow the allcommands flag from now on."""
@@ -195,6 +222,7 @@ class RuleApplier:
             self._refresh_known(selector)
 
     def _reset(self, user: User) -> None:
+        user.first_args.clear()
         user.enabled = False
         user.nopass = False
         user.passwords.clear()

@@ -54,6 +54,9 @@ class Selector:
     channels: list[bytes] = field(default_factory=list)
     #: Categories named in the rules since the last reset: descriptions are built from them.
     mentioned: set[str] = field(default_factory=set)
+    #: `+select|0` rules: a command not allowed as such runs with one of these first
+    #: arguments (compared ignoring case; the spelling of the first rule is kept).
+    first_args: dict[str, list[bytes]] = field(default_factory=dict)
 
     @property
     def all_keys(self) -> bool:
@@ -78,6 +81,16 @@ class Selector:
         if name in self.known:
             return name in self.allowed
         return self.all_commands
+
+    def may_run_with(self, spec: CommandSpec, argv: list[bytes]) -> bool:
+        """may_run, or a first-argument rule lets this call in."""
+        if self.may_run(spec):
+            return True
+        allowed = self.first_args.get(spec.full_name)
+        if not allowed or len(argv) < 2:
+            return False
+        first = argv[1].lower()
+        return any(arg.lower() == first for arg in allowed)
 
 
 @dataclass
