@@ -110,6 +110,8 @@ class Settings(BaseModel):
     #: Seconds SIGTERM/SIGINT waits for a running command before exiting without saving.
     shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
     acllog_max_len: int = Field(128, ge=0, le=2**63 - 1)
+    #: The channels a new user (or selector, or `reset`) starts with.
+    acl_pubsub_default: Literal["allchannels", "resetchannels"] = "resetchannels"
     #: The ACL file ACL LOAD / ACL SAVE use and start-up reads ("" for none).
     aclfile: str = ""
     #: `user <name> <rules...>` lines of the config file (refused together with aclfile).
@@ -239,6 +241,7 @@ MUTABLE = {
     "watchdog_period",
     "shutdown_timeout",
     "acllog_max_len",
+    "acl_pubsub_default",
     "maxmemory",
     "maxmemory_policy",
     "dir",

@@ -348,3 +348,23 @@ def test_subscribers_losing_their_channels_are_disconnected_like_redis(
 
     theirs, ours = ports
     assert scenario(ours) == scenario(theirs)
+
+
+def test_acl_pubsub_default_like_redis(ports: tuple[int, int]) -> None:
+    def scenario(port: int) -> list[Any]:
+        conn = Conn(port)
+        out = [conn("CONFIG", "GET", "acl-pubsub-default")]
+        out.append(conn("CONFIG", "SET", "acl-pubsub-default", "allchannels"))
+        out.append(conn("ACL", "SETUSER", "pd1", "(~x)"))
+        out.append(conn("ACL", "SETUSER", "pd2", "reset"))
+        out.append([_line(line) for line in conn("ACL", "LIST")])
+        out.append(conn("CONFIG", "SET", "acl-pubsub-default", "bogus"))
+        out.append(conn("CONFIG", "SET", "acl-pubsub-default", "resetchannels"))
+        out.append(conn("ACL", "SETUSER", "pd2", "reset"))
+        out.append(_fields(conn("ACL", "GETUSER", "pd2")))
+        out.append(conn("ACL", "DELUSER", "pd1", "pd2"))
+        conn.close()
+        return out
+
+    theirs, ours = ports
+    assert scenario(ours) == scenario(theirs)

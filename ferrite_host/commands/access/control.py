@@ -52,7 +52,11 @@ Denial = tuple[str, str, int]
 class AccessControl:
     def __init__(self, state: ServerState) -> None:
         self.state = state
-        self.rules = RuleApplier(self.commands, self.categories)
+        self.rules = RuleApplier(
+            self.commands,
+            self.categories,
+            lambda: state.settings.acl_pubsub_default == "allchannels",
+        )
         self.users: dict[str, User] = {DEFAULT: self.fresh_default()}
         self.log = AclLog()
         self.use_requirepass()
@@ -99,6 +103,7 @@ class AccessControl:
         """A user as ACL SETUSER creates it: off, no password, no commands, keys or channels."""
         user = User(name=name, sanitize=None)  # only `reset` sets sanitize-payload
         self.rules.apply(user, "nocommands")
+        self.rules.default_channels(user)
         return user
 
     def set_user(self, name: str, rules: list[str]) -> None:

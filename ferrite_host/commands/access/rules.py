@@ -50,9 +50,19 @@ def merge_selector_arguments(rules: list[str]) -> list[str]:
 
 
 class RuleApplier:
-    def __init__(self, commands: Callable[[], dict[str, CommandSpec]], categories: Categories):
+    def __init__(
+        self,
+        commands: Callable[[], dict[str, CommandSpec]],
+        categories: Categories,
+        all_channels_by_default: Callable[[], bool] = lambda: False,
+    ):
         self._commands = commands
         self._categories = categories
+        #: `acl-pubsub-default allchannels`: new users, selectors and `reset` get `&*`.
+        self._all_channels_by_default = all_channels_by_default
+
+    def default_channels(self, selector: Selector) -> None:
+        selector.channels = [b"*"] if self._all_channels_by_default() else []
 
     def apply(self, user: User, rule: str) -> None:
         """One rule on the user: its own (on, passwords, selectors...) or its root selector's."""
@@ -77,7 +87,7 @@ class RuleApplier:
         """A new selector from the rules inside one `(...)`."""
         selector = Selector()
         self.apply_to_selector(selector, "nocommands")
-        self.apply_to_selector(selector, "resetchannels")
+        self.default_channels(selector)
         for rule in text.split(" "):
             if rule:
                 self.apply_to_selector(selector, rule)
@@ -227,7 +237,7 @@ class RuleApplier:
         user.nopass = False
         user.passwords.clear()
         user.keys.clear()
-        user.channels.clear()
+        self.default_channels(user)
         user.selectors.clear()
         user.sanitize = "sanitize-payload"
         self._command_rule(user, False, "@all")
