@@ -18,7 +18,13 @@ family = Family("server")
 command = family.command
 
 
-@command("dbsize", 1, "readonly fast", summary="Returns the number of keys in the database.")
+@command(
+    "dbsize",
+    1,
+    "readonly fast",
+    acl="keyspace",
+    summary="Returns the number of keys in the database.",
+)
 def dbsize(session: Session, argv: list[bytes]) -> Any:
     return len(session.db)
 
@@ -28,7 +34,13 @@ def _flush_mode(argv: list[bytes]) -> None:
         raise CommandError(errors.SYNTAX)
 
 
-@command("flushdb", -1, "write", summary="Removes all keys from the current database.")
+@command(
+    "flushdb",
+    -1,
+    "write",
+    acl="keyspace dangerous",
+    summary="Removes all keys from the current database.",
+)
 def flushdb(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     _announce_flush(session, session.db_index, FLUSHDB_START)
@@ -37,7 +49,13 @@ def flushdb(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("flushall", -1, "write", summary="Removes all keys from all databases.")
+@command(
+    "flushall",
+    -1,
+    "write",
+    acl="keyspace dangerous",
+    summary="Removes all keys from all databases.",
+)
 def flushall(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     _announce_flush(session, -1, FLUSHDB_START)
@@ -62,7 +80,14 @@ def db_index(session: Session, raw: bytes, invalid: str = errors.NOT_INTEGER) ->
     return index
 
 
-@command("swapdb", 3, "write fast", summary="Swaps two Redis databases.", since="4.0.0")
+@command(
+    "swapdb",
+    3,
+    "write fast",
+    acl="keyspace dangerous",
+    summary="Swaps two Redis databases.",
+    since="4.0.0",
+)
 def swapdb(session: Session, argv: list[bytes]) -> Any:
     first = db_index(session, argv[1], "ERR invalid first DB index")
     second = db_index(session, argv[2], "ERR invalid second DB index")
@@ -74,7 +99,14 @@ def swapdb(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("move", 3, "write fast", keys=(1, 1, 1), summary="Moves a key to another database.")
+@command(
+    "move",
+    3,
+    "write fast",
+    keys=(1, 1, 1),
+    acl="keyspace",
+    summary="Moves a key to another database.",
+)
 def move(session: Session, argv: list[bytes]) -> Any:
     target = db_index(session, argv[2])
     if target == session.db_index:

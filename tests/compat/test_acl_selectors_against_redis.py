@@ -368,3 +368,37 @@ def test_acl_pubsub_default_like_redis(ports: tuple[int, int]) -> None:
 
     theirs, ours = ports
     assert scenario(ours) == scenario(theirs)
+
+
+DESCRIBED = [
+    "+@read +@write",
+    "+@write +@read",
+    "+@admin -@dangerous",
+    "+@read -@hash +@hash",
+    "+config -@dangerous -del +@keyspace -get",
+    "+@all -@fast",
+    "+@all +@string -@fast",
+    "+@hash +@string -@read",
+    "+@string +@fast",
+    "+@all -config|set -@admin",
+    "+@all -client +client|id",
+    "-@all +client +@admin",
+    "+@pubsub -publish",
+    "+@list -@write",
+]
+
+
+@pytest.mark.parametrize("rules", DESCRIBED)
+def test_command_rules_described_like_redis(ports: tuple[int, int], rules: str) -> None:
+    """GETUSER's compact form: Redis's categories and single-command differences."""
+
+    def scenario(port: int) -> Any:
+        conn = Conn(port)
+        conn("ACL", "SETUSER", "described", "reset", *rules.split())
+        described = _fields(conn("ACL", "GETUSER", "described"))
+        conn("ACL", "DELUSER", "described")
+        conn.close()
+        return described
+
+    theirs, ours = ports
+    assert scenario(ours) == scenario(theirs)

@@ -295,38 +295,32 @@ class AccessControl:
         model = set() if additive else set(commands)
         words = ["-@all" if additive else "+@all"]
         allowed = {name for name, spec in commands.items() if selector.may_run(spec)}
-        for category in ACL_ORDER:
-            if category not in selector.mentioned:
-                continue
+        # Redis's best fit: each category (in its order) whose commands are mostly allowed
+        # (or, from +@all, mostly denied) among those no earlier category accounted for.
+        unexplained = set(allowed)
+        order = sorted(
+            (c for c in ACL_ORDER if c in selector.mentioned),
+            key=lambda c: -len(categories.get(c, set())),
+        )
+        for category in order:
             names = categories.get(category, set()) & set(commands)
-            on = len(names & allowed)
+            on = len(names & unexplained)
             off = len(names) - on
             if (additive and on > off) or (not additive and off > on):
                 words.append(("+@" if additive else "-@") + category)
                 model = model | names if additive else model - names
-        for name, spec in commands.items():
-            if spec.parent is not None or (spec.subcommands and spec.handler is None):
+                unexplained = unexplained - names if additive else unexplained | names
+        # Then single commands, as Redis adds them to its model: a container's own rule
+        # (`+config`) covers its subcommands, which follow with their own differences.
+        for spec in commands.values():
+            if spec.parent is not None:
                 continue
-            if (name in allowed) != (name in model):
-                words.append(("+" if name in allowed else "-") + name)
-        for name, spec in commands.items():
-            if not spec.subcommands:
-                continue
-            subs = [sub.full_name for sub in spec.subcommands.values()]
-            user_set = {s for s in subs if s in allowed}
-            model_set = {s for s in subs if s in model}
-            if user_set == model_set:
-                continue
-            if user_set == set(subs):
-                words.append("+" + name)
-            elif not user_set:
-                words.append("-" + name)
-            else:
-                words += [
-                    ("+" if s in user_set else "-") + s
-                    for s in subs
-                    if (s in user_set) != (s in model_set)
-                ]
+            for one in (spec, *spec.subcommands.values()):
+                name = one.full_name
+                if (name in allowed) != (name in model):
+                    words.append(("+" if name in allowed else "-") + name)
+                    covered = {name, *(sub.full_name for sub in one.subcommands.values())}
+                    model = model | covered if name in allowed else model - covered
         for name, args in selector.first_args.items():
             words += [f"+{name}|{arg.decode('utf-8', 'surrogateescape')}" for arg in args]
         return " ".join(words)
