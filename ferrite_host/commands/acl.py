@@ -10,6 +10,7 @@ from ferrite_host.commands.access import AccessControl, AclRuleError
 from ferrite_host.commands.access.aclfile import AclFileError
 from ferrite_host.commands.access.control import DEFAULT
 from ferrite_host.commands.access.log import now as log_now
+from ferrite_host.commands.arguments import arg, integer, oneof
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.introspection import ACL_ORDER
 from ferrite_host.core import errors
@@ -46,6 +47,7 @@ def _text(raw: bytes) -> str:
     since="6.0.0",
     summary="Modify or create the rules for a specific ACL user",
     complexity="O(N). Where N is the number of rules provided.",
+    arguments=[arg("username"), arg("rule", optional=True, multiple=True)],
 )
 def acl_setuser(session: Session, argv: list[bytes]) -> Any:
     name = _text(argv[2])
@@ -68,6 +70,7 @@ def acl_setuser(session: Session, argv: list[bytes]) -> Any:
     complexity=(
         "O(N). Where N is the number of password, command and pattern rules that the user has."
     ),
+    arguments=[arg("username")],
 )
 def acl_getuser(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -85,6 +88,7 @@ def acl_getuser(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="Remove the specified ACL users and the associated rules",
     complexity="O(1) amortized time considering the typical user.",
+    arguments=[arg("username", multiple=True)],
 )
 def acl_deluser(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -102,6 +106,7 @@ def acl_deluser(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List the current ACL rules in ACL config file format",
     complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
 )
 def acl_list(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -116,6 +121,7 @@ def acl_list(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List the username of all the configured ACL rules",
     complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
 )
 def acl_users(session: Session, argv: list[bytes]) -> Any:
     return [name.encode() for name in sorted(_control(session).users)]
@@ -128,6 +134,7 @@ def acl_users(session: Session, argv: list[bytes]) -> Any:
     parent=acl,
     since="6.0.0",
     summary="Return the name of the user associated to the current connection",
+    arguments=[],
 )
 def acl_whoami(session: Session, argv: list[bytes]) -> Any:
     return session.user.encode()
@@ -141,6 +148,7 @@ def acl_whoami(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List the ACL categories or the commands inside a category",
     complexity="O(1) since the categories and commands are a fixed set.",
+    arguments=[arg("category", optional=True)],
 )
 def acl_cat(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
@@ -168,6 +176,7 @@ def acl_cat(session: Session, argv: list[bytes]) -> Any:
     parent=acl,
     since="6.0.0",
     summary="Generate a pseudorandom secure password to use for ACL users",
+    arguments=[integer("bits", optional=True)],
 )
 def acl_genpass(session: Session, argv: list[bytes]) -> Any:
     bits = 256
@@ -193,6 +202,7 @@ def acl_genpass(session: Session, argv: list[bytes]) -> Any:
     since="7.0.0",
     summary="Returns whether the user can execute the given command without executing the command.",
     complexity="O(1).",
+    arguments=[arg("username"), arg("command"), arg("arg", optional=True, multiple=True)],
 )
 def acl_dryrun(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -223,6 +233,11 @@ def acl_dryrun(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List latest events denied because of ACLs in place",
     complexity="O(N) with N being the number of entries shown.",
+    arguments=[
+        oneof(
+            "operation", integer("count"), arg("reset", "pure-token", token="RESET"), optional=True
+        )
+    ],
 )
 def acl_log(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -259,6 +274,7 @@ _NO_ACL_FILE = (
     since="6.0.0",
     summary="Save the current ACL rules in the configured ACL file",
     complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
 )
 def acl_save(session: Session, argv: list[bytes]) -> Any:
     path = session.state.settings.aclfile
@@ -283,6 +299,7 @@ def acl_save(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="Reload the ACLs from the configured ACL file",
     complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
 )
 def acl_load(session: Session, argv: list[bytes]) -> Any:
     path = session.state.settings.aclfile
@@ -302,6 +319,7 @@ def acl_load(session: Session, argv: list[bytes]) -> Any:
     parent=acl,
     since="6.0.0",
     summary="Show helpful text about the different subcommands",
+    arguments=[],
 )
 def acl_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import flush_type, integer, key_arg
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.events import FLUSHDB, FLUSHDB_END, FLUSHDB_START, SWAPDB
@@ -24,6 +25,7 @@ command = family.command
     "readonly fast",
     acl="keyspace",
     summary="Returns the number of keys in the database.",
+    arguments=[],
 )
 def dbsize(session: Session, argv: list[bytes]) -> Any:
     return len(session.db)
@@ -40,6 +42,7 @@ def _flush_mode(argv: list[bytes]) -> None:
     "write",
     acl="keyspace dangerous",
     summary="Removes all keys from the current database.",
+    arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
 )
 def flushdb(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
@@ -55,6 +58,7 @@ def flushdb(session: Session, argv: list[bytes]) -> Any:
     "write",
     acl="keyspace dangerous",
     summary="Removes all keys from all databases.",
+    arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
 )
 def flushall(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
@@ -87,6 +91,7 @@ def db_index(session: Session, raw: bytes, invalid: str = errors.NOT_INTEGER) ->
     acl="keyspace dangerous",
     summary="Swaps two Redis databases.",
     since="4.0.0",
+    arguments=[integer("index1"), integer("index2")],
 )
 def swapdb(session: Session, argv: list[bytes]) -> Any:
     first = db_index(session, argv[1], "ERR invalid first DB index")
@@ -106,6 +111,7 @@ def swapdb(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     acl="keyspace",
     summary="Moves a key to another database.",
+    arguments=[key_arg(), integer("db")],
 )
 def move(session: Session, argv: list[bytes]) -> Any:
     target = db_index(session, argv[2])
