@@ -257,3 +257,24 @@ def _connect(port: int) -> Conn:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def test_acl_save_then_load_gives_the_same_users(
+    servers: tuple[tuple[int, Path], tuple[int, Path]],
+) -> None:
+    _, (ours, _) = servers
+    conn = Conn(ours)
+    try:
+        for user in USERS:
+            assert conn("ACL", "SETUSER", *user) == b"OK"
+        assert conn("ACL", "SETUSER", "s2", "+select|3", "%R~\u00e9t\u00e9*") == b"OK"
+        before = conn("ACL", "LIST")
+        assert conn("ACL", "SAVE") == b"OK"
+        assert conn("ACL", "DELUSER", *(user[0] for user in USERS)) == len(USERS)
+        assert conn("ACL", "LOAD") == b"OK"
+        assert conn("ACL", "LIST") == before
+        assert conn("ACL", "DRYRUN", "s2", "select", "3") == b"OK"
+    finally:
+        conn("ACL", "DELUSER", *(user[0] for user in USERS))
+        conn("ACL", "SAVE")
+        conn.close()
