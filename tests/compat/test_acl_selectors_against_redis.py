@@ -402,3 +402,37 @@ def test_command_rules_described_like_redis(ports: tuple[int, int], rules: str) 
 
     theirs, ours = ports
     assert scenario(ours) == scenario(theirs)
+
+
+def _plain(reply: Any) -> Any:
+    """Error replies inside arrays (EXEC's) as ("error", text), so replies compare."""
+    if isinstance(reply, list):
+        return [_plain(item) for item in reply]
+    if isinstance(reply, Exception):
+        return ("error", str(reply))
+    return reply
+
+
+def test_exec_checks_acl_rules_again_like_redis(ports: tuple[int, int]) -> None:
+    def scenario(port: int) -> list[Any]:
+        admin = Conn(port)
+        admin("ACL", "SETUSER", "tx", "reset", "on", "nopass", "~k*", "&c", "+@all", "-config")
+        admin("ACL", "LOG", "RESET")
+        conn = Conn(port)
+        out = []
+        for queued in (
+            ["GET", "x"],
+            ["PUBLISH", "d", "m"],
+            ["CONFIG", "GET", "port"],
+            ["GET", "k1"],
+        ):
+            out += [conn("MULTI"), conn("AUTH", "tx", "bad"), conn("AUTH", "tx", "x")]
+            out += [conn(*queued), _plain(conn("EXEC")), conn("AUTH", "default", "x")]
+        out.append([_log_entry(entry) for entry in admin("ACL", "LOG")])
+        admin("ACL", "DELUSER", "tx")
+        conn.close()
+        admin.close()
+        return out
+
+    theirs, ours = ports
+    assert scenario(ours) == scenario(theirs)

@@ -250,8 +250,10 @@ class AccessControl:
             return None
         kind, detail, _ = denial
         obj = spec.full_name if kind == "command" else detail
-        # From a script or module the client line shows the caller's own command (EVAL).
-        self.record(session, kind, obj, spec.full_name if context is None else None, context)
+        # From a script or module the client line shows the caller's own command (EVAL);
+        # a queued command checked again at EXEC shows exec.
+        shown = {None: spec.full_name, "multi": "exec"}.get(context)
+        self.record(session, kind, obj, shown, context)
         return "NOPERM " + {"key": NO_KEY, "channel": NO_CHANNEL}.get(kind, detail)
 
     def record(
@@ -267,7 +269,7 @@ class AccessControl:
         failed login names the user it tried)."""
         entry = AclLogEntry(
             reason,
-            context or ("multi" if session.in_multi else "toplevel"),
+            context or ("multi" if session.in_multi or session.in_exec else "toplevel"),
             obj,
             session.user if username is None else username,
             client_line(session, command),
