@@ -159,6 +159,13 @@ def test_selectors_enforced_like_redis(ports: tuple[int, int]) -> None:
     assert scenario(ours) == scenario(theirs)
 
 
+def _finish(admin: Conn, conn: Conn, user: str) -> None:
+    """Drop the scenario's user and both connections."""
+    admin("ACL", "DELUSER", user)
+    conn.close()
+    admin.close()
+
+
 def _log_entry(entry: list[Any]) -> Any:
     """An ACL LOG entry without its timing fields; the client line reduced to user and cmd."""
     fields = dict(zip(entry[::2], entry[1::2], strict=True))
@@ -281,9 +288,7 @@ def test_scripts_run_with_the_callers_permissions_like_redis(ports: tuple[int, i
                 (reply[0], reply[1].split(" script: ")[0]) if isinstance(reply, tuple) else reply
             )
         out.append([_log_entry(entry) for entry in admin("ACL", "LOG")])
-        admin("ACL", "DELUSER", "lua")
-        conn.close()
-        admin.close()
+        _finish(admin, conn, "lua")
         return out
 
     theirs, ours = ports
@@ -429,9 +434,7 @@ def test_exec_checks_acl_rules_again_like_redis(ports: tuple[int, int]) -> None:
             out += [conn("MULTI"), conn("AUTH", "tx", "bad"), conn("AUTH", "tx", "x")]
             out += [conn(*queued), _plain(conn("EXEC")), conn("AUTH", "default", "x")]
         out.append([_log_entry(entry) for entry in admin("ACL", "LOG")])
-        admin("ACL", "DELUSER", "tx")
-        conn.close()
-        admin.close()
+        _finish(admin, conn, "tx")
         return out
 
     theirs, ours = ports
