@@ -247,15 +247,19 @@ def all_specs(state: ServerState) -> Iterator[CommandSpec]:
 
 def _commandstats_section(state: ServerState) -> Fields:
     fields: Fields = []
+    stats = state.commands.stats
     for spec in all_specs(state):
-        if spec.calls or spec.failed_calls or spec.rejected_calls:
-            per_call = spec.usec / spec.calls if spec.calls else 0.0
+        counted = stats.of(spec)
+        if counted.calls or counted.failed_calls or counted.rejected_calls:
+            usec, calls = counted.usec, counted.calls
+            per_call = usec / calls if calls else 0.0
             name = spec.full_name.replace(":", "_").replace("#", "_")
             fields.append(
                 (
                     f"cmdstat_{name}",
-                    f"calls={spec.calls},usec={spec.usec},usec_per_call={per_call:.2f},"
-                    f"rejected_calls={spec.rejected_calls},failed_calls={spec.failed_calls}",
+                    f"calls={calls},usec={usec},usec_per_call={per_call:.2f},"
+                    f"rejected_calls={counted.rejected_calls},"
+                    f"failed_calls={counted.failed_calls}",
                 )
             )
     return fields

@@ -325,7 +325,13 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
     """The command-table row for a module command (owner = module name, group "module")."""
     info = command.info
     runner = command.runner or run_module_command
-    spec = CommandSpec(
+    if info.key_specs:  # exact ones the module declared
+        key_specs = [dict(declared) for declared in info.key_specs]
+    elif command.first_key > 0 and command.runner is not None:
+        key_specs = [_declared_key_spec(command)]
+    else:
+        key_specs = []  # the spec derives Redis's RW ACCESS UPDATE from the key positions
+    return CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
         handler=functools.partial(runner, command, module),
@@ -341,13 +347,9 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
         complexity=info.complexity,
         acl_categories=info.acl_categories,
         doc_arguments=[dict(argument) for argument in info.arguments],
+        key_specs=key_specs,
         extra=command,
     )
-    if info.key_specs:
-        spec.key_specs = [dict(declared) for declared in info.key_specs]
-    elif command.first_key > 0 and command.runner is not None:
-        spec.key_specs = [_declared_key_spec(command)]
-    return spec
 
 
 def _declared_key_spec(command: ModuleCommand) -> dict[str, Any]:
