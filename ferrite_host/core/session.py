@@ -40,7 +40,7 @@ class Session:
         self.name = ""
         self.lib_name = ""
         self.lib_ver = ""
-        self.authenticated = not state.settings.requirepass
+        self.authenticated = not state.auth_required
         #: The ACL user this client is authenticated as.
         self.user = "default"
         self.created = time.time()
@@ -65,6 +65,12 @@ class Session:
         self.tx_propagation: list[tuple[int, list[bytes]]] = []
         #: What a write command asked to propagate instead of its own argv.
         self.propagation: list[list[bytes]] | None = None
+
+    @property
+    def must_authenticate(self) -> bool:
+        """Only no-auth commands may run: not logged in while the default user needs AUTH
+        (a client connected while it did not stays in, as in Redis)."""
+        return not self.authenticated and self.state.auth_required
 
     def select(self, index: int) -> None:
         self.db_index = index
@@ -97,5 +103,5 @@ class Session:
         self.select(0)
         self.protocol = 2
         self.name = ""
-        self.authenticated = not self.state.settings.requirepass
+        self.authenticated = not self.state.auth_required
         self.user = "default"

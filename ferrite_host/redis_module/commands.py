@@ -151,7 +151,11 @@ class CommandInfo:
 
     `arity` as Redis counts it (negative: at least that many, the name included);
     `acl_categories` are category names without `@` (a category Redis lacks is created for
-    the module); `arguments` are COMMAND DOCS argument maps.
+    the module); `arguments` are COMMAND DOCS argument maps; `key_specs` are key specs as
+    COMMAND INFO shows them (`{"flags": ["RO", "ACCESS"], "begin_search": {"type": "index",
+    "spec": {"index": 1}}, "find_keys": {"type": "range", "spec": {"lastkey": 0,
+    "keystep": 1, "limit": 0}}}`): they replace the one Redis derives from the key
+    positions, and ACL `%R~` / `%W~` patterns are checked against their flags.
     """
 
     arity: int = -1
@@ -160,6 +164,7 @@ class CommandInfo:
     complexity: str = ""
     acl_categories: tuple[str, ...] = ()
     arguments: tuple[dict[str, Any], ...] = ()
+    key_specs: tuple[dict[str, Any], ...] = ()
 
 
 #: `runner(command, module, session, argv) -> reply`: how a command runs in the server;
@@ -320,7 +325,12 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
     """The command-table row for a module command (owner = module name, group "module")."""
     info = command.info
     runner = command.runner or run_module_command
-    declared_keys = command.first_key > 0 and command.runner is not None
+    if info.key_specs:  # exact ones the module declared
+        key_specs = [dict(declared) for declared in info.key_specs]
+    elif command.first_key > 0 and command.runner is not None:
+        key_specs = [_declared_key_spec(command)]
+    else:
+        key_specs = []  # the spec derives Redis's RW ACCESS UPDATE from the key positions
     return CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
@@ -337,7 +347,7 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
         complexity=info.complexity,
         acl_categories=info.acl_categories,
         doc_arguments=[dict(argument) for argument in info.arguments],
-        key_specs=[_declared_key_spec(command)] if declared_keys else [],
+        key_specs=key_specs,
         extra=command,
     )
 
