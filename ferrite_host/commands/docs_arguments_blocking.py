@@ -86,4 +86,18 @@ BLOCKING_DOC_ARGUMENTS: dict[str, list[dict[str, Any]]] = {
             ],
         },
     ],
+    "client|unpause": [],
+    "client|pause": [
+        {"name": "timeout", "type": "integer"},
+        {
+            "name": "mode",
+            "type": "oneof",
+            "since": "6.2.0",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "write", "type": "pure-token", "token": "WRITE"},
+                {"name": "all", "type": "pure-token", "token": "ALL"},
+            ],
+        },
+    ],
 }
