@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ferrite_host.core import output_limits
 from ferrite_host.keyspace.events import (
     format_notify_flags,
     normalize_notify_flags,
@@ -99,6 +100,8 @@ class Settings(BaseModel):
     keep_unknown_module_values: bool = True
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    #: Per client class `<class> <hard> <soft> <soft-seconds>`, every class spelled out.
+    client_output_buffer_limit: str = output_limits.DEFAULT
     #: Longest sparse HyperLogLog (header included) before PFADD/PFMERGE make it dense.
     hll_sparse_max_bytes: int = Field(3000, ge=0, le=2**63 - 1)
     hz: int = Field(10, ge=1, le=500)
@@ -194,6 +197,11 @@ class Settings(BaseModel):
     def _notify_flags(cls, value: Any) -> str:
         return normalize_notify_flags(str(value))
 
+    @field_validator("client_output_buffer_limit", mode="before")
+    @classmethod
+    def _output_limits(cls, value: Any) -> str:
+        return output_limits.normalize(str(value))
+
     @field_validator("save", mode="before")
     @classmethod
     def _save(cls, value: Any) -> str:
@@ -227,6 +235,7 @@ MUTABLE = {
     "keep_unknown_module_values",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
+    "client_output_buffer_limit",
     "hll_sparse_max_bytes",
     "hz",
     "slowlog_log_slower_than",
@@ -367,6 +376,9 @@ def apply_directives(
             values["_save_seen"] = True
         elif field == "bind":
             values["bind"] = list(args)
+        elif field == "client_output_buffer_limit":  # each line names the classes it sets
+            earlier = values.get(field, "")
+            values[field] = f"{earlier} {' '.join(args)}".strip()
         else:
             if len(args) != 1:
                 raise ConfigError(f"{source}: '{name}' takes one value, got {len(args)}")
@@ -464,6 +476,9 @@ def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]
         if name.lower() in seen:  # a setting and its alias may both appear: the last wins
             raise _failed(name, "duplicate parameter")
         seen.add(name.lower())
+        if field == "client_output_buffer_limit":  # classes not named keep their limits
+            limits = settings.client_output_buffer_limit
+            value = f"{limits} {value}" if value else limits
         updates[field] = value
         given[field] = name
     if "dir" in updates and not Path(updates["dir"]).is_dir():
