@@ -28,6 +28,7 @@ def client_line(session: Session, command: str | None = None) -> str:
         + ("t" if tracking is not None else "")
         + ("R" if tracking is not None and tracking.broken_redirect else "")
         + ("B" if tracking is not None and tracking.bcast else "")
+        + ("U" if session.conn_type == "unix" else "")
     ) or "N"
     redirect = tracking.redirect if tracking is not None else -1
     multi = len(session.multi_queue) if session.in_multi else -1

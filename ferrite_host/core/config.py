@@ -74,7 +74,24 @@ def parse_bool(value: Any) -> bool:
 class Settings(BaseModel):
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
 
+    #: 0: no TCP listener, as in Redis.
     port: int = Field(6379, ge=0, le=65535)
+    #: Path of a unix socket to listen on as well ("" none), with `unixsocketperm`'s mode.
+    unixsocket: str = ""
+    unixsocketperm: int = Field(0, ge=0, le=0o777)
+    #: TLS (Python's ssl module): a port of its own beside the plain one (0: none).
+    tls_port: int = Field(0, ge=0, le=65535)
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_key_file_pass: str = ""
+    tls_ca_cert_file: str = ""
+    tls_ca_cert_dir: str = ""
+    #: Whether TLS clients must show a certificate the CA signed ("optional": if they have one).
+    tls_auth_clients: Literal["yes", "no", "optional"] = "yes"
+    #: "" (TLSv1.2 and TLSv1.3) or some of TLSv1 TLSv1.1 TLSv1.2 TLSv1.3.
+    tls_protocols: str = ""
+    tls_ciphers: str = ""
+    tls_prefer_server_ciphers: bool = False
     bind: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     protected_mode: bool = True
     requirepass: str = ""
@@ -158,6 +175,7 @@ class Settings(BaseModel):
         "autoload_modules",
         "rdbcompression",
         "keep_unknown_module_values",
+        "tls_prefer_server_ciphers",
         mode="before",
     )
     @classmethod
@@ -197,6 +215,27 @@ class Settings(BaseModel):
     def _notify_flags(cls, value: Any) -> str:
         return normalize_notify_flags(str(value))
 
+    @field_validator("unixsocketperm", mode="before")
+    @classmethod
+    def _octal(cls, value: Any) -> int:
+        """File permissions in octal, as Redis reads them (`700`, `0770`)."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not text or any(c not in "01234567" for c in text):
+            raise ValueError("argument must be an octal number")
+        return int(text, 8)
+
+    @field_validator("tls_protocols", mode="before")
+    @classmethod
+    def _tls_protocols(cls, value: Any) -> str:
+        words = str(value).split()
+        known = {"tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"}
+        for word in words:
+            if word.lower() not in known:
+                raise ValueError(f"Invalid tls-protocols specified: {word}")
+        return " ".join(words)
+
     @field_validator("client_output_buffer_limit", mode="before")
     @classmethod
     def _output_limits(cls, value: Any) -> str:
@@ -214,6 +253,21 @@ class Settings(BaseModel):
         words = [int(w) for w in self.save.split()]
         return list(zip(words[::2], words[1::2], strict=True))
 
+
+#: The settings the TLS listener's context is made from (CONFIG SET reconfigures it).
+TLS_FIELDS = frozenset(
+    {
+        "tls_cert_file",
+        "tls_key_file",
+        "tls_key_file_pass",
+        "tls_ca_cert_file",
+        "tls_ca_cert_dir",
+        "tls_auth_clients",
+        "tls_protocols",
+        "tls_ciphers",
+        "tls_prefer_server_ciphers",
+    }
+)
 
 #: Settings CONFIG SET may change while running (the rest need a restart).
 MUTABLE = {
@@ -236,6 +290,7 @@ MUTABLE = {
     "proto_max_bulk_len",
     "client_query_buffer_limit",
     "client_output_buffer_limit",
+    *TLS_FIELDS,
     "hll_sparse_max_bytes",
     "hz",
     "slowlog_log_slower_than",
@@ -300,7 +355,16 @@ STATIC_PARAMETERS = {
     "io-threads": "1",
     "maxmemory-samples": "5",
     "tcp-backlog": "511",
-    "unixsocket": "",
+    "tls-replication": "no",
+    "tls-cluster": "no",
+    "tls-session-caching": "yes",
+    "tls-session-cache-size": "20480",
+    "tls-session-cache-timeout": "300",
+    "tls-ciphersuites": "",
+    "tls-dh-params-file": "",
+    "tls-client-cert-file": "",
+    "tls-client-key-file": "",
+    "tls-client-key-file-pass": "",
     "daemonize": "no",
     "supervised": "no",
     "pidfile": "",
@@ -328,6 +392,8 @@ def render_value(settings: Settings, field: str) -> str:
         return format_notify_flags(parse_notify_flags(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if field == "unixsocketperm":
+        return f"{value:o}"
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value)

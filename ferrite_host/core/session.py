@@ -34,6 +34,8 @@ class Session:
         self.addr = addr
         self.laddr = laddr
         self.kind = kind
+        #: How the client is connected: "tcp", "unix" (CLIENT LIST flag U) or "tls".
+        self.conn_type = "tcp"
         self.db_index = 0
         self.db: Database = state.keyspace[0]
         self.protocol = 2

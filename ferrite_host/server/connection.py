@@ -89,8 +89,14 @@ class Connection(asyncio.Protocol):
             transport.write(b"-" + DENIED.encode() + b"\r\n")
             transport.close()
             return
-        local = format_peer(transport.get_extra_info("sockname"))
-        session = state.new_session(format_peer(peer), local)
+        sockname = transport.get_extra_info("sockname")
+        if isinstance(sockname, str) and sockname:  # a unix socket: Redis writes `path:0`
+            session = state.new_session(f"{sockname}:0", f"{sockname}:0")
+            session.conn_type = "unix"
+        else:
+            session = state.new_session(format_peer(peer), format_peer(sockname))
+            if transport.get_extra_info("sslcontext") is not None:
+                session.conn_type = "tls"
         session.closer = self.close
         session.push_writer = self.push
         session.output_pending = self._guard.pending
@@ -270,6 +276,8 @@ class Connection(asyncio.Protocol):
         return (
             not self._running
             and self._deferred is None
+            and self.session is not None
+            and self.session.conn_type != "tls"  # its bytes are for the ssl layer to read
             and transport is not None
             and not transport.is_closing()
         )
