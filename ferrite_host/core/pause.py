@@ -2,8 +2,8 @@
 
 As Redis 7.0 does, a paused command is not refused: its client is postponed (it shows as
 blocked) and the command runs once the pause ends. WRITE holds the commands that may change
-data or replicate (write commands, EVAL/EVALSHA/FCALL, PUBLISH, SPUBLISH, PFCOUNT, and EXEC
-of a transaction holding one of those); ALL holds every command. Lookup, arity, AUTH and ACL
+data or replicate (write commands, EVAL/EVALSHA/FCALL unless their script declared
+`no-writes`, PUBLISH, SPUBLISH, PFCOUNT, and EXEC of a transaction holding one of those); ALL holds every command. Lookup, arity, AUTH and ACL
 errors are still answered at once, as Redis checks them first. While paused, keys neither
 expire nor get evicted (a key past its time reads as missing but stays in place).
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 #: Commands Redis 7.0 flags `may_replicate`: held by a WRITE pause although not writes.
 MAY_REPLICATE = frozenset({"eval", "evalsha", "fcall", "publish", "spublish", "pfcount"})
 
+#: Commands whose flags depend on the script they run, as Redis's getCommandFlags.
+SCRIPT_CALLS = frozenset({"eval", "evalsha", "fcall"})
+
 WRITE, ALL = "write", "all"
 
 
@@ -41,6 +44,9 @@ class ClientPause:
         self.postpone: Callable[[Session, list[bytes]], Any] | None = None
         #: Installed by the blocking layer: runs the postponed commands once the pause ends.
         self.on_end: Callable[[], None] | None = None
+        #: Installed by scripting: whether an EVAL/EVALSHA/FCALL runs a script or function
+        #: that declared `no-writes` (Redis then lets it run during a WRITE pause).
+        self.script_no_writes: Callable[[str, list[bytes]], bool] | None = None
         #: Resolves a queued command's spec (the dispatcher installs it), for EXEC.
         self.resolve: Callable[[list[bytes]], Any] | None = None
 
@@ -81,8 +87,9 @@ class ClientPause:
         )
 
     def _may_write(self, spec: CommandSpec, argv: list[bytes]) -> bool:
-        if spec.name == "eval" and len(argv) > 1 and _declares_no_writes(argv[1]):
-            return False
+        if spec.name in SCRIPT_CALLS and self.script_no_writes is not None:
+            if self.script_no_writes(spec.name, argv):
+                return False
         return spec.is_write or spec.name in MAY_REPLICATE
 
     def _queue_may_write(self, session: Session) -> bool:
@@ -94,14 +101,3 @@ class ClientPause:
             if hasattr(spec, "is_write") and self._may_write(spec, queued):
                 return True
         return False
-
-
-def _declares_no_writes(script: bytes) -> bool:
-    """A `#!lua flags=no-writes` shebang: Redis then lets the script run while paused."""
-    if not script.startswith(b"#!"):
-        return False
-    first_line = script.split(b"\n", 1)[0]
-    for word in first_line.split()[1:]:
-        if word.startswith(b"flags=") and b"no-writes" in word[len(b"flags=") :].split(b","):
-            return True
-    return False

@@ -101,6 +101,11 @@ def test_errors_and_replies(both: list[redis.Redis], args: list[str]) -> None:
     assert ours == theirs
 
 
+LIBRARY = """#!lua name=pauselib
+redis.register_function{function_name='ro', callback=function() return 1 end, flags={'no-writes'}}
+redis.register_function('rw', function() return 2 end)
+"""
+
 #: (command, runs during a WRITE pause)
 WRITE_PAUSE = [
     (["GET", "k"], True),
@@ -113,6 +118,10 @@ WRITE_PAUSE = [
     (["EVAL", "#!lua flags=no-writes\nreturn 1", "0"], True),
     (["FCALL", "f", "0"], False),
     (["FCALL_RO", "f", "0"], True),
+    (["FCALL", "ro", "0"], True),
+    (["FCALL", "rw", "0"], False),
+    (["EVALSHA", "{no_writes}", "0"], True),
+    (["EVALSHA", "{plain}", "0"], False),
     (["SCRIPT", "LOAD", "return 2"], True),
     (["SORT", "l"], False),
     (["SORT_RO", "l"], True),
@@ -133,20 +142,26 @@ def test_write_pause_holds_what_may_write(both: list[redis.Redis], ports: tuple[
     for client, port in zip(both, ports, strict=True):
         client.set("k", "v")
         client.rpush("l", "1")
+        client.function_load(LIBRARY, replace=True)
+        shas = {
+            "no_writes": client.script_load("#!lua flags=no-writes\nreturn 3"),
+            "plain": client.script_load("return 4"),
+        }
         assert client.execute_command("CLIENT", "PAUSE", LONG_MS, "WRITE") == b"OK"
         seen: list[tuple[str, object]] = []
         raws = []
-        for args, runs in WRITE_PAUSE:
+        for template, runs in WRITE_PAUSE:
+            args = [word.format(**shas) for word in template]
             raw = RawClient(port)
             raws.append(raw)
             before = _blocked(client)
             raw.send(*args)
             if runs:
-                raw.send("PING")  # its PONG tells the first reply is complete
-                data = b""
-                while not data.endswith(b"+PONG\r\n"):
+                raw.send("ECHO", "end-of-reply")  # tells the first reply is complete
+                data, marker = b"", b"$12\r\nend-of-reply\r\n"
+                while not data.endswith(marker):
                     data += raw.sock.recv(65536)
-                seen.append((args[0], data[: -len(b"+PONG\r\n")]))
+                seen.append((args[0], data[: -len(marker)]))
             else:
                 _wait_blocked(client, before + 1)
                 flags = [c["flags"] for c in client.client_list() if c["cmd"] != "client|list"]
