@@ -2,10 +2,11 @@
 
 As Redis 7.0 does, a paused command is not refused: its client is postponed (it shows as
 blocked) and the command runs once the pause ends. WRITE holds the commands that may change
-data or replicate (write commands, EVAL/EVALSHA/FCALL unless their script declared
-`no-writes`, PUBLISH, SPUBLISH, PFCOUNT, and EXEC of a transaction holding one of those); ALL holds every command. Lookup, arity, AUTH and ACL
-errors are still answered at once, as Redis checks them first. While paused, keys neither
-expire nor get evicted (a key past its time reads as missing but stays in place).
+data or replicate: write commands, EVAL/EVALSHA/FCALL unless their script declared
+`no-writes`, PUBLISH, SPUBLISH, PFCOUNT, and EXEC of a transaction holding one of those.
+ALL holds every command. Lookup, arity, AUTH and ACL errors are still answered at once, as
+Redis checks them first. While paused, keys neither expire nor get evicted (a key past its
+time reads as missing but stays in place).
 
 The dispatcher asks `holds`; postponing the client itself is the blocking layer's job (it
 installs `postpone` and `on_end`).
@@ -87,9 +88,9 @@ class ClientPause:
         )
 
     def _may_write(self, spec: CommandSpec, argv: list[bytes]) -> bool:
-        if spec.name in SCRIPT_CALLS and self.script_no_writes is not None:
-            if self.script_no_writes(spec.name, argv):
-                return False
+        declared = self.script_no_writes
+        if spec.name in SCRIPT_CALLS and declared is not None and declared(spec.name, argv):
+            return False
         return spec.is_write or spec.name in MAY_REPLICATE
 
     def _queue_may_write(self, session: Session) -> bool:
