@@ -28,6 +28,19 @@ _LONGEST_MS = 10**12
     parent=client,
     summary="Stop processing commands from clients for some time",
     since="2.9.50",
+    arguments=[
+        {"name": "timeout", "type": "integer"},
+        {
+            "name": "mode",
+            "type": "oneof",
+            "since": "6.2.0",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "write", "type": "pure-token", "token": "WRITE"},
+                {"name": "all", "type": "pure-token", "token": "ALL"},
+            ],
+        },
+    ],
 )
 def client_pause(session: Session, argv: list[bytes]) -> Any:
     milliseconds = parse_int(argv[2])
@@ -58,6 +71,7 @@ def client_pause(session: Session, argv: list[bytes]) -> Any:
     summary="Resume processing of clients that were paused",
     since="6.2.0",
     complexity="O(N) Where N is the number of paused clients",
+    arguments=[],
 )
 def client_unpause(session: Session, argv: list[bytes]) -> Any:
     session.state.pause.unpause()
