@@ -233,3 +233,23 @@ def test_expiry_waits_for_the_pause(both: list[redis.Redis]) -> None:
         client.execute_command("CLIENT", "UNPAUSE")
         assert client.get("gone") is None
         assert client.dbsize() == 1
+
+
+def test_eviction_waits_for_the_pause(both: list[redis.Redis]) -> None:
+    """Over maxmemory while paused nothing is evicted; the first command after evicts."""
+    counts = []
+    for client in both:
+        client.mset({f"key:{n}": "x" * 100 for n in range(100)})
+        client.config_set("maxmemory-policy", "allkeys-random")
+        client.execute_command("CLIENT", "PAUSE", LONG_MS, "WRITE")
+        try:
+            client.config_set("maxmemory", "1")
+            during = client.dbsize()
+            client.execute_command("CLIENT", "UNPAUSE")
+            after = client.dbsize()
+        finally:
+            client.config_set("maxmemory", "0")
+            client.config_set("maxmemory-policy", "noeviction")
+        counts.append((during, after))
+    theirs, ours = counts
+    assert ours == theirs == (100, 0)
