@@ -100,6 +100,7 @@ def config_set(session: Session, argv: list[bytes]) -> Any:
         raise CommandError(exc.reply) from None
     for parameter, value in extra:
         parameter.assign(value)
+        changed.add(parameter.name)  # the Config server event names module configs too
     _apply_side_effects(state, changed)
     return OK
 

@@ -28,6 +28,7 @@ from ferrite_host.protocol.replies import (
 )
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
 from ferrite_host.redis_module.call_flags import CallFlags
+from ferrite_host.redis_module.configs import ConfigFlag
 from ferrite_host.redis_module.ctx_queries import ContextFlag, ContextQueries
 from ferrite_host.redis_module.key_access import KeyAccessMixin
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
@@ -873,6 +874,7 @@ __all__ = [
     "SUPPORTED_API_VERSIONS",
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
+    "ConfigFlag",
     "ContextFlag",
     "ErrorReply",
     "HashFlag",

@@ -62,10 +62,10 @@ class ContextQueries:
         cannot block (MULTI, a script)."""
         session, state = self._session, self._state
         flags = ContextFlag.MASTER
-        if session.in_exec or session.in_multi:
-            flags |= ContextFlag.MULTI | ContextFlag.DENY_BLOCKING
-        if session.kind == "lua":
+        if session.kind == "lua":  # the script's own client is not in a transaction
             flags |= ContextFlag.LUA | ContextFlag.DENY_BLOCKING
+        elif session.in_exec or session.in_multi:
+            flags |= ContextFlag.MULTI | ContextFlag.DENY_BLOCKING
         settings = state.settings
         if settings.appendonly:
             flags |= ContextFlag.AOF
@@ -97,7 +97,8 @@ class ContextQueries:
         return self._session.db_index
 
     def get_client_id(self) -> int:
-        """RM_GetClientId (0 outside a client's command, as for timers and events)."""
+        """RM_GetClientId (0 outside a client's command, as for timers and events, and in
+        a script's calls, where Redis answers its script client's id)."""
         return self._session.id if self._session.kind == "normal" else 0
 
     @staticmethod
