@@ -23,13 +23,16 @@ class Key:
     (values changed in place included), as Redis signals keys a module opened for writing.
     """
 
-    __slots__ = ("_ctx", "_db", "_name", "_writable")
+    __slots__ = ("_ctx", "_db", "_name", "_stored", "_writable")
 
     def __init__(self, ctx: Context, db: Database, name: bytes, writable: bool) -> None:
         self._ctx = ctx
         self._db = db
         self._name = name
         self._writable = writable
+        #: A value was stored through this key: that write already told WATCH, tracking
+        #: and the dirty counter, so closing it need not signal the key again.
+        self._stored = False
 
     @property
     def name(self) -> bytes:
@@ -61,6 +64,7 @@ class Key:
         handle = self._ctx.type_handle(type(value))
         self._require_write()
         self._db.set(self._name, TypedValue(handle, value), event="set", cls=events.SILENT)
+        self._stored = True
         return value
 
     # -- strings -----------------------------------------------------------------------------
@@ -79,6 +83,7 @@ class Key:
         self._require_write()
         raw = data.encode() if isinstance(data, str) else bytes(data)
         self._db.set(self._name, raw)
+        self._stored = True
 
     # -- the key itself --------------------------------------------------------------------
 
@@ -113,7 +118,7 @@ class Key:
             )
 
     def _finish(self) -> None:
-        if self._writable and self._db.get(self._name) is not None:
+        if self._writable and not self._stored and self._db.get(self._name) is not None:
             self._db.touch_value(self._name)
 
     def __repr__(self) -> str:

@@ -299,7 +299,7 @@ def run_module_command(
         return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
     finally:
         ctx.release()
-        if module is not None:
+        if module is not None and module.no_implicit_propagation:
             module.settle_propagation(session)
     replies = ctx.finish_replies()
     if len(replies) == 1:
