@@ -279,6 +279,10 @@ class ModuleCommandRegistry:
 # -- running a module command inside the server ---------------------------------------------
 
 
+#: argv items are already bytes: wrap them without RedisModuleString's conversions.
+_module_string = functools.partial(bytes.__new__, RedisModuleString)
+
+
 def run_module_command(
     command: ModuleCommand, module: RedisModule | None, session: Session, argv: list[bytes]
 ) -> Any:
@@ -289,8 +293,7 @@ def run_module_command(
     server carry on either way.
     """
     ctx = RedisModuleCtx(session, command.name, module, argv)
-    new_string = bytes.__new__  # argv items are already bytes: skip the conversions
-    args = [new_string(RedisModuleString, arg) for arg in argv[1:]]
+    args = list(map(_module_string, argv[1:]))
     try:
         command.callback(ctx, args)
     except Exception as exc:
