@@ -27,9 +27,11 @@ from ferrite_host.redis_module.api import SUPPORTED_API_VERSIONS, Status
 from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
+    ModuleCommandError,
     ModuleExportsTypesError,
     ModuleHoldsTimersError,
     ModuleLoadError,
+    ModuleTypeError,
     ModuleUnloadRefusedError,
 )
 from ferrite_host.redis_module.module import ModuleHost, ModuleInfo, RedisModule
@@ -328,6 +330,8 @@ def _run_on_load(
 ) -> None:
     try:
         result = call_hook(pm, plugin, "on_load", module=module, args=list(args))
+    except (ModuleCommandError, ModuleTypeError) as exc:
+        raise ModuleLoadError(exc.errmsg) from exc  # the reason, without a traceback's noise
     except Exception as exc:
         log.debug("on_load of module %s raised", module.name, exc_info=True)
         raise ModuleLoadError(f"on_load raised {one_line(exc)}") from exc
