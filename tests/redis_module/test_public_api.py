@@ -64,6 +64,7 @@ def test_api_module_names() -> None:
         | {"ContextFlag"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
         | {"ModuleOption"}
+        | {"ConfigFlag"}
     )
     for name in api.__all__:
         assert hasattr(api, name)
