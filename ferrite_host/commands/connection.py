@@ -37,7 +37,9 @@ command = family.command
 def ping(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
-    if session.protocol == 2 and PubSub.of(session.state).subscribed(session):
+    # A subscribed client always has a command gate: the cheap test first.
+    gated = session.command_gate is not None and session.protocol == 2
+    if gated and PubSub.of(session.state).subscribed(session):
         return [b"pong", argv[1] if len(argv) == 2 else b""]  # subscribed mode's shape
     return PONG if len(argv) == 1 else argv[1]
 
