@@ -393,6 +393,7 @@ def info_text(state: ServerState, args: list[bytes]) -> str:
     complexity="O(1)",
     acl="dangerous",
     arguments=[arg("section", optional=True, multiple=True)],
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
 )
 def info(session: Session, argv: list[bytes]) -> Any:
     return Verbatim(info_text(session.state, argv[1:]).encode())
