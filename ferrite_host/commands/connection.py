@@ -13,9 +13,10 @@ from ferrite_host.commands.clientinfo import client_line
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
+from ferrite_host.core.session import REPLIES_OFF, REPLIES_ON, SKIP_THIS_AND_NEXT
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import glob_match
-from ferrite_host.protocol.replies import OK, PONG, SimpleString, Verbatim
+from ferrite_host.protocol.replies import NO_REPLY, OK, PONG, SimpleString, Verbatim
 from ferrite_host.pubsub import PubSub
 from ferrite_host.redis_module.manager import RedisModuleManager
 from ferrite_host.strconv import parse_int
@@ -243,6 +244,31 @@ def client_setname(session: Session, argv: list[bytes]) -> Any:
     check_client_name(argv[2])
     session.name = argv[2].decode()
     return OK
+
+
+@command(
+    "reply",
+    3,
+    "noscript loading stale",
+    parent=client,
+    summary="Instruct the server whether to reply to commands",
+    since="3.2.0",
+    arguments=[oneof("on_off_skip", token("on", "ON"), token("off", "OFF"), token("skip", "SKIP"))],
+)
+def client_reply(session: Session, argv: list[bytes]) -> Any:
+    """ON answers OK; OFF and SKIP answer nothing (SKIP drops the next reply too)."""
+    mode = argv[2].lower()
+    if mode == b"on":
+        session.reply_mode = REPLIES_ON
+        return OK
+    if mode == b"off":
+        session.reply_mode = REPLIES_OFF
+    elif mode == b"skip":
+        if session.reply_mode != REPLIES_OFF:
+            session.reply_mode = SKIP_THIS_AND_NEXT
+    else:
+        raise CommandError(errors.SYNTAX)
+    return NO_REPLY
 
 
 @command(

@@ -18,6 +18,13 @@ CommandGate = Callable[["Session", "CommandSpec"], "str | None"]
 CommandObserver = Callable[["Session", "CommandSpec", list[bytes]], None]
 
 
+#: `Session.reply_mode` values (CLIENT REPLY ON / OFF / SKIP).
+REPLIES_ON = 0
+REPLIES_OFF = 1
+SKIP_THIS_AND_NEXT = 2
+SKIP_NEXT = 3
+
+
 class Session:
     """Everything the server knows about one client connection (or an internal caller)."""
 
@@ -49,6 +56,9 @@ class Session:
         self.last_interaction = self.created
         self.last_command = "NULL"
         self.close_after_reply = False
+        #: CLIENT REPLY: REPLIES_ON, REPLIES_OFF, or the two steps of SKIP (this command's
+        #: reply and the next one's are dropped); the network layer reads it per reply.
+        self.reply_mode = REPLIES_ON
         #: Set by the connection; CLIENT KILL and SHUTDOWN use it to close the socket.
         self.closer: Any = None
         #: Set by the connection: writes an out-of-band reply (a pub/sub message, a keyspace

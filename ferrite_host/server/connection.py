@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ferrite_host.blocking import Blocking
 from ferrite_host.core.loglevels import VERBOSE
 from ferrite_host.core.peers import format_peer, is_local
+from ferrite_host.core.session import REPLIES_ON, SKIP_NEXT, SKIP_THIS_AND_NEXT
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
 from ferrite_host.protocol.replies import NO_REPLY, Error
@@ -165,6 +166,8 @@ class Connection(asyncio.Protocol):
                         break
                     if blocking.ready:
                         blocking.serve_ready()
+                    if session.reply_mode:  # CLIENT REPLY OFF or SKIP
+                        reply = _muted(session, reply)
                     mark = len(out)
                     try:
                         encode_into(out, reply, session.protocol)
@@ -325,3 +328,13 @@ class Connection(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+def _muted(session: Session, reply: Any) -> Any:
+    """CLIENT REPLY: nothing while OFF; with SKIP, nothing for it and the next command."""
+    mode = session.reply_mode
+    if mode == SKIP_THIS_AND_NEXT:
+        session.reply_mode = SKIP_NEXT
+    elif mode == SKIP_NEXT:
+        session.reply_mode = REPLIES_ON
+    return NO_REPLY
