@@ -381,6 +381,8 @@ def keys_with_flags(spec: CommandSpec, argv: list[bytes]) -> list[tuple[int, lis
 
     Raises _BadArguments when the arguments cannot hold the keys the specs describe.
     """
+    if spec.key_finder is not None:
+        return [(pos, [_key_spec_flag(f) for f in flags]) for pos, flags in spec.key_finder(argv)]
     found: list[tuple[int, list[str]]] = []
     for key_spec in spec.key_specs:
         start = _begin_search(key_spec.get("begin_search") or {}, argv)

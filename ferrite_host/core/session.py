@@ -34,6 +34,8 @@ class Session:
         self.addr = addr
         self.laddr = laddr
         self.kind = kind
+        #: The module whose `ctx.call` runs on this internal session (command filters' NOSELF).
+        self.calling_module: str | None = None
         self.db_index = 0
         self.db: Database = state.keyspace[0]
         self.protocol = 2

@@ -50,6 +50,9 @@ class CommandSpec:
     replaced_by: str = ""
     #: Arbitrary data the owner keeps with the command (module command objects).
     extra: Any = None
+    #: `finder(argv) -> [(position, key spec flags)]` for commands that find their keys
+    #: themselves (a module's getkeys-api); COMMAND GETKEYS and ACL key checks ask it.
+    key_finder: Callable[[list[bytes]], list[tuple[int, list[str]]]] | None = None
 
     def __post_init__(self) -> None:
         self.is_write = "write" in self.flags

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from ferrite_host.keyspace.events import EXPIRED, GENERIC, NEW, SILENT, STRING
+from ferrite_host.keyspace.events import EXPIRED, GENERIC, NEW, SIGNAL_MODIFIED, SILENT, STRING
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.values import TypedValue, Value, release
 
@@ -198,6 +198,11 @@ class Database:
         """A module changed a value in place: WATCH and the dirty counter see it; Redis
         sends no keyspace notification for it (modules notify themselves)."""
         self._keyspace.emit(self.index, key, "set", SILENT)
+
+    def signal_modified(self, key: bytes) -> None:
+        """Redis's signalModifiedKey without a change: WATCH and client tracking hear it,
+        the dirty counter does not (a module closed a key it opened for writing)."""
+        self._keyspace.emit(self.index, key, SIGNAL_MODIFIED, SILENT)
 
     def delete(self, key: bytes, event: str = "del", cls: str = GENERIC) -> bool:
         if self.get(key) is None:

@@ -60,11 +60,14 @@ class Module:
         *,
         api_version: int = REDISMODULE_API_VERSION,
         implicit_propagation: bool = True,
+        handle_io_errors: bool = False,
     ) -> None:
         """`implicit_propagation=False` is Redis's rule: a command propagates only what it
-        replicates or calls with `flags="!"`, never itself verbatim."""
+        replicates or calls with `flags="!"`, never itself verbatim. `handle_io_errors=True`
+        is HANDLE_IO_ERRORS: typed loads report a bad field through `io.is_io_error()`."""
         self.info = ModuleInfo(name=name, version=version, api_version=api_version)
         self.implicit_propagation = implicit_propagation
+        self.handle_io_errors = handle_io_errors
         self._commands: list[_Declared] = []
         self._types: dict[type, DataType] = {}
         self._configs: dict[str, ModuleConfig] = {}
@@ -116,11 +119,14 @@ class Module:
 
         return declare
 
-    def data_type(self, name: str, encver: int = 0) -> Callable[[T], T]:
-        """Declare a class as a data type named `name` (what TYPE answers, 1-9 chars)."""
+    def data_type(
+        self, name: str, encver: int = 0, *, typed_io: bool = False, aux_triggers: int = 0
+    ) -> Callable[[T], T]:
+        """Declare a class as a data type named `name` (what TYPE answers, 1-9 chars);
+        `typed_io=True` for Redis's typed RDB stream (see datatypes.py)."""
 
         def declare(cls: T) -> T:
-            self._types[cls] = DataType(name, encver, cls)
+            self._types[cls] = DataType(name, encver, cls, typed_io, aux_triggers)
             return cls
 
         return declare
@@ -204,8 +210,12 @@ class Module:
         return self.info
 
     def on_load(self, module: RedisModule, args: list[str]) -> Status:
+        options = ModuleOption.NONE
         if not self.implicit_propagation:
-            module.set_module_options(ModuleOption.NO_IMPLICIT_PROPAGATION)
+            options |= ModuleOption.NO_IMPLICIT_PROPAGATION
+        if self.handle_io_errors:
+            options |= ModuleOption.HANDLE_IO_ERRORS
+        module.set_module_options(options)
         for declared in self._types.values():
             module.register_type(declared.typedef())
         for command in self._commands:

@@ -43,8 +43,9 @@ from ferrite_host.persistence.functions import (
     library_codes,
     restore_functions,
 )
-from ferrite_host.persistence.rdb.modules import log_opaque_types
+from ferrite_host.persistence.rdb.modules import ModuleAuxError, load_module_aux, log_opaque_types
 from ferrite_host.persistence.rdb.reader import RdbContents
+from ferrite_host.persistence.rdb.writer import AUX_AFTER_RDB, AUX_BEFORE_RDB
 from ferrite_host.persistence.snapshot import (
     SnapshotContents,
     SnapshotError,
@@ -228,10 +229,12 @@ class Persistence:
             except FunctionsLoadError as exc:
                 raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
         with self._loading():
+            self._load_module_aux(path, contents, AUX_BEFORE_RDB)
             for index, items in values.dbs.items():
                 database = keyspace[index]
                 for key, value, expire_at in items:
                     database.put(key, value, expire_at)
+            self._load_module_aux(path, contents, AUX_AFTER_RDB)
         self.keys_loaded, self.keys_expired_at_load = values.loaded, values.expired
         _log_skipped_parts(path, contents)
         log_opaque_types(values.opaque)
@@ -239,6 +242,21 @@ class Persistence:
             "Done loading RDB, keys loaded: %d, keys expired: %d.", values.loaded, values.expired
         )
         return True
+
+    def _load_module_aux(self, path: Path, contents: SnapshotContents, when: int) -> None:
+        """Module aux data saved at `when` goes to its type's aux_load (as Redis loads it)."""
+        if not isinstance(contents, RdbContents) or not contents.module_aux_records:
+            return
+        try:
+            missing = load_module_aux(self.state.module_types, contents.module_aux_records, when)
+        except ModuleAuxError as exc:
+            raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
+        for name in missing:
+            log.warning(
+                "Skipped module aux data of module type '%s' in %s: its module is not loaded",
+                name,
+                path,
+            )
 
     def _loading(self) -> _LoadingFlag:
         return _LoadingFlag(self)
@@ -341,6 +359,7 @@ class Persistence:
                 self.settings.rdb_key_save_delay,
                 self.settings.rdbcompression,
                 library_codes(state),
+                list(state.module_types.values()),
             )
         except (OSError, SnapshotSaveError) as exc:
             self.last_save_ok = False
@@ -379,10 +398,11 @@ class Persistence:
         delay = self.settings.rdb_key_save_delay
         compress = self.settings.rdbcompression
         libraries = library_codes(self.state)
+        types = list(self.state.module_types.values())
 
         def work() -> dict[str, Any]:
             try:
-                stats = save_snapshot(path, keyspace, delay, compress, libraries)
+                stats = save_snapshot(path, keyspace, delay, compress, libraries, types)
             except SnapshotSaveError as exc:
                 raise _ExpectedFailure(str(exc)) from None
             except OSError as exc:
@@ -833,8 +853,6 @@ def _log_skipped_parts(path: Path, contents: SnapshotContents) -> None:
     """What an RDB file holds that Ferrite has no place for, one line each."""
     if not isinstance(contents, RdbContents):
         return
-    for name in contents.module_aux:
-        log.warning("Skipped module aux data of module type '%s' in %s", name, path)
     if contents.empty_keys:
         log.warning("Skipped %d empty key(s) in %s, as Redis does", contents.empty_keys, path)
 

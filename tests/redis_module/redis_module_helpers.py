@@ -17,7 +17,15 @@ from ferrite_host.redis_module.loading import StateHost, commit_module
 from ferrite_host.testing import pythonpath_env
 
 #: The fixture modules that load, and the ones that must fail to load.
-GOOD = ("fx_good", "fx_custom_type", "fx_unload_refuses", "fx_calls", "fx_calls_redis")
+GOOD = (
+    "fx_good",
+    "fx_custom_type",
+    "fx_unload_refuses",
+    "fx_calls",
+    "fx_calls_redis",
+    "fx_typed",
+    "fx_api",
+)
 BROKEN = (
     "fx_bad_info",
     "fx_broken_import",
