@@ -249,6 +249,15 @@ class RedisModuleString(bytes):
             raise ValueError(f"not a valid long double: {self.to_string_lossy()!r}")
         return float(value)
 
+    def to_ulong_long(self) -> int:
+        """RM_StringToULongLong: an unsigned 64-bit integer by Redis's strict rules."""
+        if not self or not self.isdigit() or (len(self) > 1 and self[0:1] == b"0"):
+            raise ValueError(f"not an unsigned integer: {self.to_string_lossy()!r}")
+        value = int(self)
+        if value >= 1 << 64:
+            raise ValueError(f"not an unsigned integer: {self.to_string_lossy()!r}")
+        return value
+
     def append_buffer(self, data: bytes | bytearray | memoryview | str) -> RedisModuleString:
         """RM_StringAppendBuffer: the string with `data` appended (a new string: Python
         strings are immutable, so assign the result)."""
@@ -462,15 +471,11 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
 
         ERR without WRITE, on a missing key, or for any other negative value.
         """
-        if not self._writable() or self._value() is None:
-            return Status.ERR
         if milliseconds == NO_EXPIRE:
-            self._db.persist(self._name, cls=SILENT)
-            return Status.OK
+            return self.set_abs_expire(NO_EXPIRE)
         if milliseconds < 0:
             return Status.ERR
-        self._db.set_expire(self._name, now_ms() + milliseconds, cls=SILENT)
-        return Status.OK
+        return self.set_abs_expire(now_ms() + milliseconds)
 
     # -- module types -----------------------------------------------------------------------
 
@@ -508,6 +513,48 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
                 self._touched = True  # in-place changes must count as a write on close
             return value.value
         return None
+
+    def get_abs_expire(self) -> int:
+        """RM_GetAbsExpire: the Unix time in milliseconds the key expires at, or NO_EXPIRE."""
+        if self._value() is None:
+            return NO_EXPIRE
+        when = self._db.get_expire(self._name)
+        return NO_EXPIRE if when is None else when
+
+    def set_abs_expire(self, unix_ms: int) -> Status:
+        """RM_SetAbsExpire: expire at a Unix time in milliseconds; NO_EXPIRE removes the
+        TTL. ERR without WRITE, on a missing key, or for another negative value."""
+        if not self._writable() or self._value() is None:
+            return Status.ERR
+        if unix_ms == NO_EXPIRE:
+            self._db.persist(self._name, cls=SILENT)
+            return Status.OK
+        if unix_ms < 0:
+            return Status.ERR
+        self._db.set_expire(self._name, unix_ms, cls=SILENT)
+        return Status.OK
+
+    def unlink_key(self) -> Status:
+        """RM_UnlinkKey: as `delete_key` (there is no lazy freeing)."""
+        return self.delete_key()
+
+    def module_type_replace_value(
+        self, module_type: RedisModuleType, value: Any
+    ) -> tuple[Status, Any]:
+        """RM_ModuleTypeReplaceValue: put `value` in place of the key's value of
+        `module_type` and hand back the old one, which is not freed (ERR, None when the key
+        holds no value of that type); the TTL is kept."""
+        current = self._value()
+        if (
+            not self._writable()
+            or type(current) is not TypedValue
+            or current.type is not module_type
+        ):
+            return Status.ERR, None
+        old = current.value
+        current.value = value
+        self._touched = True
+        return Status.OK, old
 
     @property
     def db_id(self) -> int:
@@ -627,6 +674,11 @@ class RedisModuleCtx(ContextQueries):
         """RM_StringToLongDouble: (OK, value) or (ERR, 0.0), by Redis's string2ld rules."""
         value = parse_long_double(bytes(string))
         return (Status.ERR, 0.0) if value is None else (Status.OK, float(value))
+
+    @staticmethod
+    def string_compare(first: bytes, second: bytes) -> int:
+        """RM_StringCompare: -1, 0 or 1, comparing the bytes (memcmp order)."""
+        return (bytes(first) > bytes(second)) - (bytes(first) < bytes(second))
 
     # -- keyspace walks, key positions, modified keys -------------------------------------
 
@@ -758,6 +810,11 @@ class RedisModuleCtx(ContextQueries):
     def reply_with_string_buffer(self, buffer: bytes | bytearray | memoryview) -> Status:
         """A bulk string copied from a buffer (e.g. a DMA view)."""
         self._replies.add(bytes(buffer))
+        return Status.OK
+
+    def reply_with_empty_string(self) -> Status:
+        """RM_ReplyWithEmptyString: `$0`."""
+        self._replies.add(b"")
         return Status.OK
 
     def reply_with_c_string(self, text: str) -> Status:

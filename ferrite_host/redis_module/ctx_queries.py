@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ferrite_host.blocking import Blocking
 from ferrite_host.core.memory_usage import process_rss
+from ferrite_host.protocol.replies import Verbatim
 from ferrite_host.pubsub import PubSub, Tracking
 from ferrite_host.strconv import parse_float, parse_int
 
@@ -232,6 +233,52 @@ class ContextQueries:
         session = self._state.clients.get(client_id)
         return None if session is None else session.user.encode()
 
+    def get_client_name_by_id(self, client_id: int) -> bytes | None:
+        """RM_GetClientNameById: the CLIENT SETNAME name (None for no client or no name)."""
+        session = self._state.clients.get(client_id)
+        return None if session is None or not session.name else session.name.encode()
+
+    def set_client_name_by_id(self, client_id: int, name: bytes | str) -> bool:
+        """RM_SetClientNameById: False for no client by that id or a name CLIENT SETNAME
+        refuses (spaces, newlines or other non-printable characters)."""
+        session = self._state.clients.get(client_id)
+        text = name.decode("utf-8", "replace") if isinstance(name, bytes) else name
+        if session is None or any(not 33 <= ord(char) <= 126 for char in text):
+            return False
+        session.name = text
+        return True
+
+    def get_current_user_name(self) -> bytes:
+        """RM_GetCurrentUserName: the ACL user of the calling client."""
+        return self._session.user.encode()
+
+    def get_notify_keyspace_events(self) -> int:
+        """RM_GetNotifyKeyspaceEvents: the `notify-keyspace-events` setting as NotifyFlag bits."""
+        from ferrite_host.keyspace.events import parse_notify_flags
+        from ferrite_host.redis_module.notifications import notify_flags_of
+
+        return int(notify_flags_of(parse_notify_flags(self._state.settings.notify_keyspace_events)))
+
+    @staticmethod
+    def get_context_flags_all() -> int:
+        """RM_GetContextFlagsAll: every ContextFlag this server knows."""
+        return int(sum(ContextFlag))
+
+    @staticmethod
+    def get_keyspace_notification_flags_all() -> int:
+        """RM_GetKeyspaceNotificationFlagsAll: every NotifyFlag this server knows."""
+        from ferrite_host.redis_module.notifications import NotifyFlag
+
+        return int(sum(flag for flag in NotifyFlag if flag is not NotifyFlag.ALL))
+
+    @staticmethod
+    def get_server_version() -> int:
+        """RM_GetServerVersion: 0x00MMmmpp of the Redis version this server answers as."""
+        from ferrite_host import REDIS_COMPAT_VERSION
+
+        major, minor, patch = (int(part) for part in REDIS_COMPAT_VERSION.split(".")[:3])
+        return major << 16 | minor << 8 | patch
+
     def get_server_info(self, section: str | None = None) -> ServerInfo:
         """RM_GetServerInfo: INFO's fields (every section when `section` is None), parsed."""
         inner = self._state.new_session(kind="module")
@@ -241,6 +288,8 @@ class ContextQueries:
             reply = self._state.dispatcher.execute(inner, argv, internal=True)
         finally:
             self._state.drop_session(inner)
+        if isinstance(reply, Verbatim):
+            reply = reply.data
         return parse_info(bytes(reply)) if isinstance(reply, (bytes, bytearray)) else ServerInfo()
 
     def is_module_name_busy(self, name: str) -> bool:
