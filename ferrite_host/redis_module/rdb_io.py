@@ -119,11 +119,12 @@ class RedisModuleIO:
         self.fields.append((OPCODE_UINT, number))
 
     def save_signed(self, value: int) -> None:
-        """RM_SaveSigned: a signed 64-bit integer."""
+        """RM_SaveSigned: a signed 64-bit integer, stored as Redis stores it: its two's
+        complement as an unsigned field (Redis never writes the SINT opcode)."""
         number = int(value)
         if not _I64_MIN <= number < -_I64_MIN:
             raise OverflowError(f"save_signed: {number} is not a signed 64-bit integer")
-        self.fields.append((OPCODE_SINT, number))
+        self.fields.append((OPCODE_UINT, number % _U64))
 
     def save_double(self, value: float) -> None:
         """RM_SaveDouble: 8 bytes, binary."""
@@ -177,9 +178,17 @@ class RedisModuleIO:
         return 0 if value is None else int(value)
 
     def load_signed(self) -> int:
-        """RM_LoadSigned (0 after an IO error)."""
-        value = self._next(OPCODE_SINT)
-        return 0 if value is None else int(value)
+        """RM_LoadSigned: an unsigned field read as two's complement, as Redis reads it (a
+        SINT field, which Redis never writes, is accepted too); 0 after an IO error."""
+        fields = self._input
+        if fields is not None and self._pos < len(fields) and fields[self._pos][0] == OPCODE_SINT:
+            value = self._next(OPCODE_SINT)
+        else:
+            value = self._next(OPCODE_UINT)
+        if value is None:
+            return 0
+        number = int(value)
+        return number - _U64 if number >= 1 << 63 else number
 
     def load_double(self) -> float:
         """RM_LoadDouble (0.0 after an IO error)."""

@@ -57,7 +57,7 @@ def payload(body: bytes) -> bytes:
 
 def record_fields(items: list[bytes], count: int | None = None) -> bytes:
     """The typed fields fx_typed saves for (1, -1, 2.0, 0.5, 0.5L, items)."""
-    fields = b"\x02" + length(1) + b"\x01" + length((1 << 64) - 1)
+    fields = b"\x02" + length(1) + b"\x02" + length((1 << 64) - 1)  # signed: as unsigned
     fields += b"\x04" + struct.pack("<d", 2.0) + b"\x03" + struct.pack("<f", 0.5)
     fields += b"\x05" + length(3) + b"0.5"
     fields += b"\x02" + length(len(items) if count is None else count)
@@ -120,7 +120,7 @@ def test_truncated_payload_is_refused_and_the_server_stays_up(
     short = payload(mid + record_fields([b"only"], count=3) + b"\x00")
     with pytest.raises(redis.ResponseError, match=r"^Bad data format$"):
         tr.execute_command("RESTORE", "k", "0", short)
-    wrong_kind = payload(mid + b"\x01" + length(1) + b"\x00")  # a signed where unsigned is read
+    wrong_kind = payload(mid + b"\x04" + struct.pack("<d", 1.0) + b"\x00")  # a double, not u
     with pytest.raises(redis.ResponseError, match=r"^Bad data format$"):
         tr.execute_command("RESTORE", "k", "0", wrong_kind)
     leftover = payload(mid + record_fields([b"a"]) + b"\x02\x07\x00")
@@ -149,7 +149,7 @@ def test_snapshot_and_restart_keep_values_and_aux_data(fx_site: Path, tmp_path: 
     aux = [(r.stored_name, r.when, r.fields) for r in contents.module_aux_records]
     assert aux == [
         ("fxtypedio", 1, [(5, b"saved-before")]),
-        ("fxtypedio", 2, [(1, -42)]),
+        ("fxtypedio", 2, [(2, (1 << 64) - 42)]),
     ]
     with start() as proc:
         client = raw_replies(proc.client(protocol=2))
@@ -259,7 +259,7 @@ def pythonic(mstate: ServerState) -> Callable[..., Any]:
 def test_pythonic_typed_type_round_trips(mstate: ServerState, pythonic: Callable[..., Any]) -> None:
     assert pythonic("pyc.set", "k", "-5", "lbl") is not None
     dumped = pythonic("DUMP", "k")
-    body = length(type_id("pycount__", 3)) + b"\x01" + length((1 << 64) - 5)
+    body = length(type_id("pycount__", 3)) + b"\x02" + length((1 << 64) - 5)
     assert dumped == payload(body + b"\x05\x03lbl\x00")
     assert pythonic("RESTORE", "k2", "0", dumped) == "OK"
     handle = mstate.module_types["pycount"]
