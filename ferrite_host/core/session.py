@@ -36,6 +36,9 @@ class Session:
         self.kind = kind
         #: The module whose `ctx.call` runs on this internal session (command filters' NOSELF).
         self.calling_module: str | None = None
+        #: What ACL LOG names as the context of a refusal checked on this client's behalf
+        #: ("module" for ctx.call's C flag); None: "multi" or "toplevel" as the state says.
+        self.acl_log_context: str | None = None
         self.db_index = 0
         self.db: Database = state.keyspace[0]
         self.protocol = 2

@@ -5,17 +5,15 @@ round, for DUMP/RESTORE and for whole snapshots with their module aux data."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from redis_module_helpers import fx_env, raw_replies
+from redis_module_helpers import build_c_module, fx_env, raw_replies
 
 from ferrite_host.testing import FerriteProcess
 
-SOURCE = Path(__file__).parent / "c_modules" / "fxtyped.c"
 RECORD = ["18446744073709551615", "-9223372036854775808", "1.5", "0.25", "0.1", "a", "bb", "c"]
 
 
@@ -30,14 +28,7 @@ EXPECTED = numbers([arg.encode() for arg in RECORD])
 
 @pytest.fixture(scope="module")
 def c_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    compiler = shutil.which("gcc") or shutil.which("cc")
-    if compiler is None:
-        pytest.skip("no C compiler to build the reference module")
-    target = tmp_path_factory.mktemp("cmod") / "fxtyped.so"
-    subprocess.run(
-        [compiler, "-shared", "-fPIC", "-O1", "-o", str(target), str(SOURCE)], check=True
-    )
-    return target
+    return build_c_module("fxtyped", tmp_path_factory.mktemp("cmod"))
 
 
 @pytest.fixture(scope="module")

@@ -115,7 +115,7 @@ class AccessControl:
         """One ACL LOG entry for a refusal (`command` is what the client was running)."""
         entry = AclLogEntry(
             reason,
-            "multi" if session.in_multi else "toplevel",
+            session.acl_log_context or ("multi" if session.in_multi else "toplevel"),
             obj,
             session.user if reason != "auth" else obj,
             client_line(session, command),
