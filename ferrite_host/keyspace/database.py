@@ -194,6 +194,14 @@ class Database:
         """
         self._keyspace.emit(self.index, key, event, cls)
 
+    def unshare_string(self, key: bytes) -> None:
+        """Make the stored string at `key` an editable bytearray, as Redis's
+        dbUnshareStringValue does before SETBIT, SETRANGE and APPEND look at it: OBJECT
+        ENCODING then says "raw", and since the bytes are the same, no event is sent."""
+        value = self._data.get(key)
+        if type(value) is bytes:
+            self._data[key] = bytearray(value)
+
     def touch_value(self, key: bytes) -> None:
         """A module changed a value in place: WATCH and the dirty counter see it; Redis
         sends no keyspace notification for it (modules notify themselves)."""

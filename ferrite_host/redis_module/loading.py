@@ -27,10 +27,12 @@ from ferrite_host.redis_module.api import SUPPORTED_API_VERSIONS, Status
 from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
+    ModuleCommandError,
     ModuleExportsApisError,
     ModuleExportsTypesError,
     ModuleHoldsTimersError,
     ModuleLoadError,
+    ModuleTypeError,
     ModuleUnloadRefusedError,
 )
 from ferrite_host.redis_module.filters import CommandFilters
@@ -339,6 +341,8 @@ def _run_on_load(
 ) -> None:
     try:
         result = call_hook(pm, plugin, "on_load", module=module, args=list(args))
+    except (ModuleCommandError, ModuleTypeError) as exc:
+        raise ModuleLoadError(exc.errmsg) from exc  # the reason, without a traceback's noise
     except Exception as exc:
         log.debug("on_load of module %s raised", module.name, exc_info=True)
         raise ModuleLoadError(f"on_load raised {one_line(exc)}") from exc

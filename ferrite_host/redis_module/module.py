@@ -24,7 +24,7 @@ from ferrite_host.redis_module.commands import (
     ModuleCommand,
     ModuleCommandRegistry,
 )
-from ferrite_host.redis_module.errors import ModuleTypeError
+from ferrite_host.redis_module.errors import ModuleCommandError, ModuleTypeError
 from ferrite_host.redis_module.filters import CommandFilter
 from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType, RedisModuleTypeDef
 
@@ -165,18 +165,24 @@ class RedisModule:
     # -- registration -----------------------------------------------------------------------
 
     def register_command(self, command: ModuleCommand) -> Status:
-        """Declare a command (RM_CreateCommand). ERR, and a failed load, when the name is
-        taken (case-insensitively) by a built-in, another module or this module, or when
-        called after `on_load`."""
+        """Declare a command (RM_CreateCommand); `Status.OK` when it is registered.
+
+        Raises ModuleCommandError, as `register_type` raises ModuleTypeError, when the name
+        is taken (case-insensitively) by a built-in, another module or this module, or when
+        called after `on_load`: a failed registration cannot be ignored by accident, and the
+        load fails with the reason. A port's `if ... == Status.ERR: return Status.ERR`
+        keeps working (it simply never triggers).
+        """
         if self.state is not ModuleState.REGISTERED:
-            self.log(
-                "warning", f"register_command({command.name!r}) called outside on_load; ignored"
+            raise ModuleCommandError(
+                f"register_command({command.name!r}) called outside on_load; declare "
+                "commands while the module loads"
             )
-            return Status.ERR
         clash = self._clash(command.name)
         if clash:
-            self.problems.append(f"command name '{command.name}' {clash}")
-            return Status.ERR
+            problem = f"command name '{command.name}' {clash}"
+            self.problems.append(problem)
+            raise ModuleCommandError(problem)
         return self.commands.register(command)
 
     def _clash(self, name: str) -> str:
@@ -221,18 +227,24 @@ class RedisModule:
         key_step: int = 0,
     ) -> Status:
         """RM_CreateSubcommand: `PARENT NAME ...` runs `callback` (its args start with the
-        subcommand name; key positions count from the parent's name). ERR, and a failed
-        load, for a parent that is not this module's, a subcommand as parent, or a name
-        already used under the parent."""
+        subcommand name; key positions count from the parent's name). Raises
+        ModuleCommandError (as `register_command` does), failing the load, for a parent
+        that is not this module's, a subcommand as parent, a name already used under the
+        parent, or a call after `on_load`."""
+        if self.state is not ModuleState.REGISTERED:
+            raise ModuleCommandError(f"create_subcommand({name!r}) called outside on_load")
         found = self.get_command(parent) if isinstance(parent, str) else parent
         label = parent if isinstance(parent, str) else parent.name
+        problem = ""
         if found is None or found is not self.commands.get(found.name):
-            self.problems.append(f"create_subcommand: no command '{label}' of this module")
-            return Status.ERR
-        sub = ModuleCommand(name, callback, flags).with_keys(first_key, last_key, key_step)
-        if found.add_subcommand(sub) is Status.ERR:
-            self.problems.append(f"create_subcommand: '{label}|{name}' is already registered")
-            return Status.ERR
+            problem = f"create_subcommand: no command '{label}' of this module"
+        else:
+            sub = ModuleCommand(name, callback, flags).with_keys(first_key, last_key, key_step)
+            if found.add_subcommand(sub) is Status.ERR:
+                problem = f"create_subcommand: '{label}|{name}' cannot be registered"
+        if problem:
+            self.problems.append(problem)
+            raise ModuleCommandError(problem)
         return Status.OK
 
     def export_shared_api(self, name: str, api: Any) -> Status:
