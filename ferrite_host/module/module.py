@@ -24,8 +24,11 @@ from ferrite_host.module.replies import to_reply
 from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, ModuleOption, Status
 from ferrite_host.redis_module.commands import CommandFlag, CommandInfo, ModuleCommand
+from ferrite_host.redis_module.errors import ModuleCommandError
+from ferrite_host.redis_module.filters import FILTER_NOSELF, CommandFilterCtx
 from ferrite_host.redis_module.module import ModuleInfo, RedisModule
 from ferrite_host.redis_module.types import RedisModuleType
+from ferrite_host.strconv import to_bytes
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -73,6 +76,8 @@ class Module:
         self._configs: dict[str, ModuleConfig] = {}
         self._sections: dict[str, Callable[[], InfoFields]] = {}
         self._startup: list[Callable[[list[str]], None]] = []
+        self._filters: list[tuple[Callable[[list[bytes]], Any], bool]] = []
+        self._exports: dict[str, Any] = {}
         self._shutdown: list[Callable[[], None]] = []
 
     @property
@@ -174,6 +179,24 @@ class Module:
 
         return declare
 
+    def command_filter(
+        self, *, noself: bool = False
+    ) -> Callable[[Callable[[list[bytes]], Any]], Callable[[list[bytes]], Any]]:
+        """Declare a command filter (RM_RegisterCommandFilter): `function(argv)` sees every
+        command (name first) before it runs and returns the arguments to run instead, or
+        None to leave them; `noself=True` skips this module's own `ctx.call`s."""
+
+        def declare(function: Callable[[list[bytes]], Any]) -> Callable[[list[bytes]], Any]:
+            self._filters.append((function, noself))
+            return function
+
+        return declare
+
+    def export_api(self, name: str, api: Any) -> None:
+        """Lend `api` to other modules as `name` (RM_ExportSharedAPI); they get it with
+        `ctx.shared_api(name)`."""
+        self._exports[name] = api
+
     def startup(self, function: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
         """Run `function(args)` when the module loads, after its declarations; raising
         fails the load (nothing of the module stays)."""
@@ -229,6 +252,12 @@ class Module:
             given = self._configs.get(name.lower())
             if given is not None:  # the loader refuses names no module declared
                 given.assign(given.parse(text))
+        for argv_filter, noself in self._filters:
+            flags = FILTER_NOSELF if noself else 0
+            module.register_command_filter(_argv_filter(argv_filter), flags)
+        for name, api in self._exports.items():
+            if module.export_shared_api(name, api) is not Status.OK:
+                raise ModuleCommandError(f"shared API name '{name}' is already exported")
         for startup in self._startup:
             startup(list(args))
         return Status.OK
@@ -270,3 +299,14 @@ def _fields_of(function: Callable[[], InfoFields]) -> Callable[[], list[tuple[st
         return [(str(name), value) for name, value in items]
 
     return fields
+
+
+def _argv_filter(function: Callable[[list[bytes]], Any]) -> Callable[[CommandFilterCtx], None]:
+    """A Pythonic filter (argv in, new argv or None out) as a Redis-shaped filter callback."""
+
+    def apply(fctx: CommandFilterCtx) -> None:
+        replaced = function(list(fctx.argv))
+        if replaced is not None:
+            fctx.argv[:] = [to_bytes(arg) for arg in replaced]
+
+    return apply

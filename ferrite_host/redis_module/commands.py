@@ -209,6 +209,11 @@ class ModuleCommand:
         self.subcommands: dict[str, ModuleCommand] = {}
         self.parent: ModuleCommand | None = None
 
+    @property
+    def full_name(self) -> str:
+        """`parent|sub` for a subcommand (COMMAND INFO's name, arity errors), else the name."""
+        return self.name if self.parent is None else f"{self.parent.name}|{self.name}"
+
     def add_subcommand(self, sub: ModuleCommand) -> Status:
         """Attach a subcommand; ERR for a taken name or when this is a subcommand itself."""
         if self.parent is not None or sub.name.lower() in self.subcommands:
@@ -309,7 +314,7 @@ def run_module_command(
     that replies nothing, or more than once, answers `-ERR` saying so. The client and the
     server carry on either way.
     """
-    ctx = RedisModuleCtx(session, command.name, module, argv)
+    ctx = RedisModuleCtx(session, command.full_name, module, argv)
     new_string = bytes.__new__  # argv items are already bytes: skip the conversions
     args = [new_string(RedisModuleString, arg) for arg in argv[1:]]
     try:
@@ -345,8 +350,8 @@ def command_spec(
     info = command.info
     runner = command.runner or run_module_command
     arity = info.arity
-    if command.is_container and arity == -1:
-        arity = -2  # a container needs its subcommand, as Redis declares them
+    if (command.is_container or command.parent is not None) and arity == -1:
+        arity = -2  # a container and its subcommands count the subcommand, as Redis declares
     spec = CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
@@ -381,7 +386,7 @@ def find_keys_via_api(
     True, reports them with `ctx.key_at_pos` (Redis's moduleGetCommandKeysViaAPI)."""
     session = state.new_session(kind="module")
     session.authenticated = True
-    ctx = RedisModuleCtx(session, command.name, module, argv)
+    ctx = RedisModuleCtx(session, command.full_name, module, argv)
     ctx._key_positions = []
     try:
         command.callback(ctx, [RedisModuleString(arg) for arg in argv[1:]])

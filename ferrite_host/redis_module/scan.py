@@ -16,7 +16,6 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.keyspace import HashValue, SetValue, ZSetValue
-from ferrite_host.strconv import format_float
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,13 +67,18 @@ def scan_keyspace(
     return not cursor.done
 
 
+def _score_text(score: float) -> bytes:
+    """A score as RM_ScanKey shows it: printf's %.17g ("0.10000000000000001", "1e+20")."""
+    return b"%.17g" % score
+
+
 def _members(value: Any) -> list[tuple[bytes, bytes | None]] | None:
     if isinstance(value, HashValue):
         return list(value.items())
     if isinstance(value, SetValue):
         return [(member, None) for member in value]
     if isinstance(value, ZSetValue):
-        return [(member, format_float(score)) for member, score in value]
+        return [(member, _score_text(score)) for member, score in value]
     return None
 
 
