@@ -269,3 +269,26 @@ def test_pythonic_typed_type_round_trips(mstate: ServerState, pythonic: Callable
     assert handle.aux_fields(AuxWhen.AFTER_RDB) == [(2, 2)]
     handle.load_aux([(2, 2)], 3, AuxWhen.AFTER_RDB)
     assert Counter.aux_seen == [2]
+
+
+def test_a_snapshot_with_a_short_typed_value_is_refused_at_startup(
+    fx_site: Path, tmp_path: Path
+) -> None:
+    from ferrite_host.keyspace.values import TypedValue
+    from ferrite_host.persistence.rdb.modules import OpaqueModuleValue, opaque_type
+    from ferrite_host.persistence.rdb.writer import write_rdb
+
+    short = record_fields([b"only"], count=3) + b"\x00"
+    value = TypedValue(opaque_type(type_id("fxtypedio", 2)), OpaqueModuleValue(short))
+    with open(tmp_path / "dump.rdb", "wb") as out:
+        write_rdb(out, [(0, [(b"broken", value, None)])])
+    proc = FerriteProcess(modules=["fx_typed"], directory=tmp_path, env=fx_env(fx_site))
+    try:
+        with pytest.raises(RuntimeError) as failed:
+            proc.start()
+    finally:
+        proc.stop()
+    message = str(failed.value)
+    assert "failed to load key 'broken'" in message or "failed to load key broken" in message
+    assert "read past the end of the value's fields" in message
+    assert "Traceback" not in message
