@@ -68,6 +68,11 @@ class Database:
     def exists(self, key: bytes) -> bool:
         return self.get(key) is not None
 
+    def holds(self, key: bytes) -> bool:
+        """Whether `key` is stored, logically expired or not, without expiring it (what
+        Redis's dictFind sees; for listeners that must not change the keyspace)."""
+        return key in self._data
+
     @property
     def limits(self) -> EncodingLimits:
         """The keyspace's encoding thresholds, for handlers that grow a value."""
