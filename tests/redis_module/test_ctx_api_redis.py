@@ -27,11 +27,25 @@ def servers(
     real.close()
 
 
+def _subcommands_sorted(info: object) -> object:
+    """COMMAND INFO with each entry's subcommands sorted: Redis lists them in its dict's
+    order, which changes with every server start (its hash seed is random)."""
+    if not isinstance(info, list):
+        return info
+    return [
+        [*entry[:9], sorted(entry[9]), *entry[10:]] if isinstance(entry, list) else entry
+        for entry in info
+    ]
+
+
 def replies(client: redis.Redis, *commands: tuple[object, ...]) -> list[object]:
     found: list[object] = []
     for command in commands:
         try:
-            found.append(client.execute_command(*command))
+            reply = client.execute_command(*command)
+            found.append(
+                _subcommands_sorted(reply) if command[:2] == ("COMMAND", "INFO") else reply
+            )
         except redis.ResponseError as exc:
             found.append((type(exc).__name__, str(exc)))
     return found
