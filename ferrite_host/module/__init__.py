@@ -15,13 +15,13 @@ reply builder) are not part of this surface.
 """
 
 from ferrite_host.module.args import Args
-from ferrite_host.module.configs import ModuleConfig
 from ferrite_host.module.context import Context
 from ferrite_host.module.errors import NotAFloat, NotAnInteger, ReplyError, WrongArity, WrongType
 from ferrite_host.module.key import Key
 from ferrite_host.module.module import Module
 from ferrite_host.module.replies import Verbatim, ok
 from ferrite_host.protocol.replies import SimpleString
+from ferrite_host.redis_module.configs import ModuleConfig
 
 __all__ = [
     "Args",

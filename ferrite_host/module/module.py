@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ferrite_host.module.args import Args
-from ferrite_host.module.configs import ModuleConfig
 from ferrite_host.module.context import Context
 from ferrite_host.module.datatypes import DataType
 from ferrite_host.module.errors import ReplyError
@@ -24,6 +23,7 @@ from ferrite_host.module.replies import to_reply
 from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, ModuleOption, Status
 from ferrite_host.redis_module.commands import CommandFlag, CommandInfo, ModuleCommand
+from ferrite_host.redis_module.configs import ModuleConfig
 from ferrite_host.redis_module.errors import ModuleCommandError
 from ferrite_host.redis_module.filters import FILTER_NOSELF, CommandFilterCtx
 from ferrite_host.redis_module.module import ModuleInfo, RedisModule

@@ -28,6 +28,7 @@ from ferrite_host.protocol.replies import (
 )
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
 from ferrite_host.redis_module.call_flags import CallFlags
+from ferrite_host.redis_module.configs import ConfigFlag
 from ferrite_host.redis_module.ctx_queries import ClientInfoFlag, ContextFlag, ContextQueries
 from ferrite_host.redis_module.filters import (
     FILTER_NOSELF,
@@ -36,6 +37,7 @@ from ferrite_host.redis_module.filters import (
     CommandFilters,
     FilterCallback,
 )
+from ferrite_host.redis_module.key_access import KeyAccessMixin
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
 from ferrite_host.redis_module.key_positions import KEY_FULL_ACCESS, KeySpecFlag, key_flag_names
@@ -276,7 +278,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
+class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -1070,6 +1072,7 @@ __all__ = [
     "AuxWhen",
     "ClientInfoFlag",
     "CommandFilterCtx",
+    "ConfigFlag",
     "ContextFlag",
     "ErrorReply",
     "HashFlag",

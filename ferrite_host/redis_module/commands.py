@@ -343,7 +343,10 @@ def run_module_command(
 
 
 def command_spec(
-    command: ModuleCommand, module: RedisModule, state: ServerState | None = None
+    command: ModuleCommand,
+    module: RedisModule,
+    state: ServerState | None = None,
+    parent: CommandSpec | None = None,
 ) -> CommandSpec:
     """The command-table row for a module command (owner = module name, group "module"),
     its subcommands attached; with `state`, a getkeys-api command finds its keys itself."""
@@ -352,10 +355,14 @@ def command_spec(
     arity = info.arity
     if (command.is_container or command.parent is not None) and arity == -1:
         arity = -2  # a container and its subcommands count the subcommand, as Redis declares
+    declared_keys = command.first_key > 0 and command.runner is not None
+    finder = None
+    if state is not None and CommandFlag.GETKEYS_API in command.flags:
+        finder = functools.partial(find_keys_via_api, state, command, module)
     spec = CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
-        handler=None if command.callback is None else functools.partial(runner, command, module),
+        handler=None if command.is_container else functools.partial(runner, command, module),
         arity=arity,
         flags=command.info_flags,
         first_key=command.first_key,
@@ -368,14 +375,13 @@ def command_spec(
         complexity=info.complexity,
         acl_categories=info.acl_categories,
         doc_arguments=[dict(argument) for argument in info.arguments],
+        key_specs=[_declared_key_spec(command)] if declared_keys else [],
+        parent=parent,
         extra=command,
+        key_finder=finder,
     )
-    if command.first_key > 0 and command.runner is not None:
-        spec.key_specs = [_declared_key_spec(command)]
-    if state is not None and CommandFlag.GETKEYS_API in command.flags:
-        spec.key_finder = functools.partial(find_keys_via_api, state, command, module)
     for sub in command.subcommands.values():
-        spec.add_subcommand(command_spec(sub, module, state))
+        spec.add_subcommand(command_spec(sub, module, state, spec))
     return spec
 
 

@@ -66,6 +66,7 @@ def test_api_module_names() -> None:
         | {"ModuleOption"}
         | {"FILTER_NOSELF", "AuxWhen", "ClientInfoFlag", "CommandFilterCtx", "RedisModuleIO"}
         | {"ScanCursor", "KeySpecFlag"}
+        | {"ConfigFlag"}
     )
     for name in api.__all__:
         assert hasattr(api, name)
