@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ferrite_host.blocking import Blocking
 from ferrite_host.commands import builtin_specs
+from ferrite_host.commands.access import AccessControl
 from ferrite_host.core.config import Settings
 from ferrite_host.core.encoding_limits import EncodingLimitsSync
 from ferrite_host.core.eviction import Eviction
@@ -40,5 +41,6 @@ def build_server(settings: Settings) -> ServerState:
     """
     state = build_state(settings)
     RedisModuleManager.attach(state)
+    AccessControl.of(state).load_at_startup()  # rules may name module commands
     Persistence.attach(state)
     return state

@@ -68,7 +68,7 @@ class Dispatcher:
             return resolved
         spec: CommandSpec = resolved  # type: ignore[assignment]
         if not internal:
-            if not session.authenticated and not spec.no_auth:
+            if not session.authenticated and state.auth_required and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH, session)
             # ACL first, then maxmemory (evict, or -OOM), then the session's own gate (RESP2
             # subscribed mode), as Redis orders them.

@@ -36,16 +36,13 @@ class Session:
         self.kind = kind
         #: The module whose `ctx.call` runs on this internal session (command filters' NOSELF).
         self.calling_module: str | None = None
-        #: What ACL LOG names as the context of a refusal checked on this client's behalf
-        #: ("module" for ctx.call's C flag); None: "multi" or "toplevel" as the state says.
-        self.acl_log_context: str | None = None
         self.db_index = 0
         self.db: Database = state.keyspace[0]
         self.protocol = 2
         self.name = ""
         self.lib_name = ""
         self.lib_ver = ""
-        self.authenticated = not state.settings.requirepass
+        self.authenticated = not state.auth_required
         #: The ACL user this client is authenticated as.
         self.user = "default"
         self.created = time.time()
@@ -70,6 +67,12 @@ class Session:
         self.tx_propagation: list[tuple[int, list[bytes]]] = []
         #: What a write command asked to propagate instead of its own argv.
         self.propagation: list[list[bytes]] | None = None
+
+    @property
+    def must_authenticate(self) -> bool:
+        """Only no-auth commands may run: not logged in while the default user needs AUTH
+        (a client connected while it did not stays in, as in Redis)."""
+        return not self.authenticated and self.state.auth_required
 
     def select(self, index: int) -> None:
         self.db_index = index
@@ -102,5 +105,5 @@ class Session:
         self.select(0)
         self.protocol = 2
         self.name = ""
-        self.authenticated = not self.state.settings.requirepass
+        self.authenticated = not self.state.auth_required
         self.user = "default"

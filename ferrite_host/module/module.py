@@ -101,12 +101,14 @@ class Module:
         complexity: str = "",
         acl_categories: str = "",
         arguments: Sequence[Mapping[str, Any]] = (),
+        key_specs: Sequence[Mapping[str, Any]] = (),
     ) -> Callable[[C], C]:
         """Declare `callback(ctx, args)` as command `name`; its return value is the reply.
 
         `flags` are Redis's flag words ("write deny-oom", "readonly fast"); `keys` the
         (first, last, step) key positions; `arity` as Redis counts it (name included,
-        negative for "at least").
+        negative for "at least"); `key_specs` exact key specs as COMMAND INFO shows them
+        (see CommandInfo), which ACL key permissions follow.
         """
         CommandFlag.parse(flags)  # an unknown flag fails here, at import, naming it
         info = CommandInfo(
@@ -116,6 +118,7 @@ class Module:
             complexity=complexity,
             acl_categories=tuple(acl_categories.split()),
             arguments=tuple(dict(argument) for argument in arguments),
+            key_specs=tuple(dict(spec) for spec in key_specs),
         )
 
         def declare(function: C) -> C:

@@ -115,11 +115,7 @@ def _acl_refusal(caller: Session, spec: CommandSpec, argv: list[bytes]) -> str |
     check = caller.state.access_check
     if check is None:
         return None
-    caller.acl_log_context = "module"
-    try:
-        refusal = check(caller, spec, argv)
-    finally:
-        caller.acl_log_context = None
+    refusal = check(caller, spec, argv, context="module")
     if refusal is None:
         return None
     kind = "key" if " keys " in refusal else "channel" if " channels " in refusal else "command"

@@ -159,7 +159,11 @@ class CommandInfo:
 
     `arity` as Redis counts it (negative: at least that many, the name included);
     `acl_categories` are category names without `@` (a category Redis lacks is created for
-    the module); `arguments` are COMMAND DOCS argument maps.
+    the module); `arguments` are COMMAND DOCS argument maps; `key_specs` are key specs as
+    COMMAND INFO shows them (`{"flags": ["RO", "ACCESS"], "begin_search": {"type": "index",
+    "spec": {"index": 1}}, "find_keys": {"type": "range", "spec": {"lastkey": 0,
+    "keystep": 1, "limit": 0}}}`): they replace the one Redis derives from the key
+    positions, and ACL `%R~` / `%W~` patterns are checked against their flags.
     """
 
     arity: int = -1
@@ -168,6 +172,7 @@ class CommandInfo:
     complexity: str = ""
     acl_categories: tuple[str, ...] = ()
     arguments: tuple[dict[str, Any], ...] = ()
+    key_specs: tuple[dict[str, Any], ...] = ()
 
 
 #: `runner(command, module, session, argv) -> reply`: how a command runs in the server;
@@ -355,7 +360,12 @@ def command_spec(
     arity = info.arity
     if (command.is_container or command.parent is not None) and arity == -1:
         arity = -2  # a container and its subcommands count the subcommand, as Redis declares
-    declared_keys = command.first_key > 0 and command.runner is not None
+    if info.key_specs:  # exact ones the module declared
+        key_specs = [dict(declared) for declared in info.key_specs]
+    elif command.first_key > 0 and command.runner is not None:
+        key_specs = [_declared_key_spec(command)]
+    else:
+        key_specs = []  # the spec derives Redis's RW ACCESS UPDATE from the key positions
     finder = None
     if state is not None and CommandFlag.GETKEYS_API in command.flags:
         finder = functools.partial(find_keys_via_api, state, command, module)
@@ -375,7 +385,7 @@ def command_spec(
         complexity=info.complexity,
         acl_categories=info.acl_categories,
         doc_arguments=[dict(argument) for argument in info.arguments],
-        key_specs=[_declared_key_spec(command)] if declared_keys else [],
+        key_specs=key_specs,
         parent=parent,
         extra=command,
         key_finder=finder,

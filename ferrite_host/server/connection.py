@@ -81,7 +81,7 @@ class Connection(asyncio.Protocol):
             transport.close()
             return
         settings = state.settings
-        if settings.protected_mode and not settings.requirepass and host and not is_local(host):
+        if settings.protected_mode and not state.auth_required and host and not is_local(host):
             transport.write(b"-" + DENIED.encode() + b"\r\n")
             transport.close()
             return
@@ -110,7 +110,7 @@ class Connection(asyncio.Protocol):
             return
         session.last_interaction = time.time()
         settings = self.state.settings
-        parser.require_auth = not session.authenticated
+        parser.require_auth = session.must_authenticate
         parser.max_bulk_len = settings.proto_max_bulk_len  # CONFIG SET applies to everyone
         parser.max_query_buffer = settings.client_query_buffer_limit
         commands = parser.feed(data)
@@ -168,7 +168,7 @@ class Connection(asyncio.Protocol):
                         break
                 if blocked or not parser.auth_pending or session.close_after_reply:
                     break
-                parser.require_auth = not session.authenticated  # an AUTH in this read may count
+                parser.require_auth = session.must_authenticate  # an AUTH in this read may count
                 commands = parser.feed(b"")
             tracking.send_broadcasts()
         finally:
