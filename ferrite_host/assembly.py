@@ -18,6 +18,7 @@ from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.manager import Persistence
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub, Tracking
 from ferrite_host.redis_module.manager import RedisModuleManager
+from ferrite_host.scripting.scripting import Scripting
 
 
 def build_state(settings: Settings | None = None) -> ServerState:
@@ -30,6 +31,7 @@ def build_state(settings: Settings | None = None) -> ServerState:
     Blocking.attach(state)
     EncodingLimitsSync.attach(state)
     Eviction.attach(state)
+    Scripting.of(state)  # at once: CLIENT PAUSE asks it about the scripts EVAL would run
     return state
 
 

@@ -21,7 +21,13 @@ command = family.command
 
 
 @command(
-    "time", 1, "loading stale fast", summary="Returns the server time.", since="2.6.0", arguments=[]
+    "time",
+    1,
+    "loading stale fast",
+    summary="Returns the server time.",
+    since="2.6.0",
+    arguments=[],
+    tips="nondeterministic_output",
 )
 def time_(session: Session, argv: list[bytes]) -> Any:
     micros = time.time_ns() // 1000

@@ -85,6 +85,7 @@ def config_get(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     complexity="O(N) when N is the number of configuration parameters provided",
     arguments=[block("data", arg("parameter"), arg("value"), multiple=True)],
+    tips="request_policy:all_nodes response_policy:all_succeeded",
 )
 def config_set(session: Session, argv: list[bytes]) -> Any:
     if len(argv) % 2:

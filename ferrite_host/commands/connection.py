@@ -33,16 +33,21 @@ command = family.command
     "fast",
     summary="Returns the server's liveliness response.",
     arguments=[arg("message", optional=True)],
+    tips="request_policy:all_shards response_policy:all_succeeded",
 )
 def ping(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
-    if session.protocol == 2 and PubSub.of(session.state).subscribed(session):
+    # A subscribed client always has a command gate: the cheap test first.
+    gated = session.command_gate is not None and session.protocol == 2
+    if gated and PubSub.of(session.state).subscribed(session):
         return [b"pong", argv[1] if len(argv) == 2 else b""]  # subscribed mode's shape
     return PONG if len(argv) == 1 else argv[1]
 
 
-@command("echo", 2, "fast", summary="Returns the given string.", arguments=[arg("message")])
+@command(
+    "echo", 2, "fast loading stale", summary="Returns the given string.", arguments=[arg("message")]
+)
 def echo(session: Session, argv: list[bytes]) -> Any:
     return argv[1]
 
@@ -50,11 +55,9 @@ def echo(session: Session, argv: list[bytes]) -> Any:
 @command(
     "quit",
     -1,
-    "allow_busy fast no_auth",
+    "allow_busy fast no_auth noscript loading stale",
     summary="Closes the connection.",
     arguments=[],
-    deprecated_since="7.2.0",
-    replaced_by="just closing the connection",
 )
 def quit_(session: Session, argv: list[bytes]) -> Any:
     session.close_after_reply = True
@@ -288,6 +291,7 @@ def client_setinfo(session: Session, argv: list[bytes]) -> Any:
     summary="Returns information about the connection.",
     since="6.2.0",
     arguments=[],
+    tips="nondeterministic_output",
 )
 def client_info(session: Session, argv: list[bytes]) -> Any:
     return Verbatim((client_line(session) + "\n").encode())
@@ -313,6 +317,7 @@ def client_info(session: Session, argv: list[bytes]) -> Any:
         ),
         integer("client-id", token="ID", optional=True, multiple=True, since="6.2.0"),
     ],
+    tips="nondeterministic_output",
 )
 def client_list(session: Session, argv: list[bytes]) -> Any:
     sessions = list(session.state.clients.values())
@@ -501,6 +506,10 @@ def client_help(session: Session, argv: list[bytes]) -> Any:
         "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, MAXAGE, SKIPME.",
         "LIST [options ...]",
         "    Return information about client connections.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
         "SETINFO <option> <value>",

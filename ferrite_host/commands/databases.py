@@ -8,7 +8,7 @@ from ferrite_host.commands.arguments import flush_type, integer, key_arg
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.events import FLUSHDB, FLUSHDB_END, FLUSHDB_START, SWAPDB
-from ferrite_host.core.spec import Family
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.protocol.replies import OK
 from ferrite_host.strconv import parse_int
 
@@ -26,6 +26,7 @@ command = family.command
     acl="keyspace",
     summary="Returns the number of keys in the database.",
     arguments=[],
+    tips="request_policy:all_shards response_policy:agg_sum",
 )
 def dbsize(session: Session, argv: list[bytes]) -> Any:
     return len(session.db)
@@ -43,6 +44,7 @@ def _flush_mode(argv: list[bytes]) -> None:
     acl="keyspace dangerous",
     summary="Removes all keys from the current database.",
     arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
+    tips="request_policy:all_shards response_policy:all_succeeded",
 )
 def flushdb(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
@@ -59,6 +61,7 @@ def flushdb(session: Session, argv: list[bytes]) -> Any:
     acl="keyspace dangerous",
     summary="Removes all keys from all databases.",
     arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
+    tips="request_policy:all_shards response_policy:all_succeeded",
 )
 def flushall(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
@@ -110,6 +113,7 @@ def swapdb(session: Session, argv: list[bytes]) -> Any:
     "write fast",
     keys=(1, 1, 1),
     acl="keyspace",
+    key_specs=[key_spec("RW ACCESS UPDATE")],
     summary="Moves a key to another database.",
     arguments=[key_arg(), integer("db")],
 )

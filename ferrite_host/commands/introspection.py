@@ -276,6 +276,7 @@ container = family.container(
     complexity="O(N) where N is the total number of Redis commands",
     handler=command_bare,
     acl="connection",
+    tips="nondeterministic_output_order",
 )
 
 
@@ -303,6 +304,7 @@ def command_count(session: Session, argv: list[bytes]) -> Any:
     since="2.8.13",
     complexity="O(N) where N is the number of commands to look up",
     arguments=COMMAND_NAMES,
+    tips="nondeterministic_output_order",
 )
 def command_info_cmd(session: Session, argv: list[bytes]) -> Any:
     if len(argv) == 2:
@@ -325,6 +327,7 @@ def _info_or_none(spec: CommandSpec | None) -> Any:
     since="7.0.0",
     complexity="O(N) where N is the number of commands to look up",
     arguments=COMMAND_NAMES,
+    tips="nondeterministic_output_order",
 )
 def command_docs_cmd(session: Session, argv: list[bytes]) -> Any:
     table = session.state.commands
@@ -357,6 +360,7 @@ def command_docs_cmd(session: Session, argv: list[bytes]) -> Any:
             optional=True,
         )
     ],
+    tips="nondeterministic_output_order",
 )
 def command_list(session: Session, argv: list[bytes]) -> Any:
     kind: bytes | None = None
@@ -497,7 +501,7 @@ def _keys_request(
 
 @command(
     "getkeys",
-    -3,
+    -4,
     "loading stale",
     parent=container,
     acl="connection",
@@ -513,7 +517,7 @@ def command_getkeys(session: Session, argv: list[bytes]) -> Any:
 
 @command(
     "getkeysandflags",
-    -3,
+    -4,
     "loading stale",
     parent=container,
     acl="connection",

@@ -204,7 +204,7 @@ def _scan_filter(
         "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
         "the cursor to return back to 0. N is the number of elements inside the collection."
     ),
-    tips="nondeterministic_output request_policy:special response_policy:special",
+    tips="nondeterministic_output request_policy:special",
     arguments=[
         integer("cursor"),
         arg("pattern", "pattern", token="MATCH", optional=True),
@@ -245,7 +245,7 @@ def scan(session: Session, argv: list[bytes]) -> Any:
     1,
     "readonly",
     summary="Returns a random key name from the database.",
-    tips="request_policy:all_shards response_policy:special nondeterministic_output",
+    tips="request_policy:all_shards nondeterministic_output",
     arguments=[],
 )
 def randomkey(session: Session, argv: list[bytes]) -> Any:

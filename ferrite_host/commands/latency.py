@@ -31,6 +31,7 @@ _FLAGS = "admin noscript loading stale"
     summary="Return the latest latency samples for all events.",
     complexity="O(1)",
     arguments=[],
+    tips="nondeterministic_output request_policy:all_nodes response_policy:special",
 )
 def latency_latest(session: Session, argv: list[bytes]) -> Any:
     events = session.state.oversight.latency.events
@@ -49,6 +50,7 @@ def latency_latest(session: Session, argv: list[bytes]) -> Any:
     summary="Return timestamp-latency samples for the event.",
     complexity="O(1)",
     arguments=[arg("event")],
+    tips="nondeterministic_output request_policy:all_nodes response_policy:special",
 )
 def latency_history(session: Session, argv: list[bytes]) -> Any:
     name = argv[2].decode("utf-8", "replace")
@@ -65,6 +67,7 @@ def latency_history(session: Session, argv: list[bytes]) -> Any:
     summary="Reset latency data for one or more events.",
     complexity="O(1)",
     arguments=[arg("event", optional=True, multiple=True)],
+    tips="request_policy:all_nodes response_policy:all_succeeded",
 )
 def latency_reset(session: Session, argv: list[bytes]) -> Any:
     names = [arg.decode("utf-8", "replace") for arg in argv[2:]] or None
@@ -80,6 +83,7 @@ def latency_reset(session: Session, argv: list[bytes]) -> Any:
     summary="Return a human readable latency analysis report.",
     complexity="O(1)",
     arguments=[],
+    tips="nondeterministic_output request_policy:all_nodes response_policy:special",
 )
 def latency_doctor(session: Session, argv: list[bytes]) -> Any:
     state = session.state
@@ -96,6 +100,7 @@ def latency_doctor(session: Session, argv: list[bytes]) -> Any:
     summary="Return a latency graph for the event.",
     complexity="O(1)",
     arguments=[arg("event")],
+    tips="nondeterministic_output request_policy:all_nodes response_policy:special",
 )
 def latency_graph(session: Session, argv: list[bytes]) -> Any:
     name = argv[2].decode("utf-8", "replace")

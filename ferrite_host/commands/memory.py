@@ -12,7 +12,7 @@ from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.memory_usage import STARTUP_BYTES, process_rss, used_memory
-from ferrite_host.core.spec import Family
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Aggregate, TypedValue
 from ferrite_host.protocol.replies import OK, Verbatim
 from ferrite_host.strconv import parse_int
@@ -68,6 +68,7 @@ def key_usage(db: Database, key: bytes) -> int | None:
     -3,
     "readonly",
     keys=(2, 2, 1),
+    key_specs=[key_spec("RO", index=2)],
     parent=memory,
     summary="Estimates the memory usage of a key.",
     since="4.0.0",
@@ -97,6 +98,7 @@ def memory_usage(session: Session, argv: list[bytes]) -> Any:
     summary="Returns details about memory usage.",
     since="4.0.0",
     arguments=[],
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
 )
 def memory_stats(session: Session, argv: list[bytes]) -> Any:
     state = session.state
@@ -135,6 +137,7 @@ def memory_stats(session: Session, argv: list[bytes]) -> Any:
     summary="Outputs a memory problems report.",
     since="4.0.0",
     arguments=[],
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
 )
 def memory_doctor(session: Session, argv: list[bytes]) -> Any:
     text = (
@@ -154,6 +157,7 @@ def memory_doctor(session: Session, argv: list[bytes]) -> Any:
     summary="Returns the allocator statistics.",
     since="4.0.0",
     arguments=[],
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
 )
 def memory_malloc_stats(session: Session, argv: list[bytes]) -> Any:
     return Verbatim(b"Stats not supported for the current allocator")
@@ -167,6 +171,7 @@ def memory_malloc_stats(session: Session, argv: list[bytes]) -> Any:
     summary="Asks the allocator to release memory.",
     since="4.0.0",
     arguments=[],
+    tips="request_policy:all_shards response_policy:all_succeeded",
 )
 def memory_purge(session: Session, argv: list[bytes]) -> Any:
     gc.collect()

@@ -97,6 +97,7 @@ def module_help(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of loaded modules.",
     acl="admin slow dangerous",
     arguments=[],
+    tips="nondeterministic_output_order",
 )
 def module_list(session: Session, argv: list[bytes]) -> Any:
     """MODULE LIST: one name/ver/path/args map per loaded module, in load order."""

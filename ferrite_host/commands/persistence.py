@@ -72,6 +72,7 @@ def bgsave(session: Session, argv: list[bytes]) -> Any:
     acl="admin dangerous",
     summary="Returns the Unix timestamp of the last successful save to disk.",
     arguments=[],
+    tips="nondeterministic_output",
 )
 def lastsave(session: Session, argv: list[bytes]) -> Any:
     return int(_persistence(session).lastsave)

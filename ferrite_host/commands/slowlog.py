@@ -31,6 +31,7 @@ _DEFAULT_COUNT = 10
     summary="Get the slow log's entries",
     complexity="O(N) where N is the number of entries returned",
     arguments=[integer("count", optional=True)],
+    tips="nondeterministic_output request_policy:all_nodes",
 )
 def slowlog_get(session: Session, argv: list[bytes]) -> Any:
     count = _DEFAULT_COUNT
@@ -52,6 +53,7 @@ def slowlog_get(session: Session, argv: list[bytes]) -> Any:
     since="2.2.12",
     summary="Get the slow log's length",
     arguments=[],
+    tips="nondeterministic_output request_policy:all_nodes response_policy:agg_sum",
 )
 def slowlog_len(session: Session, argv: list[bytes]) -> Any:
     return len(session.state.oversight.slowlog.entries)
@@ -66,6 +68,7 @@ def slowlog_len(session: Session, argv: list[bytes]) -> Any:
     summary="Clear all entries from the slow log",
     complexity="O(N) where N is the number of entries in the slowlog",
     arguments=[],
+    tips="request_policy:all_nodes response_policy:all_succeeded",
 )
 def slowlog_reset(session: Session, argv: list[bytes]) -> Any:
     session.state.oversight.slowlog.reset()

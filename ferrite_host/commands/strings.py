@@ -176,7 +176,12 @@ def get(session: Session, argv: list[bytes]) -> Any:
     summary=(
         "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."
     ),
-    key_specs=[key_spec("RW ACCESS UPDATE VARIABLE_FLAGS")],
+    key_specs=[
+        {
+            **key_spec("RW ACCESS UPDATE VARIABLE_FLAGS"),
+            "notes": "RW and ACCESS due to the optional `GET` argument",
+        }
+    ],
     arguments=[
         key_arg(),
         arg("value"),
@@ -334,7 +339,9 @@ def getdel(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="6.2.0",
     summary="Returns the string value of a key after setting its expiration time.",
-    key_specs=[key_spec("RW ACCESS UPDATE")],
+    key_specs=[
+        {**key_spec("RW ACCESS UPDATE"), "notes": "RW and UPDATE because it changes the TTL"}
+    ],
     arguments=[
         key_arg(),
         oneof(
@@ -431,6 +438,7 @@ def mset(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of keys to set.",
     key_specs=[key_spec("OW INSERT", last=-1, step=2)],
     arguments=key_value_pairs(),
+    tips="request_policy:multi_shard response_policy:agg_min",
 )
 def msetnx(session: Session, argv: list[bytes]) -> Any:
     db = session.db

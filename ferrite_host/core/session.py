@@ -36,6 +36,8 @@ class Session:
         self.kind = kind
         #: The module whose `ctx.call` runs on this internal session (command filters' NOSELF).
         self.calling_module: str | None = None
+        #: How the client is connected: "tcp", "unix" (CLIENT LIST flag U) or "tls".
+        self.conn_type = "tcp"
         self.db_index = 0
         self.db: Database = state.keyspace[0]
         self.protocol = 2
@@ -54,6 +56,9 @@ class Session:
         #: Set by the connection: writes an out-of-band reply (a pub/sub message, a keyspace
         #: notification) to this client from the event loop. None for internal callers.
         self.push_writer: Callable[[Any], None] | None = None
+        #: Set by the connection: bytes of replies written but not yet sent (CLIENT LIST's
+        #: omem, the output buffer limits). None for internal callers.
+        self.output_pending: Callable[[], int] | None = None
         #: Set by subsystems while they restrict or watch this client's commands.
         self.command_gate: CommandGate | None = None
         self.command_observer: CommandObserver | None = None

@@ -190,6 +190,7 @@ class Family:
         complexity: str = "Depends on subcommand.",
         handler: Handler | None = None,
         acl: str = "",
+        tips: str = "",
     ) -> CommandSpec:
         """A command like CONFIG or CLIENT whose real work is in its subcommands; `handler`
         answers the container alone (COMMAND), as Redis runs it when its arity allows."""
@@ -204,6 +205,7 @@ class Family:
             complexity=complexity,
             acl_categories=tuple(acl.split()),
             doc_arguments=[],  # a container has none of its own, as in Redis
+            tips=tuple(tips.split()),
         )
         self.specs.append(spec)
         return spec

@@ -20,6 +20,7 @@ from ferrite_host.core.hookspecs import new_plugin_manager
 from ferrite_host.core.out_of_band import OutOfBand
 from ferrite_host.core.oversight import Oversight
 from ferrite_host.core.parameters import Parameters
+from ferrite_host.core.pause import ClientPause
 from ferrite_host.core.session import Session
 from ferrite_host.core.stats import Stats
 from ferrite_host.core.subsystems import Subsystems
@@ -66,6 +67,8 @@ class ServerState:
         self.dirty = 0
         self.keyspace.subscribe(self._count_change)
         self.transactions = WatchRegistry(self.keyspace)
+        #: CLIENT PAUSE (the dispatcher asks it before running a client's command).
+        self.pause = ClientPause(self.keyspace)
         #: Slow log, latency monitor, MONITOR clients and the watchdog.
         self.oversight = Oversight(self.settings)
         #: Writers to each connected client outside its request/reply cycle.

@@ -291,8 +291,10 @@ class Module:
             log.error("Module %s: command '%s' raised", self.name, command.name, exc_info=True)
             return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
         finally:
-            ctx._finish()
-            staged.settle_propagation(session)
+            if ctx._keys is not None or ctx._redis is not None:  # most calls open no key
+                ctx._finish()
+            if staged.no_implicit_propagation:
+                staged.settle_propagation(session)
 
 
 def _fields_of(function: Callable[[], InfoFields]) -> Callable[[], list[tuple[str, object]]]:

@@ -310,6 +310,10 @@ class ModuleCommandRegistry:
 # -- running a module command inside the server ---------------------------------------------
 
 
+#: argv items are already bytes: wrap them without RedisModuleString's conversions.
+_module_string = functools.partial(bytes.__new__, RedisModuleString)
+
+
 def run_module_command(
     command: ModuleCommand, module: RedisModule | None, session: Session, argv: list[bytes]
 ) -> Any:
@@ -320,8 +324,7 @@ def run_module_command(
     server carry on either way.
     """
     ctx = RedisModuleCtx(session, command.full_name, module, argv)
-    new_string = bytes.__new__  # argv items are already bytes: skip the conversions
-    args = [new_string(RedisModuleString, arg) for arg in argv[1:]]
+    args = list(map(_module_string, argv[1:]))
     try:
         command.callback(ctx, args)
     except Exception as exc:
@@ -330,7 +333,7 @@ def run_module_command(
         return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
     finally:
         ctx.release()
-        if module is not None:
+        if module is not None and module.no_implicit_propagation:
             module.settle_propagation(session)
     replies = ctx.finish_replies()
     if len(replies) == 1:

@@ -182,7 +182,7 @@ def test_docs_fields_are_in_redis_order(run: Run) -> None:
     assert docs[b"deprecated_since"] == b"6.2.0"
     assert docs[b"replaced_by"] == b"`SET` with the `!GET` argument"
     quit_docs = run("COMMAND", "DOCS", "quit")[b"quit"]
-    assert quit_docs[b"deprecated_since"] == b"7.2.0"
+    assert b"deprecated_since" not in quit_docs  # deprecated only from Redis 7.2
     assert b"arguments" not in quit_docs
     assert b"doc_flags" not in run("COMMAND", "DOCS", "set")[b"set"]
 
