@@ -106,8 +106,9 @@ def command_flags(spec: CommandSpec) -> SetReply:
 def acl_categories(spec: CommandSpec) -> list[str]:
     """Explicit categories plus, for built-ins, the ones Redis derives from flags and group."""
     cats = {cat.lstrip("@").lower() for cat in spec.acl_categories}
-    if spec.subcommands and spec.handler is None:
+    if spec.subcommands and spec.handler is None and not is_module_command(spec):
         return ["slow"]  # a container: Redis gives it no group category of its own
+    # (a module's container has none at all in redis-server 7.0.15, like its other commands)
     if not is_module_command(spec):
         group = _GROUP_CATEGORY.get(spec.group)
         if group is not None:
@@ -403,6 +404,8 @@ def keys_with_flags(spec: CommandSpec, argv: list[bytes]) -> list[tuple[int, lis
 
     Raises _BadArguments when the arguments cannot hold the keys the specs describe.
     """
+    if spec.key_finder is not None:
+        return [(pos, [_key_spec_flag(f) for f in flags]) for pos, flags in spec.key_finder(argv)]
     found: list[tuple[int, list[str]]] = []
     for key_spec in spec.key_specs:
         start = _begin_search(key_spec.get("begin_search") or {}, argv)

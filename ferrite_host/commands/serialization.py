@@ -6,6 +6,7 @@ redis-server RESTOREs here and the other way round.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.arguments import KEY, arg, block, integer, key_arg, oneof, token
@@ -25,6 +26,7 @@ family = Family("generic")
 command = family.command
 
 BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
+log = logging.getLogger("ferrite")
 BAD_FORMAT = "ERR Bad data format"
 BUSYKEY = "BUSYKEY Target key name already exists."
 
@@ -167,8 +169,9 @@ def _decode(session: Session, key: bytes, payload: bytes) -> Value:
         return loaded
     keep = session.state.settings.keep_unknown_module_values
     try:
-        return rebuild(session.state.module_types, loaded, show_key(key), keep)
-    except ModuleValueError:
+        return rebuild(session.state.module_types, loaded, show_key(key), keep, key)
+    except ModuleValueError as exc:
+        log.warning("RESTORE refused (Bad data format): %s", exc)
         raise CommandError(BAD_FORMAT) from None
 
 

@@ -56,6 +56,11 @@ class Dispatcher:
     def execute(self, session: Session, argv: list[bytes], internal: bool = False) -> Any:
         """Run one command for `session` and return its reply value."""
         state = self.state
+        command_filter = state.command_filter
+        if command_filter is not None:
+            argv = command_filter(session, argv)
+            if not argv:
+                return Error("ERR a command filter removed every argument of the command")
         resolved = self.resolve(argv)
         if type(resolved) is Error:
             if session.in_multi and not internal:

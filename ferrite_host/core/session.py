@@ -41,6 +41,8 @@ class Session:
         self.addr = addr
         self.laddr = laddr
         self.kind = kind
+        #: The module whose `ctx.call` runs on this internal session (command filters' NOSELF).
+        self.calling_module: str | None = None
         #: How the client is connected: "tcp", "unix" (CLIENT LIST flag U) or "tls".
         self.conn_type = "tcp"
         self.db_index = 0

@@ -54,6 +54,9 @@ class CommandSpec:
     replaced_by: str = ""
     #: Arbitrary data the owner keeps with the command (module command objects).
     extra: Any = None
+    #: `finder(argv) -> [(position, key spec flags)]` for commands that find their keys
+    #: themselves (a module's getkeys-api); COMMAND GETKEYS and ACL key checks ask it.
+    key_finder: Callable[[list[bytes]], list[tuple[int, list[str]]]] | None = None
     # Derived from the fields above, stored because the dispatcher reads them on every call.
     is_write: bool = field(init=False)
     no_auth: bool = field(init=False)

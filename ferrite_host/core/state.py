@@ -27,6 +27,7 @@ from ferrite_host.core.subsystems import Subsystems
 from ferrite_host.core.table import CommandTable
 from ferrite_host.core.watch import WatchRegistry
 from ferrite_host.keyspace import Keyspace, ValueType
+from ferrite_host.keyspace.events import SIGNAL_MODIFIED
 
 if TYPE_CHECKING:
     from ferrite_host.core.spec import CommandSpec
@@ -103,11 +104,14 @@ class ServerState:
         #: INFO memory's used_memory_peak (MEMORY/CONFIG RESETSTAT clear it).
         self.used_memory_peak = 0
         #: Replication id INFO replication reports (no replication yet: fixed per run).
+        #: `filter(session, argv) -> argv` run before every lookup (module command filters);
+        #: None when no filter is registered, which keeps the dispatcher's path short.
+        self.command_filter: Callable[[Session, list[bytes]], list[bytes]] | None = None
         self.master_replid = secrets.token_hex(20)
 
     def _count_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
-        if event == "new":
-            return  # announces the event that follows; one change, not two
+        if event == "new" or event == SIGNAL_MODIFIED:
+            return  # announces the event that follows / a signal of no change: not a change
         if event == "expired" or event == "evicted":
             # As Redis: an expiry or eviction is not a change a command made; it reaches the
             # append-only file as its own DEL, ahead of the command whose lookup (or whose

@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from ferrite_host.keyspace.events import EVICTED, EXPIRED, GENERIC, NEW, SILENT, STRING
+from ferrite_host.keyspace.events import (
+    EVICTED,
+    EXPIRED,
+    GENERIC,
+    NEW,
+    SIGNAL_MODIFIED,
+    SILENT,
+    STRING,
+)
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.memory import BYTES_HEADER, expire_size, key_size, value_size
 from ferrite_host.keyspace.values import TypedValue, Value, release
@@ -329,6 +337,11 @@ class Database:
         sends no keyspace notification for it (modules notify themselves)."""
         self._remeasure(key)
         self._keyspace.emit(self.index, key, "set", SILENT)
+
+    def signal_modified(self, key: bytes) -> None:
+        """Redis's signalModifiedKey without a change: WATCH and client tracking hear it,
+        the dirty counter does not (a module closed a key it opened for writing)."""
+        self._keyspace.emit(self.index, key, SIGNAL_MODIFIED, SILENT)
 
     def evict(self, key: bytes) -> bool:
         """Remove a key to free memory (maxmemory): event "evicted", class EVICTED."""

@@ -22,6 +22,9 @@ MODULE = "d"
 #: A change that WATCH and the dirty counter see but no keyspace notification names
 #: (FLUSHDB, SWAPDB, a module's in-place write).
 SILENT = ""
+#: The event name (class SILENT) of Redis's signalModifiedKey when nothing changed: WATCH and
+#: client tracking invalidate, the dirty counter ignores it.
+SIGNAL_MODIFIED = "signal_modified"
 
 #: Every class letter that names a kind of event (A is shorthand for all but m and n).
 ALL_CLASSES = "g$lshztxed"

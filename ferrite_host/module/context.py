@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.core.busy import MODULE_BUSY
@@ -95,6 +96,30 @@ class Context:
         if handle is None:
             raise KeyError(name)
         return handle
+
+    def scan_keys(self) -> Iterator[bytes]:
+        """Every key name of the caller's database (RM_Scan: each key present for the whole
+        walk is seen once, whatever the callback does meanwhile)."""
+        redis = self.redis
+        cursor = redis.scan_cursor_create()
+        batch: list[bytes] = []
+        while True:
+            more = redis.scan(
+                cursor, lambda _ctx, name, _key, found: found.append(bytes(name)), batch
+            )
+            yield from batch
+            batch.clear()
+            if not more:
+                return
+
+    def server_info(self, section: str | None = None) -> dict[str, bytes]:
+        """INFO's fields by name (RM_GetServerInfo); every section when `section` is None."""
+        return dict(self.redis.get_server_info(section))
+
+    def shared_api(self, name: str) -> Any:
+        """What another module exported as `name` (`Module.export_api`), or None; that
+        module cannot be unloaded while this one is loaded."""
+        return self.redis.get_shared_api(name)
 
     # -- commands, propagation, log ---------------------------------------------------------
 

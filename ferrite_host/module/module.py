@@ -24,8 +24,11 @@ from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, ModuleOption, Status
 from ferrite_host.redis_module.commands import CommandFlag, CommandInfo, ModuleCommand
 from ferrite_host.redis_module.configs import ModuleConfig
+from ferrite_host.redis_module.errors import ModuleCommandError
+from ferrite_host.redis_module.filters import FILTER_NOSELF, CommandFilterCtx
 from ferrite_host.redis_module.module import ModuleInfo, RedisModule
 from ferrite_host.redis_module.types import RedisModuleType
+from ferrite_host.strconv import to_bytes
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -60,16 +63,21 @@ class Module:
         *,
         api_version: int = REDISMODULE_API_VERSION,
         implicit_propagation: bool = True,
+        handle_io_errors: bool = False,
     ) -> None:
         """`implicit_propagation=False` is Redis's rule: a command propagates only what it
-        replicates or calls with `flags="!"`, never itself verbatim."""
+        replicates or calls with `flags="!"`, never itself verbatim. `handle_io_errors=True`
+        is HANDLE_IO_ERRORS: typed loads report a bad field through `io.is_io_error()`."""
         self.info = ModuleInfo(name=name, version=version, api_version=api_version)
         self.implicit_propagation = implicit_propagation
+        self.handle_io_errors = handle_io_errors
         self._commands: list[_Declared] = []
         self._types: dict[type, DataType] = {}
         self._configs: dict[str, ModuleConfig] = {}
         self._sections: dict[str, Callable[[], InfoFields]] = {}
         self._startup: list[Callable[[list[str]], None]] = []
+        self._filters: list[tuple[Callable[[list[bytes]], Any], bool]] = []
+        self._exports: dict[str, Any] = {}
         self._shutdown: list[Callable[[], None]] = []
 
     @property
@@ -119,11 +127,14 @@ class Module:
 
         return declare
 
-    def data_type(self, name: str, encver: int = 0) -> Callable[[T], T]:
-        """Declare a class as a data type named `name` (what TYPE answers, 1-9 chars)."""
+    def data_type(
+        self, name: str, encver: int = 0, *, typed_io: bool = False, aux_triggers: int = 0
+    ) -> Callable[[T], T]:
+        """Declare a class as a data type named `name` (what TYPE answers, 1-9 chars);
+        `typed_io=True` for Redis's typed RDB stream (see datatypes.py)."""
 
         def declare(cls: T) -> T:
-            self._types[cls] = DataType(name, encver, cls)
+            self._types[cls] = DataType(name, encver, cls, typed_io, aux_triggers)
             return cls
 
         return declare
@@ -171,6 +182,24 @@ class Module:
 
         return declare
 
+    def command_filter(
+        self, *, noself: bool = False
+    ) -> Callable[[Callable[[list[bytes]], Any]], Callable[[list[bytes]], Any]]:
+        """Declare a command filter (RM_RegisterCommandFilter): `function(argv)` sees every
+        command (name first) before it runs and returns the arguments to run instead, or
+        None to leave them; `noself=True` skips this module's own `ctx.call`s."""
+
+        def declare(function: Callable[[list[bytes]], Any]) -> Callable[[list[bytes]], Any]:
+            self._filters.append((function, noself))
+            return function
+
+        return declare
+
+    def export_api(self, name: str, api: Any) -> None:
+        """Lend `api` to other modules as `name` (RM_ExportSharedAPI); they get it with
+        `ctx.shared_api(name)`."""
+        self._exports[name] = api
+
     def startup(self, function: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
         """Run `function(args)` when the module loads, after its declarations; raising
         fails the load (nothing of the module stays)."""
@@ -207,8 +236,12 @@ class Module:
         return self.info
 
     def on_load(self, module: RedisModule, args: list[str]) -> Status:
+        options = ModuleOption.NONE
         if not self.implicit_propagation:
-            module.set_module_options(ModuleOption.NO_IMPLICIT_PROPAGATION)
+            options |= ModuleOption.NO_IMPLICIT_PROPAGATION
+        if self.handle_io_errors:
+            options |= ModuleOption.HANDLE_IO_ERRORS
+        module.set_module_options(options)
         for declared in self._types.values():
             module.register_type(declared.typedef())
         for command in self._commands:
@@ -222,6 +255,12 @@ class Module:
             given = self._configs.get(name.lower())
             if given is not None:  # the loader refuses names no module declared
                 given.assign(given.parse(text))
+        for argv_filter, noself in self._filters:
+            flags = FILTER_NOSELF if noself else 0
+            module.register_command_filter(_argv_filter(argv_filter), flags)
+        for name, api in self._exports.items():
+            if module.export_shared_api(name, api) is not Status.OK:
+                raise ModuleCommandError(f"shared API name '{name}' is already exported")
         for startup in self._startup:
             startup(list(args))
         return Status.OK
@@ -265,3 +304,14 @@ def _fields_of(function: Callable[[], InfoFields]) -> Callable[[], list[tuple[st
         return [(str(name), value) for name, value in items]
 
     return fields
+
+
+def _argv_filter(function: Callable[[list[bytes]], Any]) -> Callable[[CommandFilterCtx], None]:
+    """A Pythonic filter (argv in, new argv or None out) as a Redis-shaped filter callback."""
+
+    def apply(fctx: CommandFilterCtx) -> None:
+        replaced = function(list(fctx.argv))
+        if replaced is not None:
+            fctx.argv[:] = [to_bytes(arg) for arg in replaced]
+
+    return apply

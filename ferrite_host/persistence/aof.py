@@ -351,6 +351,13 @@ def rewrite_commands(databases: Iterable[DbItems], stats: RewriteStats) -> Itera
             stats.keys += 1
 
 
+def _dump_restore(key: bytes, value: TypedValue) -> list[bytes]:
+    """A typed-IO value without aof_rewrite: RESTORE of its DUMP payload (Redis's format)."""
+    from ferrite_host.persistence.rdb.dump import dump_payload
+
+    return [b"RESTORE", key, b"0", dump_payload(key, value), b"REPLACE"]
+
+
 def _key_commands(
     key: bytes, value: Value, expire_at: int | None, stats: RewriteStats
 ) -> list[list[bytes]]:
@@ -368,6 +375,9 @@ def _key_commands(
             module, count = stats.skipped.get(vtype.name, (vtype.module_name, 0))
             stats.skipped[vtype.name] = (module, count + 1)
             return []
+        if getattr(vtype, "typed_io", False):
+            stats.restored += 1
+            return [_dump_restore(key, value), *expiry]
         payload = bytes(vtype.save(value.value))
     except Exception as exc:
         raise RewriteError(

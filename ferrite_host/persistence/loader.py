@@ -16,8 +16,9 @@ from ferrite_host.persistence.aof import AofFormatError, parse_aof
 from ferrite_host.persistence.errors import PersistenceError
 from ferrite_host.persistence.files import sync_file
 from ferrite_host.persistence.functions import FunctionsLoadError, restore_functions
-from ferrite_host.persistence.rdb.modules import log_opaque_types
+from ferrite_host.persistence.rdb.modules import ModuleAuxError, load_module_aux, log_opaque_types
 from ferrite_host.persistence.rdb.reader import RdbContents
+from ferrite_host.persistence.rdb.writer import AUX_AFTER_RDB, AUX_BEFORE_RDB
 from ferrite_host.persistence.snapshot import (
     SnapshotContents,
     SnapshotError,
@@ -85,10 +86,12 @@ class Loader:
             except FunctionsLoadError as exc:
                 raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
         with _LoadingFlag(self):
+            _load_module_aux(state, path, contents, AUX_BEFORE_RDB)
             for index, items in values.dbs.items():
                 database = keyspace[index]
                 for key, value, expire_at in items:
                     database.put(key, value, expire_at)
+            _load_module_aux(state, path, contents, AUX_AFTER_RDB)
         self.keys_loaded, self.keys_expired_at_load = values.loaded, values.expired
         _log_skipped_parts(path, contents)
         log_opaque_types(values.opaque)
@@ -219,12 +222,26 @@ def _replay_failed(path: Path, command: aofmod.AofCommand, reply: str, failures:
         )
 
 
+def _load_module_aux(state: ServerState, path: Path, contents: SnapshotContents, when: int) -> None:
+    """Module aux data saved at `when` goes to its type's aux_load (as Redis loads it)."""
+    if not isinstance(contents, RdbContents) or not contents.module_aux_records:
+        return
+    try:
+        missing = load_module_aux(state.module_types, contents.module_aux_records, when)
+    except ModuleAuxError as exc:
+        raise PersistenceError(f"Can't load the snapshot {path}: {exc}") from None
+    for name in missing:
+        log.warning(
+            "Skipped module aux data of module type '%s' in %s: its module is not loaded",
+            name,
+            path,
+        )
+
+
 def _log_skipped_parts(path: Path, contents: SnapshotContents) -> None:
     """What an RDB file holds that Ferrite has no place for, one line each."""
     if not isinstance(contents, RdbContents):
         return
-    for name in contents.module_aux:
-        log.warning("Skipped module aux data of module type '%s' in %s", name, path)
     if contents.empty_keys:
         log.warning("Skipped %d empty key(s) in %s, as Redis does", contents.empty_keys, path)
 

@@ -486,7 +486,7 @@ def build_values(
             value: Value
             if isinstance(raw, RdbModulePayload):
                 try:
-                    typed = rebuild(module_types, raw, show_key(key), keep_unknown_modules)
+                    typed = rebuild(module_types, raw, show_key(key), keep_unknown_modules, key)
                 except ModuleValueError as exc:
                     raise SnapshotLoadError(str(exc)) from None
                 if typed.type.module_name == "(not loaded)":
@@ -532,9 +532,10 @@ def save_snapshot(
     key_delay_us: int = 0,
     compress: bool = True,
     functions: Iterable[bytes] = (),
+    module_types: Iterable[Any] = (),
 ) -> SaveStats:
-    """Write the keyspace (and the function libraries' code) to `path` as Redis RDB,
-    crash-safely (temp-<pid>.rdb, fsync, rename, fsync dir)."""
+    """Write the keyspace (and the function libraries' code, the module types' aux data)
+    to `path` as Redis RDB, crash-safely (temp-<pid>.rdb, fsync, rename, fsync dir)."""
     from ferrite_host.persistence.rdb.writer import iter_dumps, write_rdb
 
     temp = path.parent / snapshot_temp_name(os.getpid())
@@ -547,6 +548,7 @@ def save_snapshot(
             limits=keyspace.limits,
             compress=compress,
             functions=functions,
+            module_types=module_types,
         )
 
     return write_atomically(path, temp, write)

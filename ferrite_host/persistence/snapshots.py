@@ -47,6 +47,7 @@ class Snapshots:
                 settings.rdb_key_save_delay,
                 settings.rdbcompression,
                 library_codes(state),
+                list(state.module_types.values()),
             )
         except (OSError, SnapshotSaveError) as exc:
             self.last_save_ok = False
@@ -70,10 +71,11 @@ class Snapshots:
         delay = state.settings.rdb_key_save_delay
         compress = state.settings.rdbcompression
         libraries = library_codes(state)
+        types = list(state.module_types.values())
 
         def work() -> dict[str, Any]:
             try:
-                stats = save_snapshot(path, keyspace, delay, compress, libraries)
+                stats = save_snapshot(path, keyspace, delay, compress, libraries, types)
             except SnapshotSaveError as exc:
                 raise ExpectedFailure(str(exc)) from None
             except OSError as exc:

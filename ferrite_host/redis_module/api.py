@@ -29,10 +29,18 @@ from ferrite_host.protocol.replies import (
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
 from ferrite_host.redis_module.call_flags import CallFlags
 from ferrite_host.redis_module.configs import ConfigFlag
-from ferrite_host.redis_module.ctx_queries import ContextFlag, ContextQueries
+from ferrite_host.redis_module.ctx_queries import ClientInfoFlag, ContextFlag, ContextQueries
+from ferrite_host.redis_module.filters import (
+    FILTER_NOSELF,
+    CommandFilter,
+    CommandFilterCtx,
+    CommandFilters,
+    FilterCallback,
+)
 from ferrite_host.redis_module.key_access import KeyAccessMixin
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
+from ferrite_host.redis_module.key_positions import KEY_FULL_ACCESS, KeySpecFlag, key_flag_names
 from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.notifications import (
     ModuleKeyspaceEvents,
@@ -40,11 +48,21 @@ from ferrite_host.redis_module.notifications import (
     NotifyFlag,
     class_letter,
 )
+from ferrite_host.redis_module.rdb_io import AuxWhen, RedisModuleIO
 from ferrite_host.redis_module.reply_builder import ARRAY, MAP, POSTPONED_LEN, SET, ReplyBuilder
+from ferrite_host.redis_module.scan import ScanCursor, scan_keyspace, scan_value
 from ferrite_host.redis_module.server_events import ModuleServerEvents, ServerEvent
+from ferrite_host.redis_module.shared_api import SharedApis
 from ferrite_host.redis_module.timers import ModuleTimers
 from ferrite_host.redis_module.types import RedisModuleType
-from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, parse_float, parse_int, to_bytes
+from ferrite_host.strconv import (
+    LLONG_MAX,
+    LLONG_MIN,
+    parse_float,
+    parse_int,
+    parse_long_double,
+    to_bytes,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -85,7 +103,12 @@ class Status(enum.IntEnum):
 
 
 class ModuleOption(enum.IntFlag):
-    """What `RedisModule.set_module_options` takes.
+    """What `RedisModule.set_module_options` takes (Redis's REDISMODULE_OPTIONS_* bits).
+
+    HANDLE_IO_ERRORS: a typed `rdb_load` that reads a missing or mismatched field gets 0 /
+    None and `io.is_io_error()` instead of an exception. NO_IMPLICIT_SIGNAL_MODIFIED: closing
+    a key opened for writing no longer signals it as modified (WATCH, client tracking); call
+    `ctx.signal_modified_key`. HANDLE_REPL_ASYNC_LOAD is accepted (no replication yet).
 
     NO_IMPLICIT_PROPAGATION is Ferrite's own: Redis never propagates a module command by
     itself (only what it replicates or calls with `!`), while Ferrite's default propagates a
@@ -94,6 +117,9 @@ class ModuleOption(enum.IntFlag):
     """
 
     NONE = 0
+    HANDLE_IO_ERRORS = 1 << 0
+    NO_IMPLICIT_SIGNAL_MODIFIED = 1 << 1
+    HANDLE_REPL_ASYNC_LOAD = 1 << 2
     NO_IMPLICIT_PROPAGATION = 1 << 16
 
 
@@ -217,6 +243,28 @@ class RedisModuleString(bytes):
             raise ValueError(f"not a valid float: {self.to_string_lossy()!r}")
         return value
 
+    def to_long_double(self) -> float:
+        """RM_StringToLongDouble by Redis's string2ld rules (hex floats and inf accepted;
+        spaces, NaN, garbage, overflow refused with ValueError), rounded to a double."""
+        value = parse_long_double(self)
+        if value is None:
+            raise ValueError(f"not a valid long double: {self.to_string_lossy()!r}")
+        return float(value)
+
+    def to_ulong_long(self) -> int:
+        """RM_StringToULongLong: an unsigned 64-bit integer by Redis's strict rules."""
+        if not self or not self.isdigit() or (len(self) > 1 and self[0:1] == b"0"):
+            raise ValueError(f"not an unsigned integer: {self.to_string_lossy()!r}")
+        value = int(self)
+        if value >= 1 << 64:
+            raise ValueError(f"not an unsigned integer: {self.to_string_lossy()!r}")
+        return value
+
+    def append_buffer(self, data: bytes | bytearray | memoryview | str) -> RedisModuleString:
+        """RM_StringAppendBuffer: the string with `data` appended (a new string: Python
+        strings are immutable, so assign the result)."""
+        return RedisModuleString(bytes(self) + _to_bytes(data))
+
 
 def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) -> bytes:
     if type(name) is bytes:  # the usual cases first, without the isinstance chain
@@ -299,8 +347,18 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
                 with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
                     view.release()
             views.clear()
+        if not self._write:
+            return
         if self._touched and self._db.get(self._name) is not None:
             self._db.touch_value(self._name)
+        elif self._implicit_signal():
+            self._db.signal_modified(self._name)
+
+    def _implicit_signal(self) -> bool:
+        """Closing a WRITE handle signals the key as modified (WATCH, tracking), as Redis
+        does, unless the module set NO_IMPLICIT_SIGNAL_MODIFIED."""
+        module = self._ctx._module if self._ctx is not None else None
+        return module is None or not module.no_implicit_signal
 
     def _value(self) -> Any:
         if self._closed:
@@ -422,15 +480,11 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
 
         ERR without WRITE, on a missing key, or for any other negative value.
         """
-        if not self._writable() or self._value() is None:
-            return Status.ERR
         if milliseconds == NO_EXPIRE:
-            self._db.persist(self._name, cls=SILENT)
-            return Status.OK
+            return self.set_abs_expire(NO_EXPIRE)
         if milliseconds < 0:
             return Status.ERR
-        self._db.set_expire(self._name, now_ms() + milliseconds, cls=SILENT)
-        return Status.OK
+        return self.set_abs_expire(now_ms() + milliseconds)
 
     # -- module types -----------------------------------------------------------------------
 
@@ -469,6 +523,61 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
             return value.value
         return None
 
+    def get_abs_expire(self) -> int:
+        """RM_GetAbsExpire: the Unix time in milliseconds the key expires at, or NO_EXPIRE."""
+        if self._value() is None:
+            return NO_EXPIRE
+        when = self._db.get_expire(self._name)
+        return NO_EXPIRE if when is None else when
+
+    def set_abs_expire(self, unix_ms: int) -> Status:
+        """RM_SetAbsExpire: expire at a Unix time in milliseconds; NO_EXPIRE removes the
+        TTL. ERR without WRITE, on a missing key, or for another negative value."""
+        if not self._writable() or self._value() is None:
+            return Status.ERR
+        if unix_ms == NO_EXPIRE:
+            self._db.persist(self._name, cls=SILENT)
+            return Status.OK
+        if unix_ms < 0:
+            return Status.ERR
+        self._db.set_expire(self._name, unix_ms, cls=SILENT)
+        return Status.OK
+
+    def unlink_key(self) -> Status:
+        """RM_UnlinkKey: as `delete_key` (there is no lazy freeing)."""
+        return self.delete_key()
+
+    def module_type_replace_value(
+        self, module_type: RedisModuleType, value: Any
+    ) -> tuple[Status, Any]:
+        """RM_ModuleTypeReplaceValue: put `value` in place of the key's value of
+        `module_type` and hand back the old one, which is not freed (ERR, None when the key
+        holds no value of that type); the TTL is kept."""
+        current = self._value()
+        if (
+            not self._writable()
+            or type(current) is not TypedValue
+            or current.type is not module_type
+        ):
+            return Status.ERR, None
+        old = current.value
+        current.value = value
+        self._touched = True
+        return Status.OK, old
+
+    @property
+    def db_id(self) -> int:
+        """RM_GetDbIdFromModuleKey: the database the handle was opened in."""
+        return self._db.index
+
+    def scan_key(
+        self, cursor: ScanCursor, callback: Callable[..., Any], privdata: Any = None
+    ) -> bool:
+        """RM_ScanKey: one batch of `callback(key, field, value, privdata)` over a hash, set
+        (value None) or sorted set (value = the score as a string); False when done or when
+        the key holds another type (`errno` EINVAL)."""
+        return scan_value(self, cursor, callback, privdata)
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else self._mode.name
         return f"<RedisModuleKey {self._name!r} db={self._db.index} {state}>"
@@ -498,6 +607,9 @@ class RedisModuleCtx(ContextQueries):
         self._keys: list[RedisModuleKey] = []
         self._propagation: list[list[bytes]] = []
         self._call_session: Session | None = None
+        self._started_us = 0
+        #: Keys announced by `key_at_pos` while answering a keys-position request.
+        self._key_positions: list[tuple[int, list[str]]] | None = None
 
     @classmethod
     @contextlib.contextmanager
@@ -558,6 +670,82 @@ class RedisModuleCtx(ContextQueries):
     def create_string(self, value: str | bytes | bytearray | int | float) -> RedisModuleString:
         """A RedisModuleString from text (UTF-8), bytes, an integer or a double (Redis spelling)."""
         return RedisModuleString(value)
+
+    @staticmethod
+    def string_append_buffer(
+        string: RedisModuleString | bytes, data: bytes | bytearray | memoryview | str
+    ) -> RedisModuleString:
+        """RM_StringAppendBuffer: `string` with `data` appended, as a new string."""
+        return RedisModuleString(bytes(string) + _to_bytes(data))
+
+    @staticmethod
+    def string_to_long_double(string: RedisModuleString | bytes) -> tuple[Status, float]:
+        """RM_StringToLongDouble: (OK, value) or (ERR, 0.0), by Redis's string2ld rules."""
+        value = parse_long_double(bytes(string))
+        return (Status.ERR, 0.0) if value is None else (Status.OK, float(value))
+
+    @staticmethod
+    def string_compare(first: bytes, second: bytes) -> int:
+        """RM_StringCompare: -1, 0 or 1, comparing the bytes (memcmp order)."""
+        return (bytes(first) > bytes(second)) - (bytes(first) < bytes(second))
+
+    # -- keyspace walks, key positions, modified keys -------------------------------------
+
+    @staticmethod
+    def scan_cursor_create() -> ScanCursor:
+        """RM_ScanCursorCreate."""
+        return ScanCursor()
+
+    def scan(self, cursor: ScanCursor, callback: Callable[..., Any], privdata: Any = None) -> bool:
+        """RM_Scan: one batch of `callback(ctx, keyname, key, privdata)` over the selected
+        database (`key` a READ handle, closed afterwards); False once every key was seen."""
+        return scan_keyspace(self, cursor, callback, privdata)
+
+    def is_keys_position_request(self) -> bool:
+        """RM_IsKeysPositionRequest: the call only asks for the command's keys (a getkeys-api
+        command asked by COMMAND GETKEYS or an ACL check): report them with `key_at_pos`."""
+        return self._key_positions is not None
+
+    def key_at_pos(self, pos: int) -> None:
+        """RM_KeyAtPos: argument `pos` is a key (0 is the command name, as in Redis's argv);
+        its flags are Redis's default RW, access, update."""
+        self.key_at_pos_with_flags(pos, KEY_FULL_ACCESS)
+
+    def key_at_pos_with_flags(self, pos: int, flags: int) -> None:
+        """RM_KeyAtPosWithFlags: as `key_at_pos`, with REDISMODULE_CMD_KEY_* flags."""
+        if self._key_positions is None:
+            raise RuntimeError("key_at_pos outside a keys-position request")
+        if pos <= 0 or pos >= len(self._argv):
+            return
+        self._key_positions.append((pos, key_flag_names(flags)))
+
+    def signal_modified_key(self, name: RedisModuleString | str | bytes) -> Status:
+        """RM_SignalModifiedKey: the key changed (WATCH, client tracking and the dirty
+        counter hear it); what a module with NO_IMPLICIT_SIGNAL_MODIFIED calls itself."""
+        self._session.db.touch_value(_key_name(name))
+        return Status.OK
+
+    # -- shared APIs and command filters --------------------------------------------------
+
+    def export_shared_api(self, name: str, api: Any) -> Status:
+        """RM_ExportSharedAPI: make `api` (any object) available to other modules as
+        `name`; ERR when the name is taken."""
+        exported: Status = SharedApis.of(self._state).export(self._owner, name, api)
+        return exported
+
+    def get_shared_api(self, name: str) -> Any:
+        """RM_GetSharedAPI: what another module exported as `name`, or None. The exporter
+        cannot be unloaded while this module is loaded."""
+        return SharedApis.of(self._state).get(self._owner, name)
+
+    def register_command_filter(self, callback: FilterCallback, flags: int = 0) -> CommandFilter:
+        """RM_RegisterCommandFilter (see ferrite_host.redis_module.filters)."""
+        return CommandFilters.of(self._state).register(self._owner, callback, flags)
+
+    def unregister_command_filter(self, command_filter: CommandFilter) -> Status:
+        """RM_UnregisterCommandFilter: ERR for a filter of another module or none."""
+        removed = CommandFilters.of(self._state).unregister(command_filter, self._owner)
+        return Status.OK if removed else Status.ERR
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -632,6 +820,11 @@ class RedisModuleCtx(ContextQueries):
     def reply_with_string_buffer(self, buffer: bytes | bytearray | memoryview) -> Status:
         """A bulk string copied from a buffer (e.g. a DMA view)."""
         self._replies.add(bytes(buffer))
+        return Status.OK
+
+    def reply_with_empty_string(self) -> Status:
+        """RM_ReplyWithEmptyString: `$0`."""
+        self._replies.add(b"")
         return Status.OK
 
     def reply_with_c_string(self, text: str) -> Status:
@@ -751,6 +944,7 @@ class RedisModuleCtx(ContextQueries):
         if inner is None:
             inner = self._state.new_session(kind="module")
             inner.authenticated = True
+            inner.calling_module = self._owner
             self._call_session = inner
         inner.select(self._session.db_index)
         inner.protocol = options.protocol_for(self._session)
@@ -875,6 +1069,7 @@ class RedisModuleCtx(ContextQueries):
 
 __all__ = [
     "ERRORMSG_WRONGTYPE",
+    "FILTER_NOSELF",
     "HASH_DELETE",
     "NO_EXPIRE",
     "POSTPONED_LEN",
@@ -883,18 +1078,24 @@ __all__ = [
     "SUPPORTED_API_VERSIONS",
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
+    "AuxWhen",
+    "ClientInfoFlag",
+    "CommandFilterCtx",
     "ConfigFlag",
     "ContextFlag",
     "ErrorReply",
     "HashFlag",
     "KeyMode",
+    "KeySpecFlag",
     "KeyType",
     "ListWhere",
     "ModuleOption",
     "NotifyFlag",
     "RedisModuleCtx",
+    "RedisModuleIO",
     "RedisModuleKey",
     "RedisModuleString",
+    "ScanCursor",
     "ServerEvent",
     "SimpleStringReply",
     "Status",

@@ -1,8 +1,10 @@
 """RM_Call's format flags, as `ctx.call(cmd, *args, flags="...")` takes them.
 
 Redis spells them inside the C format string ("c!"); Python has its arguments already, so
-only the modifiers remain. Each is checked before the command runs, in the order Redis
-checks them, and a refusal comes back as an error value with Redis's text.
+only the modifiers remain. Each is checked before the command runs, in the order Redis 7.0
+checks them (S, M, W, then C), and a refusal comes back as an error value with the text
+redis-server 7.0.15 gives with the E flag (where Redis without E returns NULL and sets
+errno: Python has no errno, so Ferrite always answers as with E).
 """
 
 from __future__ import annotations
@@ -90,15 +92,34 @@ class CallFlags:
         """The error text when these flags refuse running `spec`, else None."""
         if self.script_mode and "noscript" in spec.flags:
             return f"ERR command '{spec.full_name}' is not allowed on script mode"
-        if self.no_writes and spec.is_write:
-            return f"ERR Write command '{spec.full_name}' was called while write is not allowed."
         if self.respect_oom and "denyoom" in spec.flags and _over_maxmemory(caller):
             return OOM_ERROR
+        if self.no_writes and spec.is_write:
+            return f"ERR Write command '{spec.full_name}' was called while write is not allowed."
         if self.check_acl:
-            check = caller.state.access_check
-            if check is not None:
-                return check(caller, spec, argv, context="module")
+            return _acl_refusal(caller, spec, argv)
         return None
+
+
+#: Redis 7.0's reasons in RM_Call's "acl verification failed, <reason>." (getAclErrorMessage).
+_ACL_REASONS = {
+    "command": "can't run this command or subcommand",
+    "key": "can't access at least one of the keys mentioned in the command arguments",
+    "channel": "can't publish to the channel mentioned in the command",
+}
+
+
+def _acl_refusal(caller: Session, spec: CommandSpec, argv: list[bytes]) -> str | None:
+    """The C flag: the caller's user checked as a direct call would be (an ACL LOG entry
+    with context "module"), answered with RM_Call's own text."""
+    check = caller.state.access_check
+    if check is None:
+        return None
+    refusal = check(caller, spec, argv, context="module")
+    if refusal is None:
+        return None
+    kind = "key" if " keys " in refusal else "channel" if " channels " in refusal else "command"
+    return f"ERR acl verification failed, {_ACL_REASONS[kind]}."
 
 
 def _over_maxmemory(session: Session) -> bool:

@@ -21,12 +21,20 @@ from ferrite_host.redis_module.errors import ModuleCommandError
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
+    from ferrite_host.core.state import ServerState
     from ferrite_host.redis_module.module import RedisModule
 
 log = logging.getLogger("ferrite")
 
-#: `callback(ctx, args) -> Status`; `args` are the arguments after the command name.
+#: `callback(ctx, args) -> Status`; `args` are the arguments after the command name. None
+#: declares a container whose work is in its subcommands (RM_CreateCommand with NULL).
 CommandCallback = Callable[[RedisModuleCtx, "list[RedisModuleString]"], Any]
+
+
+def _container(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
+    """What a container without a subcommand would run (the dispatcher answers first)."""
+    return ctx.wrong_arity()
+
 
 #: Characters Redis refuses in command names (subcommand, ACL, INFO and CLIENT LIST syntax).
 FORBIDDEN_NAME_CHARS = frozenset(" \r\n|@=,")
@@ -184,22 +192,40 @@ class ModuleCommand:
     def __init__(
         self,
         name: str,
-        callback: CommandCallback,
+        callback: CommandCallback | None,
         flags: CommandFlag | Iterable[CommandFlag] | str | None = None,
     ) -> None:
         if isinstance(name, bytes):
             name = name.decode("utf-8")
         check_command_name(name)
-        if not callable(callback):
+        if callback is not None and not callable(callback):
             raise TypeError(f"callback of command {name!r} is not callable")
         self.name = name
-        self.callback = callback
+        #: None declared a container (RM_CreateCommand with a NULL callback).
+        self.is_container = callback is None
+        self.callback: CommandCallback = _container if callback is None else callback
         self.flags = _coerce_flags(flags)
         self.first_key = 0
         self.last_key = 0
         self.key_step = 0
         self.info = CommandInfo()
         self.runner: CommandRunner | None = None
+        #: RM_CreateSubcommand's children, by lower-cased name.
+        self.subcommands: dict[str, ModuleCommand] = {}
+        self.parent: ModuleCommand | None = None
+
+    @property
+    def full_name(self) -> str:
+        """`parent|sub` for a subcommand (COMMAND INFO's name, arity errors), else the name."""
+        return self.name if self.parent is None else f"{self.parent.name}|{self.name}"
+
+    def add_subcommand(self, sub: ModuleCommand) -> Status:
+        """Attach a subcommand; ERR for a taken name or when this is a subcommand itself."""
+        if self.parent is not None or sub.name.lower() in self.subcommands:
+            return Status.ERR
+        sub.parent = self
+        self.subcommands[sub.name.lower()] = sub
+        return Status.OK
 
     def with_info(self, info: CommandInfo) -> ModuleCommand:
         """Declare arity, docs and ACL categories (Redis's RM_SetCommandInfo)."""
@@ -297,7 +323,7 @@ def run_module_command(
     that replies nothing, or more than once, answers `-ERR` saying so. The client and the
     server carry on either way.
     """
-    ctx = RedisModuleCtx(session, command.name, module, argv)
+    ctx = RedisModuleCtx(session, command.full_name, module, argv)
     args = list(map(_module_string, argv[1:]))
     try:
         command.callback(ctx, args)
@@ -324,21 +350,33 @@ def run_module_command(
     )
 
 
-def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
-    """The command-table row for a module command (owner = module name, group "module")."""
+def command_spec(
+    command: ModuleCommand,
+    module: RedisModule,
+    state: ServerState | None = None,
+    parent: CommandSpec | None = None,
+) -> CommandSpec:
+    """The command-table row for a module command (owner = module name, group "module"),
+    its subcommands attached; with `state`, a getkeys-api command finds its keys itself."""
     info = command.info
     runner = command.runner or run_module_command
+    arity = info.arity
+    if (command.is_container or command.parent is not None) and arity == -1:
+        arity = -2  # a container and its subcommands count the subcommand, as Redis declares
     if info.key_specs:  # exact ones the module declared
         key_specs = [dict(declared) for declared in info.key_specs]
     elif command.first_key > 0 and command.runner is not None:
         key_specs = [_declared_key_spec(command)]
     else:
         key_specs = []  # the spec derives Redis's RW ACCESS UPDATE from the key positions
-    return CommandSpec(
+    finder = None
+    if state is not None and CommandFlag.GETKEYS_API in command.flags:
+        finder = functools.partial(find_keys_via_api, state, command, module)
+    spec = CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
-        handler=functools.partial(runner, command, module),
-        arity=info.arity,
+        handler=None if command.is_container else functools.partial(runner, command, module),
+        arity=arity,
         flags=command.info_flags,
         first_key=command.first_key,
         last_key=command.last_key,
@@ -351,8 +389,32 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
         acl_categories=info.acl_categories,
         doc_arguments=[dict(argument) for argument in info.arguments],
         key_specs=key_specs,
+        parent=parent,
         extra=command,
+        key_finder=finder,
     )
+    for sub in command.subcommands.values():
+        spec.add_subcommand(command_spec(sub, module, state, spec))
+    return spec
+
+
+def find_keys_via_api(
+    state: ServerState, command: ModuleCommand, module: RedisModule, argv: list[bytes]
+) -> list[tuple[int, list[str]]]:
+    """A getkeys-api command's keys: its callback, asked with `is_keys_position_request()`
+    True, reports them with `ctx.key_at_pos` (Redis's moduleGetCommandKeysViaAPI)."""
+    session = state.new_session(kind="module")
+    session.authenticated = True
+    ctx = RedisModuleCtx(session, command.full_name, module, argv)
+    ctx._key_positions = []
+    try:
+        command.callback(ctx, [RedisModuleString(arg) for arg in argv[1:]])
+    except Exception:
+        log.exception("Module command '%s' failed answering a keys-position request", command.name)
+    finally:
+        ctx.release()
+        state.drop_session(session)
+    return ctx._key_positions
 
 
 def _declared_key_spec(command: ModuleCommand) -> dict[str, Any]:

@@ -52,6 +52,19 @@ class ModuleExportsTypesError(ModuleUnloadError):
         super().__init__(errmsg, detail)
 
 
+class ModuleExportsApisError(ModuleUnloadError):
+    """Another loaded module uses an API this one exported (RM_GetSharedAPI)."""
+
+    def __init__(
+        self,
+        errmsg: str = (
+            "the module exports APIs used by other modules. Please unload them first and try again"
+        ),
+        detail: str = "",
+    ) -> None:
+        super().__init__(errmsg, detail)
+
+
 class ModuleHoldsTimersError(ModuleUnloadError):
     """The module has timers that have not fired yet."""
 

@@ -28,15 +28,18 @@ from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
     ModuleCommandError,
+    ModuleExportsApisError,
     ModuleExportsTypesError,
     ModuleHoldsTimersError,
     ModuleLoadError,
     ModuleTypeError,
     ModuleUnloadRefusedError,
 )
+from ferrite_host.redis_module.filters import CommandFilters
 from ferrite_host.redis_module.module import ModuleHost, ModuleInfo, RedisModule
 from ferrite_host.redis_module.notifications import ModuleKeyspaceEvents
 from ferrite_host.redis_module.server_events import ModuleServerEvents
+from ferrite_host.redis_module.shared_api import SharedApis
 from ferrite_host.redis_module.timers import ModuleTimers
 
 if TYPE_CHECKING:
@@ -130,6 +133,14 @@ class StateHost:
         """The module that registered type `name`, or None."""
         existing = self._state.module_types.get(name)
         return existing.module_name if existing is not None else None
+
+    def shared_api(self, user: str, name: str) -> Any:
+        """What a loaded module exported as `name` (None), recording `user`'s dependency."""
+        return SharedApis.of(self._state).get(user, name)
+
+    def shared_api_exported(self, name: str) -> bool:
+        """Whether a loaded module exports `name`."""
+        return SharedApis.of(self._state).exported(name)
 
 
 def one_line(exc: BaseException) -> str:
@@ -365,11 +376,20 @@ def commit_module(
                 f"module type name '{handle.name}' is already used by module "
                 f"'{existing.module_name}'"
             )
-    specs = [command_spec(command, module) for command in module.commands]
+    shared = SharedApis.of(state)
+    taken = [name for name in module.shared_apis if shared.exported(name)]
+    if taken:
+        raise ModuleLoadError(f"shared API name '{taken[0]}' is already exported")
+    specs = [command_spec(command, module, state) for command in module.commands]
     try:
         state.commands.register_all(specs)
     except CommandCollision as exc:
         raise ModuleLoadError(str(exc)) from None
+    for name, api in module.shared_apis.items():
+        shared.export(module.name, name, api)
+    filters = CommandFilters.of(state)
+    for staged in module.command_filters:
+        filters.adopt(staged)
     for handle in types:
         state.module_types[handle.name] = handle
     for parameter in module.parameters:
@@ -407,6 +427,8 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
     module = loaded.module
     if module_keys_exist(state, loaded.types):
         raise ModuleExportsTypesError()
+    if SharedApis.of(state).users_of(module.name):
+        raise ModuleExportsApisError()
     if ModuleTimers.of(state).pending(module.name):
         raise ModuleHoldsTimersError()
     if implements(pm, loaded.plugin, "on_unload"):
@@ -428,6 +450,8 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
         state.parameters.remove(parameter.name)
     ModuleKeyspaceEvents.of(state).forget(module)
     ModuleServerEvents.of(state).forget(module.name)
+    SharedApis.of(state).forget(module.name)
+    CommandFilters.of(state).forget(module.name)
     state.hooks.hook.ferrite_server_event(
         state=state, event=MODULE_CHANGE, subevent=MODULE_UNLOADED, data=module.name
     )

@@ -26,6 +26,7 @@ from ferrite_host.redis_module.commands import (
 )
 from ferrite_host.redis_module.configs import ConfigRegistration
 from ferrite_host.redis_module.errors import ModuleCommandError, ModuleTypeError
+from ferrite_host.redis_module.filters import CommandFilter
 from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType, RedisModuleTypeDef
 
 if TYPE_CHECKING:
@@ -128,9 +129,15 @@ class RedisModule(ConfigRegistration):
         self.problems: list[str] = []
         #: `set_module_options` flags (ModuleOption).
         self.options = ModuleOption(0)
+        #: APIs exported from `on_load` (RM_ExportSharedAPI), committed with the commands.
+        self.shared_apis: dict[str, Any] = {}
+        #: Command filters registered from `on_load`, installed with the commands.
+        self.command_filters: list[CommandFilter] = []
         #: NO_IMPLICIT_PROPAGATION as a plain bool: read after every command of the module,
         #: where IntFlag arithmetic would cost more than the test itself.
         self.no_implicit_propagation = False
+        #: NO_IMPLICIT_SIGNAL_MODIFIED as a plain bool (read when a WRITE key closes).
+        self.no_implicit_signal = False
         self._host = host
 
     def set_module_options(self, options: int) -> None:
@@ -138,6 +145,7 @@ class RedisModule(ConfigRegistration):
         earlier ones)."""
         self.options = ModuleOption(options)
         self.no_implicit_propagation = bool(int(options) & ModuleOption.NO_IMPLICIT_PROPAGATION)
+        self.no_implicit_signal = bool(int(options) & ModuleOption.NO_IMPLICIT_SIGNAL_MODIFIED)
 
     def settle_propagation(self, session: Session) -> None:
         """After one of this module's commands: with NO_IMPLICIT_PROPAGATION, a command that
@@ -200,16 +208,77 @@ class RedisModule(ConfigRegistration):
     def create_command(
         self,
         name: str,
+        callback: CommandCallback | None,
+        flags: CommandFlag | str = "",
+        first_key: int = 0,
+        last_key: int = 0,
+        key_step: int = 0,
+    ) -> Status:
+        """RM_CreateCommand's shape: name, callback, flag string, key triple (a None
+        callback declares a container for `create_subcommand`)."""
+        return self.register_command(
+            ModuleCommand(name, callback, flags).with_keys(first_key, last_key, key_step)
+        )
+
+    def get_command(self, name: str) -> ModuleCommand | None:
+        """RM_GetCommand: one of this module's own commands (any case), or None."""
+        return self.commands.get(name)
+
+    def create_subcommand(
+        self,
+        parent: ModuleCommand | str,
+        name: str,
         callback: CommandCallback,
         flags: CommandFlag | str = "",
         first_key: int = 0,
         last_key: int = 0,
         key_step: int = 0,
     ) -> Status:
-        """RM_CreateCommand's shape: name, callback, flag string, key triple."""
-        return self.register_command(
-            ModuleCommand(name, callback, flags).with_keys(first_key, last_key, key_step)
-        )
+        """RM_CreateSubcommand: `PARENT NAME ...` runs `callback` (its args start with the
+        subcommand name; key positions count from the parent's name). Raises
+        ModuleCommandError (as `register_command` does), failing the load, for a parent
+        that is not this module's, a subcommand as parent, a name already used under the
+        parent, or a call after `on_load`."""
+        if self.state is not ModuleState.REGISTERED:
+            raise ModuleCommandError(f"create_subcommand({name!r}) called outside on_load")
+        found = self.get_command(parent) if isinstance(parent, str) else parent
+        label = parent if isinstance(parent, str) else parent.name
+        problem = ""
+        if found is None or found is not self.commands.get(found.name):
+            problem = f"create_subcommand: no command '{label}' of this module"
+        else:
+            sub = ModuleCommand(name, callback, flags).with_keys(first_key, last_key, key_step)
+            if found.add_subcommand(sub) is Status.ERR:
+                problem = f"create_subcommand: '{label}|{name}' cannot be registered"
+        if problem:
+            self.problems.append(problem)
+            raise ModuleCommandError(problem)
+        return Status.OK
+
+    def export_shared_api(self, name: str, api: Any) -> Status:
+        """RM_ExportSharedAPI from `on_load`: ERR when `name` is already exported."""
+        exported = getattr(self._host, "shared_api_exported", None)
+        taken = exported is not None and exported(name)
+        if taken or name in self.shared_apis:
+            return Status.ERR
+        self.shared_apis[name] = api
+        return Status.OK
+
+    def get_shared_api(self, name: str) -> Any:
+        """RM_GetSharedAPI from `on_load`: an API a loaded module exported, or None."""
+        fetch = getattr(self._host, "shared_api", None)
+        return None if fetch is None else fetch(self.name, name)
+
+    def register_command_filter(
+        self, callback: Callable[..., Any], flags: int = 0
+    ) -> CommandFilter:
+        """RM_RegisterCommandFilter from `on_load` (see ferrite_host.redis_module.filters);
+        the filter starts running once the module is loaded."""
+        if not callable(callback):
+            raise TypeError("register_command_filter needs a callable")
+        command_filter = CommandFilter(self.name, callback, int(flags))
+        self.command_filters.append(command_filter)
+        return command_filter
 
     def register_type(self, typedef: RedisModuleTypeDef) -> RedisModuleType:
         """Declare a data type and get the handle to store its values with.
@@ -225,7 +294,9 @@ class RedisModule(ConfigRegistration):
             raise ModuleTypeError(
                 f"module type name '{typedef.name}' is already used by module '{owner}'"
             )
-        return self.types.register(typedef)
+        handle = self.types.register(typedef)
+        handle.module_options = lambda: int(self.options)
+        return handle
 
     def stage_parameter(self, parameter: Parameter) -> None:
         """Declare a CONFIG parameter (RM_RegisterXxxConfig); visible once loaded."""

@@ -69,6 +69,19 @@ _BY_FLAG = {flag: letter for letter, flag in _BY_LETTER.items()}
 NotificationCallback = Callable[["RedisModuleCtx", int, str, bytes], Any]
 
 
+def notify_flags_of(letters: frozenset[str]) -> NotifyFlag:
+    """The NotifyFlag bits of `notify-keyspace-events` letters (K and E included)."""
+    flags = NotifyFlag(0)
+    for letter in letters:
+        if letter == events.KEYSPACE_CHANNELS:
+            flags |= NotifyFlag.KEYSPACE
+        elif letter == events.KEYEVENT_CHANNELS:
+            flags |= NotifyFlag.KEYEVENT
+        elif letter in _BY_LETTER:
+            flags |= _BY_LETTER[letter]
+    return flags
+
+
 def class_letter(kind: int) -> str | None:
     """The notification class letter of a REDISMODULE_NOTIFY_* type (its lowest class bit)."""
     for flag, letter in _BY_FLAG.items():

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ferrite_host.redis_module.errors import ModuleTypeError
+from ferrite_host.redis_module.rdb_io import AuxWhen, Field, RedisModuleIO
 from ferrite_host.strconv import to_bytes
 
 log = logging.getLogger("ferrite")
@@ -32,6 +33,14 @@ MemUsageFn = Callable[[Any], int]
 DigestFn = Callable[[Any], bytes]
 FreeFn = Callable[[Any], None]
 CopyFn = Callable[[Any], Any]
+#: The typed shapes (`typed_io=True`): rdb_save(io, value), rdb_load(io, encver) -> value,
+#: aof_rewrite(io, key, value); aux_save(io, when), aux_load(io, encver, when) -> Status.
+TypedSaveFn = Callable[[RedisModuleIO, Any], None]
+TypedLoadFn = Callable[[RedisModuleIO, int], Any]
+AuxSaveFn = Callable[[RedisModuleIO, int], None]
+AuxLoadFn = Callable[[RedisModuleIO, int, int], Any]
+#: RM_SetModuleOptions' HANDLE_IO_ERRORS bit (see api.ModuleOption).
+_HANDLE_IO_ERRORS = 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,14 @@ class TypeMethods:
     - `copy(value) -> value`: deep copy for COPY; without it COPY answers
       "ERR not supported for this module key".
 
+    `typed_io=True` chooses Redis's shapes instead, for ports of C modules:
+    `rdb_save(io, value)` / `rdb_load(io, encver) -> value or None` with a
+    `RedisModuleIO` (`io.save_unsigned(...)`, `io.load_string()`...), each field stored with
+    Redis's module opcodes; `aof_rewrite(io, key, value)` calling `io.emit_aof(...)`.
+    `aux_save(io, when)` / `aux_load(io, encver, when) -> Status` (either shape) save
+    module-global state before and/or after the keyspace, as `aux_save_triggers`
+    (`AuxWhen.BEFORE_RDB | AuxWhen.AFTER_RDB`) says; aux data always uses the typed IO.
+
     A field left empty falls back to the method of the same name when the value is a
     `ModuleTypeValue` subclass that defines it.
     """
@@ -59,9 +76,13 @@ class TypeMethods:
     digest: DigestFn | None = None
     free: FreeFn | None = None
     copy: CopyFn | None = None
+    typed_io: bool = False
+    aux_save: AuxSaveFn | None = None
+    aux_load: AuxLoadFn | None = None
+    aux_save_triggers: int = 0
 
     def __repr__(self) -> str:
-        present = [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None]
+        present = [f.name for f in dataclasses.fields(self) if getattr(self, f.name)]
         return f"TypeMethods({', '.join(present) or 'none'})"
 
 
@@ -161,6 +182,23 @@ class RedisModuleTypeDef:
                 f"methods of module type '{self.name}' must be a TypeMethods, "
                 f"got {type(self.methods).__name__}"
             )
+        methods = self.methods
+        if methods.typed_io and self.value_class is not None:
+            raise ModuleTypeError(
+                f"module type '{self.name}': typed_io takes its callbacks from TypeMethods, "
+                "not from a value class"
+            )
+        if (methods.aux_save is None) != (methods.aux_load is None):
+            raise ModuleTypeError(
+                f"module type '{self.name}' declares only one of aux_save and aux_load"
+            )
+        if methods.aux_save is not None and not methods.aux_save_triggers & (
+            AuxWhen.BEFORE_RDB | AuxWhen.AFTER_RDB
+        ):
+            raise ModuleTypeError(
+                f"module type '{self.name}' has aux_save but no aux_save_triggers: use "
+                "AuxWhen.BEFORE_RDB and/or AuxWhen.AFTER_RDB"
+            )
 
 
 def _as_bytes(value: Any, what: str) -> bytes:
@@ -184,6 +222,10 @@ class RedisModuleType:
         self.module_name = module_name
         self.methods = typedef.methods
         self.value_class = typedef.value_class
+        #: Redis's RDB shape (typed fields) instead of one bytes field.
+        self.typed_io = typedef.methods.typed_io
+        #: The owning module's current set_module_options flags (set at registration).
+        self.module_options: Callable[[], int] = lambda: 0
 
     def __repr__(self) -> str:
         return f"<RedisModuleType {self.name} encver={self.encver} module={self.module_name}>"
@@ -237,6 +279,8 @@ class RedisModuleType:
 
     def save(self, value: Any) -> bytes:
         """`rdb_save`, checked to produce bytes; ModuleTypeError without one."""
+        if self.typed_io:
+            raise ModuleTypeError(f"module type '{self.name}' saves typed fields, not bytes")
         callback = self._callback("rdb_save", value)
         if callback is None:
             raise ModuleTypeError(
@@ -246,6 +290,8 @@ class RedisModuleType:
 
     def load(self, data: bytes, encver: int) -> Any:
         """`rdb_load` for data written at `encver`; ModuleTypeError without one or on None."""
+        if self.typed_io:
+            raise ModuleTypeError(f"module type '{self.name}' loads typed fields, not bytes")
         if self.methods.rdb_load is not None:
             value = self.methods.rdb_load(data, encver)
         elif self.value_class is not None and _overrides(self.value_class, "rdb_load"):
@@ -261,8 +307,87 @@ class RedisModuleType:
             )
         return value
 
+    def _io(self, fields: list[Field] | None, key: bytes | None, db: int) -> RedisModuleIO:
+        handle = bool(self.module_options() & _HANDLE_IO_ERRORS)
+        return RedisModuleIO(
+            fields,
+            handle_errors=handle,
+            key=key,
+            db=db,
+            type_name=self.name,
+            module_name=self.module_name,
+        )
+
+    def save_fields(self, value: Any, key: bytes | None = None, db: int = -1) -> list[Field]:
+        """Typed `rdb_save(io, value)`: the fields it saved, in order."""
+        if self.methods.rdb_save is None:
+            raise ModuleTypeError(
+                f"module type '{self.name}' (module {self.module_name}) has no rdb_save"
+            )
+        io = self._io(None, key, db)
+        self.methods.rdb_save(io, value)  # type: ignore[call-arg]
+        return io.fields
+
+    def load_fields(
+        self, fields: list[Field], encver: int, key: bytes | None = None, db: int = -1
+    ) -> Any:
+        """Typed `rdb_load(io, encver)`; ModuleTypeError (or ModuleIOError) saying why not."""
+        if self.methods.rdb_load is None:
+            raise ModuleTypeError(
+                f"module type '{self.name}' (module {self.module_name}) has no rdb_load"
+            )
+        io = self._io(fields, key, db)
+        value = self.methods.rdb_load(io, encver)  # type: ignore[arg-type]
+        if io.is_io_error() or value is None:
+            if value is not None:
+                self.release(value)
+            raise ModuleTypeError(
+                f"rdb_load of module type '{self.name}' (module {self.module_name}) "
+                + ("reported an IO error" if io.is_io_error() else "returned None")
+                + f" for data written at encver {encver}"
+            )
+        if io.unread():
+            self.release(value)
+            raise ModuleTypeError(
+                f"rdb_load of module type '{self.name}' (module {self.module_name}) left "
+                f"{io.unread()} of {len(fields)} field(s) unread: the value is not terminated "
+                "by the module value EOF marker where the module stopped reading"
+            )
+        return value
+
+    def has_aux(self, when: int) -> bool:
+        """Whether `aux_save` runs at `when` (AuxWhen.BEFORE_RDB or AFTER_RDB)."""
+        return self.methods.aux_save is not None and bool(self.methods.aux_save_triggers & when)
+
+    def aux_fields(self, when: int) -> list[Field]:
+        """`aux_save(io, when)`: the module-global fields to store at `when`."""
+        assert self.methods.aux_save is not None
+        io = self._io(None, None, -1)
+        self.methods.aux_save(io, when)
+        return io.fields
+
+    def load_aux(self, fields: list[Field], encver: int, when: int) -> None:
+        """`aux_load(io, encver, when)`; ModuleTypeError when it fails or is missing."""
+        if self.methods.aux_load is None:
+            raise ModuleTypeError(
+                f"module type '{self.name}' (module {self.module_name}) has no aux_load"
+            )
+        io = self._io(fields, None, -1)
+        result = self.methods.aux_load(io, encver, when)
+        if io.is_io_error() or (result is not None and int(result) == 1):
+            raise ModuleTypeError(
+                f"The RDB file contains module AUX data for the module type '{self.name}', "
+                f"that the responsible module ({self.module_name}) is not able to load"
+            )
+
     def aof_rewrite(self, value: Any, key: bytes) -> list[list[bytes]] | None:
         """The commands that rebuild `value` at `key` (as bytes), or None without `aof_rewrite`."""
+        if self.typed_io:
+            if self.methods.aof_rewrite is None:
+                return None
+            io = self._io(None, key, -1)
+            self.methods.aof_rewrite(io, key, value)  # type: ignore[call-arg]
+            return io.commands
         callback = self._callback("aof_rewrite", value)
         if callback is None:
             return None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from ferrite_host.core.session import Session
@@ -17,7 +21,15 @@ from ferrite_host.redis_module.loading import StateHost, commit_module
 from ferrite_host.testing import pythonpath_env
 
 #: The fixture modules that load, and the ones that must fail to load.
-GOOD = ("fx_good", "fx_custom_type", "fx_unload_refuses", "fx_calls", "fx_calls_redis")
+GOOD = (
+    "fx_good",
+    "fx_custom_type",
+    "fx_unload_refuses",
+    "fx_calls",
+    "fx_calls_redis",
+    "fx_typed",
+    "fx_api",
+)
 BROKEN = (
     "fx_bad_info",
     "fx_broken_import",
@@ -82,6 +94,23 @@ def raw_replies(client: redis.Redis) -> redis.Redis:
     return client
 
 
+C_MODULES = Path(__file__).parent / "c_modules"
+
+
+def build_c_module(name: str, directory: Path) -> Path:
+    """Compile c_modules/<name>.c into a Redis module in `directory` (skips the test when
+    there is no C compiler): the reference side of tests against redis-server."""
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        pytest.skip("no C compiler to build the reference module")
+    target = directory / f"{name}.so"
+    source = C_MODULES / f"{name}.c"
+    subprocess.run(
+        [compiler, "-shared", "-fPIC", "-O1", "-o", str(target), str(source)], check=True
+    )
+    return target
+
+
 def wire(value: Any, proto: int) -> bytes:
     return encode(value, proto)
 
@@ -92,6 +121,7 @@ __all__ = [
     "Status",
     "add_command",
     "add_module",
+    "build_c_module",
     "fx_env",
     "raw_replies",
     "reply_of",

@@ -64,6 +64,8 @@ def test_api_module_names() -> None:
         | {"ContextFlag"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
         | {"ModuleOption"}
+        | {"FILTER_NOSELF", "AuxWhen", "ClientInfoFlag", "CommandFilterCtx", "RedisModuleIO"}
+        | {"ScanCursor", "KeySpecFlag"}
         | {"ConfigFlag"}
     )
     for name in api.__all__:

@@ -16,7 +16,7 @@ from typing import Any
 from ferrite_host.keyspace.values import TypedValue, ValueType
 from ferrite_host.persistence.rdb import constants as c
 from ferrite_host.persistence.rdb import module_id
-from ferrite_host.persistence.rdb.reader import RdbModulePayload
+from ferrite_host.persistence.rdb.reader import RdbModuleAux, RdbModulePayload
 
 log = logging.getLogger("ferrite")
 
@@ -104,6 +104,7 @@ def rebuild(
     payload: RdbModulePayload,
     key_text: str,
     keep_unknown: bool,
+    key: bytes | None = None,
 ) -> TypedValue:
     """The keyspace value for one RDB module value (see the module docstring)."""
     vtype = module_id.find_type(module_types, payload.stored_name)
@@ -121,6 +122,15 @@ def rebuild(
             f"version {payload.encver}, newer than the {vtype.encver} that module "
             f"'{vtype.module_name}' supports; upgrade the module"
         )
+    if getattr(vtype, "typed_io", False):
+        try:
+            value = vtype.load_fields(payload.fields, payload.encver, key)  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise ModuleValueError(
+                f"module type '{payload.type_name}' (module '{vtype.module_name}') failed to "
+                f"load key {key_text}: {exc}"
+            ) from exc
+        return TypedValue(vtype, value)
     if payload.data is None:
         raise ModuleValueError(
             f"key {key_text} of module type '{payload.type_name}' holds "
@@ -158,3 +168,31 @@ def log_opaque_types(counts: Mapping[str, int]) -> None:
             count,
             name,
         )
+
+
+class ModuleAuxError(Exception):
+    """Module aux data its module could not load; the message says which."""
+
+
+def load_module_aux(
+    module_types: Mapping[str, ValueType], records: list[RdbModuleAux], when: int
+) -> list[str]:
+    """Hand the aux records saved at `when` to their types' `aux_load`, in file order.
+
+    Returns the names of types not loaded (their records are skipped; the caller logs them);
+    ModuleAuxError when a loaded module refuses its data.
+    """
+    missing = []
+    for record in records:
+        if record.when != when:
+            continue
+        vtype = module_id.find_type(module_types, record.stored_name)
+        if vtype is None or not hasattr(vtype, "load_aux"):
+            missing.append(module_id.shown_name(record.stored_name))
+            continue
+        _, encver = module_id.decode(record.module_id)
+        try:
+            vtype.load_aux(record.fields, encver, when)
+        except Exception as exc:
+            raise ModuleAuxError(str(exc)) from exc
+    return missing

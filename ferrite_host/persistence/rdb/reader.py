@@ -50,12 +50,24 @@ class RdbModulePayload(ModulePayload):
     raw: bytes = b""
 
 
+@dataclass(slots=True)
+class RdbModuleAux:
+    """One module aux record (RDB_OPCODE_MODULE_AUX): the type, when it was saved, fields."""
+
+    module_id: int
+    stored_name: str
+    when: int
+    fields: list[tuple[int, object]]
+
+
 @dataclass
 class RdbContents(SnapshotContents):
     #: FUNCTION2 payloads (library source code), in file order.
     functions: list[bytes] = field(default_factory=list)
     #: Type names of module aux data (RDB_OPCODE_MODULE_AUX) the file holds.
     module_aux: list[str] = field(default_factory=list)
+    #: The module aux records themselves, in file order.
+    module_aux_records: list[RdbModuleAux] = field(default_factory=list)
     #: Keys with an empty aggregate, which Redis skips too.
     empty_keys: int = 0
 
@@ -462,7 +474,9 @@ def parse_rdb(data: bytes, limits: EncodingLimits | None = None) -> RdbContents:
         elif op == c.OP_FREQ:
             cursor.byte("an LFU frequency")
         elif op == c.OP_MODULE_AUX:
-            contents.module_aux.append(_skip_module_aux(cursor))
+            record = _module_aux(cursor)
+            contents.module_aux.append(module_id.shown_name(record.stored_name))
+            contents.module_aux_records.append(record)
         elif op == c.OP_FUNCTION2:
             contents.functions.append(cursor.string("a function library"))
         elif op == c.OP_FUNCTION_PRE_GA:
@@ -503,15 +517,14 @@ def _read_header(cursor: RdbCursor) -> int:
     return version
 
 
-def _skip_module_aux(cursor: RdbCursor) -> str:
+def _module_aux(cursor: RdbCursor) -> RdbModuleAux:
     mid = cursor.length("a module aux type id")
     name, _ = module_id.decode(mid)
     at = cursor.pos
     if cursor.length("a module aux opcode") != c.MODULE_OPCODE_UINT:
         raise cursor.fail("module aux data without its 'when' field", at)
-    cursor.length("a module aux 'when' field")
-    read_module_fields(cursor)
-    return module_id.shown_name(name)
+    when = cursor.length("a module aux 'when' field")
+    return RdbModuleAux(mid, name, when, read_module_fields(cursor))
 
 
 def _verify_checksum(cursor: RdbCursor, data: bytes) -> None:

@@ -4,8 +4,9 @@ Values are written in the encodings Redis 7.0 would choose for them: a small has
 set as one listpack, a small all-integer set as an intset, a list as a quicklist of
 listpack nodes, larger values in the plain encodings; strings that read as integers are
 integer-encoded and strings over 20 bytes LZF-compressed when that saves space (as with
-`rdbcompression yes`). Module values are RDB_TYPE_MODULE_2: the type id, the rdb_save bytes
-as one string field, and the module EOF opcode.
+`rdbcompression yes`). Module values are RDB_TYPE_MODULE_2: the type id, then either the
+rdb_save bytes as one string field or (typed IO) the fields the module saved, each with its
+module opcode, and the module EOF opcode; module aux data is RDB_OPCODE_MODULE_AUX.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 import struct
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, BinaryIO, NamedTuple
 
 from ferrite_host import REDIS_COMPAT_VERSION
@@ -31,6 +32,11 @@ _FLUSH_AT = 64 * 1024
 _COMPRESS_OVER = 20
 _LE64 = struct.Struct("<q")
 _DOUBLE = struct.Struct("<d")
+_FLOAT = struct.Struct("<f")
+_U64_MASK = (1 << 64) - 1
+#: REDISMODULE_AUX_BEFORE_RDB / AFTER_RDB.
+AUX_BEFORE_RDB = 1
+AUX_AFTER_RDB = 2
 #: Node sizes (bytes) of Redis's negative list-max-listpack-size settings.
 _NODE_BYTES = {-1: 4096, -2: 8192, -3: 16384, -4: 32768, -5: 65536}
 _SIZE_SAFETY_LIMIT = 8192
@@ -210,6 +216,11 @@ class ValueEncoder:
             mid: int = getattr(vtype, "module_id")  # noqa: B009 - only opaque types have it
             fields: bytes = raw(value.value)
             return encode_length(mid) + fields
+        if getattr(vtype, "typed_io", False):
+            typed: Any = vtype
+            return encode_length(module_id.encode(vtype.name, vtype.encver)) + self.typed_fields(
+                key, vtype, lambda: typed.save_fields(value.value, key)
+            )
         try:
             payload = vtype.save(value.value)
         except Exception as exc:
@@ -227,6 +238,42 @@ class ValueEncoder:
             + encode_length(c.MODULE_OPCODE_STRING)
             + self.string(payload)
             + encode_length(c.MODULE_OPCODE_EOF)
+        )
+
+    def typed_fields(self, key: bytes | None, vtype: Any, save: Callable[[], list[Any]]) -> bytes:
+        """A typed save's fields as Redis's module opcodes encode them, then the EOF opcode."""
+        try:
+            fields = save()
+        except Exception as exc:
+            what = f"key {show_key(key)}" if key is not None else "its aux data"
+            raise SnapshotSaveError(
+                f"module type '{vtype.name}' (module '{vtype.module_name}') failed to save "
+                f"{what}: {type(exc).__name__}: {exc}"
+            ) from exc
+        parts = []
+        for opcode, field_value in fields:
+            parts.append(encode_length(opcode))
+            if opcode == c.MODULE_OPCODE_UINT:
+                parts.append(encode_length(field_value))
+            elif opcode == c.MODULE_OPCODE_SINT:
+                parts.append(encode_length(field_value & _U64_MASK))
+            elif opcode == c.MODULE_OPCODE_FLOAT:
+                parts.append(_FLOAT.pack(field_value))
+            elif opcode == c.MODULE_OPCODE_DOUBLE:
+                parts.append(_DOUBLE.pack(field_value))
+            else:
+                parts.append(self.string(field_value))
+        parts.append(encode_length(c.MODULE_OPCODE_EOF))
+        return b"".join(parts)
+
+    def module_aux(self, vtype: Any, when: int) -> bytes:
+        """One RDB_OPCODE_MODULE_AUX record: type id, the `when` field, the aux fields, EOF."""
+        return (
+            bytes((c.OP_MODULE_AUX,))
+            + encode_length(module_id.encode(vtype.name, vtype.encver))
+            + encode_length(c.MODULE_OPCODE_UINT)
+            + encode_length(when)
+            + self.typed_fields(None, vtype, lambda: vtype.aux_fields(when))
         )
 
 
@@ -283,10 +330,12 @@ def write_rdb(
     limits: EncodingLimits | None = None,
     compress: bool = True,
     functions: Iterable[bytes] = (),
+    module_types: Iterable[Any] = (),
 ) -> SaveStats:
     """Write a complete RDB file of `databases` to `out` (not flushed to disk); `functions`
     are the function libraries' code, written as FUNCTION2 records after the aux fields, as
-    Redis writes them."""
+    Redis writes them. Module types with `aux_save` write their aux records where Redis
+    does: BEFORE_RDB ones after the aux fields, AFTER_RDB ones after the last database."""
     writer = _ChecksummedWriter(out)
     writer.write(c.MAGIC + b"%04d" % c.RDB_VERSION)
     encoder = ValueEncoder(limits, compress)
@@ -295,6 +344,10 @@ def write_rdb(
     for name, field_value in fields.items():
         raw = b"%d" % field_value if isinstance(field_value, int) else field_value
         writer.write(bytes((c.OP_AUX,)) + encoder.string(name.encode()) + encoder.string(raw))
+    with_aux = [vtype for vtype in module_types if getattr(vtype, "has_aux", None) is not None]
+    for vtype in with_aux:
+        if vtype.has_aux(AUX_BEFORE_RDB):
+            writer.write(encoder.module_aux(vtype, AUX_BEFORE_RDB))
     for code in functions:
         writer.write(bytes((c.OP_FUNCTION2,)) + encoder.string(code))
     stats = SaveStats()
@@ -324,6 +377,9 @@ def write_rdb(
             stats.keys += 1
             if delay:
                 time.sleep(delay)
+    for vtype in with_aux:
+        if vtype.has_aux(AUX_AFTER_RDB):
+            writer.write(encoder.module_aux(vtype, AUX_AFTER_RDB))
     writer.write(bytes((c.OP_EOF,)))
     writer.flush()
     out.write(writer.crc.to_bytes(8, "little"))
