@@ -27,7 +27,9 @@ from ferrite_host.protocol.replies import (
     Verbatim,
 )
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
+from ferrite_host.redis_module.blocked_clients import BlockedClient
 from ferrite_host.redis_module.call_flags import CallFlags
+from ferrite_host.redis_module.ctx_blocking import BlockingContext
 from ferrite_host.redis_module.ctx_queries import ContextFlag, ContextQueries
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
@@ -465,7 +467,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
         return f"<RedisModuleKey {self._name!r} db={self._db.index} {state}>"
 
 
-class RedisModuleCtx(ContextQueries):
+class RedisModuleCtx(ContextQueries, BlockingContext):
     """The context of one module command call (`RedisModuleCtx *ctx` in C).
 
     Replies are collected as a value tree (the encoder produces RESP2 or RESP3 for the
@@ -561,6 +563,8 @@ class RedisModuleCtx(ContextQueries):
         always returned, so a missing key can be created. There is no type check here: ask
         `key_type()` and reply ERRORMSG_WRONGTYPE yourself.
         """
+        if self._thread_safe:
+            self._check_lock()
         key = _key_name(name)
         db = self._session.db
         if type(mode) is not KeyMode:
@@ -735,6 +739,8 @@ class RedisModuleCtx(ContextQueries):
         accepted. ValueError for any other letter. Without `!`, the command's writes
         propagate through this command (verbatim by default, see `replicate`).
         """
+        if self._thread_safe:
+            self._check_lock()
         options = CallFlags.parse(flags)
         argv = [_to_bytes(command), *(_to_bytes(arg) for arg in args)]
         inner = self._call_session
@@ -872,6 +878,7 @@ __all__ = [
     "SUPPORTED_API_VERSIONS",
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
+    "BlockedClient",
     "ContextFlag",
     "ErrorReply",
     "HashFlag",

@@ -24,10 +24,12 @@ from ferrite_host.core.table import CommandCollision
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.redis_module import hookspecs
 from ferrite_host.redis_module.api import SUPPORTED_API_VERSIONS, Status
+from ferrite_host.redis_module.blocked_clients import ModuleBlockedClients
 from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
     ModuleExportsTypesError,
+    ModuleHasBlockedClientsError,
     ModuleHoldsTimersError,
     ModuleLoadError,
     ModuleUnloadRefusedError,
@@ -403,6 +405,8 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
     module = loaded.module
     if module_keys_exist(state, loaded.types):
         raise ModuleExportsTypesError()
+    if ModuleBlockedClients.of(state).count(module.name):
+        raise ModuleHasBlockedClientsError()
     if ModuleTimers.of(state).pending(module.name):
         raise ModuleHoldsTimersError()
     if implements(pm, loaded.plugin, "on_unload"):

@@ -78,6 +78,7 @@ class FerriteServer:
         settings = state.settings
         loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        state.event_loop = loop
         state.request_shutdown = self.request_stop
         for host in settings.bind:
             host = host.lstrip("-")

@@ -19,6 +19,7 @@ def test_package_exports_exactly_the_documented_names() -> None:
             "NoSuchModuleError",
             "ModuleUnloadError",
             "ModuleExportsTypesError",
+            "ModuleHasBlockedClientsError",
             "ModuleHoldsTimersError",
             "ModuleUnloadRefusedError",
             "ModuleCommandError",
@@ -64,6 +65,7 @@ def test_api_module_names() -> None:
         | {"ContextFlag"}
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
         | {"ModuleOption"}
+        | {"BlockedClient"}
     )
     for name in api.__all__:
         assert hasattr(api, name)
