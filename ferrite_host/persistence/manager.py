@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core import events as ev
 from ferrite_host.core.errors import CommandError, StartupError
 from ferrite_host.core.hookspecs import InfoProvider, hookimpl
 from ferrite_host.keyspace import now_ms
@@ -240,8 +241,8 @@ class Persistence:
         )
         return True
 
-    def _loading(self) -> _LoadingFlag:
-        return _LoadingFlag(self)
+    def _loading(self, subevent: int = ev.LOADING_RDB_START) -> _LoadingFlag:
+        return _LoadingFlag(self, subevent)
 
     def _load_aof(self, path: Path) -> None:
         try:
@@ -261,7 +262,7 @@ class Persistence:
         del data
         if parsed.truncated_at is not None:
             self._repair_truncated_aof(path, parsed.truncated_at, parsed.truncated_reason)
-        with self._loading():
+        with self._loading(ev.LOADING_AOF_START):
             self._replay(path, parsed.units)
         self._expire_loaded_keys()
 
@@ -331,9 +332,16 @@ class Persistence:
             raise PersistenceError("Background save already in progress")
         self._save_now()
 
+    def _announce(self, event: int, subevent: int) -> None:
+        """A Persistence or Loading server event, as Redis fires them for modules."""
+        self.state.hooks.hook.ferrite_server_event(
+            state=self.state, event=event, subevent=subevent, data=None
+        )
+
     def _save_now(self) -> None:
         state = self.state
         dirty = state.dirty
+        self._announce(ev.PERSISTENCE, ev.PERSISTENCE_SYNC_RDB_START)
         try:
             stats = save_snapshot(
                 self.snapshot_path,
@@ -346,6 +354,7 @@ class Persistence:
             self.last_save_ok = False
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             log.warning("Write error saving DB on disk: %s", reason)
+            self._announce(ev.PERSISTENCE, ev.PERSISTENCE_FAILED)
             raise PersistenceError(f"Error saving the snapshot: {reason}") from None
         for warning in stats.skipped_warnings():
             log.warning("%s", warning)
@@ -354,6 +363,7 @@ class Persistence:
         self.last_save_ok = True
         self.rdb_saves += 1
         log.info("DB saved on disk")
+        self._announce(ev.PERSISTENCE, ev.PERSISTENCE_ENDED)
 
     def bgsave(self, schedule: bool = False, in_exec: bool = False) -> str:
         """BGSAVE [SCHEDULE]: the status text to reply, or PersistenceError."""
@@ -396,6 +406,7 @@ class Persistence:
         self.last_bgsave_try = time.time()
         self.child = start_child("rdb", work)
         log.info("Background saving started by pid %d", self.child.pid)
+        self._announce(ev.PERSISTENCE, ev.PERSISTENCE_RDB_START)
 
     def _bgsave_done(self, child: ChildJob, result: ChildResult) -> None:
         self.last_bgsave_time_sec = int(child.elapsed())
@@ -405,10 +416,12 @@ class Persistence:
             self.lastsave = child.started
             self.last_save_ok = True
             self.rdb_saves += 1
+            self._announce(ev.PERSISTENCE, ev.PERSISTENCE_ENDED)
             return
         log.warning("Background saving error: %s", result.error)
         self.last_save_ok = False
         _unlink_quietly(self.directory / snapshot_temp_name(child.pid))
+        self._announce(ev.PERSISTENCE, ev.PERSISTENCE_FAILED)
 
     def _save_rule_due(self) -> tuple[int, int] | None:
         now = time.time()
@@ -519,6 +532,7 @@ class Persistence:
         self.rewrite_buffer = []
         self.rewrite_stream = CommandStream()
         log.info("Background append only file rewriting started by pid %d", self.child.pid)
+        self._announce(ev.PERSISTENCE, ev.PERSISTENCE_AOF_START)
 
     def _rewrite_done(self, child: ChildJob, result: ChildResult) -> None:
         buffer, self.rewrite_buffer = self.rewrite_buffer or [], None
@@ -560,10 +574,12 @@ class Persistence:
         self.rewrite_failures = 0
         self.aof_rewrites += 1
         log.info("Background AOF rewrite finished successfully")
+        self._announce(ev.PERSISTENCE, ev.PERSISTENCE_ENDED)
 
     def _rewrite_failed(self, temp: Path, message: str) -> None:
         log.warning("%s", message)
         _unlink_quietly(temp)
+        self._announce(ev.PERSISTENCE, ev.PERSISTENCE_FAILED)
         self.last_rewrite_ok = False
         self.rewrite_failures += 1
         if self.aof_state == AOF_WAIT_REWRITE:
@@ -775,22 +791,27 @@ class Persistence:
 
 
 class _LoadingFlag:
-    """While loading: INFO says so, the AOF sink ignores writes, keys do not expire."""
+    """While loading: INFO says so, the AOF sink ignores writes, keys do not expire; modules
+    hear the Loading server event (start, then ended or failed)."""
 
-    def __init__(self, persistence: Persistence) -> None:
+    def __init__(self, persistence: Persistence, subevent: int) -> None:
         self._persistence = persistence
+        self._subevent = subevent
 
     def __enter__(self) -> None:
         state = self._persistence.state
         self._persistence.loading = True
         state.loading = True
         state.keyspace.loading = True
+        self._persistence._announce(ev.LOADING, self._subevent)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         state = self._persistence.state
         self._persistence.loading = False
         state.loading = False
         state.keyspace.loading = False
+        ended = ev.LOADING_ENDED if kind is None else ev.LOADING_FAILED
+        self._persistence._announce(ev.LOADING, ended)
 
 
 class _ExpectedFailure(Exception):
