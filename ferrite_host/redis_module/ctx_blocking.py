@@ -199,7 +199,7 @@ class BlockingContext:
             send_asked_propagation(self._session)
             self._propagation.clear()
         if self._thread_safe and self._thread_handle is None:
-            self._replies.finish()  # a detached context's replies go nowhere
+            self._ctx().take_replies()  # a detached context's replies go nowhere
         KeyspaceLock.of(self._state).release()
 
     def free_thread_safe_context(self) -> None:

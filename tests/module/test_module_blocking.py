@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import redis
 
+from ferrite_host.persistence.aof import parse_aof
 from ferrite_host.testing import FerriteProcess, install_distributions, pythonpath_env
 
 FIXTURE = Path(__file__).parent.parent / "redis_module" / "fixtures" / "fx-blocking"
@@ -26,7 +27,7 @@ UNLOAD_REFUSED = (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FerriteProcess]:
     env = pythonpath_env(install_distributions([FIXTURE], "ferrite-fx-blocking"))
-    with FerriteProcess(modules=["fx_blocking"], env=env) as proc:
+    with FerriteProcess(modules=["fx_blocking", "fx_blocking_redis"], env=env) as proc:
         yield proc
 
 
@@ -225,3 +226,53 @@ def test_a_client_leaving_while_blocked_frees_the_server(
         assert time.monotonic() < deadline
         time.sleep(0.01)
     assert client.ping() is True
+
+
+def test_work_finished_later_propagates_only_what_it_asks(
+    tmp_path: Path, server: FerriteProcess
+) -> None:
+    """Served from a thread, a key wake-up or a coroutine, a module command reaches the AOF
+    as the commands it asked for (`!` calls), never as itself; a restart replays them."""
+    env = pythonpath_env(install_distributions([FIXTURE], "ferrite-fx-blocking"))
+    aof = ("--appendonly", "yes", "--appendfsync", "always")
+    with FerriteProcess(*aof, modules=["fx_blocking"], env=env, directory=tmp_path) as proc:
+        client = proc.client(socket_timeout=10)
+        other = proc.client(socket_timeout=10)
+        assert client.execute_command("FXB.TSC", "k", "hello") == 5
+        assert client.execute_command("FXB.INCR.THREAD", "n") == 1
+        popped = in_background(lambda: other.execute_command("FXB.POP", "q", 0))
+        wait_until_blocked(client)
+        client.rpush("q", "a")
+        assert popped() == [b"q", b"a"]
+        awaited = in_background(lambda: other.execute_command("FXB.AWAIT", "aq", 0))
+        wait_until_blocked(client)
+        client.rpush("aq", "b", "c")
+        assert awaited() == b"b"
+        client.close()
+        other.close()
+    logged = b"".join(path.read_bytes() for path in tmp_path.rglob("*.aof"))
+    argvs = [cmd.argv for unit in parse_aof(logged).units for cmd in unit]
+    assert not [argv for argv in argvs if argv[0].upper().startswith(b"FXB")]
+    for expected in (
+        [b"SET", b"k", b"hello"],
+        [b"INCR", b"n"],
+        [b"LPOP", b"q"],
+        [b"LPOP", b"aq"],
+    ):
+        assert expected in [[argv[0].upper(), *argv[1:]] for argv in argvs], expected
+    with FerriteProcess(*aof, modules=["fx_blocking"], env=env, directory=tmp_path) as proc:
+        client = proc.client()
+        assert client.get("k") == b"hello" and client.get("n") == b"1"
+        assert client.exists("q") == 0 and client.lrange("aq", 0, -1) == [b"c"]
+        client.close()
+
+
+def test_redis_shaped_async_callback_replies_through_ctx(
+    server: FerriteProcess, client: redis.Redis
+) -> None:
+    other = server.client()
+    answer = in_background(lambda: other.execute_command("FXR.SLEEP", 100, "later"))
+    wait_until_blocked(client)
+    assert client.ping() is True
+    assert answer() == b"later"
+    assert client.execute_command("FXR.SLEEP", 0, "now") == b"now"
