@@ -160,7 +160,8 @@ class Context:
         return value (null without one); `on_free(value)` runs once the value is used.
         CLIENT UNBLOCK works when there is a timeout or `on_timeout`, as in Redis.
         The command's own return value is ignored once it blocked. Inside MULTI or a
-        script the client gets Redis's error instead, and the handle is already spent."""
+        script the client gets Redis's error instead, and the handle is already spent
+        (`unblock` answers 1 and does nothing)."""
 
         def reply(ctx: RedisModuleCtx, args: object) -> None:
             ctx.reply_with_call_reply(_reply_or_error(ctx.get_blocked_client_private_data()))
@@ -175,7 +176,12 @@ class Context:
 
         # As in Redis, CLIENT UNBLOCK only frees clients that have a timeout answer.
         may_time_out = on_timeout is not None or timeout_ms > 0
-        return self.redis.block_client(reply, timed_out if may_time_out else None, free, timeout_ms)
+        timeout_callback = timed_out if may_time_out else None
+        redis_ctx = self.redis
+        handle = redis_ctx.block_client(reply, timeout_callback, free, timeout_ms)
+        if redis_ctx.block_refusal is not None:
+            handle.abort()  # refused: nothing is waiting, so the module holds nothing
+        return handle
 
     def signal_key_as_ready(self, name: bytes | str) -> None:
         """Wake the clients blocked on `name` as a write to it would (RM_SignalKeyAsReady)."""

@@ -26,7 +26,7 @@ from ferrite_host.protocol.replies import NO_REPLY, Error
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
     from ferrite_host.core.state import ServerState
-    from ferrite_host.redis_module.api import RedisModuleCtx
+    from ferrite_host.redis_module.api import RedisModuleCtx, Status
     from ferrite_host.redis_module.module import RedisModule
 
 log = logging.getLogger("ferrite")
@@ -41,7 +41,7 @@ DENIED_IN_MULTI = "ERR Blocking module command called from transaction"
 #: Ferrite's own text: Redis 7.0 has no defined behaviour for blocking under RM_Call.
 DENIED_ELSEWHERE = "ERR Blocking module command called where the client cannot block"
 
-#: The reasons a Waiter's wait ends without the module's own reply.
+#: Status.ERR's value, for callbacks' return values (api imports this module).
 _STATUS_ERR = 1
 
 
@@ -157,21 +157,25 @@ class BlockedClient:
 
     # -- the module's side (any thread) ----------------------------------------------------
 
-    def unblock(self, privdata: Any = None) -> int:
+    def unblock(self, privdata: Any = None) -> Status:
         """RM_UnblockClient: answer the client through the reply callback (which gets
-        `privdata`), on the event loop. Status.ERR (1) when already unblocked, or for a
+        `privdata`), on the event loop. Status.ERR when already unblocked, or for a
         client blocked on keys without a timeout callback (Redis then refuses too: such a
         client is answered as timed out)."""
+        from ferrite_host.redis_module.api import Status
+
         if self._released or (self._on_keys and self._timeout_callback is None):
-            return _STATUS_ERR
+            return Status.ERR
         self._released = True
         self._post(self._deliver, privdata)
-        return 0
+        return Status.OK
 
-    def abort(self) -> int:
+    def abort(self) -> Status:
         """RM_AbortBlock: release the client without calling the reply callback."""
+        from ferrite_host.redis_module.api import Status
+
         if self._released:
-            return _STATUS_ERR
+            return Status.ERR
         self._released = True
         self._reply_callback = None
         self._disconnect_callback = None
@@ -179,7 +183,7 @@ class BlockedClient:
             self._drop()  # inside the command: it is not blocked when it returns
         else:
             self._post(self._drop)
-        return 0
+        return Status.OK
 
     def set_disconnect_callback(self, callback: Callable[..., None] | None) -> None:
         """RM_SetDisconnectCallback: `callback(ctx, handle)` when the client goes away

@@ -5,17 +5,21 @@ and MODULE UNLOAD refusal, with Redis 7.0's texts."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
 
 from ferrite_host.persistence.aof import parse_aof
-from ferrite_host.testing import FerriteProcess, install_distributions, pythonpath_env
+from ferrite_host.testing import (
+    FerriteProcess,
+    in_background,
+    install_distributions,
+    pythonpath_env,
+    wait_until_blocked,
+)
 
 FIXTURE = Path(__file__).parent.parent / "redis_module" / "fixtures" / "fx-blocking"
 UNLOAD_REFUSED = (
@@ -37,37 +41,6 @@ def client(server: FerriteProcess) -> Iterator[redis.Redis]:
     connection.flushall()
     yield connection
     connection.close()
-
-
-def in_background(function: Callable[[], Any]) -> Callable[[], Any]:
-    """Run `function` in a thread; the returned callable waits (10 s at most) for its
-    result or re-raises what it raised."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = function()
-        except Exception as exc:
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-
-    def wait() -> Any:
-        thread.join(10)
-        assert not thread.is_alive(), "the blocked call never returned"
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
-
-    return wait
-
-
-def wait_until_blocked(client: redis.Redis, count: int = 1) -> None:
-    deadline = time.monotonic() + 10
-    while int(client.info("clients")["blocked_clients"]) < count:
-        assert time.monotonic() < deadline, "the client never blocked"
-        time.sleep(0.01)
 
 
 def test_unblocked_from_a_thread(server: FerriteProcess, client: redis.Redis) -> None:

@@ -11,6 +11,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ferrite_host.redis_module import ModuleInfo, RedisModule, hookimpl
@@ -49,6 +50,16 @@ def _disconnected(ctx: RedisModuleCtx, handle: BlockedClient) -> None:
     ctx.log("warning", f"Blocked client {handle!r} disconnected!")
 
 
+def _start(ctx: RedisModuleCtx, handle: BlockedClient, work: Callable[[], None]) -> Status:
+    """Hand the blocked client to a worker thread (upstream's pthread_create)."""
+    try:
+        threading.Thread(target=work, name=ctx.command_name, daemon=True).start()
+    except RuntimeError:
+        handle.abort()
+        return ctx.reply_with_error("-ERR Can't start thread")
+    return Status.OK
+
+
 def hello_block(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
     """HELLO.BLOCK <delay> <timeout>: a random number after <delay> seconds, unless the
     <timeout> in milliseconds passes first."""
@@ -66,12 +77,7 @@ def hello_block(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
         time.sleep(max(delay, 0))
         handle.unblock(random.randint(0, RAND_MAX))
 
-    try:
-        threading.Thread(target=work, name="hello.block", daemon=True).start()
-    except RuntimeError:
-        handle.abort()
-        return ctx.reply_with_error("-ERR Can't start thread")
-    return Status.OK
+    return _start(ctx, handle, work)
 
 
 def hello_keys(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
@@ -96,12 +102,7 @@ def hello_keys(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
         tsc.free_thread_safe_context()
         handle.unblock()
 
-    try:
-        threading.Thread(target=work, name="hello.keys", daemon=True).start()
-    except RuntimeError:
-        handle.abort()
-        return ctx.reply_with_error("-ERR Can't start thread")
-    return Status.OK
+    return _start(ctx, handle, work)
 
 
 def hello_block_hold(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:

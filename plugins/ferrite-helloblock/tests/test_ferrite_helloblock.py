@@ -3,47 +3,14 @@ helloblock.c does."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 import redis
+
+from ferrite_host.testing import in_background, wait_until_blocked
 
 pytestmark = pytest.mark.ferrite_modules("helloblock")
 
 RAND_MAX = 2**31 - 1
-
-
-def in_background(function: Callable[[], Any]) -> Callable[[], Any]:
-    """Run `function` in a thread; the returned callable waits (10 s at most) for it."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = function()
-        except Exception as exc:
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-
-    def wait() -> Any:
-        thread.join(10)
-        assert not thread.is_alive(), "the blocked call never returned"
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
-
-    return wait
-
-
-def wait_until_blocked(client: redis.Redis) -> None:
-    deadline = time.monotonic() + 10
-    while int(client.info("clients")["blocked_clients"]) < 1:
-        assert time.monotonic() < deadline, "the client never blocked"
-        time.sleep(0.01)
 
 
 def error_of(client: redis.Redis, *args: object) -> str:

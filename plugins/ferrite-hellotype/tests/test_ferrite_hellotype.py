@@ -6,6 +6,8 @@ import pytest
 import redis
 from ferrite_hellotype import value as hellotype
 
+from ferrite_host.testing import in_background, wait_until_blocked
+
 pytestmark = pytest.mark.ferrite_modules("hellotype")
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -155,30 +157,6 @@ def test_type_definition_declares_all_six_callbacks():
         assert getattr(definition.methods, callback) is not None
 
 
-def _in_background(function):
-    import threading
-
-    outcome = {}
-    thread = threading.Thread(target=lambda: outcome.update(value=function()), daemon=True)
-    thread.start()
-
-    def wait():
-        thread.join(10)
-        assert not thread.is_alive(), "the blocked call never returned"
-        return outcome["value"]
-
-    return wait
-
-
-def _wait_until_blocked(client):
-    import time
-
-    deadline = time.monotonic() + 10
-    while int(client.info("clients")["blocked_clients"]) < 1:
-        assert time.monotonic() < deadline, "the client never blocked"
-        time.sleep(0.01)
-
-
 def test_brange_answers_at_once_when_the_key_exists(ferrite_client):
     insert_all(ferrite_client, "k", [3, 1, 2])
     assert ferrite_client.execute_command("hellotype.brange", "k", 0, 2, 0) == [1, 2]
@@ -186,8 +164,8 @@ def test_brange_answers_at_once_when_the_key_exists(ferrite_client):
 
 def test_brange_waits_for_an_insert_from_another_client(ferrite_server, ferrite_client):
     other = ferrite_server.client()
-    answer = _in_background(lambda: other.execute_command("hellotype.brange", "b", 0, 10, 0))
-    _wait_until_blocked(ferrite_client)
+    answer = in_background(lambda: other.execute_command("hellotype.brange", "b", 0, 10, 0))
+    wait_until_blocked(ferrite_client)
     ferrite_client.set("unrelated", 1)
     ferrite_client.execute_command("hellotype.insert", "b", 7)
     assert answer() == [7]
