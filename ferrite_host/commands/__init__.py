@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import importlib
 
-from ferrite_host.commands.docs_arguments import DOC_ARGUMENTS, DOC_DEPRECATIONS
 from ferrite_host.core.spec import CommandSpec
 
 FAMILIES = (
@@ -58,9 +57,6 @@ def _fresh(spec: CommandSpec) -> CommandSpec:
     clone = copy.copy(spec)
     clone.calls = clone.usec = clone.failed_calls = clone.rejected_calls = 0
     clone.subcommands = {}
-    clone.doc_arguments = DOC_ARGUMENTS.get(clone.full_name, clone.doc_arguments)
-    for field, value in DOC_DEPRECATIONS.get(clone.full_name, {}).items():
-        setattr(clone, field, value)
     for name, sub in spec.subcommands.items():
         sub_clone = _fresh(sub)
         sub_clone.parent = clone

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.commands.access import AccessControl, AclRuleError
 from ferrite_host.commands.access.control import DEFAULT
 from ferrite_host.commands.access.log import now as log_now
+from ferrite_host.commands.arguments import arg, integer, oneof
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.introspection import ACL_ORDER
 from ferrite_host.core.errors import CommandError
@@ -42,6 +43,7 @@ def _text(raw: bytes) -> str:
     since="6.0.0",
     summary="Modify or create the rules for a specific ACL user",
     complexity="O(N). Where N is the number of rules provided.",
+    arguments=[arg("username"), arg("rule", optional=True, multiple=True)],
 )
 def acl_setuser(session: Session, argv: list[bytes]) -> Any:
     name = _text(argv[2])
@@ -64,6 +66,7 @@ def acl_setuser(session: Session, argv: list[bytes]) -> Any:
     complexity=(
         "O(N). Where N is the number of password, command and pattern rules that the user has."
     ),
+    arguments=[arg("username")],
 )
 def acl_getuser(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -88,6 +91,7 @@ def acl_getuser(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="Remove the specified ACL users and the associated rules",
     complexity="O(1) amortized time considering the typical user.",
+    arguments=[arg("username", multiple=True)],
 )
 def acl_deluser(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -112,6 +116,7 @@ def acl_deluser(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List the current ACL rules in ACL config file format",
     complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
 )
 def acl_list(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -126,6 +131,7 @@ def acl_list(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List the username of all the configured ACL rules",
     complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
 )
 def acl_users(session: Session, argv: list[bytes]) -> Any:
     return [name.encode() for name in sorted(_control(session).users)]
@@ -138,6 +144,7 @@ def acl_users(session: Session, argv: list[bytes]) -> Any:
     parent=acl,
     since="6.0.0",
     summary="Return the name of the user associated to the current connection",
+    arguments=[],
 )
 def acl_whoami(session: Session, argv: list[bytes]) -> Any:
     return session.user.encode()
@@ -151,6 +158,7 @@ def acl_whoami(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List the ACL categories or the commands inside a category",
     complexity="O(1) since the categories and commands are a fixed set.",
+    arguments=[arg("category", optional=True)],
 )
 def acl_cat(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
@@ -178,6 +186,7 @@ def acl_cat(session: Session, argv: list[bytes]) -> Any:
     parent=acl,
     since="6.0.0",
     summary="Generate a pseudorandom secure password to use for ACL users",
+    arguments=[integer("bits", optional=True)],
 )
 def acl_genpass(session: Session, argv: list[bytes]) -> Any:
     bits = 256
@@ -201,6 +210,7 @@ def acl_genpass(session: Session, argv: list[bytes]) -> Any:
     since="7.0.0",
     summary="Returns whether the user can execute the given command without executing the command.",
     complexity="O(1).",
+    arguments=[arg("username"), arg("command"), arg("arg", optional=True, multiple=True)],
 )
 def acl_dryrun(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -231,6 +241,11 @@ def acl_dryrun(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="List latest events denied because of ACLs in place",
     complexity="O(N) with N being the number of entries shown.",
+    arguments=[
+        oneof(
+            "operation", integer("count"), arg("reset", "pure-token", token="RESET"), optional=True
+        )
+    ],
 )
 def acl_log(session: Session, argv: list[bytes]) -> Any:
     control = _control(session)
@@ -259,6 +274,7 @@ def acl_log(session: Session, argv: list[bytes]) -> Any:
     parent=acl,
     since="6.0.0",
     summary="Show helpful text about the different subcommands",
+    arguments=[],
 )
 def acl_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(

@@ -11,6 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import (
+    BIT_UNIT,
+    BITFIELD_OPERAND,
+    block,
+    integer,
+    key_arg,
+    oneof,
+    token,
+)
 from ferrite_host.commands.bitfield import (
     FieldOp,
     parse_field_type,
@@ -20,7 +29,7 @@ from ferrite_host.commands.bitfield import (
 from ferrite_host.commands.strings import get_string
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace.events import SILENT, STRING
 from ferrite_host.strconv import parse_int
 
@@ -101,6 +110,8 @@ def _store(session: Session, key: bytes, buffer: bytearray, stored: bool, change
     summary=(
         "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist."
     ),
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[key_arg(), integer("offset"), integer("value")],
 )
 def setbit(session: Session, argv: list[bytes]) -> Any:
     offset = parse_bit_offset(session, argv[2])
@@ -116,6 +127,8 @@ def setbit(session: Session, argv: list[bytes]) -> Any:
         else:
             buffer[index] &= ~mask & 0xFF
         _store(session, argv[1], buffer, stored, changed=True)
+    elif not stored:
+        session.db.unshare_string(argv[1])
     return old
 
 
@@ -126,6 +139,8 @@ def setbit(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.2.0",
     summary="Returns a bit value by offset.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[key_arg(), integer("offset")],
 )
 def getbit(session: Session, argv: list[bytes]) -> Any:
     offset = parse_bit_offset(session, argv[2])
@@ -174,6 +189,11 @@ def _bits_of(value: bytes | bytearray, first_bit: int, last_bit: int) -> tuple[i
     since="2.6.0",
     summary="Counts the number of set bits (population counting) in a string.",
     complexity="O(N)",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        key_arg(),
+        block("range", integer("start"), integer("end"), BIT_UNIT, optional=True),
+    ],
 )
 def bitcount(session: Session, argv: list[bytes]) -> Any:
     value = get_string(session, argv[1], counted=True)
@@ -204,6 +224,17 @@ def bitcount(session: Session, argv: list[bytes]) -> Any:
     since="2.8.7",
     summary="Finds the first set (1) or clear (0) bit in a string.",
     complexity="O(N)",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        key_arg(),
+        integer("bit"),
+        block(
+            "range",
+            integer("start"),
+            block("end-unit-block", integer("end"), BIT_UNIT, optional=True),
+            optional=True,
+        ),
+    ],
 )
 def bitpos(session: Session, argv: list[bytes]) -> Any:
     bit = _long(argv[2])
@@ -259,6 +290,18 @@ _BITOPS = (b"and", b"or", b"xor", b"not")
     since="2.6.0",
     summary="Performs bitwise operations on multiple strings, and stores the result.",
     complexity="O(N)",
+    key_specs=[key_spec("OW UPDATE", index=2), key_spec("RO ACCESS", index=3, last=-1)],
+    arguments=[
+        oneof(
+            "operation",
+            token("and", "AND"),
+            token("or", "OR"),
+            token("xor", "XOR"),
+            token("not", "NOT"),
+        ),
+        key_arg("destkey", 0),
+        key_arg("key", 1, multiple=True),
+    ],
 )
 def bitop(session: Session, argv: list[bytes]) -> Any:
     op = argv[1].lower()
@@ -340,6 +383,8 @@ def _bitfield(session: Session, argv: list[bytes], read_only: bool) -> Any:
             changed = True
     if grew or changed:
         _store(session, key, buffer, stored, changed)
+    elif not stored:
+        session.db.unshare_string(key)
     return replies
 
 
@@ -351,6 +396,37 @@ def _bitfield(session: Session, argv: list[bytes], read_only: bool) -> Any:
     since="3.2.0",
     summary="Performs arbitrary bitfield integer operations on strings.",
     complexity="O(1) for each subcommand specified",
+    key_specs=[
+        {
+            "notes": "This command allows both access and modification of the key",
+            **key_spec("RW ACCESS UPDATE VARIABLE_FLAGS"),
+        }
+    ],
+    arguments=[
+        key_arg(),
+        oneof(
+            "operation",
+            block("get-block", *BITFIELD_OPERAND, token="GET"),
+            block(
+                "write",
+                oneof(
+                    "overflow-block",
+                    token("wrap", "WRAP"),
+                    token("sat", "SAT"),
+                    token("fail", "FAIL"),
+                    token="OVERFLOW",
+                    optional=True,
+                ),
+                oneof(
+                    "write-operation",
+                    block("set-block", *BITFIELD_OPERAND, integer("value"), token="SET"),
+                    block("incrby-block", *BITFIELD_OPERAND, integer("increment"), token="INCRBY"),
+                ),
+            ),
+            optional=True,
+            multiple=True,
+        ),
+    ],
 )
 def bitfield(session: Session, argv: list[bytes]) -> Any:
     return _bitfield(session, argv, read_only=False)
@@ -364,26 +440,18 @@ def bitfield(session: Session, argv: list[bytes]) -> Any:
     since="6.0.0",
     summary="Performs arbitrary read-only bitfield integer operations on strings.",
     complexity="O(1) for each subcommand specified",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        key_arg(),
+        block(
+            "get-block",
+            *BITFIELD_OPERAND,
+            token="GET",
+            optional=True,
+            multiple=True,
+            multiple_token=True,
+        ),
+    ],
 )
 def bitfield_ro(session: Session, argv: list[bytes]) -> Any:
     return _bitfield(session, argv, read_only=True)
-
-
-refine(
-    family.specs,
-    {
-        "setbit": [key_spec("RW ACCESS UPDATE")],
-        "getbit": [key_spec("RO ACCESS")],
-        "bitcount": [key_spec("RO ACCESS")],
-        "bitpos": [key_spec("RO ACCESS")],
-        "bitop": [key_spec("OW UPDATE", index=2), key_spec("RO ACCESS", index=3, last=-1)],
-        "bitfield": [
-            {
-                "notes": "This command allows both access and modification of the key",
-                **key_spec("RW ACCESS UPDATE VARIABLE_FLAGS"),
-            }
-        ],
-        "bitfield_ro": [key_spec("RO ACCESS")],
-    },
-    {},
-)

@@ -17,7 +17,7 @@ from ferrite_host.commands.connection import client
 from ferrite_host.commands.sets import keynum_spec
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import ListValue, ZSetValue
 from ferrite_host.protocol.replies import NULL_ARRAY
 from ferrite_host.strconv import parse_int, parse_long_double
@@ -126,6 +126,11 @@ def _bpop(session: Session, argv: list[bytes], head: bool) -> Any:
     summary="Removes and returns the first element in a list. Blocks until an element is "
     "available otherwise. Deletes the list if the last element was popped.",
     complexity="O(N) where N is the number of provided keys.",
+    key_specs=[key_spec("RW ACCESS DELETE", last=-2)],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "timeout", "type": "double"},
+    ],
 )
 def blpop(session: Session, argv: list[bytes]) -> Any:
     return _bpop(session, argv, head=True)
@@ -140,6 +145,11 @@ def blpop(session: Session, argv: list[bytes]) -> Any:
     summary="Removes and returns the last element in a list. Blocks until an element is "
     "available otherwise. Deletes the list if the last element was popped.",
     complexity="O(N) where N is the number of provided keys.",
+    key_specs=[key_spec("RW ACCESS DELETE", last=-2)],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "timeout", "type": "double"},
+    ],
 )
 def brpop(session: Session, argv: list[bytes]) -> Any:
     return _bpop(session, argv, head=False)
@@ -178,6 +188,28 @@ def _bmove(
     since="6.2.0",
     summary="Pops an element from a list, pushes it to another list and returns it. Blocks "
     "until an element is available otherwise. Deletes the list if the last element was moved.",
+    key_specs=[key_spec("RW ACCESS DELETE"), key_spec("RW INSERT", index=2)],
+    arguments=[
+        {"name": "source", "type": "key", "key_spec_index": 0},
+        {"name": "destination", "type": "key", "key_spec_index": 1},
+        {
+            "name": "wherefrom",
+            "type": "oneof",
+            "arguments": [
+                {"name": "left", "type": "pure-token", "token": "LEFT"},
+                {"name": "right", "type": "pure-token", "token": "RIGHT"},
+            ],
+        },
+        {
+            "name": "whereto",
+            "type": "oneof",
+            "arguments": [
+                {"name": "left", "type": "pure-token", "token": "LEFT"},
+                {"name": "right", "type": "pure-token", "token": "RIGHT"},
+            ],
+        },
+        {"name": "timeout", "type": "double"},
+    ],
 )
 def blmove(session: Session, argv: list[bytes]) -> Any:
     from_head, to_head = lists.parse_side(argv[3]), lists.parse_side(argv[4])
@@ -192,6 +224,12 @@ def blmove(session: Session, argv: list[bytes]) -> Any:
     since="2.2.0",
     summary="Pops an element from a list, pushes it to another list and returns it. Block "
     "until an element is available otherwise. Deletes the list if the last element was popped.",
+    key_specs=[key_spec("RW ACCESS DELETE"), key_spec("RW INSERT", index=2)],
+    arguments=[
+        {"name": "source", "type": "key", "key_spec_index": 0},
+        {"name": "destination", "type": "key", "key_spec_index": 1},
+        {"name": "timeout", "type": "double"},
+    ],
 )
 def brpoplpush(session: Session, argv: list[bytes]) -> Any:
     return _bmove(session, argv[1], argv[2], False, True, argv[3])
@@ -207,6 +245,21 @@ def brpoplpush(session: Session, argv: list[bytes]) -> Any:
     "available otherwise. Deletes the list if the last element was popped.",
     complexity="O(N+M) where N is the number of provided keys and M is the number of elements "
     "returned.",
+    key_specs=[keynum_spec("RW ACCESS DELETE", index=2)],
+    arguments=[
+        {"name": "timeout", "type": "double"},
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {
+            "name": "where",
+            "type": "oneof",
+            "arguments": [
+                {"name": "left", "type": "pure-token", "token": "LEFT"},
+                {"name": "right", "type": "pure-token", "token": "RIGHT"},
+            ],
+        },
+        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+    ],
 )
 def blmpop(session: Session, argv: list[bytes]) -> Any:
     timeout = parse_timeout(argv[1])
@@ -269,6 +322,11 @@ def _bzpop(session: Session, argv: list[bytes], highest: bool) -> Any:
     "sets. Blocks until a member is available otherwise. Deletes the sorted set if the last "
     "element was popped.",
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
+    key_specs=[key_spec("RW ACCESS DELETE", last=-2)],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "timeout", "type": "double"},
+    ],
 )
 def bzpopmin(session: Session, argv: list[bytes]) -> Any:
     return _bzpop(session, argv, highest=False)
@@ -284,6 +342,11 @@ def bzpopmin(session: Session, argv: list[bytes]) -> Any:
     "sets. Blocks until a member available otherwise.  Deletes the sorted set if the last "
     "element was popped.",
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
+    key_specs=[key_spec("RW ACCESS DELETE", last=-2)],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "timeout", "type": "double"},
+    ],
 )
 def bzpopmax(session: Session, argv: list[bytes]) -> Any:
     return _bzpop(session, argv, highest=True)
@@ -299,6 +362,21 @@ def bzpopmax(session: Session, argv: list[bytes]) -> Any:
     "a member is available otherwise. Deletes the sorted set if the last element was popped.",
     complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number "
     "of elements in the sorted set, and M being the number of elements popped.",
+    key_specs=[keynum_spec("RW ACCESS DELETE", index=2)],
+    arguments=[
+        {"name": "timeout", "type": "double"},
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {
+            "name": "where",
+            "type": "oneof",
+            "arguments": [
+                {"name": "min", "type": "pure-token", "token": "MIN"},
+                {"name": "max", "type": "pure-token", "token": "MAX"},
+            ],
+        },
+        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+    ],
 )
 def bzmpop(session: Session, argv: list[bytes]) -> Any:
     timeout = parse_timeout(argv[1])
@@ -331,6 +409,18 @@ def bzmpop(session: Session, argv: list[bytes]) -> Any:
     summary="Unblocks a client blocked by a blocking command from a different connection.",
     since="5.0.0",
     complexity="O(log N) where N is the number of client connections",
+    arguments=[
+        {"name": "client-id", "type": "integer"},
+        {
+            "name": "timeout_error",
+            "type": "oneof",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "timeout", "type": "pure-token", "token": "TIMEOUT"},
+                {"name": "error", "type": "pure-token", "token": "ERROR"},
+            ],
+        },
+    ],
 )
 def client_unblock(session: Session, argv: list[bytes]) -> Any:
     client_id = parse_int(argv[2])
@@ -358,6 +448,8 @@ def client_unblock(session: Session, argv: list[bytes]) -> Any:
     summary="Blocks until the asynchronous replication of all preceding write commands sent "
     "by the connection is completed.",
     acl="connection -keyspace",
+    tips="request_policy:all_shards response_policy:agg_min",
+    arguments=[{"name": "numreplicas", "type": "integer"}, {"name": "timeout", "type": "integer"}],
 )
 def wait(session: Session, argv: list[bytes]) -> Any:
     """No replicas exist: 0 at once when none is asked for, else 0 after the timeout."""
@@ -371,18 +463,3 @@ def wait(session: Session, argv: list[bytes]) -> Any:
 
 
 family.specs.extend(_zsets.specs + _generic.specs)
-
-refine(
-    family.specs,
-    {
-        "blpop": [key_spec("RW ACCESS DELETE", last=-2)],
-        "brpop": [key_spec("RW ACCESS DELETE", last=-2)],
-        "blmove": [key_spec("RW ACCESS DELETE"), key_spec("RW INSERT", index=2)],
-        "brpoplpush": [key_spec("RW ACCESS DELETE"), key_spec("RW INSERT", index=2)],
-        "blmpop": [keynum_spec("RW ACCESS DELETE", index=2)],
-        "bzpopmin": [key_spec("RW ACCESS DELETE", last=-2)],
-        "bzpopmax": [key_spec("RW ACCESS DELETE", last=-2)],
-        "bzmpop": [keynum_spec("RW ACCESS DELETE", index=2)],
-    },
-    {"wait": "request_policy:all_shards response_policy:agg_min"},
-)

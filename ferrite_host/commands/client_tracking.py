@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, integer, oneof, token
 from ferrite_host.commands.connection import client
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
@@ -108,6 +109,15 @@ def _text(value: bytes) -> str:
     summary="Enable or disable server assisted client side caching support",
     since="6.0.0",
     complexity="O(1). Some options may introduce additional complexity.",
+    arguments=[
+        oneof("status", token("on", "ON"), token("off", "OFF")),
+        integer("client-id", token="REDIRECT", optional=True),
+        arg("prefix", token="PREFIX", optional=True, multiple=True, multiple_token=True),
+        token("bcast", "BCAST", optional=True),
+        token("optin", "OPTIN", optional=True),
+        token("optout", "OPTOUT", optional=True),
+        token("noloop", "NOLOOP", optional=True),
+    ],
 )
 def client_tracking(session: Session, argv: list[bytes]) -> Any:
     request = _TrackingRequest(session, argv)
@@ -138,6 +148,7 @@ def client_tracking(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Instruct the server about tracking or not keys in the next request",
     since="6.0.0",
+    arguments=[oneof("mode", token("yes", "YES"), token("no", "NO"))],
 )
 def client_caching(session: Session, argv: list[bytes]) -> Any:
     options = Tracking.of(session.state).options_of(session)
@@ -170,6 +181,7 @@ def client_caching(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Get tracking notifications redirection client ID if any",
     since="6.0.0",
+    arguments=[],
 )
 def client_getredir(session: Session, argv: list[bytes]) -> Any:
     options = Tracking.of(session.state).options_of(session)
@@ -185,6 +197,7 @@ def client_getredir(session: Session, argv: list[bytes]) -> Any:
         "Return information about server assisted client side caching for the current connection"
     ),
     since="6.2.0",
+    arguments=[],
 )
 def client_trackinginfo(session: Session, argv: list[bytes]) -> Any:
     options = Tracking.of(session.state).options_of(session)

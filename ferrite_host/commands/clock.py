@@ -20,7 +20,9 @@ command = family.command
 # -- TIME ------------------------------------------------------------------------------------
 
 
-@command("time", 1, "loading stale fast", summary="Returns the server time.", since="2.6.0")
+@command(
+    "time", 1, "loading stale fast", summary="Returns the server time.", since="2.6.0", arguments=[]
+)
 def time_(session: Session, argv: list[bytes]) -> Any:
     micros = time.time_ns() // 1000
     return [b"%d" % (micros // 1_000_000), b"%d" % (micros % 1_000_000)]

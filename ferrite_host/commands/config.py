@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, block
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.info import all_specs
 from ferrite_host.core import errors
@@ -52,6 +53,7 @@ def _is_glob(pattern: bytes) -> bool:
     summary="Returns the effective values of configuration parameters.",
     since="2.0.0",
     complexity="O(N) when N is the number of configuration parameters provided",
+    arguments=[arg("parameter", multiple=True)],
 )
 def config_get(session: Session, argv: list[bytes]) -> Any:
     values = parameters(session.state.settings)
@@ -82,6 +84,7 @@ def config_get(session: Session, argv: list[bytes]) -> Any:
     summary="Sets configuration parameters in-flight.",
     since="2.0.0",
     complexity="O(N) when N is the number of configuration parameters provided",
+    arguments=[block("data", arg("parameter"), arg("value"), multiple=True)],
 )
 def config_set(session: Session, argv: list[bytes]) -> Any:
     if len(argv) % 2:
@@ -143,6 +146,7 @@ def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
     parent=config,
     summary="Resets the server's statistics.",
     since="2.0.0",
+    arguments=[],
 )
 def config_resetstat(session: Session, argv: list[bytes]) -> Any:
     state = session.state
@@ -163,6 +167,7 @@ def config_resetstat(session: Session, argv: list[bytes]) -> Any:
     parent=config,
     summary="Persists the effective configuration to file.",
     since="2.8.0",
+    arguments=[],
 )
 def config_rewrite(session: Session, argv: list[bytes]) -> Any:
     settings = session.state.settings
@@ -184,6 +189,7 @@ def config_rewrite(session: Session, argv: list[bytes]) -> Any:
     parent=config,
     summary="Returns helpful text about the different subcommands.",
     since="5.0.0",
+    arguments=[],
 )
 def config_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
 from ferrite_host.commands.access import AccessControl
+from ferrite_host.commands.arguments import arg, block, integer, on_off, oneof, token
 from ferrite_host.commands.clientinfo import client_line
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
@@ -26,7 +27,13 @@ family = Family("connection")
 command = family.command
 
 
-@command("ping", -1, "fast", summary="Returns the server's liveliness response.")
+@command(
+    "ping",
+    -1,
+    "fast",
+    summary="Returns the server's liveliness response.",
+    arguments=[arg("message", optional=True)],
+)
 def ping(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
@@ -35,12 +42,20 @@ def ping(session: Session, argv: list[bytes]) -> Any:
     return PONG if len(argv) == 1 else argv[1]
 
 
-@command("echo", 2, "fast", summary="Returns the given string.")
+@command("echo", 2, "fast", summary="Returns the given string.", arguments=[arg("message")])
 def echo(session: Session, argv: list[bytes]) -> Any:
     return argv[1]
 
 
-@command("quit", -1, "allow_busy fast no_auth", summary="Closes the connection.")
+@command(
+    "quit",
+    -1,
+    "allow_busy fast no_auth",
+    summary="Closes the connection.",
+    arguments=[],
+    deprecated_since="7.2.0",
+    replaced_by="just closing the connection",
+)
 def quit_(session: Session, argv: list[bytes]) -> Any:
     session.close_after_reply = True
     return OK
@@ -57,6 +72,7 @@ def password_matches(session: Session, password: bytes) -> bool:
     -2,
     "noscript loading stale fast no_auth allow_busy",
     summary="Authenticates the connection.",
+    arguments=[arg("username", optional=True, since="6.0.0"), arg("password")],
 )
 def auth(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
@@ -114,6 +130,21 @@ def server_info_map(session: Session) -> dict[bytes, Any]:
     "noscript loading stale fast no_auth allow_busy",
     summary="Handshakes with the server.",
     since="6.0.0",
+    arguments=[
+        block(
+            "arguments",
+            integer("protover"),
+            block(
+                "auth",
+                arg("username"),
+                arg("password"),
+                token="AUTH",
+                optional=True,
+            ),
+            arg("clientname", token="SETNAME", optional=True),
+            optional=True,
+        )
+    ],
 )
 def hello(session: Session, argv: list[bytes]) -> Any:
     version = session.protocol
@@ -161,7 +192,13 @@ def hello(session: Session, argv: list[bytes]) -> Any:
     return server_info_map(session)
 
 
-@command("select", 2, "loading stale fast", summary="Changes the selected database.")
+@command(
+    "select",
+    2,
+    "loading stale fast",
+    summary="Changes the selected database.",
+    arguments=[integer("index")],
+)
 def select(session: Session, argv: list[bytes]) -> Any:
     index = parse_int(argv[1])
     if index is None:
@@ -178,6 +215,7 @@ def select(session: Session, argv: list[bytes]) -> Any:
     "noscript loading stale fast no_auth allow_busy",
     summary="Resets the connection.",
     since="6.2.0",
+    arguments=[],
 )
 def reset(session: Session, argv: list[bytes]) -> Any:
     session.reset()
@@ -205,6 +243,7 @@ def check_client_name(name: bytes) -> None:
     parent=client,
     summary="Returns the unique client ID of the connection.",
     since="5.0.0",
+    arguments=[],
 )
 def client_id(session: Session, argv: list[bytes]) -> Any:
     return session.id
@@ -217,6 +256,7 @@ def client_id(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Sets the connection name.",
     since="2.6.9",
+    arguments=[arg("connection-name")],
 )
 def client_setname(session: Session, argv: list[bytes]) -> Any:
     check_client_name(argv[2])
@@ -231,6 +271,7 @@ def client_setname(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Returns the name of the connection.",
     since="2.6.9",
+    arguments=[],
 )
 def client_getname(session: Session, argv: list[bytes]) -> Any:
     return session.name.encode() if session.name else None
@@ -243,6 +284,7 @@ def client_getname(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Sets information specific to the client or connection.",
     since="7.2.0",
+    arguments=[oneof("attr", arg("libname", token="LIB-NAME"), arg("libver", token="LIB-VER"))],
 )
 def client_setinfo(session: Session, argv: list[bytes]) -> Any:
     attr = argv[2].lower()
@@ -267,6 +309,7 @@ def client_setinfo(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Returns information about the connection.",
     since="6.2.0",
+    arguments=[],
 )
 def client_info(session: Session, argv: list[bytes]) -> Any:
     return Verbatim((client_line(session) + "\n").encode())
@@ -279,6 +322,19 @@ def client_info(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Lists open connections.",
     since="2.4.0",
+    arguments=[
+        oneof(
+            "client-type",
+            token("normal", "normal"),
+            token("master", "master"),
+            token("replica", "replica"),
+            token("pubsub", "pubsub"),
+            token="TYPE",
+            optional=True,
+            since="5.0.0",
+        ),
+        integer("client-id", token="ID", optional=True, multiple=True, since="6.2.0"),
+    ],
 )
 def client_list(session: Session, argv: list[bytes]) -> Any:
     sessions = list(session.state.clients.values())
@@ -316,6 +372,38 @@ def client_list(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Terminates open connections.",
     since="2.4.0",
+    arguments=[
+        oneof(
+            "filter",
+            arg("old-format", display="ip:port", deprecated_since="2.8.12"),
+            oneof(
+                "new-format",
+                integer("client-id", token="ID", optional=True, since="2.8.12"),
+                oneof(
+                    "client-type",
+                    token("normal", "normal"),
+                    token("master", "master", since="3.2.0"),
+                    token("slave", "slave"),
+                    token("replica", "replica", since="5.0.0"),
+                    token("pubsub", "pubsub"),
+                    token="TYPE",
+                    optional=True,
+                    since="2.8.12",
+                ),
+                arg("username", token="USER", optional=True),
+                arg("addr", token="ADDR", display="ip:port", optional=True),
+                arg("laddr", token="LADDR", display="ip:port", optional=True, since="6.2.0"),
+                oneof(
+                    "skipme",
+                    token("yes", "YES"),
+                    token("no", "NO"),
+                    token="SKIPME",
+                    optional=True,
+                ),
+                multiple=True,
+            ),
+        )
+    ],
 )
 def client_kill(session: Session, argv: list[bytes]) -> Any:
     clients = session.state.clients
@@ -389,6 +477,7 @@ def _kill(session: Session, other: Session) -> None:
     parent=client,
     summary="Sets the client eviction mode of the connection.",
     since="7.0.0",
+    arguments=on_off(),
 )
 def client_no_evict(session: Session, argv: list[bytes]) -> Any:
     if argv[2].lower() not in (b"on", b"off"):
@@ -403,6 +492,7 @@ def client_no_evict(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
     since="7.2.0",
+    arguments=on_off(),
 )
 def client_no_touch(session: Session, argv: list[bytes]) -> Any:
     if argv[2].lower() not in (b"on", b"off"):
@@ -417,6 +507,7 @@ def client_no_touch(session: Session, argv: list[bytes]) -> Any:
     parent=client,
     summary="Returns helpful text about the different subcommands.",
     since="5.0.0",
+    arguments=[],
 )
 def client_help(session: Session, argv: list[bytes]) -> Any:
     lines = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import flush_type, integer, key_arg
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.events import FLUSHDB, FLUSHDB_END, FLUSHDB_START, SWAPDB
@@ -18,7 +19,13 @@ family = Family("server")
 command = family.command
 
 
-@command("dbsize", 1, "readonly fast", summary="Returns the number of keys in the database.")
+@command(
+    "dbsize",
+    1,
+    "readonly fast",
+    summary="Returns the number of keys in the database.",
+    arguments=[],
+)
 def dbsize(session: Session, argv: list[bytes]) -> Any:
     return len(session.db)
 
@@ -28,7 +35,13 @@ def _flush_mode(argv: list[bytes]) -> None:
         raise CommandError(errors.SYNTAX)
 
 
-@command("flushdb", -1, "write", summary="Removes all keys from the current database.")
+@command(
+    "flushdb",
+    -1,
+    "write",
+    summary="Removes all keys from the current database.",
+    arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
+)
 def flushdb(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     _announce_flush(session, session.db_index, FLUSHDB_START)
@@ -37,7 +50,13 @@ def flushdb(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("flushall", -1, "write", summary="Removes all keys from all databases.")
+@command(
+    "flushall",
+    -1,
+    "write",
+    summary="Removes all keys from all databases.",
+    arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
+)
 def flushall(session: Session, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     _announce_flush(session, -1, FLUSHDB_START)
@@ -62,7 +81,14 @@ def db_index(session: Session, raw: bytes, invalid: str = errors.NOT_INTEGER) ->
     return index
 
 
-@command("swapdb", 3, "write fast", summary="Swaps two Redis databases.", since="4.0.0")
+@command(
+    "swapdb",
+    3,
+    "write fast",
+    summary="Swaps two Redis databases.",
+    since="4.0.0",
+    arguments=[integer("index1"), integer("index2")],
+)
 def swapdb(session: Session, argv: list[bytes]) -> Any:
     first = db_index(session, argv[1], "ERR invalid first DB index")
     second = db_index(session, argv[2], "ERR invalid second DB index")
@@ -74,7 +100,14 @@ def swapdb(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-@command("move", 3, "write fast", keys=(1, 1, 1), summary="Moves a key to another database.")
+@command(
+    "move",
+    3,
+    "write fast",
+    keys=(1, 1, 1),
+    summary="Moves a key to another database.",
+    arguments=[key_arg(), integer("db")],
+)
 def move(session: Session, argv: list[bytes]) -> Any:
     target = db_index(session, argv[2])
     if target == session.db_index:

@@ -257,6 +257,7 @@ _SUBCOMMANDS = {
     "admin noscript loading stale",
     summary="A container for debugging commands.",
     complexity="Depends on subcommand.",
+    arguments=[],
 )
 def debug(session: Session, argv: list[bytes]) -> Any:
     _check_allowed(session)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, flush_type, oneof, script_call, token
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.scripting import KEY_SPECS, split_keys
+from ferrite_host.commands.scripting import EVAL_KEY_SPECS, EVAL_RO_KEY_SPECS, split_keys
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, refine
+from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import glob_match
 from ferrite_host.protocol.replies import OK, SetReply, SimpleString
 from ferrite_host.scripting.scripting import Scripting
@@ -43,6 +44,8 @@ def _fcall(session: Session, argv: list[bytes], read_only: bool) -> Any:
     summary="Invokes a function.",
     since="7.0.0",
     complexity="Depends on the function that is executed.",
+    key_specs=EVAL_KEY_SPECS,
+    arguments=script_call("function"),
 )
 def fcall(session: Session, argv: list[bytes]) -> Any:
     return _fcall(session, argv, read_only=False)
@@ -55,10 +58,15 @@ def fcall(session: Session, argv: list[bytes]) -> Any:
     summary="Invokes a read-only function.",
     since="7.0.0",
     complexity="Depends on the function that is executed.",
+    key_specs=EVAL_RO_KEY_SPECS,
+    arguments=script_call("function"),
 )
 def fcall_ro(session: Session, argv: list[bytes]) -> Any:
     return _fcall(session, argv, read_only=True)
 
+
+#: Redis's tips for the FUNCTION subcommands that every shard must run.
+_ALL_SHARDS_SUCCEEDED = "request_policy:all_shards response_policy:all_succeeded"
 
 function = family.container("function", summary="A container for function commands.", since="7.0.0")
 
@@ -68,9 +76,11 @@ function = family.container("function", summary="A container for function comman
     -3,
     "write denyoom noscript",
     parent=function,
+    tips=_ALL_SHARDS_SUCCEEDED,
     summary="Creates a library.",
     since="7.0.0",
     complexity="O(1) (considering compilation time is redundant)",
+    arguments=[token("replace", "REPLACE", optional=True), arg("function-code")],
 )
 def function_load(session: Session, argv: list[bytes]) -> Any:
     replace = False
@@ -89,8 +99,10 @@ def function_load(session: Session, argv: list[bytes]) -> Any:
     3,
     "write noscript",
     parent=function,
+    tips=_ALL_SHARDS_SUCCEEDED,
     summary="Deletes a library and its functions.",
     since="7.0.0",
+    arguments=[arg("library-name")],
 )
 def function_delete(session: Session, argv: list[bytes]) -> Any:
     Scripting.of(session.state).functions.delete(argv[2].decode("utf-8", "replace"))
@@ -122,9 +134,14 @@ def _library_entry(library: Library, with_code: bool) -> dict[bytes, Any]:
     -2,
     "noscript",
     parent=function,
+    tips="nondeterministic_output_order",
     summary="Returns information about all libraries.",
     since="7.0.0",
     complexity="O(N) where N is the number of functions",
+    arguments=[
+        arg("library-name-pattern", token="LIBRARYNAME", optional=True),
+        token("withcode", "WITHCODE", optional=True),
+    ],
 )
 def function_list(session: Session, argv: list[bytes]) -> Any:
     with_code = False
@@ -158,6 +175,7 @@ def function_list(session: Session, argv: list[bytes]) -> Any:
     summary="Dumps all libraries into a serialized binary payload.",
     since="7.0.0",
     complexity="O(N) where N is the number of functions",
+    arguments=[],
 )
 def function_dump(session: Session, argv: list[bytes]) -> Any:
     return Scripting.of(session.state).functions.dump()
@@ -168,9 +186,20 @@ def function_dump(session: Session, argv: list[bytes]) -> Any:
     -3,
     "write denyoom noscript",
     parent=function,
+    tips=_ALL_SHARDS_SUCCEEDED,
     summary="Restores all libraries from a payload.",
     since="7.0.0",
     complexity="O(N) where N is the number of functions on the payload",
+    arguments=[
+        arg("serialized-value"),
+        oneof(
+            "policy",
+            token("flush", "FLUSH"),
+            token("append", "APPEND"),
+            token("replace", "REPLACE"),
+            optional=True,
+        ),
+    ],
 )
 def function_restore(session: Session, argv: list[bytes]) -> Any:
     policy = "append"
@@ -192,9 +221,11 @@ def function_restore(session: Session, argv: list[bytes]) -> Any:
     -2,
     "write noscript",
     parent=function,
+    tips=_ALL_SHARDS_SUCCEEDED,
     summary="Deletes all libraries and functions.",
     since="7.0.0",
     complexity="O(N) where N is the number of functions deleted",
+    arguments=[flush_type()],
 )
 def function_flush(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"async", b"sync")):
@@ -209,8 +240,10 @@ def function_flush(session: Session, argv: list[bytes]) -> Any:
     2,
     "noscript allow_busy",
     parent=function,
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
     summary="Returns information about a function during execution.",
     since="7.0.0",
+    arguments=[],
 )
 def function_stats(session: Session, argv: list[bytes]) -> Any:
     scripting = Scripting.of(session.state)
@@ -241,8 +274,10 @@ def function_stats(session: Session, argv: list[bytes]) -> Any:
     2,
     "noscript allow_busy",
     parent=function,
+    tips="request_policy:all_shards response_policy:one_succeeded",
     summary="Terminates a function during execution.",
     since="7.0.0",
+    arguments=[],
 )
 def function_kill(session: Session, argv: list[bytes]) -> Any:
     Scripting.of(session.state).kill(functions=True)
@@ -256,6 +291,7 @@ def function_kill(session: Session, argv: list[bytes]) -> Any:
     parent=function,
     summary="Returns helpful text about the different subcommands.",
     since="7.0.0",
+    arguments=[],
 )
 def function_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(
@@ -306,19 +342,3 @@ def function_help(session: Session, argv: list[bytes]) -> Any:
             "      in case of functions name collision with another library).",
         ],
     )
-
-
-_FN_TIPS = {
-    name: "request_policy:all_shards response_policy:all_succeeded"
-    for name in ("function|load", "function|delete", "function|restore", "function|flush")
-}
-_FN_TIPS["function|list"] = "nondeterministic_output_order"
-_FN_TIPS["function|stats"] = (
-    "nondeterministic_output request_policy:all_shards response_policy:special"
-)
-_FN_TIPS["function|kill"] = "request_policy:all_shards response_policy:one_succeeded"
-refine(
-    family.specs,
-    {"fcall": KEY_SPECS["eval"], "fcall_ro": KEY_SPECS["eval_ro"]},
-    _FN_TIPS,
-)

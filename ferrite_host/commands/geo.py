@@ -14,9 +14,21 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import (
+    GEO_UNIT,
+    arg,
+    block,
+    double,
+    geosearch_shape,
+    key_arg,
+    oneof,
+    radius_arguments,
+    token,
+    unit_oneof,
+)
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.geo import geohash
 from ferrite_host.geo.search import Shape, distance, search_cells
 from ferrite_host.keyspace.events import ZSET
@@ -31,6 +43,24 @@ if TYPE_CHECKING:
 
 family = Family("geo")
 command = family.command
+
+
+def _keyword_spec(flags: str, keyword: str, start: int) -> dict[str, Any]:
+    """A key found after a keyword (GEORADIUS's STORE / STOREDIST), as Redis declares it."""
+    return {
+        "flags": flags.split(),
+        "begin_search": {"type": "keyword", "spec": {"keyword": keyword, "startfrom": start}},
+        "find_keys": {"type": "range", "spec": {"lastkey": 0, "keystep": 1, "limit": 0}},
+    }
+
+
+def _store_specs(start: int) -> list[dict[str, Any]]:
+    return [
+        key_spec("RO ACCESS"),
+        _keyword_spec("OW UPDATE", "STORE", start),
+        _keyword_spec("OW UPDATE", "STOREDIST", start),
+    ]
+
 
 UNITS = {b"m": 1.0, b"km": 1000.0, b"ft": 0.3048, b"mi": 1609.34}
 BAD_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
@@ -151,6 +181,25 @@ def _in_score_range(zset: ZSetValue, low: int, high: int) -> Iterator[tuple[byte
     complexity=(
         "O(log(N)) for each item added, where N is the number of elements in the sorted set."
     ),
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[
+        key_arg(),
+        oneof(
+            "condition",
+            token("xx", "XX"),
+            token("nx", "NX"),
+            optional=True,
+            since="6.2.0",
+        ),
+        token("change", "CH", optional=True, since="6.2.0"),
+        block(
+            "data",
+            double("longitude"),
+            double("latitude"),
+            arg("member"),
+            multiple=True,
+        ),
+    ],
 )
 def geoadd(session: Session, argv: list[bytes]) -> Any:
     flags = set()
@@ -215,6 +264,13 @@ def _propagate_as_zadd(
     since="3.2.0",
     summary="Returns the distance between two members of a geospatial index.",
     complexity="O(log(N))",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        key_arg(),
+        arg("member1"),
+        arg("member2"),
+        unit_oneof("unit", *GEO_UNIT, optional=True),
+    ],
 )
 def geodist(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 5:
@@ -241,6 +297,8 @@ def geodist(session: Session, argv: list[bytes]) -> Any:
     complexity=(
         "O(log(N)) for each member requested, where N is the number of elements in the sorted set."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[key_arg(), arg("member", optional=True, multiple=True)],
 )
 def geohash_(session: Session, argv: list[bytes]) -> Any:
     zset = _zset_at(session, argv[1])
@@ -259,6 +317,8 @@ def geohash_(session: Session, argv: list[bytes]) -> Any:
     since="3.2.0",
     summary="Returns the longitude and latitude of members from a geospatial index.",
     complexity="O(N) where N is the number of members requested.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[key_arg(), arg("member", optional=True, multiple=True)],
 )
 def geopos(session: Session, argv: list[bytes]) -> Any:
     zset = _zset_at(session, argv[1])
@@ -514,6 +574,10 @@ _BOX_COMPLEXITY = (
         "optionally stores the result."
     ),
     complexity=_SEARCH_COMPLEXITY,
+    key_specs=_store_specs(6),
+    arguments=radius_arguments(by_member=False, with_store=True),
+    deprecated_since="6.2.0",
+    replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
 )
 def georadius(session: Session, argv: list[bytes]) -> Any:
     return _search(session, argv, 1, RADIUS_COORDS)
@@ -529,6 +593,10 @@ def georadius(session: Session, argv: list[bytes]) -> Any:
         "Returns members from a geospatial index that are within a distance from a coordinate."
     ),
     complexity=_SEARCH_COMPLEXITY,
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=radius_arguments(by_member=False, with_store=False),
+    deprecated_since="6.2.0",
+    replaced_by="`GEOSEARCH` with the `BYRADIUS` argument",
 )
 def georadius_ro(session: Session, argv: list[bytes]) -> Any:
     return _search(session, argv, 1, RADIUS_COORDS | NO_STORE)
@@ -545,6 +613,10 @@ def georadius_ro(session: Session, argv: list[bytes]) -> Any:
         "optionally stores the result."
     ),
     complexity=_SEARCH_COMPLEXITY,
+    key_specs=_store_specs(5),
+    arguments=radius_arguments(by_member=True, with_store=True),
+    deprecated_since="6.2.0",
+    replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
 )
 def georadiusbymember(session: Session, argv: list[bytes]) -> Any:
     return _search(session, argv, 1, RADIUS_MEMBER)
@@ -558,6 +630,10 @@ def georadiusbymember(session: Session, argv: list[bytes]) -> Any:
     since="3.2.10",
     summary="Returns members from a geospatial index that are within a distance from a member.",
     complexity=_SEARCH_COMPLEXITY,
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=radius_arguments(by_member=True, with_store=False),
+    deprecated_since="6.2.0",
+    replaced_by="`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
 )
 def georadiusbymember_ro(session: Session, argv: list[bytes]) -> Any:
     return _search(session, argv, 1, RADIUS_MEMBER | NO_STORE)
@@ -571,6 +647,14 @@ def georadiusbymember_ro(session: Session, argv: list[bytes]) -> Any:
     since="6.2.0",
     summary="Queries a geospatial index for members inside an area of a box or a circle.",
     complexity=_BOX_COMPLEXITY,
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        key_arg(),
+        *geosearch_shape(),
+        token("withcoord", "WITHCOORD", optional=True),
+        token("withdist", "WITHDIST", optional=True),
+        token("withhash", "WITHHASH", optional=True),
+    ],
 )
 def geosearch(session: Session, argv: list[bytes]) -> Any:
     return _search(session, argv, 1, SEARCH)
@@ -587,41 +671,13 @@ def geosearch(session: Session, argv: list[bytes]) -> Any:
         "optionally stores the result."
     ),
     complexity=_BOX_COMPLEXITY,
+    key_specs=[key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2)],
+    arguments=[
+        key_arg("destination", 0),
+        key_arg("source", 1),
+        *geosearch_shape(),
+        token("storedist", "STOREDIST", optional=True),
+    ],
 )
 def geosearchstore(session: Session, argv: list[bytes]) -> Any:
     return _search(session, argv, 2, SEARCH | SEARCH_STORE)
-
-
-def _keyword_spec(flags: str, keyword: str, start: int) -> dict[str, Any]:
-    """A key found after a keyword (GEORADIUS's STORE / STOREDIST), as Redis declares it."""
-    return {
-        "flags": flags.split(),
-        "begin_search": {"type": "keyword", "spec": {"keyword": keyword, "startfrom": start}},
-        "find_keys": {"type": "range", "spec": {"lastkey": 0, "keystep": 1, "limit": 0}},
-    }
-
-
-def _store_specs(start: int) -> list[dict[str, Any]]:
-    return [
-        key_spec("RO ACCESS"),
-        _keyword_spec("OW UPDATE", "STORE", start),
-        _keyword_spec("OW UPDATE", "STOREDIST", start),
-    ]
-
-
-refine(
-    family.specs,
-    {
-        "geoadd": [key_spec("RW UPDATE")],
-        "geodist": [key_spec("RO ACCESS")],
-        "geohash": [key_spec("RO ACCESS")],
-        "geopos": [key_spec("RO ACCESS")],
-        "georadius": _store_specs(6),
-        "georadiusbymember": _store_specs(5),
-        "georadius_ro": [key_spec("RO ACCESS")],
-        "georadiusbymember_ro": [key_spec("RO ACCESS")],
-        "geosearch": [key_spec("RO ACCESS")],
-        "geosearchstore": [key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2)],
-    },
-    {},
-)

@@ -12,10 +12,21 @@ import random
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import (
+    FIELD,
+    FIELD_VALUES,
+    FIELDS,
+    KEY,
+    arg,
+    block,
+    integer,
+    key_arg,
+    token,
+)
 from ferrite_host.commands.keys import parse_cursor
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Database, HashValue, glob_match
 from ferrite_host.keyspace.cursors import SCANS
 from ferrite_host.keyspace.events import HASH
@@ -87,6 +98,8 @@ def _set_pairs(session: Session, argv: list[bytes]) -> int:
     summary="Creates or modifies the value of a field in a hash.",
     complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when "
     "the command is called with multiple field/value pairs.",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=FIELD_VALUES,
 )
 def hset(session: Session, argv: list[bytes]) -> Any:
     return _set_pairs(session, argv)
@@ -100,6 +113,10 @@ def hset(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Sets the values of multiple fields.",
     complexity="O(N) where N is the number of fields being set.",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=FIELD_VALUES,
+    deprecated_since="4.0.0",
+    replaced_by="`HSET` with multiple field-value pairs",
 )
 def hmset(session: Session, argv: list[bytes]) -> Any:
     _set_pairs(session, argv)
@@ -113,6 +130,8 @@ def hmset(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.0.0",
     summary="Sets the value of a field in a hash only when the field doesn't exist.",
+    key_specs=[key_spec("RW INSERT")],
+    arguments=[key_arg(), arg("field"), arg("value")],
 )
 def hsetnx(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -134,6 +153,8 @@ def hsetnx(session: Session, argv: list[bytes]) -> Any:
     summary="Deletes one or more fields and their values from a hash. Deletes the hash if no "
     "fields remain.",
     complexity="O(N) where N is the number of fields to be removed.",
+    key_specs=[key_spec("RW DELETE")],
+    arguments=FIELDS,
 )
 def hdel(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -163,6 +184,8 @@ def hdel(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.0.0",
     summary="Returns the value of a field in a hash.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=FIELD,
 )
 def hget(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -177,6 +200,8 @@ def hget(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Returns the values of all fields in a hash.",
     complexity="O(N) where N is the number of fields being requested.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=FIELDS,
 )
 def hmget(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -192,6 +217,8 @@ def hmget(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.0.0",
     summary="Determines whether a field exists in a hash.",
+    key_specs=[key_spec("RO")],
+    arguments=FIELD,
 )
 def hexists(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -205,6 +232,8 @@ def hexists(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.0.0",
     summary="Returns the number of fields in a hash.",
+    key_specs=[key_spec("RO")],
+    arguments=KEY,
 )
 def hlen(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -218,6 +247,8 @@ def hlen(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="3.2.0",
     summary="Returns the length of the value of a field.",
+    key_specs=[key_spec("RO")],
+    arguments=FIELD,
 )
 def hstrlen(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -233,6 +264,9 @@ def hstrlen(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Returns all fields in a hash.",
     complexity="O(N) where N is the size of the hash.",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output_order",
+    arguments=KEY,
 )
 def hkeys(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -247,6 +281,9 @@ def hkeys(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Returns all values in a hash.",
     complexity="O(N) where N is the size of the hash.",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output_order",
+    arguments=KEY,
 )
 def hvals(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -261,6 +298,9 @@ def hvals(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Returns all fields and values in a hash.",
     complexity="O(N) where N is the size of the hash.",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output_order",
+    arguments=KEY,
 )
 def hgetall(session: Session, argv: list[bytes]) -> Any:
     value = get_hash(session.db, argv[1], counted=True)
@@ -278,6 +318,8 @@ def hgetall(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Increments the integer value of a field in a hash by a number. Uses 0 as initial "
     "value if the field doesn't exist.",
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[key_arg(), arg("field"), integer("increment")],
 )
 def hincrby(session: Session, argv: list[bytes]) -> Any:
     increment = parse_int(argv[3])
@@ -310,6 +352,8 @@ _NAN_OR_INF = "ERR increment would produce NaN or Infinity"
     since="2.6.0",
     summary="Increments the floating point value of a field by a number. Uses 0 as initial "
     "value if the field doesn't exist.",
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[key_arg(), arg("field"), arg("increment", "double")],
 )
 def hincrbyfloat(session: Session, argv: list[bytes]) -> Any:
     increment = parse_long_double(argv[3])
@@ -351,6 +395,17 @@ _LONG_MAX = LLONG_MAX
     since="6.2.0",
     summary="Returns one or more random fields from a hash.",
     complexity="O(N) where N is the number of fields returned",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=[
+        key_arg(),
+        block(
+            "options",
+            integer("count"),
+            token("withvalues", "WITHVALUES", optional=True),
+            optional=True,
+        ),
+    ],
 )
 def hrandfield(session: Session, argv: list[bytes]) -> Any:
     if len(argv) == 2:
@@ -401,6 +456,14 @@ def _sample(value: HashValue, count: int) -> list[bytes]:
     complexity="O(1) for every call. O(N) for a complete iteration, including enough command "
     "calls for the cursor to return back to 0. N is the number of elements inside the "
     "collection.",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=[
+        key_arg(),
+        integer("cursor"),
+        arg("pattern", "pattern", token="MATCH", optional=True),
+        integer("count", token="COUNT", optional=True),
+    ],
 )
 def hscan(session: Session, argv: list[bytes]) -> Any:
     cursor = parse_cursor(argv[2])
@@ -440,33 +503,3 @@ def parse_scan_options(argv: list[bytes], start: int) -> tuple[int, bytes | None
             pattern = None if argv[pos + 1] == b"*" else argv[pos + 1]
         pos += 2
     return count, pattern
-
-
-refine(
-    family.specs,
-    {
-        "hset": [key_spec("RW UPDATE")],
-        "hmset": [key_spec("RW UPDATE")],
-        "hsetnx": [key_spec("RW INSERT")],
-        "hdel": [key_spec("RW DELETE")],
-        "hget": [key_spec("RO ACCESS")],
-        "hmget": [key_spec("RO ACCESS")],
-        "hexists": [key_spec("RO")],
-        "hlen": [key_spec("RO")],
-        "hstrlen": [key_spec("RO")],
-        "hkeys": [key_spec("RO ACCESS")],
-        "hvals": [key_spec("RO ACCESS")],
-        "hgetall": [key_spec("RO ACCESS")],
-        "hincrby": [key_spec("RW ACCESS UPDATE")],
-        "hincrbyfloat": [key_spec("RW ACCESS UPDATE")],
-        "hrandfield": [key_spec("RO ACCESS")],
-        "hscan": [key_spec("RO ACCESS")],
-    },
-    {
-        "hkeys": "nondeterministic_output_order",
-        "hvals": "nondeterministic_output_order",
-        "hgetall": "nondeterministic_output_order",
-        "hrandfield": "nondeterministic_output",
-        "hscan": "nondeterministic_output",
-    },
-)

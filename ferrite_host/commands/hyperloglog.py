@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, key_arg
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import hll
 from ferrite_host.keyspace.events import SILENT
 from ferrite_host.protocol.replies import OK
@@ -52,6 +53,8 @@ def _max_bytes(session: Session) -> int:
     since="2.8.9",
     summary="Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
     complexity="O(1) to add every element.",
+    key_specs=[key_spec("RW INSERT")],
+    arguments=[key_arg(), arg("element", optional=True, multiple=True)],
 )
 def pfadd(session: Session, argv: list[bytes]) -> Any:
     key = argv[1]
@@ -92,6 +95,16 @@ def pfadd(session: Session, argv: list[bytes]) -> Any:
         "with N being the number of keys, and much bigger constant times, when called with "
         "multiple keys."
     ),
+    key_specs=[
+        {
+            "notes": (
+                "RW because it may change the internal representation of the key, "
+                "and propagate to replicas"
+            ),
+            **key_spec("RW ACCESS", last=-1),
+        }
+    ],
+    arguments=[key_arg(multiple=True)],
 )
 def pfcount(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
@@ -134,6 +147,8 @@ def pfcount(session: Session, argv: list[bytes]) -> Any:
     since="2.8.9",
     summary="Merges one or more HyperLogLog values into a single key.",
     complexity="O(N) to merge N HyperLogLogs, but with high constant times.",
+    key_specs=[key_spec("RW ACCESS INSERT"), key_spec("RO ACCESS", index=2, last=-1)],
+    arguments=[key_arg("destkey", 0), key_arg("sourcekey", 1, optional=True, multiple=True)],
 )
 def pfmerge(session: Session, argv: list[bytes]) -> Any:
     registers = [0] * hll.REGISTERS
@@ -169,22 +184,3 @@ def pfmerge(session: Session, argv: list[bytes]) -> Any:
     else:
         session.db.set(destination, target, keep_ttl=True, event="pfadd")
     return OK
-
-
-refine(
-    family.specs,
-    {
-        "pfadd": [key_spec("RW INSERT")],
-        "pfcount": [
-            {
-                "notes": (
-                    "RW because it may change the internal representation of the key, "
-                    "and propagate to replicas"
-                ),
-                **key_spec("RW ACCESS", last=-1),
-            }
-        ],
-        "pfmerge": [key_spec("RW ACCESS INSERT"), key_spec("RO ACCESS", index=2, last=-1)],
-    },
-    {},
-)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
 from ferrite_host.blocking import Blocking
+from ferrite_host.commands.arguments import arg
 from ferrite_host.core.hookspecs import InfoProvider
 from ferrite_host.core.memory_usage import process_rss
 from ferrite_host.core.spec import CommandSpec, Family
@@ -366,6 +367,7 @@ def info_text(state: ServerState, args: list[bytes]) -> str:
     summary="Returns information and statistics about the server.",
     complexity="O(1)",
     acl="dangerous",
+    arguments=[arg("section", optional=True, multiple=True)],
 )
 def info(session: Session, argv: list[bytes]) -> Any:
     return Verbatim(info_text(session.state, argv[1:]).encode())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import COMMAND_NAMES, GETKEYS, arg, oneof
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core.errors import SYNTAX, CommandError
 from ferrite_host.core.spec import BUILTIN, CommandSpec, Family
@@ -253,15 +254,6 @@ def _with_subcommands(table: CommandTable) -> Iterator[CommandSpec]:
 
 # -- COMMAND ---------------------------------------------------------------------------------
 
-container = family.container(
-    "command",
-    summary="Returns detailed information about all commands.",
-    since="2.8.13",
-    flags="loading stale",
-)
-container.arity = -1
-container.complexity = "O(N) where N is the total number of Redis commands"
-
 
 def _all_info(session: Session) -> list[Any]:
     return [command_info(spec) for spec in session.state.commands]
@@ -274,7 +266,16 @@ def command_bare(session: Session, argv: list[bytes]) -> Any:
 
 # COMMAND alone is a valid call although COMMAND has subcommands: the handler on the
 # container answers it (the dispatcher resolves a subcommand only when one is given).
-container.handler = command_bare
+container = family.container(
+    "command",
+    summary="Returns detailed information about all commands.",
+    since="2.8.13",
+    flags="loading stale",
+    arity=-1,
+    complexity="O(N) where N is the total number of Redis commands",
+    handler=command_bare,
+    acl="connection",
+)
 
 
 @command(
@@ -282,8 +283,10 @@ container.handler = command_bare
     2,
     "loading stale",
     parent=container,
+    acl="connection",
     summary="Returns a count of commands.",
     since="2.8.13",
+    arguments=[],
 )
 def command_count(session: Session, argv: list[bytes]) -> Any:
     return len(session.state.commands)
@@ -294,9 +297,11 @@ def command_count(session: Session, argv: list[bytes]) -> Any:
     -2,
     "loading stale",
     parent=container,
+    acl="connection",
     summary="Returns information about one, multiple or all commands.",
     since="2.8.13",
     complexity="O(N) where N is the number of commands to look up",
+    arguments=COMMAND_NAMES,
 )
 def command_info_cmd(session: Session, argv: list[bytes]) -> Any:
     if len(argv) == 2:
@@ -314,9 +319,11 @@ def _info_or_none(spec: CommandSpec | None) -> Any:
     -2,
     "loading stale",
     parent=container,
+    acl="connection",
     summary="Returns documentary information about one, multiple or all commands.",
     since="7.0.0",
     complexity="O(N) where N is the number of commands to look up",
+    arguments=COMMAND_NAMES,
 )
 def command_docs_cmd(session: Session, argv: list[bytes]) -> Any:
     table = session.state.commands
@@ -335,9 +342,20 @@ def command_docs_cmd(session: Session, argv: list[bytes]) -> Any:
     -2,
     "loading stale",
     parent=container,
+    acl="connection",
     summary="Returns a list of command names.",
     since="7.0.0",
     complexity="O(N) where N is the total number of Redis commands",
+    arguments=[
+        oneof(
+            "filterby",
+            arg("module-name", token="MODULE"),
+            arg("category", token="ACLCAT"),
+            arg("pattern", "pattern", token="PATTERN"),
+            token="FILTERBY",
+            optional=True,
+        )
+    ],
 )
 def command_list(session: Session, argv: list[bytes]) -> Any:
     kind: bytes | None = None
@@ -479,9 +497,11 @@ def _keys_request(
     -3,
     "loading stale",
     parent=container,
+    acl="connection",
     summary="Extracts the key names from an arbitrary command.",
     since="2.8.13",
     complexity="O(N) where N is the number of arguments to the command",
+    arguments=GETKEYS,
 )
 def command_getkeys(session: Session, argv: list[bytes]) -> Any:
     target, keys = _keys_request(session, argv)
@@ -493,9 +513,11 @@ def command_getkeys(session: Session, argv: list[bytes]) -> Any:
     -3,
     "loading stale",
     parent=container,
+    acl="connection",
     summary="Extracts the key names and access flags for an arbitrary command.",
     since="7.0.0",
     complexity="O(N) where N is the number of arguments to the command",
+    arguments=GETKEYS,
 )
 def command_getkeysandflags(session: Session, argv: list[bytes]) -> Any:
     target, keys = _keys_request(session, argv)
@@ -507,8 +529,10 @@ def command_getkeysandflags(session: Session, argv: list[bytes]) -> Any:
     2,
     "loading stale",
     parent=container,
+    acl="connection",
     summary="Returns helpful text about the different subcommands.",
     since="5.0.0",
+    arguments=[],
 )
 def command_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(
@@ -534,7 +558,3 @@ def command_help(session: Session, argv: list[bytes]) -> Any:
             "    Return the keys and the access flags from a full Redis command.",
         ],
     )
-
-
-for _spec in (container, *container.subcommands.values()):
-    _spec.acl_categories = ("connection",)

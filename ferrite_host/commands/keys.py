@@ -6,10 +6,19 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import (
+    KEY,
+    KEYS,
+    arg,
+    expire_condition,
+    integer,
+    key_arg,
+    token,
+)
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Aggregate, TypedValue, Value, compile_glob, now_ms, type_name
 from ferrite_host.keyspace.events import GENERIC, SILENT
 from ferrite_host.protocol.replies import OK, SimpleString
@@ -43,6 +52,9 @@ def _delete_all(session: Session, argv: list[bytes]) -> int:
         "number of elements in the list, set, sorted set or hash. Removing a single key that holds "
         "a string value is O(1)."
     ),
+    key_specs=[key_spec("RM DELETE", last=-1)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+    arguments=KEYS,
 )
 def del_(session: Session, argv: list[bytes]) -> Any:
     return _delete_all(session, argv)
@@ -60,6 +72,9 @@ def del_(session: Session, argv: list[bytes]) -> Any:
         "different thread in order to reclaim memory, where N is the number of allocations the "
         "deleted objects where composed of."
     ),
+    key_specs=[key_spec("RM DELETE", last=-1)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+    arguments=KEYS,
 )
 def unlink(session: Session, argv: list[bytes]) -> Any:
     return _delete_all(session, argv)
@@ -78,6 +93,9 @@ def _count_existing(session: Session, argv: list[bytes]) -> int:
     keys=(1, -1, 1),
     summary="Determines whether one or more keys exist.",
     complexity="O(N) where N is the number of keys to check.",
+    key_specs=[key_spec("RO", last=-1)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+    arguments=KEYS,
 )
 def exists(session: Session, argv: list[bytes]) -> Any:
     return _count_existing(session, argv)
@@ -94,6 +112,9 @@ def exists(session: Session, argv: list[bytes]) -> Any:
         "time they were last accessed."
     ),
     complexity="O(N) where N is the number of keys that will be touched.",
+    key_specs=[key_spec("RO", last=-1)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+    arguments=KEYS,
 )
 def touch(session: Session, argv: list[bytes]) -> Any:
     return _count_existing(session, argv)
@@ -105,6 +126,8 @@ def touch(session: Session, argv: list[bytes]) -> Any:
     "readonly fast",
     keys=(1, 1, 1),
     summary="Determines the type of value stored at a key.",
+    key_specs=[key_spec("RO")],
+    arguments=KEY,
 )
 def type_(session: Session, argv: list[bytes]) -> Any:
     value = session.db.read(argv[1])
@@ -124,6 +147,8 @@ def type_(session: Session, argv: list[bytes]) -> Any:
         "O(N) with N being the number of keys in the database, under the assumption that the key "
         "names in the database and the given pattern have limited length."
     ),
+    tips="request_policy:all_shards nondeterministic_output_order",
+    arguments=[arg("pattern", "pattern")],
 )
 def keys(session: Session, argv: list[bytes]) -> Any:
     pattern = argv[1]
@@ -177,6 +202,13 @@ def _scan_filter(
         "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
         "the cursor to return back to 0. N is the number of elements inside the collection."
     ),
+    tips="nondeterministic_output request_policy:special response_policy:special",
+    arguments=[
+        integer("cursor"),
+        arg("pattern", "pattern", token="MATCH", optional=True),
+        integer("count", token="COUNT", optional=True),
+        arg("type", token="TYPE", optional=True, since="6.0.0"),
+    ],
 )
 def scan(session: Session, argv: list[bytes]) -> Any:
     cursor = parse_cursor(argv[1])
@@ -206,7 +238,14 @@ def scan(session: Session, argv: list[bytes]) -> Any:
     return [b"%d" % next_cursor, found]
 
 
-@command("randomkey", 1, "readonly", summary="Returns a random key name from the database.")
+@command(
+    "randomkey",
+    1,
+    "readonly",
+    summary="Returns a random key name from the database.",
+    tips="request_policy:all_shards response_policy:special nondeterministic_output",
+    arguments=[],
+)
 def randomkey(session: Session, argv: list[bytes]) -> Any:
     return session.db.random_key()
 
@@ -228,7 +267,13 @@ def _rename(session: Session, argv: list[bytes], only_new: bool) -> bool:
 
 
 @command(
-    "rename", 3, "write", keys=(1, 2, 1), summary="Renames a key and overwrites the destination."
+    "rename",
+    3,
+    "write",
+    keys=(1, 2, 1),
+    summary="Renames a key and overwrites the destination.",
+    key_specs=[key_spec("RW ACCESS DELETE"), key_spec("OW UPDATE", index=2)],
+    arguments=[key_arg(), key_arg("newkey", 1)],
 )
 def rename(session: Session, argv: list[bytes]) -> Any:
     _rename(session, argv, only_new=False)
@@ -241,6 +286,8 @@ def rename(session: Session, argv: list[bytes]) -> Any:
     "write fast",
     keys=(1, 2, 1),
     summary="Renames a key only when the target key name doesn't exist.",
+    key_specs=[key_spec("RW ACCESS DELETE"), key_spec("OW INSERT", index=2)],
+    arguments=[key_arg(), key_arg("newkey", 1)],
 )
 def renamenx(session: Session, argv: list[bytes]) -> Any:
     return 1 if _rename(session, argv, only_new=True) else 0
@@ -298,6 +345,13 @@ def _duplicate(value: Value) -> Value:
         "O(N) worst case for collections, where N is the number of nested items. O(1) for "
         "string values."
     ),
+    key_specs=[key_spec("RO ACCESS"), key_spec("OW UPDATE", index=2)],
+    arguments=[
+        key_arg("source"),
+        key_arg("destination", 1),
+        integer("destination-db", token="DB", optional=True),
+        token("replace", "REPLACE", optional=True),
+    ],
 )
 def copy(session: Session, argv: list[bytes]) -> Any:
     source, target_key = argv[1], argv[2]
@@ -387,6 +441,8 @@ def _expire(session: Session, argv: list[bytes], seconds: bool, relative: bool) 
     "write fast",
     keys=(1, 1, 1),
     summary="Sets the expiration time of a key in seconds.",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[key_arg(), integer("seconds"), expire_condition()],
 )
 def expire(session: Session, argv: list[bytes]) -> Any:
     return _expire(session, argv, seconds=True, relative=True)
@@ -399,6 +455,8 @@ def expire(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.6.0",
     summary="Sets the expiration time of a key in milliseconds.",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[key_arg(), integer("milliseconds"), expire_condition()],
 )
 def pexpire(session: Session, argv: list[bytes]) -> Any:
     return _expire(session, argv, seconds=False, relative=True)
@@ -411,6 +469,8 @@ def pexpire(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="1.2.0",
     summary="Sets the expiration time of a key to a Unix timestamp.",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[key_arg(), arg("unix-time-seconds", "unix-time"), expire_condition()],
 )
 def expireat(session: Session, argv: list[bytes]) -> Any:
     return _expire(session, argv, seconds=True, relative=False)
@@ -423,6 +483,8 @@ def expireat(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.6.0",
     summary="Sets the expiration time of a key to a Unix milliseconds timestamp.",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[key_arg(), arg("unix-time-milliseconds", "unix-time"), expire_condition()],
 )
 def pexpireat(session: Session, argv: list[bytes]) -> Any:
     return _expire(session, argv, seconds=False, relative=False)
@@ -445,6 +507,9 @@ def _ttl(session: Session, key: bytes, millis: bool, absolute: bool) -> int:
     "readonly fast",
     keys=(1, 1, 1),
     summary="Returns the expiration time in seconds of a key.",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=KEY,
 )
 def ttl(session: Session, argv: list[bytes]) -> Any:
     return _ttl(session, argv[1], millis=False, absolute=False)
@@ -457,6 +522,9 @@ def ttl(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.6.0",
     summary="Returns the expiration time in milliseconds of a key.",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=KEY,
 )
 def pttl(session: Session, argv: list[bytes]) -> Any:
     return _ttl(session, argv[1], millis=True, absolute=False)
@@ -469,6 +537,8 @@ def pttl(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="7.0.0",
     summary="Returns the expiration time of a key as a Unix timestamp.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=KEY,
 )
 def expiretime(session: Session, argv: list[bytes]) -> Any:
     return _ttl(session, argv[1], millis=False, absolute=True)
@@ -481,6 +551,8 @@ def expiretime(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="7.0.0",
     summary="Returns the expiration time of a key as a Unix milliseconds timestamp.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=KEY,
 )
 def pexpiretime(session: Session, argv: list[bytes]) -> Any:
     return _ttl(session, argv[1], millis=True, absolute=True)
@@ -493,6 +565,8 @@ def pexpiretime(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.2.0",
     summary="Removes the expiration time of a key.",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=KEY,
 )
 def persist(session: Session, argv: list[bytes]) -> Any:
     return 1 if session.db.persist(argv[1]) else 0
@@ -543,6 +617,9 @@ def _shares_integers(session: Session) -> bool:
     parent=object_,
     since="2.2.3",
     summary="Returns the internal encoding of a Redis object.",
+    key_specs=[key_spec("RO", index=2)],
+    tips="nondeterministic_output",
+    arguments=KEY,
 )
 def object_encoding(session: Session, argv: list[bytes]) -> Any:
     value = session.db.read(argv[2])  # OBJECT's lookups count as hits/misses in Redis
@@ -563,6 +640,9 @@ def object_encoding(session: Session, argv: list[bytes]) -> Any:
     parent=object_,
     since="4.0.0",
     summary="Returns the logarithmic access frequency counter of a Redis object.",
+    key_specs=[key_spec("RO", index=2)],
+    tips="nondeterministic_output",
+    arguments=KEY,
 )
 def object_freq(session: Session, argv: list[bytes]) -> Any:
     if session.db.read(argv[2]) is None:
@@ -583,6 +663,9 @@ def object_freq(session: Session, argv: list[bytes]) -> Any:
     parent=object_,
     since="2.2.3",
     summary="Returns the time since the last access to a Redis object.",
+    key_specs=[key_spec("RO", index=2)],
+    tips="nondeterministic_output",
+    arguments=KEY,
 )
 def object_idletime(session: Session, argv: list[bytes]) -> Any:
     if session.db.read(argv[2]) is None:
@@ -602,6 +685,9 @@ def object_idletime(session: Session, argv: list[bytes]) -> Any:
     parent=object_,
     since="2.2.3",
     summary="Returns the reference count of a value of a key.",
+    key_specs=[key_spec("RO", index=2)],
+    tips="nondeterministic_output",
+    arguments=KEY,
 )
 def object_refcount(session: Session, argv: list[bytes]) -> Any:
     value = session.db.read(argv[2])
@@ -623,6 +709,7 @@ def object_refcount(session: Session, argv: list[bytes]) -> Any:
     parent=object_,
     since="6.2.0",
     summary="Returns helpful text about the different subcommands.",
+    arguments=[],
 )
 def object_help(session: Session, argv: list[bytes]) -> Any:
     lines = [
@@ -640,46 +727,3 @@ def object_help(session: Session, argv: list[bytes]) -> Any:
         "    <key>.",
     ]
     return help_reply("OBJECT", lines)
-
-
-refine(
-    family.specs,
-    {
-        "del": [key_spec("RM DELETE", last=-1)],
-        "unlink": [key_spec("RM DELETE", last=-1)],
-        "exists": [key_spec("RO", last=-1)],
-        "touch": [key_spec("RO", last=-1)],
-        "type": [key_spec("RO")],
-        "rename": [key_spec("RW ACCESS DELETE"), key_spec("OW UPDATE", index=2)],
-        "renamenx": [key_spec("RW ACCESS DELETE"), key_spec("OW INSERT", index=2)],
-        "copy": [key_spec("RO ACCESS"), key_spec("OW UPDATE", index=2)],
-        "expire": [key_spec("RW UPDATE")],
-        "pexpire": [key_spec("RW UPDATE")],
-        "expireat": [key_spec("RW UPDATE")],
-        "pexpireat": [key_spec("RW UPDATE")],
-        "ttl": [key_spec("RO ACCESS")],
-        "pttl": [key_spec("RO ACCESS")],
-        "expiretime": [key_spec("RO ACCESS")],
-        "pexpiretime": [key_spec("RO ACCESS")],
-        "persist": [key_spec("RW UPDATE")],
-        "object|encoding": [key_spec("RO", index=2)],
-        "object|freq": [key_spec("RO", index=2)],
-        "object|idletime": [key_spec("RO", index=2)],
-        "object|refcount": [key_spec("RO", index=2)],
-    },
-    {
-        "del": "request_policy:multi_shard response_policy:agg_sum",
-        "unlink": "request_policy:multi_shard response_policy:agg_sum",
-        "exists": "request_policy:multi_shard response_policy:agg_sum",
-        "touch": "request_policy:multi_shard response_policy:agg_sum",
-        "keys": "request_policy:all_shards nondeterministic_output_order",
-        "scan": "nondeterministic_output request_policy:special response_policy:special",
-        "randomkey": "request_policy:all_shards response_policy:special nondeterministic_output",
-        "ttl": "nondeterministic_output",
-        "pttl": "nondeterministic_output",
-        "object|encoding": "nondeterministic_output",
-        "object|freq": "nondeterministic_output",
-        "object|idletime": "nondeterministic_output",
-        "object|refcount": "nondeterministic_output",
-    },
-)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
@@ -29,6 +30,7 @@ _FLAGS = "admin noscript loading stale"
     since="2.8.13",
     summary="Return the latest latency samples for all events.",
     complexity="O(1)",
+    arguments=[],
 )
 def latency_latest(session: Session, argv: list[bytes]) -> Any:
     events = session.state.oversight.latency.events
@@ -46,6 +48,7 @@ def latency_latest(session: Session, argv: list[bytes]) -> Any:
     since="2.8.13",
     summary="Return timestamp-latency samples for the event.",
     complexity="O(1)",
+    arguments=[arg("event")],
 )
 def latency_history(session: Session, argv: list[bytes]) -> Any:
     name = argv[2].decode("utf-8", "replace")
@@ -61,6 +64,7 @@ def latency_history(session: Session, argv: list[bytes]) -> Any:
     since="2.8.13",
     summary="Reset latency data for one or more events.",
     complexity="O(1)",
+    arguments=[arg("event", optional=True, multiple=True)],
 )
 def latency_reset(session: Session, argv: list[bytes]) -> Any:
     names = [arg.decode("utf-8", "replace") for arg in argv[2:]] or None
@@ -75,6 +79,7 @@ def latency_reset(session: Session, argv: list[bytes]) -> Any:
     since="2.8.13",
     summary="Return a human readable latency analysis report.",
     complexity="O(1)",
+    arguments=[],
 )
 def latency_doctor(session: Session, argv: list[bytes]) -> Any:
     state = session.state
@@ -90,6 +95,7 @@ def latency_doctor(session: Session, argv: list[bytes]) -> Any:
     since="2.8.13",
     summary="Return a latency graph for the event.",
     complexity="O(1)",
+    arguments=[arg("event")],
 )
 def latency_graph(session: Session, argv: list[bytes]) -> Any:
     name = argv[2].decode("utf-8", "replace")
@@ -112,6 +118,7 @@ def latency_graph(session: Session, argv: list[bytes]) -> Any:
     parent=latency,
     since="2.8.13",
     summary="Show helpful text about the different subcommands.",
+    arguments=[],
 )
 def latency_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(

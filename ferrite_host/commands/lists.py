@@ -11,9 +11,21 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import (
+    ELEMENTS,
+    KEY,
+    MOVE_KEYS,
+    POP,
+    arg,
+    integer,
+    key_arg,
+    oneof,
+    side,
+    token,
+)
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Database, ListValue
 from ferrite_host.keyspace.events import LIST
 from ferrite_host.protocol.replies import NULL_ARRAY, OK
@@ -24,6 +36,19 @@ if TYPE_CHECKING:
 
 family = Family("list")
 command = family.command
+
+
+def _lmpop_keys() -> dict[str, Any]:
+    return {
+        "flags": ["RW", "ACCESS", "DELETE"],
+        "begin_search": {"type": "index", "spec": {"index": 1}},
+        "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
+    }
+
+
+def _two_keys(first: str, second: str) -> list[dict[str, Any]]:
+    return [key_spec(first), key_spec(second, index=2)]
+
 
 _POSITIVE = "ERR value is out of range, must be positive"
 
@@ -143,6 +168,8 @@ def _push_command(session: Session, argv: list[bytes], head: bool, existing_only
         "O(1) for each element added, so O(N) to add N elements when the command is called "
         "with multiple arguments."
     ),
+    key_specs=[key_spec("RW INSERT")],
+    arguments=ELEMENTS,
 )
 def lpush(session: Session, argv: list[bytes]) -> Any:
     return _push_command(session, argv, head=True, existing_only=False)
@@ -158,6 +185,8 @@ def lpush(session: Session, argv: list[bytes]) -> Any:
         "O(1) for each element added, so O(N) to add N elements when the command is called "
         "with multiple arguments."
     ),
+    key_specs=[key_spec("RW INSERT")],
+    arguments=ELEMENTS,
 )
 def rpush(session: Session, argv: list[bytes]) -> Any:
     return _push_command(session, argv, head=False, existing_only=False)
@@ -174,6 +203,8 @@ def rpush(session: Session, argv: list[bytes]) -> Any:
         "O(1) for each element added, so O(N) to add N elements when the command is called "
         "with multiple arguments."
     ),
+    key_specs=[key_spec("RW INSERT")],
+    arguments=ELEMENTS,
 )
 def lpushx(session: Session, argv: list[bytes]) -> Any:
     return _push_command(session, argv, head=True, existing_only=True)
@@ -190,6 +221,8 @@ def lpushx(session: Session, argv: list[bytes]) -> Any:
         "O(1) for each element added, so O(N) to add N elements when the command is called "
         "with multiple arguments."
     ),
+    key_specs=[key_spec("RW INSERT")],
+    arguments=ELEMENTS,
 )
 def rpushx(session: Session, argv: list[bytes]) -> Any:
     return _push_command(session, argv, head=False, existing_only=True)
@@ -225,6 +258,8 @@ def _pop_command(session: Session, argv: list[bytes], head: bool) -> Any:
     summary="Returns the first elements in a list after removing it. Deletes the list if the "
     "last element was popped.",
     complexity="O(N) where N is the number of elements returned",
+    key_specs=[key_spec("RW ACCESS DELETE")],
+    arguments=POP,
 )
 def lpop(session: Session, argv: list[bytes]) -> Any:
     return _pop_command(session, argv, head=True)
@@ -238,6 +273,8 @@ def lpop(session: Session, argv: list[bytes]) -> Any:
     summary="Returns and removes the last elements of a list. Deletes the list if the last "
     "element was popped.",
     complexity="O(N) where N is the number of elements returned",
+    key_specs=[key_spec("RW ACCESS DELETE")],
+    arguments=POP,
 )
 def rpop(session: Session, argv: list[bytes]) -> Any:
     return _pop_command(session, argv, head=False)
@@ -291,6 +328,13 @@ def mpop(session: Session, keys: list[bytes], head: bool, count: int | None) -> 
     "the last element was popped.",
     complexity="O(N+M) where N is the number of provided keys and M is the number of elements "
     "returned.",
+    key_specs=[_lmpop_keys()],
+    arguments=[
+        integer("numkeys"),
+        key_arg(multiple=True),
+        side("where"),
+        integer("count", token="COUNT", optional=True),
+    ],
 )
 def lmpop(session: Session, argv: list[bytes]) -> Any:
     keys, head, count = parse_mpop(argv, 1)
@@ -307,6 +351,8 @@ def lmpop(session: Session, argv: list[bytes]) -> Any:
     "readonly fast",
     keys=(1, 1, 1),
     summary="Returns the length of a list.",
+    key_specs=[key_spec("RO")],
+    arguments=KEY,
 )
 def llen(session: Session, argv: list[bytes]) -> Any:
     value = get_list(session.db, argv[1], counted=True)
@@ -324,6 +370,8 @@ def llen(session: Session, argv: list[bytes]) -> Any:
         "nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the "
         "specified range."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[key_arg(), integer("start"), integer("stop")],
 )
 def lrange(session: Session, argv: list[bytes]) -> Any:
     start, end = _int(argv[2]), _int(argv[3])
@@ -352,6 +400,8 @@ def lrange(session: Session, argv: list[bytes]) -> Any:
     summary="Returns an element from a list by its index.",
     complexity="O(N) where N is the number of elements to traverse to get to the element at "
     "index. This makes asking for the first or the last element of the list O(1).",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[key_arg(), integer("index")],
 )
 def lindex(session: Session, argv: list[bytes]) -> Any:
     value = get_list(session.db, argv[1], counted=True)
@@ -373,6 +423,14 @@ def lindex(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of elements in the list, for the average case. When "
     "searching for elements near the head or the tail of the list, or when the MAXLEN option "
     "is provided, the command may run in constant time.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        key_arg(),
+        arg("element"),
+        integer("rank", token="RANK", optional=True),
+        integer("num-matches", token="COUNT", optional=True),
+        integer("len", token="MAXLEN", optional=True),
+    ],
 )
 def lpos(session: Session, argv: list[bytes]) -> Any:
     rank, count, maxlen = 1, None, 0
@@ -447,6 +505,8 @@ def _positions(value: ListValue, element: bytes, rank: int, limit: int, maxlen: 
     summary="Sets the value of an element in a list by its index.",
     complexity="O(N) where N is the length of the list. Setting either the first or the last "
     "element of the list is O(1).",
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[key_arg(), integer("index"), arg("element")],
 )
 def lset(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -471,6 +531,13 @@ def lset(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of elements to traverse before seeing the value "
     "pivot. This means that inserting somewhere on the left end on the list (head) can be "
     "considered O(1) and inserting somewhere on the right end (tail) is O(N).",
+    key_specs=[key_spec("RW INSERT")],
+    arguments=[
+        key_arg(),
+        oneof("where", token("before", "BEFORE"), token("after", "AFTER")),
+        arg("pivot"),
+        arg("element"),
+    ],
 )
 def linsert(session: Session, argv: list[bytes]) -> Any:
     where = argv[2].lower()
@@ -496,6 +563,8 @@ def linsert(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     summary="Removes elements from a list. Deletes the list if the last element was removed.",
     complexity="O(N+M) where N is the length of the list and M is the number of elements removed.",
+    key_specs=[key_spec("RW DELETE")],
+    arguments=[key_arg(), integer("count"), arg("element")],
 )
 def lrem(session: Session, argv: list[bytes]) -> Any:
     count = _int(argv[2])
@@ -566,6 +635,8 @@ def _filter(items: Any, element: bytes, limit: int) -> tuple[list[bytes], int]:
     summary="Removes elements from both ends a list. Deletes the list if all elements were "
     "trimmed.",
     complexity="O(N) where N is the number of elements to be removed by the operation.",
+    key_specs=[key_spec("RW DELETE")],
+    arguments=[key_arg(), integer("start"), integer("stop")],
 )
 def ltrim(session: Session, argv: list[bytes]) -> Any:
     start, end = _int(argv[2]), _int(argv[3])
@@ -618,6 +689,8 @@ def _move_command(session: Session, argv: list[bytes], from_head: bool, to_head:
     since="6.2.0",
     summary="Returns an element after popping it from one list and pushing it to another. "
     "Deletes the list if the last element was moved.",
+    key_specs=_two_keys("RW ACCESS DELETE", "RW INSERT"),
+    arguments=[*MOVE_KEYS, side("wherefrom"), side("whereto")],
 )
 def lmove(session: Session, argv: list[bytes]) -> Any:
     from_head, to_head = parse_side(argv[3]), parse_side(argv[4])
@@ -632,43 +705,10 @@ def lmove(session: Session, argv: list[bytes]) -> Any:
     since="1.2.0",
     summary="Returns the last element of a list after removing and pushing it to another "
     "list. Deletes the list if the last element was popped.",
+    key_specs=_two_keys("RW ACCESS DELETE", "RW INSERT"),
+    arguments=MOVE_KEYS,
+    deprecated_since="6.2.0",
+    replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments",
 )
 def rpoplpush(session: Session, argv: list[bytes]) -> Any:
     return _move_command(session, argv, from_head=False, to_head=True)
-
-
-def _lmpop_keys() -> dict[str, Any]:
-    return {
-        "flags": ["RW", "ACCESS", "DELETE"],
-        "begin_search": {"type": "index", "spec": {"index": 1}},
-        "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
-    }
-
-
-def _two_keys(first: str, second: str) -> list[dict[str, Any]]:
-    return [key_spec(first), key_spec(second, index=2)]
-
-
-refine(
-    family.specs,
-    {
-        "lpush": [key_spec("RW INSERT")],
-        "rpush": [key_spec("RW INSERT")],
-        "lpushx": [key_spec("RW INSERT")],
-        "rpushx": [key_spec("RW INSERT")],
-        "lpop": [key_spec("RW ACCESS DELETE")],
-        "rpop": [key_spec("RW ACCESS DELETE")],
-        "lmpop": [_lmpop_keys()],
-        "llen": [key_spec("RO")],
-        "lrange": [key_spec("RO ACCESS")],
-        "lindex": [key_spec("RO ACCESS")],
-        "lpos": [key_spec("RO ACCESS")],
-        "lset": [key_spec("RW UPDATE")],
-        "linsert": [key_spec("RW INSERT")],
-        "lrem": [key_spec("RW DELETE")],
-        "ltrim": [key_spec("RW DELETE")],
-        "lmove": _two_keys("RW ACCESS DELETE", "RW INSERT"),
-        "rpoplpush": _two_keys("RW ACCESS DELETE", "RW INSERT"),
-    },
-    {},
-)

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
+from ferrite_host.commands.arguments import integer
 from ferrite_host.core.spec import Family
 from ferrite_host.protocol.replies import Verbatim
 
@@ -28,6 +29,7 @@ command = family.command
     summary="Displays computer art and the Redis version",
     since="5.0.0",
     complexity="",
+    arguments=[integer("version", token="VERSION", optional=True)],
 )
 def lolwut(session: Session, argv: list[bytes]) -> Any:
     art = "\n".join(

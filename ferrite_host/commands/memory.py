@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import integer, key_arg
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
@@ -71,6 +72,7 @@ def key_usage(db: Database, key: bytes) -> int | None:
     summary="Estimates the memory usage of a key.",
     since="4.0.0",
     complexity="O(N) where N is the number of samples.",
+    arguments=[key_arg(), integer("count", token="SAMPLES", optional=True)],
 )
 def memory_usage(session: Session, argv: list[bytes]) -> Any:
     pos = 3
@@ -88,7 +90,13 @@ def memory_usage(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "stats", 2, "", parent=memory, summary="Returns details about memory usage.", since="4.0.0"
+    "stats",
+    2,
+    "",
+    parent=memory,
+    summary="Returns details about memory usage.",
+    since="4.0.0",
+    arguments=[],
 )
 def memory_stats(session: Session, argv: list[bytes]) -> Any:
     state = session.state
@@ -119,7 +127,15 @@ def memory_stats(session: Session, argv: list[bytes]) -> Any:
     return reply
 
 
-@command("doctor", 2, "", parent=memory, summary="Outputs a memory problems report.", since="4.0.0")
+@command(
+    "doctor",
+    2,
+    "",
+    parent=memory,
+    summary="Outputs a memory problems report.",
+    since="4.0.0",
+    arguments=[],
+)
 def memory_doctor(session: Session, argv: list[bytes]) -> Any:
     text = (
         "Hi Sam, I can't diagnose this instance: Ferrite runs on Python's allocator, which "
@@ -130,14 +146,26 @@ def memory_doctor(session: Session, argv: list[bytes]) -> Any:
 
 
 @command(
-    "malloc-stats", 2, "", parent=memory, summary="Returns the allocator statistics.", since="4.0.0"
+    "malloc-stats",
+    2,
+    "",
+    parent=memory,
+    summary="Returns the allocator statistics.",
+    since="4.0.0",
+    arguments=[],
 )
 def memory_malloc_stats(session: Session, argv: list[bytes]) -> Any:
     return Verbatim(b"Stats not supported for the current allocator")
 
 
 @command(
-    "purge", 2, "", parent=memory, summary="Asks the allocator to release memory.", since="4.0.0"
+    "purge",
+    2,
+    "",
+    parent=memory,
+    summary="Asks the allocator to release memory.",
+    since="4.0.0",
+    arguments=[],
 )
 def memory_purge(session: Session, argv: list[bytes]) -> Any:
     gc.collect()
@@ -151,6 +179,7 @@ def memory_purge(session: Session, argv: list[bytes]) -> Any:
     parent=memory,
     summary="Returns helpful text about the different subcommands.",
     since="4.0.0",
+    arguments=[],
 )
 def memory_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, block
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.peers import is_local_addr
@@ -79,6 +80,7 @@ def _text(arg: bytes) -> str:
     since="5.0.0",
     summary="Returns helpful text about the different subcommands.",
     acl="slow",
+    arguments=[],
 )
 def module_help(session: Session, argv: list[bytes]) -> Any:
     """MODULE HELP: Redis's help lines, as status replies."""
@@ -94,6 +96,7 @@ def module_help(session: Session, argv: list[bytes]) -> Any:
     summary="Returns all loaded modules.",
     complexity="O(N) where N is the number of loaded modules.",
     acl="admin slow dangerous",
+    arguments=[],
 )
 def module_list(session: Session, argv: list[bytes]) -> Any:
     """MODULE LIST: one name/ver/path/args map per loaded module, in load order."""
@@ -109,6 +112,7 @@ def module_list(session: Session, argv: list[bytes]) -> Any:
     since="4.0.0",
     summary="Loads a module.",
     acl="admin slow dangerous",
+    arguments=[arg("path"), arg("arg", optional=True, multiple=True)],
 )
 def module_load(session: Session, argv: list[bytes]) -> Any:
     """MODULE LOAD name [arg ...]: load an installed module by entry point name."""
@@ -124,6 +128,19 @@ def module_load(session: Session, argv: list[bytes]) -> Any:
     since="7.0.0",
     summary="Loads a module using extended parameters.",
     acl="admin slow dangerous",
+    arguments=[
+        arg("path"),
+        block(
+            "configs",
+            arg("name"),
+            arg("value"),
+            token="CONFIG",
+            optional=True,
+            multiple=True,
+            multiple_token=True,
+        ),
+        arg("args", token="ARGS", optional=True, multiple=True),
+    ],
 )
 def module_loadex(session: Session, argv: list[bytes]) -> Any:
     """MODULE LOADEX name [CONFIG n v ...] [ARGS ...]: LOAD with Redis 7's syntax."""
@@ -167,6 +184,7 @@ def _load(session: Session, name: str, args: list[str], configs: list[tuple[str,
     since="4.0.0",
     summary="Unloads a module.",
     acl="admin slow dangerous",
+    arguments=[arg("name")],
 )
 def module_unload(session: Session, argv: list[bytes]) -> Any:
     """MODULE UNLOAD name: remove a module's commands and types."""

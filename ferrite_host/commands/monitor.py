@@ -20,6 +20,7 @@ family = Family("server")
     "admin noscript loading stale",
     since="1.0.0",
     summary="Listen for all requests received by the server in real time",
+    arguments=[],
 )
 def monitor(session: Session, argv: list[bytes]) -> Any:
     state = session.state

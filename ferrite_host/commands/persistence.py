@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, integer, key_arg, token
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
@@ -39,6 +40,7 @@ def _persistence(session: Session) -> Persistence:
     "admin noscript no_async_loading no_multi",
     summary="Synchronously saves the database(s) to disk.",
     complexity="O(N) where N is the total number of keys in all databases",
+    arguments=[],
 )
 def save(session: Session, argv: list[bytes]) -> Any:
     _persistence(session).save()
@@ -51,6 +53,7 @@ def save(session: Session, argv: list[bytes]) -> Any:
     "admin noscript no_async_loading",
     summary="Asynchronously saves the database(s) to disk.",
     complexity="O(1)",
+    arguments=[token("schedule", "SCHEDULE", optional=True, since="3.2.2")],
 )
 def bgsave(session: Session, argv: list[bytes]) -> Any:
     schedule = False
@@ -68,6 +71,7 @@ def bgsave(session: Session, argv: list[bytes]) -> Any:
     "loading stale fast",
     acl="admin dangerous",
     summary="Returns the Unix timestamp of the last successful save to disk.",
+    arguments=[],
 )
 def lastsave(session: Session, argv: list[bytes]) -> Any:
     return int(_persistence(session).lastsave)
@@ -79,6 +83,7 @@ def lastsave(session: Session, argv: list[bytes]) -> Any:
     "admin noscript no_async_loading",
     summary="Asynchronously rewrites the append-only file to disk.",
     complexity="O(1)",
+    arguments=[],
 )
 def bgrewriteaof(session: Session, argv: list[bytes]) -> Any:
     return SimpleString(_persistence(session).bgrewriteaof(in_exec=session.in_exec))
@@ -92,6 +97,14 @@ def bgrewriteaof(session: Session, argv: list[bytes]) -> Any:
     summary="Recreates a module value from its type's rdb_save bytes (written by AOF rewrites).",
     since="0.1.0",
     complexity="O(1) plus the type's rdb_load",
+    arguments=[
+        key_arg(),
+        arg("type-name"),
+        integer("encver"),
+        arg("payload"),
+        arg("unix-time-milliseconds", "unix-time", token="PXAT", optional=True),
+        arg("module-name", token="MODULE", optional=True),
+    ],
 )
 def ferrite_restore(session: Session, argv: list[bytes]) -> Any:
     """FERRITE.RESTORE key type-name encver payload [PXAT unix-ms] [MODULE module-name]."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, block
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.protocol.replies import Replies
 from ferrite_host.pubsub import PubSub
 
@@ -26,6 +27,7 @@ _SUBSCRIBE_FLAGS = "pubsub noscript loading stale"
     summary="Listen for messages published to the given channels",
     since="2.0.0",
     complexity="O(N) where N is the number of channels to subscribe to.",
+    arguments=[arg("channel", multiple=True)],
 )
 def subscribe(session: Session, argv: list[bytes]) -> Any:
     return Replies(PubSub.of(session.state).subscribe(session, argv[1:]))
@@ -38,6 +40,7 @@ def subscribe(session: Session, argv: list[bytes]) -> Any:
     summary="Listen for messages published to channels matching the given patterns",
     since="2.0.0",
     complexity="O(N) where N is the number of patterns the client is already subscribed to.",
+    arguments=[block("pattern", arg("pattern", "pattern"), multiple=True)],
 )
 def psubscribe(session: Session, argv: list[bytes]) -> Any:
     return Replies(PubSub.of(session.state).psubscribe(session, argv[1:]))
@@ -51,6 +54,8 @@ def psubscribe(session: Session, argv: list[bytes]) -> Any:
     summary="Listen for messages published to the given shard channels",
     since="7.0.0",
     complexity="O(N) where N is the number of shard channels to subscribe to.",
+    key_specs=[key_spec("NOT_KEY", last=-1)],
+    arguments=[arg("shardchannel", multiple=True)],
 )
 def ssubscribe(session: Session, argv: list[bytes]) -> Any:
     return Replies(PubSub.of(session.state).ssubscribe(session, argv[1:]))
@@ -63,6 +68,7 @@ def ssubscribe(session: Session, argv: list[bytes]) -> Any:
     summary="Stop listening for messages posted to the given channels",
     since="2.0.0",
     complexity="O(N) where N is the number of clients already subscribed to a channel.",
+    arguments=[arg("channel", optional=True, multiple=True)],
 )
 def unsubscribe(session: Session, argv: list[bytes]) -> Any:
     return Replies(PubSub.of(session.state).unsubscribe(session, argv[1:]))
@@ -78,6 +84,7 @@ def unsubscribe(session: Session, argv: list[bytes]) -> Any:
         "O(N+M) where N is the number of patterns the client is already subscribed and M is "
         "the number of total patterns subscribed in the system (by any client)."
     ),
+    arguments=[arg("pattern", "pattern", optional=True, multiple=True)],
 )
 def punsubscribe(session: Session, argv: list[bytes]) -> Any:
     return Replies(PubSub.of(session.state).punsubscribe(session, argv[1:]))
@@ -91,6 +98,8 @@ def punsubscribe(session: Session, argv: list[bytes]) -> Any:
     summary="Stop listening for messages posted to the given shard channels",
     since="7.0.0",
     complexity="O(N) where N is the number of clients already subscribed to a shard channel.",
+    key_specs=[key_spec("NOT_KEY", last=-1)],
+    arguments=[arg("shardchannel", optional=True, multiple=True)],
 )
 def sunsubscribe(session: Session, argv: list[bytes]) -> Any:
     return Replies(PubSub.of(session.state).sunsubscribe(session, argv[1:]))
@@ -106,6 +115,7 @@ def sunsubscribe(session: Session, argv: list[bytes]) -> Any:
         "O(N+M) where N is the number of clients subscribed to the receiving channel and M is "
         "the total number of subscribed patterns (by any client)."
     ),
+    arguments=[arg("channel"), arg("message")],
 )
 def publish(session: Session, argv: list[bytes]) -> Any:
     return PubSub.of(session.state).publish(argv[1], argv[2])
@@ -119,6 +129,8 @@ def publish(session: Session, argv: list[bytes]) -> Any:
     summary="Post a message to a shard channel",
     since="7.0.0",
     complexity=("O(N) where N is the number of clients subscribed to the receiving shard channel."),
+    key_specs=[key_spec("NOT_KEY")],
+    arguments=[arg("shardchannel"), arg("message")],
 )
 def spublish(session: Session, argv: list[bytes]) -> Any:
     return PubSub.of(session.state).spublish(argv[1], argv[2])
@@ -150,6 +162,7 @@ def _optional_pattern(argv: list[bytes]) -> bytes | None:
         "O(N) where N is the number of active channels, and assuming constant time pattern "
         "matching (relatively short channels and patterns)"
     ),
+    arguments=[arg("pattern", "pattern", optional=True)],
 )
 def pubsub_channels(session: Session, argv: list[bytes]) -> Any:
     return PubSub.of(session.state).channels(_optional_pattern(argv))
@@ -166,6 +179,7 @@ def pubsub_channels(session: Session, argv: list[bytes]) -> Any:
         "O(N) where N is the number of active shard channels, and assuming constant time "
         "pattern matching (relatively short shard channels)."
     ),
+    arguments=[arg("pattern", "pattern", optional=True)],
 )
 def pubsub_shardchannels(session: Session, argv: list[bytes]) -> Any:
     return PubSub.of(session.state).shard_channels(_optional_pattern(argv))
@@ -179,6 +193,7 @@ def pubsub_shardchannels(session: Session, argv: list[bytes]) -> Any:
     summary="Get the count of subscribers for channels",
     since="2.8.0",
     complexity="O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+    arguments=[arg("channel", optional=True, multiple=True)],
 )
 def pubsub_numsub(session: Session, argv: list[bytes]) -> Any:
     state = PubSub.of(session.state)
@@ -198,6 +213,7 @@ def pubsub_numsub(session: Session, argv: list[bytes]) -> Any:
     complexity=(
         "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"
     ),
+    arguments=[arg("shardchannel", optional=True, multiple=True)],
 )
 def pubsub_shardnumsub(session: Session, argv: list[bytes]) -> Any:
     state = PubSub.of(session.state)
@@ -214,6 +230,7 @@ def pubsub_shardnumsub(session: Session, argv: list[bytes]) -> Any:
     parent=pubsub,
     summary="Get the count of unique patterns pattern subscriptions",
     since="2.8.0",
+    arguments=[],
 )
 def pubsub_numpat(session: Session, argv: list[bytes]) -> Any:
     return PubSub.of(session.state).numpat()
@@ -226,6 +243,7 @@ def pubsub_numpat(session: Session, argv: list[bytes]) -> Any:
     parent=pubsub,
     summary="Show helpful text about the different subcommands",
     since="6.2.0",
+    arguments=[],
 )
 def pubsub_help(session: Session, argv: list[bytes]) -> Any:
     lines = [
@@ -242,14 +260,3 @@ def pubsub_help(session: Session, argv: list[bytes]) -> Any:
         "    Return the number of subscribers for the specified shard level channel(s)",
     ]
     return help_reply("PUBSUB", lines)
-
-
-refine(
-    family.specs,
-    {
-        "ssubscribe": [key_spec("NOT_KEY", last=-1)],
-        "sunsubscribe": [key_spec("NOT_KEY", last=-1)],
-        "spublish": [key_spec("NOT_KEY")],
-    },
-    {},
-)

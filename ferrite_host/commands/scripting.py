@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import arg, flush_type, oneof, script_call, token
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, refine
+from ferrite_host.core.spec import Family
 from ferrite_host.protocol.replies import OK
 from ferrite_host.scripting.scripting import NOSCRIPT, Scripting
 from ferrite_host.strconv import parse_int
@@ -22,9 +23,25 @@ if TYPE_CHECKING:
 family = Family("scripting")
 command = family.command
 
+
+def _keynum_spec(flags: str, notes: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "flags": flags.split(),
+        "begin_search": {"type": "index", "spec": {"index": 2}},
+        "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
+    }
+    if notes:
+        spec["notes"] = notes
+    return spec
+
+
 _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys movablekeys"
 _RW_NOTES = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"
 _RO_NOTES = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
+
+#: EVAL's and EVAL_RO's key specs; FCALL and FCALL_RO declare the same ones.
+EVAL_KEY_SPECS = [_keynum_spec("RW ACCESS UPDATE", _RW_NOTES)]
+EVAL_RO_KEY_SPECS = [_keynum_spec("RO ACCESS", _RO_NOTES)]
 
 
 def split_keys(argv: list[bytes], bad_number: str = errors.NOT_INTEGER) -> tuple[list[bytes], ...]:
@@ -63,6 +80,8 @@ def _evalsha(session: Session, argv: list[bytes], read_only: bool) -> Any:
     summary="Executes a server-side Lua script.",
     since="2.6.0",
     complexity="Depends on the script that is executed.",
+    key_specs=EVAL_KEY_SPECS,
+    arguments=script_call("script"),
 )
 def eval_(session: Session, argv: list[bytes]) -> Any:
     return _eval(session, argv, read_only=False)
@@ -75,6 +94,8 @@ def eval_(session: Session, argv: list[bytes]) -> Any:
     summary="Executes a server-side Lua script by SHA1 digest.",
     since="2.6.0",
     complexity="Depends on the script that is executed.",
+    key_specs=[_keynum_spec("RW ACCESS UPDATE", "")],
+    arguments=script_call("sha1"),
 )
 def evalsha(session: Session, argv: list[bytes]) -> Any:
     return _evalsha(session, argv, read_only=False)
@@ -87,6 +108,8 @@ def evalsha(session: Session, argv: list[bytes]) -> Any:
     summary="Executes a read-only server-side Lua script.",
     since="7.0.0",
     complexity="Depends on the script that is executed.",
+    key_specs=EVAL_RO_KEY_SPECS,
+    arguments=script_call("script"),
 )
 def eval_ro(session: Session, argv: list[bytes]) -> Any:
     return _eval(session, argv, read_only=True)
@@ -99,6 +122,8 @@ def eval_ro(session: Session, argv: list[bytes]) -> Any:
     summary="Executes a read-only server-side Lua script by SHA1 digest.",
     since="7.0.0",
     complexity="Depends on the script that is executed.",
+    key_specs=[_keynum_spec("RO ACCESS", "")],
+    arguments=script_call("sha1"),
 )
 def evalsha_ro(session: Session, argv: list[bytes]) -> Any:
     return _evalsha(session, argv, read_only=True)
@@ -119,6 +144,8 @@ script = family.container(
     summary="Loads a server-side Lua script to the script cache.",
     since="2.6.0",
     complexity="O(N) with N being the length in bytes of the script body.",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+    arguments=[arg("script")],
 )
 def script_load(session: Session, argv: list[bytes]) -> Any:
     return Scripting.of(session.state).load_script(argv[2]).sha.encode()
@@ -133,6 +160,8 @@ def script_load(session: Session, argv: list[bytes]) -> Any:
     since="2.6.0",
     complexity="O(N) with N being the number of scripts to check (so checking a single "
     "script is an O(1) operation).",
+    tips="request_policy:all_shards response_policy:agg_logical_and",
+    arguments=[arg("sha1", multiple=True)],
 )
 def script_exists(session: Session, argv: list[bytes]) -> Any:
     cache = Scripting.of(session.state).cache
@@ -147,6 +176,8 @@ def script_exists(session: Session, argv: list[bytes]) -> Any:
     summary="Removes all server-side Lua scripts from the script cache.",
     since="2.6.0",
     complexity="O(N) with N being the number of scripts in cache",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+    arguments=[flush_type(since="6.2.0")],
 )
 def script_flush(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"async", b"sync")):
@@ -162,6 +193,8 @@ def script_flush(session: Session, argv: list[bytes]) -> Any:
     parent=script,
     summary="Terminates a server-side Lua script during execution.",
     since="2.6.0",
+    tips="request_policy:all_shards response_policy:one_succeeded",
+    arguments=[],
 )
 def script_kill(session: Session, argv: list[bytes]) -> Any:
     Scripting.of(session.state).kill(functions=False)
@@ -175,6 +208,7 @@ def script_kill(session: Session, argv: list[bytes]) -> Any:
     parent=script,
     summary="Returns helpful text about the different subcommands.",
     since="5.0.0",
+    arguments=[],
 )
 def script_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(
@@ -205,6 +239,7 @@ def script_help(session: Session, argv: list[bytes]) -> Any:
     parent=script,
     summary="Sets the debug mode of server-side Lua scripts.",
     since="3.2.0",
+    arguments=[oneof("mode", token("yes", "YES"), token("sync", "SYNC"), token("no", "NO"))],
 )
 def script_debug(session: Session, argv: list[bytes]) -> Any:
     mode = argv[2].lower()
@@ -213,29 +248,3 @@ def script_debug(session: Session, argv: list[bytes]) -> Any:
     if mode in (b"yes", b"sync"):
         raise CommandError("ERR Ferrite has no Lua debugger (SCRIPT DEBUG NO is accepted)")
     raise CommandError("ERR Use SCRIPT DEBUG YES/SYNC/NO")
-
-
-def _keynum_spec(flags: str, notes: str) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "flags": flags.split(),
-        "begin_search": {"type": "index", "spec": {"index": 2}},
-        "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
-    }
-    if notes:
-        spec["notes"] = notes
-    return spec
-
-
-KEY_SPECS = {
-    "eval": [_keynum_spec("RW ACCESS UPDATE", _RW_NOTES)],
-    "evalsha": [_keynum_spec("RW ACCESS UPDATE", "")],
-    "eval_ro": [_keynum_spec("RO ACCESS", _RO_NOTES)],
-    "evalsha_ro": [_keynum_spec("RO ACCESS", "")],
-}
-TIPS = {
-    "script|flush": "request_policy:all_nodes response_policy:all_succeeded",
-    "script|load": "request_policy:all_nodes response_policy:all_succeeded",
-    "script|exists": "request_policy:all_shards response_policy:agg_logical_and",
-    "script|kill": "request_policy:all_shards response_policy:one_succeeded",
-}
-refine(family.specs, KEY_SPECS, TIPS)

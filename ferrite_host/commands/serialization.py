@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import KEY, arg, block, integer, key_arg, oneof, token
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import now_ms
 from ferrite_host.keyspace.events import GENERIC, SILENT
 from ferrite_host.keyspace.values import Value
@@ -40,6 +41,9 @@ BUSYKEY = "BUSYKEY Target key name already exists."
         "of Redis objects composing the value and M their average size. For small string "
         "values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1)."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=KEY,
 )
 def dump(session: Session, argv: list[bytes]) -> Any:
     from ferrite_host.persistence.rdb.dump import dump_payload
@@ -105,6 +109,16 @@ def _integer(raw: bytes) -> int:
         "M is small, so simply O(1). However for sorted set values the complexity is "
         "O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."
     ),
+    key_specs=[key_spec("OW UPDATE")],
+    arguments=[
+        key_arg(),
+        integer("ttl"),
+        arg("serialized-value"),
+        token("replace", "REPLACE", optional=True, since="3.0.0"),
+        token("absttl", "ABSTTL", optional=True, since="5.0.0"),
+        integer("seconds", token="IDLETIME", optional=True, since="5.0.0"),
+        integer("frequency", token="FREQ", optional=True, since="5.0.0"),
+    ],
 )
 def restore(session: Session, argv: list[bytes]) -> Any:
     key, raw_ttl, payload = argv[1], argv[2], argv[3]
@@ -209,6 +223,38 @@ class _MigrateRequest:
         "the target instance. See the pages of these commands for time complexity. Also an "
         "O(N) data transfer between the two instances is performed."
     ),
+    key_specs=[
+        key_spec("RW ACCESS DELETE", index=3),
+        {
+            "flags": ["RW", "ACCESS", "DELETE", "INCOMPLETE"],
+            "begin_search": {"type": "keyword", "spec": {"keyword": "KEYS", "startfrom": -2}},
+            "find_keys": {"type": "range", "spec": {"lastkey": -1, "keystep": 1, "limit": 0}},
+        },
+    ],
+    tips="nondeterministic_output",
+    arguments=[
+        arg("host"),
+        integer("port"),
+        oneof("key_or_empty_string", key_arg("key"), token("empty_string", '""')),
+        integer("destination-db"),
+        integer("timeout"),
+        token("copy", "COPY", optional=True, since="3.0.0"),
+        token("replace", "REPLACE", optional=True, since="3.0.0"),
+        oneof(
+            "authentication",
+            arg("password", token="AUTH", optional=True, since="4.0.7"),
+            block(
+                "username_password",
+                arg("username"),
+                arg("password"),
+                token="AUTH2",
+                optional=True,
+                since="6.0.0",
+            ),
+            optional=True,
+        ),
+        key_arg("key", 1, token="KEYS", optional=True, multiple=True, since="3.0.6"),
+    ],
 )
 def migrate(session: Session, argv: list[bytes]) -> Any:
     from ferrite_host.persistence.rdb import migration
@@ -273,21 +319,3 @@ def _target_error(target: Any) -> str:
     except TargetError as exc:
         return str(exc)
     return ""
-
-
-refine(
-    family.specs,
-    {
-        "dump": [key_spec("RO ACCESS")],
-        "restore": [key_spec("OW UPDATE")],
-        "migrate": [
-            key_spec("RW ACCESS DELETE", index=3),
-            {
-                "flags": ["RW", "ACCESS", "DELETE", "INCOMPLETE"],
-                "begin_search": {"type": "keyword", "spec": {"keyword": "KEYS", "startfrom": -2}},
-                "find_keys": {"type": "range", "spec": {"lastkey": -1, "keystep": 1, "limit": 0}},
-            },
-        ],
-    },
-    {"dump": "nondeterministic_output", "migrate": "nondeterministic_output"},
-)

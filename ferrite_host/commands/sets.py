@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.commands.scanning import hash_scan, parse_scan
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Database, SetValue
 from ferrite_host.keyspace.events import SET
 from ferrite_host.keyspace.limits import EncodingLimits
@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 
 family = Family("set")
 command = family.command
+
+
+def keynum_spec(flags: str, index: int = 1) -> dict[str, Any]:
+    """A key spec for `numkeys key [key ...]` arguments, numkeys at `index`."""
+    return {
+        "flags": flags.split(),
+        "begin_search": {"type": "index", "spec": {"index": index}},
+        "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
+    }
+
 
 #: Members per SREM when an SPOP is propagated as removals (Redis batches 1024).
 _SPOP_BATCH = 1024
@@ -80,6 +90,11 @@ def _remove_members(db: Database, key: bytes, value: SetValue, event: str) -> No
         "O(1) for each element added, so O(N) to add N elements when the command is called with "
         "multiple arguments."
     ),
+    key_specs=[key_spec("RW INSERT")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string", "flags": ["multiple"]},
+    ],
 )
 def sadd(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -106,6 +121,11 @@ def sadd(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     summary="Remove one or more members from a set",
     complexity="O(N) where N is the number of members to be removed.",
+    key_specs=[key_spec("RW DELETE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string", "flags": ["multiple"]},
+    ],
 )
 def srem(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -128,6 +148,12 @@ def srem(session: Session, argv: list[bytes]) -> Any:
     "write fast",
     keys=(1, 2, 1),
     summary="Move a member from one set to another",
+    key_specs=[key_spec("RW ACCESS DELETE"), key_spec("RW INSERT", index=2)],
+    arguments=[
+        {"name": "source", "type": "key", "key_spec_index": 0},
+        {"name": "destination", "type": "key", "key_spec_index": 1},
+        {"name": "member", "type": "string"},
+    ],
 )
 def smove(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -163,6 +189,12 @@ def smove(session: Session, argv: list[bytes]) -> Any:
     complexity=(
         "Without the count argument O(1), otherwise O(N) where N is the value of the passed count."
     ),
+    key_specs=[key_spec("RW ACCESS DELETE")],
+    tips="nondeterministic_output",
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "count", "type": "integer", "since": "3.2.0", "flags": ["optional"]},
+    ],
 )
 def spop(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
@@ -209,6 +241,11 @@ def spop(session: Session, argv: list[bytes]) -> Any:
     "readonly fast",
     keys=(1, 1, 1),
     summary="Determine if a given value is a member of a set",
+    key_specs=[key_spec("RO")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string"},
+    ],
 )
 def sismember(session: Session, argv: list[bytes]) -> Any:
     value = get_set(session.db, argv[1])
@@ -223,13 +260,26 @@ def sismember(session: Session, argv: list[bytes]) -> Any:
     since="6.2.0",
     summary="Returns the membership associated with the given elements for a set",
     complexity="O(N) where N is the number of elements being checked for membership",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string", "flags": ["multiple"]},
+    ],
 )
 def smismember(session: Session, argv: list[bytes]) -> Any:
     value = get_set(session.db, argv[1]) or SetValue()
     return [1 if member in value else 0 for member in argv[2:]]
 
 
-@command("scard", 2, "readonly fast", keys=(1, 1, 1), summary="Get the number of members in a set")
+@command(
+    "scard",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
+    summary="Get the number of members in a set",
+    key_specs=[key_spec("RO")],
+    arguments=[{"name": "key", "type": "key", "key_spec_index": 0}],
+)
 def scard(session: Session, argv: list[bytes]) -> Any:
     value = get_set(session.db, argv[1])
     return 0 if value is None else len(value)
@@ -242,6 +292,9 @@ def scard(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     summary="Get all the members in a set",
     complexity="O(N) where N is the set cardinality.",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output_order",
+    arguments=[{"name": "key", "type": "key", "key_spec_index": 0}],
 )
 def smembers(session: Session, argv: list[bytes]) -> Any:
     value = get_set(session.db, argv[1])
@@ -260,6 +313,12 @@ def smembers(session: Session, argv: list[bytes]) -> Any:
         "Without the count argument O(1), otherwise O(N) where N is the absolute value of the "
         "passed count."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "count", "type": "integer", "since": "2.6.0", "flags": ["optional"]},
+    ],
 )
 def srandmember(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
@@ -297,6 +356,14 @@ def srandmember(session: Session, argv: list[bytes]) -> Any:
         "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
         "the cursor to return back to 0. N is the number of elements inside the collection.."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "cursor", "type": "integer"},
+        {"name": "pattern", "type": "pattern", "token": "MATCH", "flags": ["optional"]},
+        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+    ],
 )
 def sscan(session: Session, argv: list[bytes]) -> Any:
     options = parse_scan(argv)
@@ -374,6 +441,9 @@ def _store(session: Session, target: bytes, members: Iterable[bytes], event: str
         "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of "
         "sets."
     ),
+    key_specs=[key_spec("RO ACCESS", last=-1)],
+    tips="nondeterministic_output_order",
+    arguments=[{"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]}],
 )
 def sinter(session: Session, argv: list[bytes]) -> Any:
     sets = _sets_of(session.db, argv[1:])
@@ -390,6 +460,12 @@ def sinter(session: Session, argv: list[bytes]) -> Any:
         "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of "
         "sets."
     ),
+    key_specs=[keynum_spec("RO ACCESS")],
+    arguments=[
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "limit", "type": "integer", "token": "LIMIT", "flags": ["optional"]},
+    ],
 )
 def sintercard(session: Session, argv: list[bytes]) -> Any:
     keys, limit = parse_card_arguments(argv, "ERR numkeys should be greater than 0")
@@ -430,6 +506,11 @@ def parse_card_arguments(argv: list[bytes], numkeys_error: str) -> tuple[list[by
         "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of "
         "sets."
     ),
+    key_specs=[key_spec("RW UPDATE"), key_spec("RO ACCESS", index=2, last=-1)],
+    arguments=[
+        {"name": "destination", "type": "key", "key_spec_index": 0},
+        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
+    ],
 )
 def sinterstore(session: Session, argv: list[bytes]) -> Any:
     sets = _sets_of(session.db, argv[2:], counted=False)
@@ -443,6 +524,9 @@ def sinterstore(session: Session, argv: list[bytes]) -> Any:
     keys=(1, -1, 1),
     summary="Add multiple sets",
     complexity="O(N) where N is the total number of elements in all given sets.",
+    key_specs=[key_spec("RO ACCESS", last=-1)],
+    tips="nondeterministic_output_order",
+    arguments=[{"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]}],
 )
 def sunion(session: Session, argv: list[bytes]) -> Any:
     return SetReply(ordered(_union(_sets_of(session.db, argv[1:])), session.db.limits))
@@ -455,6 +539,11 @@ def sunion(session: Session, argv: list[bytes]) -> Any:
     keys=(1, -1, 1),
     summary="Add multiple sets and store the resulting set in a key",
     complexity="O(N) where N is the total number of elements in all given sets.",
+    key_specs=[key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2, last=-1)],
+    arguments=[
+        {"name": "destination", "type": "key", "key_spec_index": 0},
+        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
+    ],
 )
 def sunionstore(session: Session, argv: list[bytes]) -> Any:
     sets = _sets_of(session.db, argv[2:], counted=False)
@@ -468,6 +557,9 @@ def sunionstore(session: Session, argv: list[bytes]) -> Any:
     keys=(1, -1, 1),
     summary="Subtract multiple sets",
     complexity="O(N) where N is the total number of elements in all given sets.",
+    key_specs=[key_spec("RO ACCESS", last=-1)],
+    tips="nondeterministic_output_order",
+    arguments=[{"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]}],
 )
 def sdiff(session: Session, argv: list[bytes]) -> Any:
     return SetReply(ordered(_difference(_sets_of(session.db, argv[1:])), session.db.limits))
@@ -480,49 +572,12 @@ def sdiff(session: Session, argv: list[bytes]) -> Any:
     keys=(1, -1, 1),
     summary="Subtract multiple sets and store the resulting set in a key",
     complexity="O(N) where N is the total number of elements in all given sets.",
+    key_specs=[key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2, last=-1)],
+    arguments=[
+        {"name": "destination", "type": "key", "key_spec_index": 0},
+        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
+    ],
 )
 def sdiffstore(session: Session, argv: list[bytes]) -> Any:
     sets = _sets_of(session.db, argv[2:], counted=False)
     return _store(session, argv[1], _difference(sets), "sdiffstore")
-
-
-def keynum_spec(flags: str, index: int = 1) -> dict[str, Any]:
-    """A key spec for `numkeys key [key ...]` arguments, numkeys at `index`."""
-    return {
-        "flags": flags.split(),
-        "begin_search": {"type": "index", "spec": {"index": index}},
-        "find_keys": {"type": "keynum", "spec": {"keynumidx": 0, "firstkey": 1, "keystep": 1}},
-    }
-
-
-refine(
-    family.specs,
-    {
-        "sadd": [key_spec("RW INSERT")],
-        "srem": [key_spec("RW DELETE")],
-        "sismember": [key_spec("RO")],
-        "smismember": [key_spec("RO ACCESS")],
-        "scard": [key_spec("RO")],
-        "smembers": [key_spec("RO ACCESS")],
-        "srandmember": [key_spec("RO ACCESS")],
-        "spop": [key_spec("RW ACCESS DELETE")],
-        "smove": [key_spec("RW ACCESS DELETE"), key_spec("RW INSERT", index=2)],
-        "sinter": [key_spec("RO ACCESS", last=-1)],
-        "sintercard": [keynum_spec("RO ACCESS")],
-        "sinterstore": [key_spec("RW UPDATE"), key_spec("RO ACCESS", index=2, last=-1)],
-        "sunion": [key_spec("RO ACCESS", last=-1)],
-        "sunionstore": [key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2, last=-1)],
-        "sdiff": [key_spec("RO ACCESS", last=-1)],
-        "sdiffstore": [key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2, last=-1)],
-        "sscan": [key_spec("RO ACCESS")],
-    },
-    {
-        "smembers": "nondeterministic_output_order",
-        "srandmember": "nondeterministic_output",
-        "spop": "nondeterministic_output",
-        "sinter": "nondeterministic_output_order",
-        "sunion": "nondeterministic_output_order",
-        "sdiff": "nondeterministic_output_order",
-        "sscan": "nondeterministic_output",
-    },
-)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import block, oneof, token
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
@@ -31,6 +32,24 @@ command = family.command
         "O(N) when saving, where N is the total number of keys in all databases when saving "
         "data, otherwise O(1)"
     ),
+    arguments=[
+        oneof(
+            "abort-selector",
+            block(
+                "save-selector-block",
+                oneof(
+                    "save-selector",
+                    token("nosave", "NOSAVE"),
+                    token("save", "SAVE"),
+                    optional=True,
+                ),
+                token("now", "NOW", optional=True, since="7.0.0"),
+                token("force", "FORCE", optional=True, since="7.0.0"),
+            ),
+            token("abort", "ABORT", since="7.0.0"),
+            optional=True,
+        )
+    ],
 )
 def shutdown(session: Session, argv: list[bytes]) -> Any:
     options = {arg.lower() for arg in argv[1:]}

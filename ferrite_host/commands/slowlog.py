@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import integer
 from ferrite_host.commands.help import help_reply, subcommand_syntax_error
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
@@ -29,6 +30,7 @@ _DEFAULT_COUNT = 10
     since="2.2.12",
     summary="Get the slow log's entries",
     complexity="O(N) where N is the number of entries returned",
+    arguments=[integer("count", optional=True)],
 )
 def slowlog_get(session: Session, argv: list[bytes]) -> Any:
     count = _DEFAULT_COUNT
@@ -49,6 +51,7 @@ def slowlog_get(session: Session, argv: list[bytes]) -> Any:
     parent=slowlog,
     since="2.2.12",
     summary="Get the slow log's length",
+    arguments=[],
 )
 def slowlog_len(session: Session, argv: list[bytes]) -> Any:
     return len(session.state.oversight.slowlog.entries)
@@ -62,6 +65,7 @@ def slowlog_len(session: Session, argv: list[bytes]) -> Any:
     since="2.2.12",
     summary="Clear all entries from the slow log",
     complexity="O(N) where N is the number of entries in the slowlog",
+    arguments=[],
 )
 def slowlog_reset(session: Session, argv: list[bytes]) -> Any:
     session.state.oversight.slowlog.reset()
@@ -75,6 +79,7 @@ def slowlog_reset(session: Session, argv: list[bytes]) -> Any:
     parent=slowlog,
     since="6.2.0",
     summary="Show helpful text about the different subcommands",
+    arguments=[],
 )
 def slowlog_help(session: Session, argv: list[bytes]) -> Any:
     return help_reply(

@@ -15,7 +15,7 @@ from ferrite_host.commands.sets import set_members
 from ferrite_host.commands.zset_ranges import strtod
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Database, HashValue, ListValue, SetValue, ZSetValue, is_string
 from ferrite_host.keyspace.events import LIST
 from ferrite_host.strconv import parse_int
@@ -25,6 +25,28 @@ if TYPE_CHECKING:
 
 family = Family("generic")
 command = family.command
+
+
+def _unknown_spec(flags: str, notes: str) -> dict[str, Any]:
+    return {
+        "notes": notes,
+        "flags": flags.split(),
+        "begin_search": {"type": "unknown", "spec": {}},
+        "find_keys": {"type": "unknown", "spec": {}},
+    }
+
+
+_BY_GET_NOTE = (
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from "
+    "the content of the key we sort"
+)
+
+
+_STORE_NOTE = (
+    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear "
+    "anywhere in the argument array"
+)
+
 
 _C_SPACE = b" \t\n\v\f\r"
 
@@ -197,6 +219,55 @@ def _sort_command(session: Session, argv: list[bytes], readonly: bool) -> Any:
         "number of returned elements. When the elements are not sorted, complexity is O(N)."
     ),
     acl="@set @sortedset @list @dangerous -keyspace",
+    key_specs=[
+        key_spec("RO ACCESS"),
+        _unknown_spec("RO ACCESS", _BY_GET_NOTE),
+        _unknown_spec("OW UPDATE", _STORE_NOTE),
+    ],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "BY",
+            "flags": ["optional"],
+        },
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "GET",
+            "flags": ["optional", "multiple", "multiple_token"],
+        },
+        {
+            "name": "order",
+            "type": "oneof",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "asc", "type": "pure-token", "token": "ASC"},
+                {"name": "desc", "type": "pure-token", "token": "DESC"},
+            ],
+        },
+        {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ["optional"]},
+        {
+            "name": "destination",
+            "type": "key",
+            "key_spec_index": 2,
+            "token": "STORE",
+            "flags": ["optional"],
+        },
+    ],
 )
 def sort(session: Session, argv: list[bytes]) -> Any:
     return _sort_command(session, argv, readonly=False)
@@ -214,38 +285,44 @@ def sort(session: Session, argv: list[bytes]) -> Any:
         "number of returned elements. When the elements are not sorted, complexity is O(N)."
     ),
     acl="@set @sortedset @list @dangerous -keyspace",
+    key_specs=[key_spec("RO ACCESS"), _unknown_spec("RO ACCESS", _BY_GET_NOTE)],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "BY",
+            "flags": ["optional"],
+        },
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+        {
+            "name": "pattern",
+            "type": "pattern",
+            "key_spec_index": 1,
+            "token": "GET",
+            "flags": ["optional", "multiple", "multiple_token"],
+        },
+        {
+            "name": "order",
+            "type": "oneof",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "asc", "type": "pure-token", "token": "ASC"},
+                {"name": "desc", "type": "pure-token", "token": "DESC"},
+            ],
+        },
+        {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ["optional"]},
+    ],
 )
 def sort_ro(session: Session, argv: list[bytes]) -> Any:
     return _sort_command(session, argv, readonly=True)
-
-
-def _unknown_spec(flags: str, notes: str) -> dict[str, Any]:
-    return {
-        "notes": notes,
-        "flags": flags.split(),
-        "begin_search": {"type": "unknown", "spec": {}},
-        "find_keys": {"type": "unknown", "spec": {}},
-    }
-
-
-_BY_GET_NOTE = (
-    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from "
-    "the content of the key we sort"
-)
-_STORE_NOTE = (
-    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear "
-    "anywhere in the argument array"
-)
-
-refine(
-    family.specs,
-    {
-        "sort": [
-            key_spec("RO ACCESS"),
-            _unknown_spec("RO ACCESS", _BY_GET_NOTE),
-            _unknown_spec("OW UPDATE", _STORE_NOTE),
-        ],
-        "sort_ro": [key_spec("RO ACCESS"), _unknown_spec("RO ACCESS", _BY_GET_NOTE)],
-    },
-    {},
-)

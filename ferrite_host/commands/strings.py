@@ -13,9 +13,20 @@ from array import array
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import (
+    KEY,
+    KEYS,
+    RANGE,
+    arg,
+    integer,
+    key_arg,
+    key_value_pairs,
+    oneof,
+    token,
+)
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Value, is_string, now_ms
 from ferrite_host.keyspace.events import GENERIC, STRING
 from ferrite_host.protocol.replies import OK
@@ -141,7 +152,15 @@ def _propagate_set_pxat(session: Session, key: bytes, value: bytes, when: int) -
 # -- GET / SET and friends ---------------------------------------------------------------
 
 
-@command("get", 2, "readonly fast", keys=(1, 1, 1), summary="Returns the string value of a key.")
+@command(
+    "get",
+    2,
+    "readonly fast",
+    keys=(1, 1, 1),
+    summary="Returns the string value of a key.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=KEY,
+)
 def get(session: Session, argv: list[bytes]) -> Any:
     value = session.db.read(argv[1])
     if type(value) is bytes or value is None:
@@ -157,6 +176,27 @@ def get(session: Session, argv: list[bytes]) -> Any:
     summary=(
         "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."
     ),
+    key_specs=[key_spec("RW ACCESS UPDATE VARIABLE_FLAGS")],
+    arguments=[
+        key_arg(),
+        arg("value"),
+        oneof(
+            "condition",
+            token("nx", "NX", since="2.6.12"),
+            token("xx", "XX", since="2.6.12"),
+            optional=True,
+        ),
+        token("get", "GET", optional=True, since="6.2.0"),
+        oneof(
+            "expiration",
+            integer("seconds", token="EX", since="2.6.12"),
+            integer("milliseconds", token="PX", since="2.6.12"),
+            arg("unix-time-seconds", "unix-time", token="EXAT", since="6.2.0"),
+            arg("unix-time-milliseconds", "unix-time", token="PXAT", since="6.2.0"),
+            token("keepttl", "KEEPTTL", since="6.0.0"),
+            optional=True,
+        ),
+    ],
 )
 def set_(session: Session, argv: list[bytes]) -> Any:
     key, value = argv[1], argv[2]
@@ -184,6 +224,10 @@ def set_(session: Session, argv: list[bytes]) -> Any:
     "write denyoom fast",
     keys=(1, 1, 1),
     summary="Set the string value of a key only when the key doesn't exist.",
+    key_specs=[key_spec("OW INSERT")],
+    arguments=[key_arg(), arg("value")],
+    deprecated_since="2.6.12",
+    replaced_by="`SET` with the `NX` argument",
 )
 def setnx(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -217,6 +261,10 @@ def _set_with_expiry(session: Session, argv: list[bytes], unit: bytes) -> Any:
     summary=(
         "Sets the string value and expiration time of a key. Creates the key if it doesn't exist."
     ),
+    key_specs=[key_spec("OW UPDATE")],
+    arguments=[key_arg(), integer("seconds"), arg("value")],
+    deprecated_since="2.6.12",
+    replaced_by="`SET` with the `EX` argument",
 )
 def setex(session: Session, argv: list[bytes]) -> Any:
     return _set_with_expiry(session, argv, b"ex")
@@ -232,6 +280,10 @@ def setex(session: Session, argv: list[bytes]) -> Any:
         "Sets both string value and expiration time in milliseconds of a key. The key is "
         "created if it doesn't exist."
     ),
+    key_specs=[key_spec("OW UPDATE")],
+    arguments=[key_arg(), integer("milliseconds"), arg("value")],
+    deprecated_since="2.6.12",
+    replaced_by="`SET` with the `PX` argument",
 )
 def psetex(session: Session, argv: list[bytes]) -> Any:
     return _set_with_expiry(session, argv, b"px")
@@ -243,6 +295,10 @@ def psetex(session: Session, argv: list[bytes]) -> Any:
     "write denyoom fast",
     keys=(1, 1, 1),
     summary="Returns the previous string value of a key after setting it to a new value.",
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[key_arg(), arg("value")],
+    deprecated_since="6.2.0",
+    replaced_by="`SET` with the `!GET` argument",
 )
 def getset(session: Session, argv: list[bytes]) -> Any:
     key, value = argv[1], argv[2]
@@ -259,6 +315,8 @@ def getset(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="6.2.0",
     summary="Returns the string value of a key after deleting the key.",
+    key_specs=[key_spec("RW ACCESS DELETE")],
+    arguments=KEY,
 )
 def getdel(session: Session, argv: list[bytes]) -> Any:
     key = argv[1]
@@ -276,6 +334,19 @@ def getdel(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="6.2.0",
     summary="Returns the string value of a key after setting its expiration time.",
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[
+        key_arg(),
+        oneof(
+            "expiration",
+            integer("seconds", token="EX"),
+            integer("milliseconds", token="PX"),
+            arg("unix-time-seconds", "unix-time", token="EXAT"),
+            arg("unix-time-milliseconds", "unix-time", token="PXAT"),
+            token("persist", "PERSIST"),
+            optional=True,
+        ),
+    ],
 )
 def getex(session: Session, argv: list[bytes]) -> Any:
     opts = _parse_options(argv, for_set=False)
@@ -307,6 +378,9 @@ def getex(session: Session, argv: list[bytes]) -> Any:
     keys=(1, -1, 1),
     summary="Atomically returns the string values of one or more keys.",
     complexity="O(N) where N is the number of keys to retrieve.",
+    key_specs=[key_spec("RO ACCESS", last=-1)],
+    tips="request_policy:multi_shard",
+    arguments=KEYS,
 )
 def mget(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -334,6 +408,9 @@ def _pairs(argv: list[bytes]) -> list[tuple[bytes, bytes]]:
     since="1.0.1",
     summary="Atomically creates or modifies the string values of one or more keys.",
     complexity="O(N) where N is the number of keys to set.",
+    key_specs=[key_spec("OW UPDATE", last=-1, step=2)],
+    tips="request_policy:multi_shard response_policy:all_succeeded",
+    arguments=key_value_pairs(),
 )
 def mset(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -352,6 +429,8 @@ def mset(session: Session, argv: list[bytes]) -> Any:
         "Atomically modifies the string values of one or more keys only when all keys don't exist."
     ),
     complexity="O(N) where N is the number of keys to set.",
+    key_specs=[key_spec("OW INSERT", last=-1, step=2)],
+    arguments=key_value_pairs(),
 )
 def msetnx(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -408,6 +487,8 @@ def _delta(raw: bytes) -> int:
         "Increments the integer value of a key by one. Uses 0 as initial value if the key "
         "doesn't exist."
     ),
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=KEY,
 )
 def incr(session: Session, argv: list[bytes]) -> Any:
     return _increment(session, argv[1], 1)
@@ -422,6 +503,8 @@ def incr(session: Session, argv: list[bytes]) -> Any:
         "Decrements the integer value of a key by one. Uses 0 as initial value if the key "
         "doesn't exist."
     ),
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=KEY,
 )
 def decr(session: Session, argv: list[bytes]) -> Any:
     return _increment(session, argv[1], -1)
@@ -436,6 +519,8 @@ def decr(session: Session, argv: list[bytes]) -> Any:
         "Increments the integer value of a key by a number. Uses 0 as initial value if "
         "the key doesn't exist."
     ),
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[key_arg(), integer("increment")],
 )
 def incrby(session: Session, argv: list[bytes]) -> Any:
     return _increment(session, argv[1], _delta(argv[2]))
@@ -450,6 +535,8 @@ def incrby(session: Session, argv: list[bytes]) -> Any:
         "Decrements a number from the integer value of a key. Uses 0 as initial value if "
         "the key doesn't exist."
     ),
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[key_arg(), integer("decrement")],
 )
 def decrby(session: Session, argv: list[bytes]) -> Any:
     delta = _delta(argv[2])
@@ -468,6 +555,8 @@ def decrby(session: Session, argv: list[bytes]) -> Any:
         "Increment the floating point value of a key by a number. Uses 0 as initial value "
         "if the key doesn't exist."
     ),
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[key_arg(), arg("increment", "double")],
 )
 def incrbyfloat(session: Session, argv: list[bytes]) -> Any:
     key = argv[1]
@@ -503,6 +592,8 @@ def incrbyfloat(session: Session, argv: list[bytes]) -> Any:
         "already present value is of any size, since the dynamic string library used by Redis will "
         "double the free space available on every reallocation."
     ),
+    key_specs=[key_spec("RW INSERT")],
+    arguments=[key_arg(), arg("value")],
 )
 def append(session: Session, argv: list[bytes]) -> Any:
     key, tail = argv[1], argv[2]
@@ -531,6 +622,8 @@ def append(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="2.2.0",
     summary="Returns the length of a string value.",
+    key_specs=[key_spec("RO")],
+    arguments=KEY,
 )
 def strlen(session: Session, argv: list[bytes]) -> Any:
     value = get_string(session, argv[1], counted=True)
@@ -552,6 +645,8 @@ _RANGE_COMPLEXITY = (
     since="2.4.0",
     summary="Returns a substring of the string stored at a key.",
     complexity=_RANGE_COMPLEXITY,
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=RANGE,
 )
 def getrange(session: Session, argv: list[bytes]) -> Any:
     start, end = _delta(argv[2]), _delta(argv[3])
@@ -578,6 +673,10 @@ def getrange(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     summary="Returns a substring from a string value.",
     complexity=_RANGE_COMPLEXITY,
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=RANGE,
+    deprecated_since="2.0.0",
+    replaced_by="`GETRANGE`",
 )
 def substr(session: Session, argv: list[bytes]) -> Any:
     return getrange(session, argv)
@@ -598,6 +697,8 @@ def substr(session: Session, argv: list[bytes]) -> Any:
         "is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M "
         "being the length of the value argument."
     ),
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[key_arg(), integer("offset"), arg("value")],
 )
 def setrange(session: Session, argv: list[bytes]) -> Any:
     key, patch = argv[1], argv[3]
@@ -677,6 +778,15 @@ def _lcs_table(a: bytes, b: bytes) -> list[array[int]]:
     since="7.0.0",
     summary="Finds the longest common substring.",
     complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
+    key_specs=[key_spec("RO ACCESS", last=1)],
+    arguments=[
+        key_arg("key1"),
+        key_arg("key2"),
+        token("len", "LEN", optional=True),
+        token("idx", "IDX", optional=True),
+        integer("min-match-len", token="MINMATCHLEN", optional=True),
+        token("withmatchlen", "WITHMATCHLEN", optional=True),
+    ],
 )
 def lcs(session: Session, argv: list[bytes]) -> Any:
     first, second = session.db.read(argv[1]), session.db.read(argv[2])
@@ -739,36 +849,3 @@ def _lcs_walk(
                 matches.append(match)
             a_start = -1
     return bytes(out), matches
-
-
-refine(
-    family.specs,
-    {
-        "get": [key_spec("RO ACCESS")],
-        "set": [key_spec("RW ACCESS UPDATE VARIABLE_FLAGS")],
-        "setnx": [key_spec("OW INSERT")],
-        "setex": [key_spec("OW UPDATE")],
-        "psetex": [key_spec("OW UPDATE")],
-        "getset": [key_spec("RW ACCESS UPDATE")],
-        "getdel": [key_spec("RW ACCESS DELETE")],
-        "getex": [key_spec("RW ACCESS UPDATE")],
-        "mget": [key_spec("RO ACCESS", last=-1)],
-        "mset": [key_spec("OW UPDATE", last=-1, step=2)],
-        "msetnx": [key_spec("OW INSERT", last=-1, step=2)],
-        "incr": [key_spec("RW ACCESS UPDATE")],
-        "decr": [key_spec("RW ACCESS UPDATE")],
-        "incrby": [key_spec("RW ACCESS UPDATE")],
-        "decrby": [key_spec("RW ACCESS UPDATE")],
-        "incrbyfloat": [key_spec("RW ACCESS UPDATE")],
-        "append": [key_spec("RW INSERT")],
-        "strlen": [key_spec("RO")],
-        "getrange": [key_spec("RO ACCESS")],
-        "substr": [key_spec("RO ACCESS")],
-        "setrange": [key_spec("RW UPDATE")],
-        "lcs": [key_spec("RO ACCESS", last=1)],
-    },
-    {
-        "mget": "request_policy:multi_shard",
-        "mset": "request_policy:multi_shard response_policy:all_succeeded",
-    },
-)

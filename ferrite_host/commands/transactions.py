@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import KEYS
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.protocol.replies import NULL_ARRAY, OK, Error
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ EXECABORT = "EXECABORT Transaction discarded because of previous errors."
     "noscript loading stale fast allow_busy",
     summary="Starts a transaction.",
     since="1.2.0",
+    arguments=[],
 )
 def multi(session: Session, argv: list[bytes]) -> Any:
     if session.in_multi:
@@ -51,6 +53,7 @@ def _end_transaction(session: Session) -> None:
     "noscript loading stale fast allow_busy",
     summary="Discards a transaction.",
     since="2.0.0",
+    arguments=[],
 )
 def discard(session: Session, argv: list[bytes]) -> Any:
     if not session.in_multi:
@@ -72,6 +75,7 @@ def _watched_key_expired(session: Session) -> None:
     "noscript loading stale skip_slowlog",
     summary="Executes all commands in a transaction.",
     since="1.2.0",
+    arguments=[],
 )
 def exec_(session: Session, argv: list[bytes]) -> Any:
     if not session.in_multi:
@@ -133,6 +137,8 @@ def _as_block(start_db: int, recorded: list[tuple[int, list[bytes]]]) -> list[li
     keys=(1, -1, 1),
     summary="Monitors changes to keys to determine the execution of a transaction.",
     since="2.2.0",
+    key_specs=[key_spec("RO", last=-1)],
+    arguments=KEYS,
 )
 def watch(session: Session, argv: list[bytes]) -> Any:
     if session.in_multi:
@@ -150,6 +156,7 @@ def watch(session: Session, argv: list[bytes]) -> Any:
     "noscript loading stale fast allow_busy",
     summary="Forgets about all watched keys.",
     since="2.2.0",
+    arguments=[],
 )
 def unwatch(session: Session, argv: list[bytes]) -> Any:
     session.state.transactions.unwatch(session)
@@ -157,4 +164,3 @@ def unwatch(session: Session, argv: list[bytes]) -> Any:
 
 
 # WATCH only looks at its keys (Redis's key spec says RO, without ACCESS).
-refine(family.specs, {"watch": [key_spec("RO", last=-1)]}, {})

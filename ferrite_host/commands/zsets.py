@@ -22,7 +22,7 @@ from ferrite_host.commands.zset_ranges import (
 )
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec, refine
+from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import Database, SetValue, ZSetValue
 from ferrite_host.keyspace.events import ZSET
 from ferrite_host.keyspace.zsets import NAN, AddFlags, LexRange, ScoreRange
@@ -176,6 +176,53 @@ def _zadd(session: Session, argv: list[bytes], flags: AddFlags, first: int) -> A
     complexity=(
         "O(log(N)) for each item added, where N is the number of elements in the sorted set."
     ),
+    key_specs=[key_spec("RW UPDATE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {
+            "name": "condition",
+            "type": "oneof",
+            "since": "3.0.2",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "nx", "type": "pure-token", "token": "NX"},
+                {"name": "xx", "type": "pure-token", "token": "XX"},
+            ],
+        },
+        {
+            "name": "comparison",
+            "type": "oneof",
+            "since": "6.2.0",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "gt", "type": "pure-token", "token": "GT"},
+                {"name": "lt", "type": "pure-token", "token": "LT"},
+            ],
+        },
+        {
+            "name": "change",
+            "type": "pure-token",
+            "token": "CH",
+            "since": "3.0.2",
+            "flags": ["optional"],
+        },
+        {
+            "name": "increment",
+            "type": "pure-token",
+            "token": "INCR",
+            "since": "3.0.2",
+            "flags": ["optional"],
+        },
+        {
+            "name": "score_member",
+            "type": "block",
+            "flags": ["multiple"],
+            "arguments": [
+                {"name": "score", "type": "double"},
+                {"name": "member", "type": "string"},
+            ],
+        },
+    ],
 )
 def zadd(session: Session, argv: list[bytes]) -> Any:
     flags, first = _parse_add_flags(argv)
@@ -190,6 +237,12 @@ def zadd(session: Session, argv: list[bytes]) -> Any:
     since="1.2.0",
     summary="Increment the score of a member in a sorted set",
     complexity="O(log(N)) where N is the number of elements in the sorted set.",
+    key_specs=[key_spec("RW ACCESS UPDATE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "increment", "type": "integer"},
+        {"name": "member", "type": "string"},
+    ],
 )
 def zincrby(session: Session, argv: list[bytes]) -> Any:
     flags = AddFlags()
@@ -211,6 +264,11 @@ def zincrby(session: Session, argv: list[bytes]) -> Any:
         "O(M*log(N)) with N being the number of elements in the sorted set and M the number of "
         "elements to be removed."
     ),
+    key_specs=[key_spec("RW DELETE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string", "flags": ["multiple"]},
+    ],
 )
 def zrem(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -247,6 +305,12 @@ def _remove_range(
         "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
         "elements removed by the operation."
     ),
+    key_specs=[key_spec("RW DELETE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "start", "type": "integer"},
+        {"name": "stop", "type": "integer"},
+    ],
 )
 def zremrangebyrank(session: Session, argv: list[bytes]) -> Any:
     start, stop = _int_arg(argv[2]), _int_arg(argv[3])
@@ -266,6 +330,12 @@ def zremrangebyrank(session: Session, argv: list[bytes]) -> Any:
         "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
         "elements removed by the operation."
     ),
+    key_specs=[key_spec("RW DELETE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "min", "type": "double"},
+        {"name": "max", "type": "double"},
+    ],
 )
 def zremrangebyscore(session: Session, argv: list[bytes]) -> Any:
     span = parse_score_range(argv[2], argv[3])
@@ -283,6 +353,12 @@ def zremrangebyscore(session: Session, argv: list[bytes]) -> Any:
         "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
         "elements removed by the operation."
     ),
+    key_specs=[key_spec("RW DELETE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "min", "type": "string"},
+        {"name": "max", "type": "string"},
+    ],
 )
 def zremrangebylex(session: Session, argv: list[bytes]) -> Any:
     span = parse_lex_range(argv[2], argv[3])
@@ -299,6 +375,8 @@ def zremrangebylex(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="1.2.0",
     summary="Get the number of members in a sorted set",
+    key_specs=[key_spec("RO")],
+    arguments=[{"name": "key", "type": "key", "key_spec_index": 0}],
 )
 def zcard(session: Session, argv: list[bytes]) -> Any:
     value = get_zset(session.db, argv[1])
@@ -312,6 +390,11 @@ def zcard(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     since="1.2.0",
     summary="Get the score associated with the given member in a sorted set",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string"},
+    ],
 )
 def zscore(session: Session, argv: list[bytes]) -> Any:
     value = get_zset(session.db, argv[1])
@@ -326,6 +409,11 @@ def zscore(session: Session, argv: list[bytes]) -> Any:
     since="6.2.0",
     summary="Get the score associated with the given members in a sorted set",
     complexity="O(N) where N is the number of members being requested.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string", "flags": ["multiple"]},
+    ],
 )
 def zmscore(session: Session, argv: list[bytes]) -> Any:
     value = get_zset(session.db, argv[1])
@@ -352,6 +440,11 @@ def _rank(session: Session, argv: list[bytes], reverse: bool) -> Any:
     since="2.0.0",
     summary="Determine the index of a member in a sorted set",
     complexity="O(log(N))",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string"},
+    ],
 )
 def zrank(session: Session, argv: list[bytes]) -> Any:
     return _rank(session, argv, reverse=False)
@@ -365,6 +458,11 @@ def zrank(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Determine the index of a member in a sorted set, with scores ordered from high to low",
     complexity="O(log(N))",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "member", "type": "string"},
+    ],
 )
 def zrevrank(session: Session, argv: list[bytes]) -> Any:
     return _rank(session, argv, reverse=True)
@@ -378,6 +476,12 @@ def zrevrank(session: Session, argv: list[bytes]) -> Any:
     since="2.0.0",
     summary="Count the members in a sorted set with scores within the given values",
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "min", "type": "double"},
+        {"name": "max", "type": "double"},
+    ],
 )
 def zcount(session: Session, argv: list[bytes]) -> Any:
     span = parse_score_range(argv[2], argv[3])
@@ -396,6 +500,12 @@ def zcount(session: Session, argv: list[bytes]) -> Any:
     since="2.8.9",
     summary="Count the number of members in a sorted set between a given lexicographical range",
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "min", "type": "string"},
+        {"name": "max", "type": "string"},
+    ],
 )
 def zlexcount(session: Session, argv: list[bytes]) -> Any:
     span = parse_lex_range(argv[2], argv[3])
@@ -538,6 +648,41 @@ _RANGE_COMPLEXITY = (
         "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
         "elements returned."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "start", "type": "string"},
+        {"name": "stop", "type": "string"},
+        {
+            "name": "sortby",
+            "type": "oneof",
+            "since": "6.2.0",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "byscore", "type": "pure-token", "token": "BYSCORE"},
+                {"name": "bylex", "type": "pure-token", "token": "BYLEX"},
+            ],
+        },
+        {
+            "name": "rev",
+            "type": "pure-token",
+            "token": "REV",
+            "since": "6.2.0",
+            "flags": ["optional"],
+        },
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "since": "6.2.0",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
+    ],
 )
 def zrange(session: Session, argv: list[bytes]) -> Any:
     return _range_reply(session, argv, parse_range_request(argv, 2))
@@ -554,6 +699,33 @@ def zrange(session: Session, argv: list[bytes]) -> Any:
         "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
         "elements stored into the destination key."
     ),
+    key_specs=[key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2)],
+    arguments=[
+        {"name": "dst", "type": "key", "key_spec_index": 0},
+        {"name": "src", "type": "key", "key_spec_index": 1},
+        {"name": "min", "type": "string"},
+        {"name": "max", "type": "string"},
+        {
+            "name": "sortby",
+            "type": "oneof",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "byscore", "type": "pure-token", "token": "BYSCORE"},
+                {"name": "bylex", "type": "pure-token", "token": "BYLEX"},
+            ],
+        },
+        {"name": "rev", "type": "pure-token", "token": "REV", "flags": ["optional"]},
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+    ],
 )
 def zrangestore(session: Session, argv: list[bytes]) -> Any:
     request = parse_range_request(argv, 3, store=True)
@@ -576,6 +748,15 @@ def zrangestore(session: Session, argv: list[bytes]) -> Any:
         "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
         "elements returned."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "start", "type": "integer"},
+        {"name": "stop", "type": "integer"},
+        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
+    ],
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `REV` argument",
 )
 def zrevrange(session: Session, argv: list[bytes]) -> Any:
     return _range_reply(session, argv, parse_range_request(argv, 2, RANK, True))
@@ -593,6 +774,31 @@ def zrevrange(session: Session, argv: list[bytes]) -> Any:
         "elements being returned. If M is constant (e.g. always asking for the first 10 elements "
         "with LIMIT), you can consider it O(log(N))."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "min", "type": "double"},
+        {"name": "max", "type": "double"},
+        {
+            "name": "withscores",
+            "type": "pure-token",
+            "token": "WITHSCORES",
+            "since": "2.0.0",
+            "flags": ["optional"],
+        },
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+    ],
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `BYSCORE` argument",
 )
 def zrangebyscore(session: Session, argv: list[bytes]) -> Any:
     return _range_reply(session, argv, parse_range_request(argv, 2, SCORE, False))
@@ -612,6 +818,25 @@ def zrangebyscore(session: Session, argv: list[bytes]) -> Any:
         "elements being returned. If M is constant (e.g. always asking for the first 10 elements "
         "with LIMIT), you can consider it O(log(N))."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "max", "type": "double"},
+        {"name": "min", "type": "double"},
+        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+    ],
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments",
 )
 def zrevrangebyscore(session: Session, argv: list[bytes]) -> Any:
     return _range_reply(session, argv, parse_range_request(argv, 2, SCORE, True))
@@ -629,6 +854,24 @@ def zrevrangebyscore(session: Session, argv: list[bytes]) -> Any:
         "elements being returned. If M is constant (e.g. always asking for the first 10 elements "
         "with LIMIT), you can consider it O(log(N))."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "min", "type": "string"},
+        {"name": "max", "type": "string"},
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+    ],
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `BYLEX` argument",
 )
 def zrangebylex(session: Session, argv: list[bytes]) -> Any:
     return _range_reply(session, argv, parse_range_request(argv, 2, LEX, False))
@@ -649,6 +892,24 @@ def zrangebylex(session: Session, argv: list[bytes]) -> Any:
         "elements being returned. If M is constant (e.g. always asking for the first 10 elements "
         "with LIMIT), you can consider it O(log(N))."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "max", "type": "string"},
+        {"name": "min", "type": "string"},
+        {
+            "name": "offset_count",
+            "type": "block",
+            "token": "LIMIT",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "offset", "type": "integer"},
+                {"name": "count", "type": "integer"},
+            ],
+        },
+    ],
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments",
 )
 def zrevrangebylex(session: Session, argv: list[bytes]) -> Any:
     return _range_reply(session, argv, parse_range_request(argv, 2, LEX, True))
@@ -703,6 +964,11 @@ def _zpop(session: Session, argv: list[bytes], highest: bool) -> Any:
         "O(log(N)*M) with N being the number of elements in the sorted set, and M being the "
         "number of elements popped."
     ),
+    key_specs=[key_spec("RW ACCESS DELETE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "count", "type": "integer", "flags": ["optional"]},
+    ],
 )
 def zpopmin(session: Session, argv: list[bytes]) -> Any:
     return _zpop(session, argv, highest=False)
@@ -719,6 +985,11 @@ def zpopmin(session: Session, argv: list[bytes]) -> Any:
         "O(log(N)*M) with N being the number of elements in the sorted set, and M being the "
         "number of elements popped."
     ),
+    key_specs=[key_spec("RW ACCESS DELETE")],
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "count", "type": "integer", "flags": ["optional"]},
+    ],
 )
 def zpopmax(session: Session, argv: list[bytes]) -> Any:
     return _zpop(session, argv, highest=True)
@@ -765,6 +1036,20 @@ def mpop_reply(session: Session, key: bytes, popped: Pairs, highest: bool, count
         "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
         "elements in the sorted set, and M being the number of elements popped."
     ),
+    key_specs=[keynum_spec("RW ACCESS DELETE")],
+    arguments=[
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {
+            "name": "where",
+            "type": "oneof",
+            "arguments": [
+                {"name": "min", "type": "pure-token", "token": "MIN"},
+                {"name": "max", "type": "pure-token", "token": "MAX"},
+            ],
+        },
+        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+    ],
 )
 def zmpop(session: Session, argv: list[bytes]) -> Any:
     keys, highest, count = parse_mpop(argv, 1)
@@ -787,6 +1072,25 @@ def zmpop(session: Session, argv: list[bytes]) -> Any:
     since="6.2.0",
     summary="Get one or multiple random elements from a sorted set",
     complexity="O(N) where N is the number of elements returned",
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {
+            "name": "options",
+            "type": "block",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "count", "type": "integer"},
+                {
+                    "name": "withscores",
+                    "type": "pure-token",
+                    "token": "WITHSCORES",
+                    "flags": ["optional"],
+                },
+            ],
+        },
+    ],
 )
 def zrandmember(session: Session, argv: list[bytes]) -> Any:
     db = session.db
@@ -979,6 +1283,29 @@ _DIFF_COMPLEXITY = (
         "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being "
         "the number of elements in the resulting sorted set."
     ),
+    key_specs=[keynum_spec("RO ACCESS")],
+    arguments=[
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {
+            "name": "weight",
+            "type": "integer",
+            "token": "WEIGHTS",
+            "flags": ["optional", "multiple"],
+        },
+        {
+            "name": "aggregate",
+            "type": "oneof",
+            "token": "AGGREGATE",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "sum", "type": "pure-token", "token": "SUM"},
+                {"name": "min", "type": "pure-token", "token": "MIN"},
+                {"name": "max", "type": "pure-token", "token": "MAX"},
+            ],
+        },
+        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
+    ],
 )
 def zunion(session: Session, argv: list[bytes]) -> Any:
     return _algebra(session, argv, UNION)
@@ -995,6 +1322,29 @@ def zunion(session: Session, argv: list[bytes]) -> Any:
         "number of input sorted sets and M being the number of elements in the resulting sorted "
         "set."
     ),
+    key_specs=[keynum_spec("RO ACCESS")],
+    arguments=[
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {
+            "name": "weight",
+            "type": "integer",
+            "token": "WEIGHTS",
+            "flags": ["optional", "multiple"],
+        },
+        {
+            "name": "aggregate",
+            "type": "oneof",
+            "token": "AGGREGATE",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "sum", "type": "pure-token", "token": "SUM"},
+                {"name": "min", "type": "pure-token", "token": "MIN"},
+                {"name": "max", "type": "pure-token", "token": "MAX"},
+            ],
+        },
+        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
+    ],
 )
 def zinter(session: Session, argv: list[bytes]) -> Any:
     return _algebra(session, argv, INTER)
@@ -1010,6 +1360,12 @@ def zinter(session: Session, argv: list[bytes]) -> Any:
         "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N "
         "is the size of the first set, and K is the size of the result set."
     ),
+    key_specs=[keynum_spec("RO ACCESS")],
+    arguments=[
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
+    ],
 )
 def zdiff(session: Session, argv: list[bytes]) -> Any:
     return _algebra(session, argv, DIFF)
@@ -1026,6 +1382,29 @@ def zdiff(session: Session, argv: list[bytes]) -> Any:
         "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being "
         "the number of elements in the resulting sorted set."
     ),
+    key_specs=[key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
+    arguments=[
+        {"name": "destination", "type": "key", "key_spec_index": 0},
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
+        {
+            "name": "weight",
+            "type": "integer",
+            "token": "WEIGHTS",
+            "flags": ["optional", "multiple"],
+        },
+        {
+            "name": "aggregate",
+            "type": "oneof",
+            "token": "AGGREGATE",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "sum", "type": "pure-token", "token": "SUM"},
+                {"name": "min", "type": "pure-token", "token": "MIN"},
+                {"name": "max", "type": "pure-token", "token": "MAX"},
+            ],
+        },
+    ],
 )
 def zunionstore(session: Session, argv: list[bytes]) -> Any:
     return _algebra_store(session, argv, UNION)
@@ -1043,6 +1422,29 @@ def zunionstore(session: Session, argv: list[bytes]) -> Any:
         "number of input sorted sets and M being the number of elements in the resulting sorted "
         "set."
     ),
+    key_specs=[key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
+    arguments=[
+        {"name": "destination", "type": "key", "key_spec_index": 0},
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
+        {
+            "name": "weight",
+            "type": "integer",
+            "token": "WEIGHTS",
+            "flags": ["optional", "multiple"],
+        },
+        {
+            "name": "aggregate",
+            "type": "oneof",
+            "token": "AGGREGATE",
+            "flags": ["optional"],
+            "arguments": [
+                {"name": "sum", "type": "pure-token", "token": "SUM"},
+                {"name": "min", "type": "pure-token", "token": "MIN"},
+                {"name": "max", "type": "pure-token", "token": "MAX"},
+            ],
+        },
+    ],
 )
 def zinterstore(session: Session, argv: list[bytes]) -> Any:
     return _algebra_store(session, argv, INTER)
@@ -1059,6 +1461,12 @@ def zinterstore(session: Session, argv: list[bytes]) -> Any:
         "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N "
         "is the size of the first set, and K is the size of the result set."
     ),
+    key_specs=[key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
+    arguments=[
+        {"name": "destination", "type": "key", "key_spec_index": 0},
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
+    ],
 )
 def zdiffstore(session: Session, argv: list[bytes]) -> Any:
     return _algebra_store(session, argv, DIFF)
@@ -1074,6 +1482,12 @@ def zdiffstore(session: Session, argv: list[bytes]) -> Any:
         "O(N*K) worst case with N being the smallest input sorted set, K being the number of "
         "input sorted sets."
     ),
+    key_specs=[keynum_spec("RO ACCESS")],
+    arguments=[
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "limit", "type": "integer", "token": "LIMIT", "flags": ["optional"]},
+    ],
 )
 def zintercard(session: Session, argv: list[bytes]) -> Any:
     request = parse_algebra(session, argv, 1, INTER, store=True, card=True)
@@ -1095,6 +1509,14 @@ def zintercard(session: Session, argv: list[bytes]) -> Any:
         "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
         "the cursor to return back to 0. N is the number of elements inside the collection.."
     ),
+    key_specs=[key_spec("RO ACCESS")],
+    tips="nondeterministic_output",
+    arguments=[
+        {"name": "key", "type": "key", "key_spec_index": 0},
+        {"name": "cursor", "type": "integer"},
+        {"name": "pattern", "type": "pattern", "token": "MATCH", "flags": ["optional"]},
+        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+    ],
 )
 def zscan(session: Session, argv: list[bytes]) -> Any:
     options = parse_scan(argv)
@@ -1113,46 +1535,3 @@ def zscan(session: Session, argv: list[bytes]) -> Any:
         for part in (member, format_double(score))
     ]
     return [b"%d" % cursor, flat]
-
-
-refine(
-    family.specs,
-    {
-        "zadd": [key_spec("RW UPDATE")],
-        "zincrby": [key_spec("RW ACCESS UPDATE")],
-        "zrem": [key_spec("RW DELETE")],
-        "zcard": [key_spec("RO")],
-        "zcount": [key_spec("RO ACCESS")],
-        "zlexcount": [key_spec("RO ACCESS")],
-        "zscore": [key_spec("RO ACCESS")],
-        "zmscore": [key_spec("RO ACCESS")],
-        "zrank": [key_spec("RO ACCESS")],
-        "zrevrank": [key_spec("RO ACCESS")],
-        "zrange": [key_spec("RO ACCESS")],
-        "zrangestore": [key_spec("OW UPDATE"), key_spec("RO ACCESS", index=2)],
-        "zrevrange": [key_spec("RO ACCESS")],
-        "zrangebyscore": [key_spec("RO ACCESS")],
-        "zrevrangebyscore": [key_spec("RO ACCESS")],
-        "zrangebylex": [key_spec("RO ACCESS")],
-        "zrevrangebylex": [key_spec("RO ACCESS")],
-        "zremrangebyrank": [key_spec("RW DELETE")],
-        "zremrangebyscore": [key_spec("RW DELETE")],
-        "zremrangebylex": [key_spec("RW DELETE")],
-        "zpopmin": [key_spec("RW ACCESS DELETE")],
-        "zpopmax": [key_spec("RW ACCESS DELETE")],
-        "zrandmember": [key_spec("RO ACCESS")],
-        "zunion": [keynum_spec("RO ACCESS")],
-        "zinter": [keynum_spec("RO ACCESS")],
-        "zdiff": [keynum_spec("RO ACCESS")],
-        "zunionstore": [key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
-        "zinterstore": [key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
-        "zdiffstore": [key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
-        "zintercard": [keynum_spec("RO ACCESS")],
-        "zmpop": [keynum_spec("RW ACCESS DELETE")],
-        "zscan": [key_spec("RO ACCESS")],
-    },
-    {
-        "zrandmember": "nondeterministic_output",
-        "zscan": "nondeterministic_output",
-    },
-)

@@ -35,6 +35,8 @@ ENCODING_LIMITS = (
     "zset_max_listpack_value",
 )
 _LONG_MAX = 2**63 - 1
+#: Encoding thresholds Redis declares as memory values ("1kb" is accepted).
+MEMORY_LIMITS = ("hash_max_listpack_value", "zset_max_listpack_value")
 
 _UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
 
@@ -167,13 +169,17 @@ class Settings(BaseModel):
         "maxmemory",
         "auto_aof_rewrite_min_size",
         "hll_sparse_max_bytes",
+        "hash_max_listpack_value",
+        "zset_max_listpack_value",
         mode="before",
     )
     @classmethod
     def _memory(cls, value: Any) -> int:
         return parse_memory(value)
 
-    @field_validator(*ENCODING_LIMITS, mode="before")
+    @field_validator(
+        *(name for name in ENCODING_LIMITS if name not in MEMORY_LIMITS), mode="before"
+    )
     @classmethod
     def _strict_int(cls, value: Any) -> int:
         """Integers as Redis's string2ll reads them: no sign but '-', no spaces, no '05'."""

@@ -43,7 +43,8 @@ class CommandSpec:
     tips: tuple[str, ...] = ()
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
     parent: CommandSpec | None = None
-    doc_arguments: list[dict[str, Any]] = field(default_factory=list)
+    #: COMMAND DOCS arguments; None when the declaration gives none (rendered as none).
+    doc_arguments: list[dict[str, Any]] | None = None
     #: COMMAND DOCS deprecation fields (`doc_flags` e.g. ("deprecated",)); empty = left out.
     doc_flags: tuple[str, ...] = ()
     deprecated_since: str = ""
@@ -117,19 +118,6 @@ def default_key_spec(spec: CommandSpec) -> dict[str, Any]:
     return key_spec(flags, spec.first_key, last, spec.key_step)
 
 
-def refine(
-    specs: list[CommandSpec], key_specs: dict[str, list[dict[str, Any]]], tips: dict[str, str]
-) -> None:
-    """Attach Redis's exact key specs and tips, which the decorator cannot express."""
-    for spec in specs:
-        name = spec.full_name
-        if name in key_specs:
-            spec.key_specs = key_specs[name]
-        if name in tips:
-            spec.tips = tuple(tips[name].split())
-        refine(list(spec.subcommands.values()), key_specs, tips)
-
-
 class Family:
     """Collects one file's built-in commands, to be registered like any module's."""
 
@@ -148,7 +136,21 @@ class Family:
         complexity: str = "O(1)",
         parent: CommandSpec | None = None,
         acl: str = "",
+        key_specs: list[dict[str, Any]] | None = None,
+        tips: str = "",
+        arguments: list[dict[str, Any]] | None = None,
+        doc_flags: tuple[str, ...] | None = None,
+        deprecated_since: str = "",
+        replaced_by: str = "",
     ) -> Callable[[Handler], Handler]:
+        """Declare a command whole: what COMMAND INFO and COMMAND DOCS show comes from here.
+
+        `key_specs` default to the one Redis derives from `keys`; `tips` are space-separated;
+        `arguments` are COMMAND DOCS argument maps (see `commands.arguments`), None when not
+        transcribed; a `deprecated_since` marks the command deprecated unless `doc_flags`
+        say otherwise.
+        """
+
         def decorate(handler: Handler) -> Handler:
             spec = CommandSpec(
                 name=name,
@@ -163,6 +165,12 @@ class Family:
                 since=since,
                 complexity=complexity,
                 acl_categories=tuple(acl.split()),
+                key_specs=list(key_specs) if key_specs is not None else [],
+                tips=tuple(tips.split()),
+                doc_arguments=arguments,
+                doc_flags=_doc_flags(doc_flags, deprecated_since),
+                deprecated_since=deprecated_since,
+                replaced_by=replaced_by,
             )
             if parent is not None:
                 parent.add_subcommand(spec)
@@ -173,18 +181,35 @@ class Family:
         return decorate
 
     def container(
-        self, name: str, summary: str = "", since: str = "1.0.0", flags: str = ""
+        self,
+        name: str,
+        summary: str = "",
+        since: str = "1.0.0",
+        flags: str = "",
+        arity: int = -2,
+        complexity: str = "Depends on subcommand.",
+        handler: Handler | None = None,
+        acl: str = "",
     ) -> CommandSpec:
-        """A command like CONFIG or CLIENT whose real work is in its subcommands."""
+        """A command like CONFIG or CLIENT whose real work is in its subcommands; `handler`
+        answers the container alone (COMMAND), as Redis runs it when its arity allows."""
         spec = CommandSpec(
             name=name,
-            handler=None,
-            arity=-2,
+            handler=handler,
+            arity=arity,
             flags=frozenset(flags.split()),
             group=self.group,
             summary=summary,
             since=since,
-            complexity="Depends on subcommand.",
+            complexity=complexity,
+            acl_categories=tuple(acl.split()),
+            doc_arguments=[],  # a container has none of its own, as in Redis
         )
         self.specs.append(spec)
         return spec
+
+
+def _doc_flags(declared: tuple[str, ...] | None, deprecated_since: str) -> tuple[str, ...]:
+    if declared is not None:
+        return declared
+    return ("deprecated",) if deprecated_since else ()

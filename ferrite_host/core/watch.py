@@ -9,17 +9,32 @@ if TYPE_CHECKING:
     from ferrite_host.keyspace import Keyspace
 
 
+Slot = tuple[int, bytes]
+
+
 class WatchRegistry:
+    """Who watches what. A change to a watched key marks its watchers dirty; FLUSHDB,
+    FLUSHALL and SWAPDB mark only watchers of keys that existed in the emptied (or either
+    swapped) database, as Redis's touchAllWatchedKeysInDb does, so it remembers whether
+    each watched key is stored."""
+
     def __init__(self, keyspace: Keyspace) -> None:
-        self._watchers: dict[tuple[int, bytes], set[Session]] = {}
+        self._keyspace = keyspace
+        self._watchers: dict[Slot, set[Session]] = {}
         self._by_db: dict[int, set[Session]] = {}
+        self._stored: dict[Slot, bool] = {}
         keyspace.subscribe(self._on_change)
+
+    def _holds(self, slot: Slot) -> bool:
+        return self._keyspace.dbs[slot[0]].holds(slot[1])
 
     def watch(self, session: Session, key: bytes) -> None:
         slot = (session.db_index, key)
         if slot in session.watched:
             return
         session.watched.add(slot)
+        if slot not in self._watchers:
+            self._stored[slot] = self._holds(slot)
         self._watchers.setdefault(slot, set()).add(session)
         self._by_db.setdefault(session.db_index, set()).add(session)
 
@@ -30,6 +45,7 @@ class WatchRegistry:
                 watchers.discard(session)
                 if not watchers:
                     del self._watchers[slot]
+                    self._stored.pop(slot, None)
             db_watchers = self._by_db.get(slot[0])
             if db_watchers is not None:
                 db_watchers.discard(session)
@@ -42,8 +58,23 @@ class WatchRegistry:
         if not self._watchers:
             return
         if key is None:
-            for session in self._by_db.get(db, ()):
-                session.watch_dirty = True
+            self._whole_db_changed(db, swapped=event == "swapdb")
             return
-        for session in self._watchers.get((db, key), ()):
-            session.watch_dirty = True
+        slot = (db, key)
+        watchers = self._watchers.get(slot)
+        if watchers:
+            self._stored[slot] = self._holds(slot)
+            for session in watchers:
+                session.watch_dirty = True
+
+    def _whole_db_changed(self, db: int, swapped: bool) -> None:
+        """After a flush (the db is now empty) or a swap (it holds the other db's keys)."""
+        slots = {slot for session in self._by_db.get(db, ()) for slot in session.watched}
+        for slot in slots:
+            if slot[0] != db:
+                continue
+            stored_now = self._holds(slot)
+            if self._stored.get(slot, False) or (swapped and stored_now):
+                for session in self._watchers.get(slot, ()):
+                    session.watch_dirty = True
+            self._stored[slot] = stored_now

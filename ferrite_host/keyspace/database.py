@@ -68,6 +68,11 @@ class Database:
     def exists(self, key: bytes) -> bool:
         return self.get(key) is not None
 
+    def holds(self, key: bytes) -> bool:
+        """Whether `key` is stored, logically expired or not, without expiring it (what
+        Redis's dictFind sees; for listeners that must not change the keyspace)."""
+        return key in self._data
+
     @property
     def limits(self) -> EncodingLimits:
         """The keyspace's encoding thresholds, for handlers that grow a value."""
@@ -193,6 +198,14 @@ class Database:
         Handlers that edit a stored container call this once per Redis notification.
         """
         self._keyspace.emit(self.index, key, event, cls)
+
+    def unshare_string(self, key: bytes) -> None:
+        """Make the stored string at `key` an editable bytearray, as Redis's
+        dbUnshareStringValue does before SETBIT, SETRANGE and APPEND look at it: OBJECT
+        ENCODING then says "raw", and since the bytes are the same, no event is sent."""
+        value = self._data.get(key)
+        if type(value) is bytes:
+            self._data[key] = bytearray(value)
 
     def touch_value(self, key: bytes) -> None:
         """A module changed a value in place: WATCH and the dirty counter see it; Redis

@@ -256,6 +256,8 @@ class ZSetValue(Aggregate):
             lo = self._lex_bisect(span.min, first_score, lower=True)
             hi = self._lex_bisect(span.max, first_score, lower=False)
             return lo, max(lo, hi)
+        if not span.above_min(order[-1][1]) or not span.below_max(order[0][1]):
+            return 0, 0  # Redis first tests the range against the last and first members
         if not reverse:
             lo = next((i for i in range(size) if span.above_min(order[i][1])), size)
             hi = lo

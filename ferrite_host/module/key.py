@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ferrite_host.keyspace import TypedValue, events, is_string, now_ms, type_name
 from ferrite_host.module.errors import ReplyError, WrongType
+from ferrite_host.module.key_hashes import HashKeyMixin
+from ferrite_host.module.key_lists import ListKeyMixin
+from ferrite_host.module.key_zsets import ZSetKeyMixin
 
 if TYPE_CHECKING:
     from ferrite_host.keyspace import Database
@@ -15,21 +18,25 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class Key:
+class Key(ListKeyMixin, HashKeyMixin, ZSetKeyMixin):
     """A key opened by `ctx.open_key` (read) or `ctx.open_key_writable` (read and write).
+
+    Values of the module's own types through `value` / `set_value`; strings, lists
+    (`list_*`), hashes (`hash_*`) and sorted sets (`zset_*`) with Python values in and out.
 
     Every write goes through the keyspace's mutators, so WATCH, expiry, `free` and the
     append-only file see it; a writable key also counts as modified when the command ends
     (values changed in place included), as Redis signals keys a module opened for writing.
     """
 
-    __slots__ = ("_ctx", "_db", "_name", "_writable")
+    __slots__ = ("_ctx", "_db", "_handle", "_name", "_writable")
 
     def __init__(self, ctx: Context, db: Database, name: bytes, writable: bool) -> None:
         self._ctx = ctx
         self._db = db
         self._name = name
         self._writable = writable
+        self._handle: RedisModuleKey | None = None
 
     @property
     def name(self) -> bytes:
@@ -80,6 +87,19 @@ class Key:
         raw = data.encode() if isinstance(data, str) else bytes(data)
         self._db.set(self._name, raw)
 
+    def append(self, data: bytes | str) -> int:
+        """Append to the string value (an empty key starts empty); its new length."""
+        self._require_write()
+        current = self.get_bytes() or b""
+        joined = current + (data.encode() if isinstance(data, str) else bytes(data))
+        self._db.set(self._name, joined, keep_ttl=True, event="append", cls=events.SILENT)
+        return len(joined)
+
+    def length(self) -> int:
+        """The value's length as Redis measures it: bytes of a string, elements of a list,
+        fields of a hash, members of a set or sorted set; 0 for an empty key."""
+        return self.redis.value_length()
+
     # -- the key itself --------------------------------------------------------------------
 
     def delete(self) -> bool:
@@ -103,7 +123,9 @@ class Key:
     @property
     def redis(self) -> RedisModuleKey:
         """The Redis-shaped handle on the same key (lists, hashes, sorted sets, DMA...)."""
-        return self._ctx.redis_key(self._name, self._writable)
+        if self._handle is None:
+            self._handle = self._ctx.redis_key(self._name, self._writable)
+        return self._handle
 
     def _require_write(self) -> None:
         if not self._writable:

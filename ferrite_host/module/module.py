@@ -211,9 +211,7 @@ class Module:
         for declared in self._types.values():
             module.register_type(declared.typedef())
         for command in self._commands:
-            status = module.register_command(self._module_command(command))
-            if status is Status.ERR:
-                return Status.ERR
+            module.register_command(self._module_command(command))  # raises on a clash
         for config in self._configs.values():
             config.reset()
             module.stage_parameter(config)

@@ -4,7 +4,8 @@ See docs/persistence.md for the on-disk formats and the operator-facing behaviou
 """
 
 from ferrite_host.persistence.aof import AofFormatError, AofTruncated, encode_command, parse_aof
-from ferrite_host.persistence.manager import Persistence, PersistenceError
+from ferrite_host.persistence.errors import PersistenceError
+from ferrite_host.persistence.manager import Persistence
 from ferrite_host.persistence.snapshot import (
     FORMAT_VERSION,
     MAGIC,

@@ -29,6 +29,12 @@ KILL_SIGNAL = signal.SIGUSR1
 _PR_SET_PDEATHSIG = 1
 
 
+class ExpectedFailure(Exception):
+    """A child's failure whose message is the whole story (no traceback needed)."""
+
+    expected = True
+
+
 @dataclass
 class ChildResult:
     ok: bool

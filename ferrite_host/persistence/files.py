@@ -106,3 +106,20 @@ def remove_stale_temp_files(directory: Path) -> None:
             log.info("Removed stale temp file %s left by an interrupted save", path)
         except OSError as exc:
             log.warning("Could not remove stale temp file %s: %s", path, exc.strerror)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is out (a short write is not an error)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def unlink_quietly(path: Path) -> None:
+    """Remove a temp file that may already be gone; other failures are only logged."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("Could not remove %s: %s", path, exc.strerror)

@@ -1,10 +1,11 @@
 """The sorted-set part of the module key API (`RedisModule_Zset*`), mixed into RedisModuleKey.
 
-Writes go through the database's mutators (so WATCH, the dirty counter and keyspace events
-see them, and an emptied sorted set is deleted as Redis's `moduleDelKeyIfEmpty` does). Range
-iteration keeps one iterator per key handle, as Redis does: `zset_first_in_*` /
-`zset_last_in_*` start it, `zset_range_next` / `zset_range_prev` move it,
-`zset_range_current_element` reads it, `zset_range_stop` ends it.
+Writes go through the database's mutators (so WATCH, the dirty counter and the change
+stream see them; as in Redis, they send no keyspace notification), and an emptied sorted
+set is deleted as Redis's `moduleDelKeyIfEmpty` does. Range iteration keeps one iterator
+per key handle, as Redis does: `zset_first_in_*` / `zset_last_in_*` start it,
+`zset_range_next` / `zset_range_prev` move it, `zset_range_current_element` reads it,
+`zset_range_stop` ends it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.keyspace import ZSetValue
-from ferrite_host.keyspace.events import ZSET
+from ferrite_host.keyspace.events import SILENT
 from ferrite_host.keyspace.zsets import (
     ADDED,
     NAN,
@@ -117,9 +118,9 @@ class ZSetKeyMixin:
                 value.note_added(bytes(member), self._db.limits)
             event = "zincr" if incr else "zadd"
             if self._db.get(self._name) is value:
-                self._db.changed(self._name, event, ZSET)
+                self._db.changed(self._name, event, SILENT)
             else:
-                self._db.set(self._name, value, event=event, cls=ZSET)
+                self._db.set(self._name, value, event=event, cls=SILENT)
         return True, out, None if outcome == NOP else new_score
 
     def zset_add(self, score: float, member: bytes, flags: int = 0) -> tuple[Status, ZAddFlag]:
@@ -153,9 +154,9 @@ class ZSetKeyMixin:
             return _status(False), False
         if not value.remove(bytes(member)):
             return _status(True), False
-        self._db.changed(self._name, "zrem", ZSET)
+        self._db.changed(self._name, "zrem", SILENT)
         if not value:
-            self._db.delete(self._name)
+            self._db.delete(self._name, cls=SILENT)
         return _status(True), True
 
     def zset_score(self, member: bytes) -> float | None:

@@ -28,10 +28,12 @@ from ferrite_host.redis_module.blocked_clients import ModuleBlockedClients
 from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
+    ModuleCommandError,
     ModuleExportsTypesError,
     ModuleHasBlockedClientsError,
     ModuleHoldsTimersError,
     ModuleLoadError,
+    ModuleTypeError,
     ModuleUnloadRefusedError,
 )
 from ferrite_host.redis_module.module import ModuleHost, ModuleInfo, RedisModule
@@ -330,6 +332,8 @@ def _run_on_load(
 ) -> None:
     try:
         result = call_hook(pm, plugin, "on_load", module=module, args=list(args))
+    except (ModuleCommandError, ModuleTypeError) as exc:
+        raise ModuleLoadError(exc.errmsg) from exc  # the reason, without a traceback's noise
     except Exception as exc:
         log.debug("on_load of module %s raised", module.name, exc_info=True)
         raise ModuleLoadError(f"on_load raised {one_line(exc)}") from exc

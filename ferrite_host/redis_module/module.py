@@ -24,7 +24,7 @@ from ferrite_host.redis_module.commands import (
     ModuleCommand,
     ModuleCommandRegistry,
 )
-from ferrite_host.redis_module.errors import ModuleTypeError
+from ferrite_host.redis_module.errors import ModuleCommandError, ModuleTypeError
 from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType, RedisModuleTypeDef
 
 if TYPE_CHECKING:
@@ -160,18 +160,24 @@ class RedisModule:
     # -- registration -----------------------------------------------------------------------
 
     def register_command(self, command: ModuleCommand) -> Status:
-        """Declare a command (RM_CreateCommand). ERR, and a failed load, when the name is
-        taken (case-insensitively) by a built-in, another module or this module, or when
-        called after `on_load`."""
+        """Declare a command (RM_CreateCommand); `Status.OK` when it is registered.
+
+        Raises ModuleCommandError, as `register_type` raises ModuleTypeError, when the name
+        is taken (case-insensitively) by a built-in, another module or this module, or when
+        called after `on_load`: a failed registration cannot be ignored by accident, and the
+        load fails with the reason. A port's `if ... == Status.ERR: return Status.ERR`
+        keeps working (it simply never triggers).
+        """
         if self.state is not ModuleState.REGISTERED:
-            self.log(
-                "warning", f"register_command({command.name!r}) called outside on_load; ignored"
+            raise ModuleCommandError(
+                f"register_command({command.name!r}) called outside on_load; declare "
+                "commands while the module loads"
             )
-            return Status.ERR
         clash = self._clash(command.name)
         if clash:
-            self.problems.append(f"command name '{command.name}' {clash}")
-            return Status.ERR
+            problem = f"command name '{command.name}' {clash}"
+            self.problems.append(problem)
+            raise ModuleCommandError(problem)
         return self.commands.register(command)
 
     def _clash(self, name: str) -> str:

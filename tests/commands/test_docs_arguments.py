@@ -7,10 +7,11 @@ from typing import Any
 
 import redis
 
-from ferrite_host.commands.docs_arguments import DOC_ARGUMENTS, DOC_DEPRECATIONS
 from ferrite_host.core.session import Session
 from ferrite_host.core.spec import CommandSpec
 from ferrite_host.core.state import ServerState
+from ferrite_host.testing.declarations import ARGUMENTS as DOC_ARGUMENTS
+from ferrite_host.testing.declarations import DEPRECATIONS as DOC_DEPRECATIONS
 
 Run = Callable[..., Any]
 

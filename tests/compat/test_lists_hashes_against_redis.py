@@ -129,6 +129,9 @@ CONFIG GET set-max-intset-entries|CONFIG SET zset-max-ziplist-entries 9
 CONFIG SET zset-max-ziplist-value 11
 CONFIG GET zset-max-listpack-entries|CONFIG GET zset-max-listpack-value
 CONFIG GET zset-max-ziplist-*
+CONFIG SET hash-max-listpack-value 1kb|CONFIG GET hash-max-listpack-value
+CONFIG SET zset-max-ziplist-value 2k|CONFIG GET zset-max-listpack-value
+CONFIG SET zset-max-listpack-value -1|CONFIG SET hash-max-listpack-value 1x
 RPUSH el a|OBJECT ENCODING el
 CONFIG SET hash-max-listpack-entries 512 hash-max-listpack-value 64 list-max-listpack-size -2
 CONFIG SET list-compress-depth 0 set-max-intset-entries 512 zset-max-listpack-entries 128
