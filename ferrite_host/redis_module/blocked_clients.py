@@ -159,9 +159,9 @@ class BlockedClient:
 
     def unblock(self, privdata: Any = None) -> Status:
         """RM_UnblockClient: answer the client through the reply callback (which gets
-        `privdata`), on the event loop. Status.ERR when already unblocked, or for a
-        client blocked on keys without a timeout callback (Redis then refuses too: such a
-        client is answered as timed out)."""
+        `privdata`), on the event loop. A client blocked on keys is answered through its
+        timeout callback instead, as in Redis. Status.ERR when already unblocked or
+        aborted, and for a client blocked on keys without a timeout callback (as Redis)."""
         from ferrite_host.redis_module.api import Status
 
         if self._released or (self._on_keys and self._timeout_callback is None):
