@@ -30,19 +30,15 @@ def server() -> Iterator[FerriteProcess]:
 @pytest.fixture
 def r(server: FerriteProcess) -> Iterator[redis.Redis]:
     """A RESP2 redis-py client on a flushed server (redis-py 8 defaults to RESP3)."""
-    client = server.client(protocol=2)
-    client.flushall()
-    yield client
-    client.close()
+    with server.flushed_client(protocol=2) as client:
+        yield client
 
 
 @pytest.fixture
 def r3(server: FerriteProcess) -> Iterator[redis.Redis]:
     """A RESP3 redis-py client on a flushed server."""
-    client = server.client(protocol=3)
-    client.flushall()
-    yield client
-    client.close()
+    with server.flushed_client(protocol=3) as client:
+        yield client
 
 
 @pytest.fixture

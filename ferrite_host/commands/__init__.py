@@ -41,6 +41,7 @@ FAMILIES = (
     "latency",
     "monitor",
     "acl",
+    "replication",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,17 @@ class FerriteProcess:
     def client(self, **kwargs: Any) -> redis.Redis:
         kwargs.setdefault("socket_timeout", 15)
         return redis.Redis(host="127.0.0.1", port=self.port, **kwargs)
+
+    @contextlib.contextmanager
+    def flushed_client(self, **kwargs: Any) -> Iterator[redis.Redis]:
+        """A client on an emptied server, closed afterwards: each test's fresh start on a
+        server shared by a module (`with server.flushed_client(protocol=2) as r:`)."""
+        client = self.client(**kwargs)
+        client.flushall()
+        try:
+            yield client
+        finally:
+            client.close()
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int | None:
         """Stop the child (SIGTERM, then SIGKILL after `timeout`); returns its exit code."""

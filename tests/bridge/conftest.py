@@ -30,7 +30,5 @@ def bridge_server(bridge_so: Path) -> Iterator[RedisBridgeProcess]:
 
 @pytest.fixture
 def rb(bridge_server: RedisBridgeProcess) -> Iterator[redis.Redis]:
-    client = bridge_server.client(protocol=2)
-    client.flushall()
-    yield client
-    client.close()
+    with bridge_server.flushed_client(protocol=2) as client:
+        yield client

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import redis
+from box_type import BoxType
 
 from ferrite_host.core.session import Session
 from ferrite_host.core.state import ServerState
@@ -15,46 +16,6 @@ from ferrite_host.keyspace import TypedValue
 from ferrite_host.testing import FerriteProcess
 
 Run = Callable[..., Any]
-
-
-class BoxType:
-    """A module-style value type whose copy behaviour each test chooses."""
-
-    name = "box-type1"
-    encver = 0
-    module_name = "tests"
-
-    def __init__(self, copy_mode: str = "deep") -> None:
-        self.copy_mode = copy_mode
-        self.released: list[Any] = []
-
-    def release(self, value: Any) -> None:
-        self.released.append(value)
-
-    def mem_usage(self, value: Any) -> int:
-        return 0
-
-    def digest(self, value: Any) -> bytes:
-        return b""
-
-    def copy(self, value: Any) -> Any:
-        if self.copy_mode == "missing":
-            raise NotImplementedError
-        if self.copy_mode == "fails":
-            return None
-        return list(value)
-
-    def can_save(self) -> bool:
-        return False
-
-    def save(self, value: Any) -> bytes:
-        return b""
-
-    def load(self, data: bytes, encver: int) -> Any:
-        return []
-
-    def aof_rewrite(self, value: Any, key: bytes) -> list[list[bytes]] | None:
-        return None
 
 
 def put_box(session: Session, key: bytes, copy_mode: str = "deep") -> BoxType:

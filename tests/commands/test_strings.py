@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis
+from box_type import BoxType
 
 from ferrite_host.core.session import Session
 from ferrite_host.core.state import ServerState
@@ -21,38 +22,6 @@ Run = Callable[..., Any]
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INTEGER = "ERR value is not an integer or out of range"
-
-
-class BoxType:
-    """The smallest module-style value type: enough to put a non-string value in a key."""
-
-    name = "box-type1"
-    encver = 0
-    module_name = "tests"
-
-    def release(self, value: Any) -> None:
-        pass
-
-    def mem_usage(self, value: Any) -> int:
-        return 0
-
-    def digest(self, value: Any) -> bytes:
-        return b""
-
-    def copy(self, value: Any) -> Any:
-        return list(value)
-
-    def can_save(self) -> bool:
-        return False
-
-    def save(self, value: Any) -> bytes:
-        return b""
-
-    def load(self, data: bytes, encver: int) -> Any:
-        return []
-
-    def aof_rewrite(self, value: Any, key: bytes) -> list[list[bytes]] | None:
-        return None
 
 
 @pytest.fixture

@@ -24,10 +24,8 @@ def modules_server() -> Iterator[FerriteProcess]:
 
 @pytest.fixture
 def client(modules_server: FerriteProcess) -> Iterator[redis.Redis]:
-    c = modules_server.client(protocol=2)
-    c.flushall()
-    yield c
-    c.close()
+    with modules_server.flushed_client(protocol=2) as c:
+        yield c
 
 
 @pytest.mark.parametrize("protocol", [2, 3])

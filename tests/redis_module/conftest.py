@@ -94,16 +94,12 @@ def fx_server(fx_site: Path) -> Iterator[FerriteProcess]:
 @pytest.fixture
 def fr(fx_server: FerriteProcess) -> Iterator[redis.Redis]:
     """RESP2 client on the module server, flushed (redis-py 8 would default to RESP3)."""
-    client = raw_replies(fx_server.client(protocol=2))
-    client.flushall()
-    yield client
-    client.close()
+    with fx_server.flushed_client(protocol=2) as client:
+        yield raw_replies(client)
 
 
 @pytest.fixture
 def fr3(fx_server: FerriteProcess) -> Iterator[redis.Redis]:
     """RESP3 client on the module server, flushed."""
-    client = raw_replies(fx_server.client(protocol=3))
-    client.flushall()
-    yield client
-    client.close()
+    with fx_server.flushed_client(protocol=3) as client:
+        yield raw_replies(client)
