@@ -37,10 +37,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FerriteProcess]
 
 @pytest.fixture
 def client(server: FerriteProcess) -> Iterator[redis.Redis]:
-    connection = server.client(socket_timeout=10)
-    connection.flushall()
-    yield connection
-    connection.close()
+    with server.flushed_client(socket_timeout=10) as connection:
+        yield connection
 
 
 def test_unblocked_from_a_thread(server: FerriteProcess, client: redis.Redis) -> None:
