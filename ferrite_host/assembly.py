@@ -12,6 +12,7 @@ from ferrite_host.blocking import Blocking
 from ferrite_host.commands import builtin_specs
 from ferrite_host.core.config import Settings
 from ferrite_host.core.encoding_limits import EncodingLimitsSync
+from ferrite_host.core.eviction import Eviction
 from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.manager import Persistence
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub, Tracking
@@ -27,6 +28,7 @@ def build_state(settings: Settings | None = None) -> ServerState:
     Tracking.attach(state)
     Blocking.attach(state)
     EncodingLimitsSync.attach(state)
+    Eviction.attach(state)
     return state
 
 

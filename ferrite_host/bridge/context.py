@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.bridge import _native as native
+from ferrite_host.bridge.collections import BridgeCollections
 from ferrite_host.bridge.replies import ARRAY, MAP, SET, ReplyStream
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
@@ -29,6 +31,8 @@ from ferrite_host.redis_module.api import (
     Status,
 )
 from ferrite_host.redis_module.call_flags import CallFlags
+from ferrite_host.redis_module.ctx_queries import ContextFlag
+from ferrite_host.redis_module.notifications import NotificationCallback, class_letter
 from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, to_bytes
 
@@ -37,6 +41,12 @@ if TYPE_CHECKING:
     from ferrite_host.redis_module.module import RedisModule
 
 log = logging.getLogger("ferrite")
+
+
+_WRITE = int(KeyMode.WRITE)
+OK = Status.OK
+#: RedisModule_KeyType's answers as KeyType members, without an enum call per lookup.
+_KEY_TYPES = {int(kind): kind for kind in KeyType}
 
 
 def _status(code: int) -> Status:
@@ -57,6 +67,7 @@ class CallState:
         "argv",
         "asked",
         "command",
+        "detached",
         "keys",
         "module",
         "registry",
@@ -73,8 +84,12 @@ class CallState:
         argv: list[bytes],
         registry: Registry,
         write_command: bool,
+        detached: bool = False,
     ) -> None:
         self.addr = addr
+        #: A context outside any client's command (timers, events): no reply, no
+        #: verbatim propagation (only what the callback asks to replicate).
+        self.detached = detached
         self.command = command
         self.module = module
         self.argv = argv
@@ -110,33 +125,47 @@ class CallState:
         self.asked = True
         return _status(native.replicate_verbatim(self.addr))
 
-    def open_key(self, name: bytes, mode: KeyMode) -> BridgeKey | None:
-        handle = native.open_key(self.addr, name, int(mode))
+    def open_key(self, name: bytes, mode: KeyMode | int) -> BridgeKey | None:
+        bits = int(mode)
+        handle = native.open_key(self.addr, name, bits)
         if handle is None:
             return None
-        key = BridgeKey(self, handle, name, mode)
+        key = BridgeKey(self, handle, name, bits)
         self.keys.append(key)
         return key
 
     def finish(self, failure: str | None = None) -> None:
         """Close keys, complete the replies, apply the propagation rule, end the context."""
-        for key in list(self.keys):
-            key.close()
-        self.stream.finish(failure)
-        if self.wrote and not self.asked and self.write_command:
-            native.replicate_verbatim(self.addr)
+        if self.keys:
+            for key in list(self.keys):
+                key.close()
+        if not self.detached:
+            stream = self.stream
+            if failure is not None or stream.top_level != 1 or stream.unfinished():
+                stream.finish(failure)
+            if self.wrote and not self.asked and self.write_command:
+                native.replicate_verbatim(self.addr)
         self.addr = 0  # any later use raises instead of touching a finished context
 
 
-def _not_bridged(owner: str, name: str) -> AttributeError | NotImplementedError:
-    """Why a Ferrite API method is missing here: not mapped to Redis yet, or no such name."""
-    ferrite_class = RedisModuleKey if owner == "RedisModuleKey" else RedisModuleCtx
-    if hasattr(ferrite_class, name) and not name.startswith("_"):
-        return NotImplementedError(
-            f"{owner}.{name} is not available through the Ferrite bridge yet "
-            "(see docs/bridge.md for what is mapped to the Redis Module API)"
-        )
-    return AttributeError(f"'{owner}' object has no attribute '{name}'")
+def not_bridged(bridge_class: type, ferrite_class: type) -> type:
+    """Give `bridge_class` a method for every public name of `ferrite_class` it lacks, which
+    raises NotImplementedError naming it: a clear error for what the bridge does not map,
+    without a `__getattr__` hook that would slow every attribute access down."""
+    owner = ferrite_class.__name__
+    for name in dir(ferrite_class):
+        if name.startswith("_") or hasattr(bridge_class, name):
+            continue
+
+        def missing(self: object, *args: object, _name: str = name, **kwargs: object) -> Any:
+            raise NotImplementedError(
+                f"{owner}.{_name} is not available through the Ferrite bridge "
+                "(see docs/bridge.md for what is mapped to the Redis Module API)"
+            )
+
+        missing.__name__ = name
+        setattr(bridge_class, name, missing)
+    return bridge_class
 
 
 def _as_ferrite_reply(reply: Any) -> Any:
@@ -153,18 +182,20 @@ def _as_ferrite_reply(reply: Any) -> Any:
     return reply
 
 
-class BridgeKey:
+class BridgeKey(BridgeCollections):
     """RedisModuleKey's methods on a key Redis opened (`RedisModule_OpenKey`)."""
 
     __slots__ = ("_call", "_closed", "_handle", "_mode", "_name", "_views")
 
-    def __init__(self, call: CallState, handle: int, name: bytes, mode: KeyMode) -> None:
+    def __init__(self, call: CallState, handle: int, name: bytes, mode: int) -> None:
         self._call = call
         self._handle = handle
         self._name = name
-        self._mode = mode
+        self._mode = mode  # KeyMode bits, as a plain int (enum operations are slow)
         self._closed = False
         self._views: list[memoryview] = []
+        #: Why the last failed list/hash call failed (Redis's errno), as on Ferrite.
+        self.errno = 0
 
     @property
     def name(self) -> RedisModuleString:
@@ -172,7 +203,7 @@ class BridgeKey:
 
     @property
     def mode(self) -> KeyMode:
-        return self._mode
+        return KeyMode(self._mode)
 
     @property
     def closed(self) -> bool:
@@ -202,12 +233,12 @@ class BridgeKey:
 
     def _writable(self) -> bool:
         self._key()
-        return bool(self._mode & KeyMode.WRITE)
+        return bool(self._mode & _WRITE)
 
     # -- inspection -------------------------------------------------------------------------
 
     def key_type(self) -> KeyType:
-        return KeyType(native.key_type(self._key()))
+        return _KEY_TYPES[native.key_type(self._key())]
 
     def value_length(self) -> int:
         if self.key_type() == KeyType.MODULE:
@@ -291,20 +322,19 @@ class BridgeKey:
         stored = self._stored()
         if stored is None:
             return None
-        if self._mode & KeyMode.WRITE:
+        if self._mode & _WRITE:
             self._call.wrote = True  # in-place changes count as a write, as on Ferrite
         return stored.value
 
-    def __getattr__(self, name: str) -> Any:
-        raise _not_bridged("RedisModuleKey", name)
-
     def __repr__(self) -> str:
-        state = "closed" if self._closed else self._mode.name
+        state = "closed" if self._closed else self.mode.name
         return f"<BridgeKey {self._name!r} {state}>"
 
 
 class BridgeCtx:
     """RedisModuleCtx's methods on a Redis command context."""
+
+    __slots__ = ("_call",)
 
     def __init__(self, call: CallState) -> None:
         self._call = call
@@ -332,6 +362,68 @@ class BridgeCtx:
     def select_db(self, index: int) -> Status:
         return _status(native.select_db(self._call.addr, index))
 
+    # -- what a module may ask (RM_GetContextFlags, RM_KeyExists, ...) -----------------------
+
+    def get_context_flags(self) -> ContextFlag:
+        return ContextFlag(native.context_flags(self._call.addr))
+
+    def key_exists(self, name: bytes | str) -> bool:
+        return native.key_exists(self._call.addr, to_bytes(name))
+
+    def get_selected_db(self) -> int:
+        return self.db
+
+    def get_client_id(self) -> int:
+        return self.client_id
+
+    @staticmethod
+    def milliseconds() -> int:
+        return native.milliseconds()
+
+    @staticmethod
+    def get_random_bytes(length: int) -> bytes:
+        return native.random_bytes(length)
+
+    @staticmethod
+    def get_used_memory_ratio() -> float:
+        return native.used_memory_ratio()
+
+    # -- pub/sub, keyspace and server events --------------------------------------------------
+
+    def publish_message(self, channel: str | bytes, message: str | bytes) -> int:
+        return native.publish(self._call.addr, to_bytes(channel), to_bytes(message))
+
+    def notify_keyspace_event(self, type: int, event: str, key: object) -> Status:
+        if class_letter(type) is None:
+            return Status.ERR
+        name = key if isinstance(key, (bytes, str)) else str(key)
+        return _status(native.notify(self._call.addr, int(type), event, to_bytes(name)))
+
+    def subscribe_to_keyspace_events(self, types: int, callback: NotificationCallback) -> Status:
+        if not callable(callback):
+            raise TypeError("subscribe_to_keyspace_events needs a callable")
+        return self._call.registry.subscribe_keyspace(
+            self._call.addr, self._call.module, types, callback
+        )
+
+    def subscribe_to_server_event(self, event: int, callback: Callable[..., None] | None) -> Status:
+        return self._call.registry.subscribe_server_event(
+            self._call.addr, self._call.module, event, callback
+        )
+
+    # -- timers (RM_CreateTimer: the payload is (module, callback, data)) ----------------------
+
+    def create_timer(self, ms: int, callback: Callable[..., None], data: Any = None) -> int:
+        return native.create_timer(self._call.addr, int(ms), (self._call.module, callback, data))
+
+    def stop_timer(self, timer_id: int) -> tuple[Status, Any]:
+        payload = native.stop_timer(self._call.addr, timer_id)
+        return (Status.ERR, None) if payload is None else (Status.OK, payload[2])
+
+    def get_timer_info(self, timer_id: int) -> tuple[Status, int, Any]:
+        found = native.timer_info(self._call.addr, timer_id)
+        return (Status.ERR, 0, None) if found is None else (Status.OK, found[0], found[1][2])
+
     def log(self, level: str, message: str) -> None:
         owner = self._call.module.name if self._call.module is not None else "?"
         log.log(level_of(level), "<%s> %s", owner, message)
@@ -344,7 +436,8 @@ class BridgeCtx:
     def open_key(
         self, name: RedisModuleString | str | bytes, mode: KeyMode = KeyMode.READ
     ) -> BridgeKey | None:
-        return self._call.open_key(to_bytes(name), KeyMode(mode))
+        raw = name if type(name) is bytes or type(name) is RedisModuleString else to_bytes(name)
+        return self._call.open_key(raw, mode)
 
     def close_key(self, key: BridgeKey | None) -> None:
         if key is not None:
@@ -365,11 +458,17 @@ class BridgeCtx:
         return Status.OK
 
     def reply_with_long_long(self, value: int) -> Status:
-        number = int(value)
+        number = value if type(value) is int else int(value)
         if not LLONG_MIN <= number <= LLONG_MAX:
             raise OverflowError(f"reply_with_long_long: {number} does not fit in 64 bits")
-        self._call.stream.scalar(native.reply_long_long, number)
-        return Status.OK
+        call = self._call
+        stream = call.stream
+        if stream.top_level == 0 and not stream.unfinished():  # the one reply, inline
+            native.reply_long_long(call.addr, number)
+            stream.top_level = 1
+        else:
+            stream.scalar(native.reply_long_long, number)
+        return OK
 
     def reply_with_string(self, value: RedisModuleString | bytes | bytearray | str) -> Status:
         self._call.stream.scalar(native.reply_bulk, to_bytes(value))
@@ -455,14 +554,15 @@ class BridgeCtx:
         return self._call.replicate_verbatim()
 
     def yield_(self, flags: int = 1, busy_reply: str | None = None) -> None:
-        """RM_Yield is not mapped yet: a no-op, so long commands still run (without
-        serving other clients meanwhile)."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise _not_bridged("RedisModuleCtx", name)
+        """RM_Yield: other clients are served (answered -BUSY) during a long command."""
+        native.yield_(self._call.addr, int(flags), busy_reply)
 
     def release(self) -> None:
         """Done by the bridge when the callback returns."""
 
     def open_keys(self) -> list[BridgeKey]:
         return list(self._call.keys)
+
+
+not_bridged(BridgeKey, RedisModuleKey)
+not_bridged(BridgeCtx, RedisModuleCtx)

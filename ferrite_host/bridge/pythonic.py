@@ -1,7 +1,10 @@
 """The Pythonic module API (`ferrite_host.module`: Context, Key) inside Redis.
 
 `BridgeContext` and `BridgeKey` have the methods of `Context` and `Key`, implemented on the
-Redis-shaped bridge classes, so a `Module` runs the same on both hosts.
+Redis-shaped bridge classes, so a `Module` runs the same on both hosts. The Key's list, hash
+and sorted-set calls are Ferrite's own (key_lists.py, key_hashes.py, key_zsets.py): writes
+go through the bridged RedisModule_List*/Hash*/Zset* calls, reads see a copy of the
+collection fetched with LRANGE / HGETALL / ZRANGE (O(N) per read on Redis).
 """
 
 from __future__ import annotations
@@ -9,10 +12,17 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ferrite_host.bridge.context import BridgeCtx
+from ferrite_host.bridge.context import BridgeCtx, not_bridged
 from ferrite_host.bridge.context import BridgeKey as RedisKey
 from ferrite_host.core.loglevels import level_of
+from ferrite_host.keyspace import HashValue, ListValue, ZSetValue
+from ferrite_host.keyspace.zsets import AddFlags
+from ferrite_host.module.context import Context
 from ferrite_host.module.errors import ReplyError, WrongType
+from ferrite_host.module.key import Key
+from ferrite_host.module.key_hashes import HashKeyMixin
+from ferrite_host.module.key_lists import ListKeyMixin
+from ferrite_host.module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.api import NO_EXPIRE, KeyMode, KeyType
 
 if TYPE_CHECKING:
@@ -76,8 +86,17 @@ class BridgeContext:
     def redis(self) -> BridgeCtx:
         return self._redis
 
-    def call(self, command: str | bytes, *args: object) -> Any:
-        return self._call.call(command, *args)
+    def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
+        return self._call.call(command, *args, flags=flags)
+
+    def redis_key(self, name: bytes, writable: bool) -> RedisKey:
+        handle = self._call.open_key(name, READ_WRITE if writable else KeyMode.READ)
+        if handle is None:
+            raise KeyError(name)
+        return handle
+
+    def yield_events(self, busy_reply: str | None = None) -> None:
+        self._redis.yield_(1, busy_reply)
 
     def replicate(self, command: str | bytes, *args: object) -> None:
         self._call.replicate(command, *args)
@@ -86,7 +105,32 @@ class BridgeContext:
         log.log(level_of(level), "<%s> %s", self._module.name, message)
 
 
-class BridgeKey:
+#: The Redis key type each collection class is stored as.
+_KEY_TYPES: dict[type, KeyType] = {
+    ListValue: KeyType.LIST,
+    HashValue: KeyType.HASH,
+    ZSetValue: KeyType.ZSET,
+}
+
+
+def _snapshot(ctx: BridgeContext, name: bytes, kind: type) -> Any:
+    """The collection at `name` as Ferrite's value class, read with one command."""
+    if kind is ListValue:
+        return ListValue(bytes(item) for item in ctx.call("LRANGE", name, 0, -1))
+    flat = ctx.call("HGETALL" if kind is HashValue else "ZRANGE", name, *_ZRANGE_ALL[kind])
+    pairs = zip(flat[::2], flat[1::2], strict=True)
+    if kind is HashValue:
+        return HashValue((bytes(field), bytes(value)) for field, value in pairs)
+    zset = ZSetValue()
+    for member, score in pairs:
+        zset.add_with(bytes(member), float(score), AddFlags())
+    return zset
+
+
+_ZRANGE_ALL: dict[type, tuple[object, ...]] = {HashValue: (), ZSetValue: (0, -1, "WITHSCORES")}
+
+
+class BridgeKey(ListKeyMixin, HashKeyMixin, ZSetKeyMixin):
     """`Key` on Redis."""
 
     __slots__ = ("_ctx", "_key", "_name", "_writable")
@@ -160,8 +204,50 @@ class BridgeKey:
         return int(self._key.set_expire(NO_EXPIRE)) == 0
 
     @property
-    def redis(self) -> RedisKey:
+    def redis(self) -> RedisKey:  # type: ignore[override]
         return self._key
+
+    # -- what the collection mixins build on ------------------------------------------------
+
+    def _holds(self, kind: type) -> bool:
+        """True when the key holds a `kind`, False when it is empty; WRONGTYPE otherwise."""
+        keytype = self._key.key_type()
+        if keytype == KeyType.EMPTY:
+            return False
+        if keytype != _KEY_TYPES[kind]:
+            raise WrongType()
+        return True
+
+    def _stored(self, kind: type[T]) -> T | None:
+        return _snapshot(self._ctx, self._name, kind) if self._holds(kind) else None
+
+    def _for_write(self, kind: type[object]) -> Any:
+        self._holds(kind)
+        self._require_write()
+        return self._key
+
+    # -- strings ---------------------------------------------------------------------------
+
+    def append(self, data: bytes | str) -> int:
+        """APPEND's effect through the key API: the TTL stays, no notification (as Ferrite)."""
+        self._require_write()
+        extra = data.encode() if isinstance(data, str) else bytes(data)
+        keytype = self._key.key_type()
+        if keytype == KeyType.EMPTY:
+            self._key.string_set(extra)
+            return len(extra)
+        if keytype != KeyType.STRING:
+            raise WrongType()
+        current = self._key.value_length()
+        if extra:
+            self._key.string_truncate(current + len(extra))
+            view = self._key.string_dma(KeyMode.WRITE)
+            assert view is not None
+            view[current:] = extra
+        return current + len(extra)
+
+    def length(self) -> int:
+        return self._key.value_length()
 
     def _require_write(self) -> None:
         if not self._writable:
@@ -173,3 +259,7 @@ class BridgeKey:
     def __repr__(self) -> str:
         mode = "writable" if self._writable else "read-only"
         return f"<BridgeKey {self._name!r} {mode}>"
+
+
+not_bridged(BridgeKey, Key)
+not_bridged(BridgeContext, Context)

@@ -43,6 +43,10 @@ class ReplyStream:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
+    def unfinished(self) -> bool:
+        """Whether a collection is still open (its elements not all sent)."""
+        return bool(self._open)
+
     def _may_send(self) -> bool:
         if self._open or self.top_level == 0:
             return True
@@ -68,7 +72,10 @@ class ReplyStream:
 
     def scalar(self, send: Any, *args: Any) -> None:
         """Send one non-collection reply with `send(ctx, *args)`."""
-        if self._may_send():
+        if not self._open and self.top_level == 0:  # the common case: the one reply
+            send(self._addr, *args)
+            self.top_level = 1
+        elif self._may_send():
             send(self._addr, *args)
             self._element_done()
 

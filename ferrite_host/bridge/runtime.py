@@ -14,10 +14,11 @@ import sys
 from typing import Any
 
 from ferrite_host.bridge import _native as native
+from ferrite_host.bridge import callbacks, configs
 from ferrite_host.bridge.context import BridgeCtx, CallState
 from ferrite_host.bridge.naming import redis_type_name
 from ferrite_host.bridge.pythonic import BridgeContext
-from ferrite_host.bridge.registry import BridgeModule, Registry
+from ferrite_host.bridge.registry import BridgeCommand, BridgeModule, Registry
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import VERBOSE
 from ferrite_host.keyspace import TypedValue
@@ -26,8 +27,9 @@ from ferrite_host.module.errors import ReplyError
 from ferrite_host.module.module import Module
 from ferrite_host.module.replies import to_reply
 from ferrite_host.protocol.replies import Error
-from ferrite_host.redis_module.api import RedisModuleString
+from ferrite_host.redis_module.api import RedisModuleString, Status
 from ferrite_host.redis_module.commands import ModuleCommand
+from ferrite_host.redis_module.configs import ModuleConfig
 from ferrite_host.redis_module.discovery import discover
 from ferrite_host.redis_module.errors import ModuleLoadError
 from ferrite_host.redis_module.loading import forget_module, stage_module
@@ -108,13 +110,28 @@ def load(
     return module.name, module.version, commands, types
 
 
-def committed(entry_point: str) -> None:
-    """Redis accepted every command and type: the module is live."""
+def committed(entry_point: str, addr: int) -> None:
+    """Redis accepted every command and type: register the rest in OnLoad's context `addr`
+    (configs, INFO, keyspace and server events); then the module is live."""
     staged = REGISTRY.modules[entry_point]
+    module = staged.module
+    REGISTRY.add_module(staged)
+    configs.register_configs(addr, module)
+    if module.info_sections and native.register_info(addr, staged.slot) != 0:
+        raise ModuleLoadError("Redis refused the module's INFO function")
+    for types, callback in module.keyspace_subscriptions:
+        if REGISTRY.subscribe_keyspace(addr, module, types, callback) is not Status.OK:
+            raise ModuleLoadError("Redis refused a keyspace-event subscription")
+    for event, callback in module.server_event_subscriptions:
+        if REGISTRY.subscribe_server_event(addr, module, event, callback) is not Status.OK:
+            raise ModuleLoadError(
+                f"Redis refused the subscription to server event {event} (not an event "
+                "this Redis version has?)"
+            )
     staged.committed = True
     staged.module.mark_loaded()
     for command in staged.commands:
-        REGISTRY.commands[command.name.lower().encode()] = (command, staged.module)
+        REGISTRY.commands[command.name.lower().encode()] = BridgeCommand(command, module)
     log.info(
         "Module '%s' loaded through the Ferrite bridge (%d commands)",
         staged.module.name,
@@ -132,27 +149,20 @@ def forget(entry_point: str) -> None:
 # -- commands -------------------------------------------------------------------------------
 
 
-def _arity_ok(arity: int, argc: int) -> bool:
-    return argc == arity if arity > 0 else argc >= -arity
-
-
 def dispatch(addr: int, argv: list[bytes]) -> None:
     """Run the command `argv[0]` names for the client behind context `addr`."""
     entry = REGISTRY.commands.get(argv[0].lower())
     if entry is None:
         native.reply_error(addr, b"ERR ferrite bridge: this command is not loaded")
         return
-    command, module = entry
-    call = CallState(addr, command.name, module, argv, REGISTRY, command.is_write())
-    if not _arity_ok(command.info.arity, len(argv)):
-        call.stream.value(Error(wrong_arity(command.name)))
+    call = CallState(addr, entry.name, entry.module, argv, REGISTRY, entry.write)
+    if not entry.arity_ok(len(argv)):
+        call.stream.value(Error(wrong_arity(entry.name)))
         call.finish()
-        return
-    pythonic = getattr(command.runner, "__self__", None)
-    if isinstance(pythonic, Module):
-        _run_pythonic(call, command, pythonic)
+    elif entry.pythonic is not None:
+        _run_pythonic(call, entry.command, entry.pythonic)
     else:
-        _run_redis_shaped(call, command)
+        _run_redis_shaped(call, entry.command)
 
 
 def _failure(command: ModuleCommand, module: RedisModule | None, exc: Exception) -> str:
@@ -162,8 +172,9 @@ def _failure(command: ModuleCommand, module: RedisModule | None, exc: Exception)
 
 
 def _run_redis_shaped(call: CallState, command: ModuleCommand) -> None:
+    argv = call.argv
     new_string = bytes.__new__
-    args = [new_string(RedisModuleString, arg) for arg in call.argv[1:]]
+    args = [new_string(RedisModuleString, arg) for arg in argv[1:]] if len(argv) > 1 else []
     failure = None
     try:
         command.callback(BridgeCtx(call), args)  # type: ignore[arg-type]
@@ -222,3 +233,30 @@ def type_free(stored: TypedValue) -> None:
 def type_copy(stored: TypedValue) -> TypedValue:
     handle: RedisModuleType = stored.type  # type: ignore[assignment]
     return TypedValue(handle, handle.copy(stored.value))
+
+
+# -- outside commands: timers, keyspace and server events, INFO, configs ---------------------
+
+
+def timer_fired(addr: int, payload: tuple[Any, Any, Any]) -> None:
+    callbacks.timer_fired(REGISTRY, addr, payload)
+
+
+def keyspace_event(slot: int, addr: int, kind: int, event: str, key: bytes) -> None:
+    callbacks.keyspace_event(REGISTRY, slot, addr, kind, event, key)
+
+
+def server_event(slot: int, addr: int, event: int, subevent: int, data: object) -> None:
+    callbacks.server_event(REGISTRY, slot, addr, event, subevent, data)
+
+
+def info_sections(slot: int) -> list[tuple[str, list[tuple[str, object]]]]:
+    return callbacks.info_sections(REGISTRY, slot)
+
+
+def config_get(config: ModuleConfig) -> object:
+    return configs.config_get(config)
+
+
+def config_set(config: ModuleConfig, value: object) -> str | None:
+    return configs.config_set(config, value)

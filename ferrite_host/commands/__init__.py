@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import importlib
 
 from ferrite_host.core.spec import CommandSpec
@@ -46,20 +45,9 @@ FAMILIES = (
 
 
 def builtin_specs() -> list[CommandSpec]:
+    """The built-in declarations: frozen values every server shares (counters are per table)."""
     specs: list[CommandSpec] = []
     for name in FAMILIES:
         module = importlib.import_module(f"ferrite_host.commands.{name}")
-        specs.extend(_fresh(spec) for spec in module.family.specs)
+        specs.extend(module.family.specs)
     return specs
-
-
-def _fresh(spec: CommandSpec) -> CommandSpec:
-    """A private copy of a family's spec, so each server's statistics are its own."""
-    clone = copy.copy(spec)
-    clone.calls = clone.usec = clone.failed_calls = clone.rejected_calls = 0
-    clone.subcommands = {}
-    for name, sub in spec.subcommands.items():
-        sub_clone = _fresh(sub)
-        sub_clone.parent = clone
-        clone.subcommands[name] = sub_clone
-    return clone

@@ -235,3 +235,41 @@ FIELD_VALUES = [key_arg(), block("data", arg("field"), arg("value"), multiple=Tr
 
 
 MOVE_KEYS = [key_arg("source"), key_arg("destination", 1)]
+
+
+#: LIMIT offset count, as SORT and the ZRANGE family take it.
+LIMIT: Arg = {
+    "name": "offset_count",
+    "type": "block",
+    "token": "LIMIT",
+    "flags": ["optional"],
+    "arguments": [
+        {"name": "offset", "type": "integer"},
+        {"name": "count", "type": "integer"},
+    ],
+}
+
+
+#: ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] (BZMPOP adds its timeout first).
+ZMPOP_ARGUMENTS: list[Arg] = [
+    {"name": "numkeys", "type": "integer"},
+    {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+    {
+        "name": "where",
+        "type": "oneof",
+        "arguments": [
+            {"name": "min", "type": "pure-token", "token": "MIN"},
+            {"name": "max", "type": "pure-token", "token": "MAX"},
+        ],
+    },
+    {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+]
+
+
+#: SSCAN and ZSCAN: key cursor [MATCH pattern] [COUNT count].
+KEY_SCAN_ARGUMENTS: list[Arg] = [
+    {"name": "key", "type": "key", "key_spec_index": 0},
+    {"name": "cursor", "type": "integer"},
+    {"name": "pattern", "type": "pattern", "token": "MATCH", "flags": ["optional"]},
+    {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+]

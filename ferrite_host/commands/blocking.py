@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.blocking import NOT_READY, Blocking
 from ferrite_host.commands import lists, zsets
+from ferrite_host.commands.arguments import ZMPOP_ARGUMENTS
 from ferrite_host.commands.connection import client
 from ferrite_host.commands.sets import keynum_spec
 from ferrite_host.core import errors
@@ -365,17 +366,7 @@ def bzpopmax(session: Session, argv: list[bytes]) -> Any:
     key_specs=[keynum_spec("RW ACCESS DELETE", index=2)],
     arguments=[
         {"name": "timeout", "type": "double"},
-        {"name": "numkeys", "type": "integer"},
-        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
-        {
-            "name": "where",
-            "type": "oneof",
-            "arguments": [
-                {"name": "min", "type": "pure-token", "token": "MIN"},
-                {"name": "max", "type": "pure-token", "token": "MAX"},
-            ],
-        },
-        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
+        *ZMPOP_ARGUMENTS,
     ],
 )
 def bzmpop(session: Session, argv: list[bytes]) -> Any:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.arguments import arg, block
 from ferrite_host.commands.help import help_reply
-from ferrite_host.commands.info import all_specs
 from ferrite_host.core import errors
 from ferrite_host.core.config import (
     UNLISTED,
@@ -101,6 +100,7 @@ def config_set(session: Session, argv: list[bytes]) -> Any:
         raise CommandError(exc.reply) from None
     for parameter, value in extra:
         parameter.assign(value)
+        changed.add(parameter.name)  # the Config server event names module configs too
     _apply_side_effects(state, changed)
     return OK
 
@@ -152,8 +152,7 @@ def config_resetstat(session: Session, argv: list[bytes]) -> Any:
     state = session.state
     state.stats.reset()
     state.keyspace.hits = state.keyspace.misses = 0
-    for spec in all_specs(state):
-        spec.calls = spec.usec = spec.failed_calls = spec.rejected_calls = 0
+    state.commands.stats.reset()
     for db in state.keyspace.dbs:
         db.expired_count = 0
     state.used_memory_peak = 0

@@ -124,10 +124,11 @@ def _debug_object(session: Session, argv: list[bytes]) -> Any:
     value = session.db.get(argv[2])
     if value is None:
         raise CommandError(errors.NO_SUCH_KEY)
-    lru = int(time.time()) & 0xFFFFFF
+    lru = session.db.raw_access_field(argv[2])
+    idle = session.state.keyspace.access.idle_ms(lru) // 1000
     return SimpleString(
         f"Value at:{id(value):#x} refcount:1 encoding:{_encoding(value)} "
-        f"serializedlength:{_serialized_length(value)} lru:{lru} lru_seconds_idle:0"
+        f"serializedlength:{_serialized_length(value)} lru:{lru} lru_seconds_idle:{idle}"
     )
 
 

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host import REDIS_COMPAT_VERSION, __version__
 from ferrite_host.blocking import Blocking
 from ferrite_host.commands.arguments import arg
+from ferrite_host.core.eviction import Eviction
 from ferrite_host.core.hookspecs import InfoProvider
-from ferrite_host.core.memory_usage import process_rss
+from ferrite_host.core.memory_usage import STARTUP_BYTES, process_rss, used_memory
 from ferrite_host.core.spec import CommandSpec, Family
+from ferrite_host.keyspace.memory import EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES
 from ferrite_host.protocol.replies import Verbatim
 from ferrite_host.scripting.scripting import Scripting
 
@@ -127,20 +129,30 @@ def _clients_section(state: ServerState) -> Fields:
 
 
 def _memory_section(state: ServerState) -> Fields:
-    # Python has no allocator statistics Redis's could map to: the resident size is the one
-    # honest figure, so used_memory reports it too.
+    # used_memory is the estimate the keyspace keeps current (what maxmemory compares);
+    # the resident size includes the interpreter and is reported beside it.
+    used = used_memory(state.keyspace)
     rss = process_rss()
-    peak = state.used_memory_peak = max(rss, state.used_memory_peak)
+    peak = state.used_memory_peak = max(used, state.used_memory_peak)
     system = _system_memory()
     maxmemory = state.settings.maxmemory
+    overhead = STARTUP_BYTES + sum(
+        len(db) * KEY_ENTRY_BYTES + db.expires_count() * EXPIRE_ENTRY_BYTES
+        for db in state.keyspace.dbs
+    )
+    dataset = max(used - overhead, 0)
     return [
-        ("used_memory", rss),
-        ("used_memory_human", human_bytes(rss)),
+        ("used_memory", used),
+        ("used_memory_human", human_bytes(used)),
         ("used_memory_rss", rss),
         ("used_memory_rss_human", human_bytes(rss)),
         ("used_memory_peak", peak),
         ("used_memory_peak_human", human_bytes(peak)),
-        ("used_memory_peak_perc", f"{rss * 100 / peak:.2f}%"),
+        ("used_memory_peak_perc", f"{used * 100 / peak:.2f}%"),
+        ("used_memory_overhead", overhead),
+        ("used_memory_startup", STARTUP_BYTES),
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc", f"{dataset * 100 / max(used - STARTUP_BYTES, 1):.2f}%"),
         ("total_system_memory", system),
         ("total_system_memory_human", human_bytes(system)),
         ("used_memory_lua", 0),
@@ -151,11 +163,19 @@ def _memory_section(state: ServerState) -> Fields:
         ("maxmemory", maxmemory),
         ("maxmemory_human", human_bytes(maxmemory)),
         ("maxmemory_policy", state.settings.maxmemory_policy),
-        ("mem_fragmentation_ratio", "1.00"),
+        ("mem_fragmentation_ratio", f"{rss / used:.2f}"),
+        ("mem_fragmentation_bytes", rss - used),
+        ("mem_not_counted_for_evict", 0),
         ("mem_allocator", "pymalloc"),
         ("lazyfree_pending_objects", 0),
         ("lazyfreed_objects", 0),
     ]
+
+
+def _eviction_times(state: ServerState) -> Fields:
+    eviction = Eviction.of(state)
+    total, current = eviction.exceeded_ms() if eviction is not None else (0, 0)
+    return [("total_eviction_exceeded_time", total), ("current_eviction_exceeded_time", current)]
 
 
 def _stats_section(state: ServerState) -> Fields:
@@ -180,8 +200,9 @@ def _stats_section(state: ServerState) -> Fields:
         ("expired_keys", sum(db.expired_count for db in state.keyspace.dbs)),
         ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", 0),
-        ("evicted_keys", 0),
+        ("evicted_keys", stats.evicted_keys),
         ("evicted_clients", 0),
+        *_eviction_times(state),
         ("keyspace_hits", state.keyspace.hits),
         ("keyspace_misses", state.keyspace.misses),
         ("pubsub_channels", 0),
@@ -247,15 +268,19 @@ def all_specs(state: ServerState) -> Iterator[CommandSpec]:
 
 def _commandstats_section(state: ServerState) -> Fields:
     fields: Fields = []
+    stats = state.commands.stats
     for spec in all_specs(state):
-        if spec.calls or spec.failed_calls or spec.rejected_calls:
-            per_call = spec.usec / spec.calls if spec.calls else 0.0
+        counted = stats.of(spec)
+        if counted.calls or counted.failed_calls or counted.rejected_calls:
+            usec, calls = counted.usec, counted.calls
+            per_call = usec / calls if calls else 0.0
             name = spec.full_name.replace(":", "_").replace("#", "_")
             fields.append(
                 (
                     f"cmdstat_{name}",
-                    f"calls={spec.calls},usec={spec.usec},usec_per_call={per_call:.2f},"
-                    f"rejected_calls={spec.rejected_calls},failed_calls={spec.failed_calls}",
+                    f"calls={calls},usec={usec},usec_per_call={per_call:.2f},"
+                    f"rejected_calls={counted.rejected_calls},"
+                    f"failed_calls={counted.failed_calls}",
                 )
             )
     return fields

@@ -80,10 +80,12 @@ def unlink(session: Session, argv: list[bytes]) -> Any:
     return _delete_all(session, argv)
 
 
-def _count_existing(session: Session, argv: list[bytes]) -> int:
-    """Each named key that exists counts once per mention, as in Redis."""
+def _count_existing(session: Session, argv: list[bytes], touch: bool) -> int:
+    """Each named key that exists counts once per mention, as in Redis; TOUCH is an access
+    of each, EXISTS is not."""
     db = session.db
-    return sum(1 for key in argv[1:] if db.read(key) is not None)
+    lookup = db.read if touch else db.read_untouched
+    return sum(1 for key in argv[1:] if lookup(key) is not None)
 
 
 @command(
@@ -98,7 +100,7 @@ def _count_existing(session: Session, argv: list[bytes]) -> int:
     arguments=KEYS,
 )
 def exists(session: Session, argv: list[bytes]) -> Any:
-    return _count_existing(session, argv)
+    return _count_existing(session, argv, touch=False)
 
 
 @command(
@@ -117,7 +119,7 @@ def exists(session: Session, argv: list[bytes]) -> Any:
     arguments=KEYS,
 )
 def touch(session: Session, argv: list[bytes]) -> Any:
-    return _count_existing(session, argv)
+    return _count_existing(session, argv, touch=True)
 
 
 @command(
@@ -130,7 +132,7 @@ def touch(session: Session, argv: list[bytes]) -> Any:
     arguments=KEY,
 )
 def type_(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read(argv[1])
+    value = session.db.read_untouched(argv[1])
     return SimpleString("none" if value is None else type_name(value))
 
 
@@ -582,8 +584,6 @@ object_ = family.container(
 _SHARED_INTEGERS = 10_000
 _SHARED_REFCOUNT = 2**31 - 1
 _EMBSTR_LIMIT = 44
-#: A fresh key's LFU counter (LFU_INIT_VAL); Ferrite does not track access frequency.
-_LFU_INIT_VAL = 5
 _POLICY_NOTE = (
     "Please note that when switching between policies at runtime LRU and LFU data will take "
     "some time to adjust."
@@ -622,7 +622,9 @@ def _shares_integers(session: Session) -> bool:
     arguments=KEY,
 )
 def object_encoding(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read(argv[2])  # OBJECT's lookups count as hits/misses in Redis
+    value = session.db.read_untouched(
+        argv[2], notify_miss=False
+    )  # counted as a hit/miss, not an access
     if value is None:
         return None
     if type(value) is TypedValue:
@@ -645,14 +647,22 @@ def object_encoding(session: Session, argv: list[bytes]) -> Any:
     arguments=KEY,
 )
 def object_freq(session: Session, argv: list[bytes]) -> Any:
-    if session.db.read(argv[2]) is None:
+    field = _untouched_access_field(session, argv[2])
+    if field is None:
         return None
     if not _lfu_policy(session):
         raise CommandError(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
             + _POLICY_NOTE
         )
-    return _LFU_INIT_VAL
+    return session.state.keyspace.access.frequency(field)
+
+
+def _untouched_access_field(session: Session, key: bytes) -> int | None:
+    """The key's access field, looked up as OBJECT does: counted, but not an access."""
+    if session.db.read_untouched(key, notify_miss=False) is None:
+        return None
+    return session.db.access_field(key)
 
 
 @command(
@@ -668,13 +678,14 @@ def object_freq(session: Session, argv: list[bytes]) -> Any:
     arguments=KEY,
 )
 def object_idletime(session: Session, argv: list[bytes]) -> Any:
-    if session.db.read(argv[2]) is None:
+    field = _untouched_access_field(session, argv[2])
+    if field is None:
         return None
     if _lfu_policy(session):
         raise CommandError(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. " + _POLICY_NOTE
         )
-    return 0  # access times are not tracked: every key reads as just used
+    return session.state.keyspace.access.idle_ms(field) // 1000
 
 
 @command(
@@ -690,7 +701,7 @@ def object_idletime(session: Session, argv: list[bytes]) -> Any:
     arguments=KEY,
 )
 def object_refcount(session: Session, argv: list[bytes]) -> Any:
-    value = session.db.read(argv[2])
+    value = session.db.read_untouched(argv[2], notify_miss=False)
     if value is None:
         return None
     shared = (

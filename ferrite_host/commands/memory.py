@@ -11,7 +11,7 @@ from ferrite_host.commands.arguments import integer, key_arg
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.memory_usage import process_rss
+from ferrite_host.core.memory_usage import STARTUP_BYTES, process_rss, used_memory
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import Aggregate, TypedValue
 from ferrite_host.protocol.replies import OK, Verbatim
@@ -100,13 +100,13 @@ def memory_usage(session: Session, argv: list[bytes]) -> Any:
 )
 def memory_stats(session: Session, argv: list[bytes]) -> Any:
     state = session.state
-    rss = process_rss()
-    peak = max(rss, state.used_memory_peak)
+    used = used_memory(state.keyspace)
+    peak = max(used, state.used_memory_peak)
     keys = state.keyspace.key_count()
     reply: dict[bytes, Any] = {
         b"peak.allocated": peak,
-        b"total.allocated": rss,
-        b"startup.allocated": 0,
+        b"total.allocated": used,
+        b"startup.allocated": STARTUP_BYTES,
         b"replication.backlog": 0,
         b"clients.slaves": 0,
         b"clients.normal": 0,
@@ -122,8 +122,8 @@ def memory_stats(session: Session, argv: list[bytes]) -> Any:
                 b"overhead.hashtable.expires": db.expires_count() * _EXPIRE_ENTRY_BYTES,
             }
     reply[b"keys.count"] = keys
-    reply[b"peak.percentage"] = rss * 100.0 / peak
-    reply[b"fragmentation"] = 1.0
+    reply[b"peak.percentage"] = used * 100.0 / peak
+    reply[b"fragmentation"] = process_rss() / used
     return reply
 
 
@@ -139,8 +139,9 @@ def memory_stats(session: Session, argv: list[bytes]) -> Any:
 def memory_doctor(session: Session, argv: list[bytes]) -> Any:
     text = (
         "Hi Sam, I can't diagnose this instance: Ferrite runs on Python's allocator, which "
-        "reports no fragmentation or allocator statistics. INFO memory shows the resident "
-        "size of the process and MEMORY USAGE <key> estimates single keys.\n"
+        "reports no fragmentation or allocator statistics. INFO memory shows the estimate "
+        "maxmemory compares (used_memory) beside the resident size of the process, and "
+        "MEMORY USAGE <key> estimates single keys.\n"
     )
     return Verbatim(text.encode())
 

@@ -85,6 +85,7 @@ class _RestoreOptions:
             else:
                 raise CommandError(errors.SYNTAX)
             pos += 1
+        self.idle, self.freq = idle, freq
 
 
 def _integer(raw: bytes) -> int:
@@ -139,6 +140,10 @@ def restore(session: Session, argv: list[bytes]) -> Any:
     if options.replace:
         db.delete(key, cls=SILENT)  # as Redis: replaced silently, then announced as "new"
     db.put(key, value, ttl or None, "restore", GENERIC)
+    idle_ms = options.idle * 1000 if options.idle is not None else None
+    field = session.state.keyspace.access.field_for(idle_ms, options.freq)
+    if field is not None:
+        db.set_access_field(key, field)
     if ttl and not options.absttl:
         session.replace_propagation([*argv[:2], b"%d" % ttl, *argv[3:], b"ABSTTL"])
     return OK

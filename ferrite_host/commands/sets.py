@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import KEY_SCAN_ARGUMENTS
 from ferrite_host.commands.scanning import hash_scan, parse_scan
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
@@ -358,12 +359,7 @@ def srandmember(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RO ACCESS")],
     tips="nondeterministic_output",
-    arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "cursor", "type": "integer"},
-        {"name": "pattern", "type": "pattern", "token": "MATCH", "flags": ["optional"]},
-        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
-    ],
+    arguments=KEY_SCAN_ARGUMENTS,
 )
 def sscan(session: Session, argv: list[bytes]) -> Any:
     options = parse_scan(argv)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import LIMIT
 from ferrite_host.commands.sets import set_members
 from ferrite_host.commands.zset_ranges import strtod
 from ferrite_host.core import errors
@@ -25,6 +26,37 @@ if TYPE_CHECKING:
 
 family = Family("generic")
 command = family.command
+
+
+#: SORT_RO takes what SORT takes but STORE.
+_SORT_RO_ARGUMENTS: list[dict[str, Any]] = [
+    {"name": "key", "type": "key", "key_spec_index": 0},
+    {
+        "name": "pattern",
+        "type": "pattern",
+        "key_spec_index": 1,
+        "token": "BY",
+        "flags": ["optional"],
+    },
+    LIMIT,
+    {
+        "name": "pattern",
+        "type": "pattern",
+        "key_spec_index": 1,
+        "token": "GET",
+        "flags": ["optional", "multiple", "multiple_token"],
+    },
+    {
+        "name": "order",
+        "type": "oneof",
+        "flags": ["optional"],
+        "arguments": [
+            {"name": "asc", "type": "pure-token", "token": "ASC"},
+            {"name": "desc", "type": "pure-token", "token": "DESC"},
+        ],
+    },
+    {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ["optional"]},
+]
 
 
 def _unknown_spec(flags: str, notes: str) -> dict[str, Any]:
@@ -225,41 +257,7 @@ def _sort_command(session: Session, argv: list[bytes], readonly: bool) -> Any:
         _unknown_spec("OW UPDATE", _STORE_NOTE),
     ],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {
-            "name": "pattern",
-            "type": "pattern",
-            "key_spec_index": 1,
-            "token": "BY",
-            "flags": ["optional"],
-        },
-        {
-            "name": "offset_count",
-            "type": "block",
-            "token": "LIMIT",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
-            ],
-        },
-        {
-            "name": "pattern",
-            "type": "pattern",
-            "key_spec_index": 1,
-            "token": "GET",
-            "flags": ["optional", "multiple", "multiple_token"],
-        },
-        {
-            "name": "order",
-            "type": "oneof",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "asc", "type": "pure-token", "token": "ASC"},
-                {"name": "desc", "type": "pure-token", "token": "DESC"},
-            ],
-        },
-        {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ["optional"]},
+        *_SORT_RO_ARGUMENTS,
         {
             "name": "destination",
             "type": "key",
@@ -286,43 +284,7 @@ def sort(session: Session, argv: list[bytes]) -> Any:
     ),
     acl="@set @sortedset @list @dangerous -keyspace",
     key_specs=[key_spec("RO ACCESS"), _unknown_spec("RO ACCESS", _BY_GET_NOTE)],
-    arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {
-            "name": "pattern",
-            "type": "pattern",
-            "key_spec_index": 1,
-            "token": "BY",
-            "flags": ["optional"],
-        },
-        {
-            "name": "offset_count",
-            "type": "block",
-            "token": "LIMIT",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
-            ],
-        },
-        {
-            "name": "pattern",
-            "type": "pattern",
-            "key_spec_index": 1,
-            "token": "GET",
-            "flags": ["optional", "multiple", "multiple_token"],
-        },
-        {
-            "name": "order",
-            "type": "oneof",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "asc", "type": "pure-token", "token": "ASC"},
-                {"name": "desc", "type": "pure-token", "token": "DESC"},
-            ],
-        },
-        {"name": "sorting", "type": "pure-token", "token": "ALPHA", "flags": ["optional"]},
-    ],
+    arguments=_SORT_RO_ARGUMENTS,
 )
 def sort_ro(session: Session, argv: list[bytes]) -> Any:
     return _sort_command(session, argv, readonly=True)

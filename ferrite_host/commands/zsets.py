@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.arguments import KEY_SCAN_ARGUMENTS, LIMIT, ZMPOP_ARGUMENTS
 from ferrite_host.commands.scanning import hash_scan, parse_scan
 from ferrite_host.commands.sets import keynum_spec
 from ferrite_host.commands.zset_ranges import (
@@ -35,6 +36,51 @@ if TYPE_CHECKING:
 
 family = Family("sorted-set")
 command = family.command
+
+
+#: AGGREGATE SUM|MIN|MAX of the union and intersection commands.
+_AGGREGATE: dict[str, Any] = {
+    "name": "aggregate",
+    "type": "oneof",
+    "token": "AGGREGATE",
+    "flags": ["optional"],
+    "arguments": [
+        {"name": "sum", "type": "pure-token", "token": "SUM"},
+        {"name": "min", "type": "pure-token", "token": "MIN"},
+        {"name": "max", "type": "pure-token", "token": "MAX"},
+    ],
+}
+
+
+#: ZUNION and ZINTER: numkeys key... [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES].
+_COMBINE_ARGUMENTS: list[dict[str, Any]] = [
+    {"name": "numkeys", "type": "integer"},
+    {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+    {
+        "name": "weight",
+        "type": "integer",
+        "token": "WEIGHTS",
+        "flags": ["optional", "multiple"],
+    },
+    _AGGREGATE,
+    {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
+]
+
+
+#: ZUNIONSTORE and ZINTERSTORE: destination numkeys key... [WEIGHTS ...] [AGGREGATE ...].
+_COMBINE_STORE_ARGUMENTS: list[dict[str, Any]] = [
+    {"name": "destination", "type": "key", "key_spec_index": 0},
+    {"name": "numkeys", "type": "integer"},
+    {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
+    {
+        "name": "weight",
+        "type": "integer",
+        "token": "WEIGHTS",
+        "flags": ["optional", "multiple"],
+    },
+    _AGGREGATE,
+]
+
 
 NAN_ERROR = "ERR resulting score is not a number (NaN)"
 _POSITIVE = "ERR value is out of range, must be positive"
@@ -715,16 +761,7 @@ def zrange(session: Session, argv: list[bytes]) -> Any:
             ],
         },
         {"name": "rev", "type": "pure-token", "token": "REV", "flags": ["optional"]},
-        {
-            "name": "offset_count",
-            "type": "block",
-            "token": "LIMIT",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
-            ],
-        },
+        LIMIT,
     ],
 )
 def zrangestore(session: Session, argv: list[bytes]) -> Any:
@@ -786,16 +823,7 @@ def zrevrange(session: Session, argv: list[bytes]) -> Any:
             "since": "2.0.0",
             "flags": ["optional"],
         },
-        {
-            "name": "offset_count",
-            "type": "block",
-            "token": "LIMIT",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
-            ],
-        },
+        LIMIT,
     ],
     deprecated_since="6.2.0",
     replaced_by="`ZRANGE` with the `BYSCORE` argument",
@@ -824,16 +852,7 @@ def zrangebyscore(session: Session, argv: list[bytes]) -> Any:
         {"name": "max", "type": "double"},
         {"name": "min", "type": "double"},
         {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
-        {
-            "name": "offset_count",
-            "type": "block",
-            "token": "LIMIT",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
-            ],
-        },
+        LIMIT,
     ],
     deprecated_since="6.2.0",
     replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments",
@@ -859,16 +878,7 @@ def zrevrangebyscore(session: Session, argv: list[bytes]) -> Any:
         {"name": "key", "type": "key", "key_spec_index": 0},
         {"name": "min", "type": "string"},
         {"name": "max", "type": "string"},
-        {
-            "name": "offset_count",
-            "type": "block",
-            "token": "LIMIT",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
-            ],
-        },
+        LIMIT,
     ],
     deprecated_since="6.2.0",
     replaced_by="`ZRANGE` with the `BYLEX` argument",
@@ -897,16 +907,7 @@ def zrangebylex(session: Session, argv: list[bytes]) -> Any:
         {"name": "key", "type": "key", "key_spec_index": 0},
         {"name": "max", "type": "string"},
         {"name": "min", "type": "string"},
-        {
-            "name": "offset_count",
-            "type": "block",
-            "token": "LIMIT",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
-            ],
-        },
+        LIMIT,
     ],
     deprecated_since="6.2.0",
     replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments",
@@ -1037,19 +1038,7 @@ def mpop_reply(session: Session, key: bytes, popped: Pairs, highest: bool, count
         "elements in the sorted set, and M being the number of elements popped."
     ),
     key_specs=[keynum_spec("RW ACCESS DELETE")],
-    arguments=[
-        {"name": "numkeys", "type": "integer"},
-        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
-        {
-            "name": "where",
-            "type": "oneof",
-            "arguments": [
-                {"name": "min", "type": "pure-token", "token": "MIN"},
-                {"name": "max", "type": "pure-token", "token": "MAX"},
-            ],
-        },
-        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
-    ],
+    arguments=ZMPOP_ARGUMENTS,
 )
 def zmpop(session: Session, argv: list[bytes]) -> Any:
     keys, highest, count = parse_mpop(argv, 1)
@@ -1284,28 +1273,7 @@ _DIFF_COMPLEXITY = (
         "the number of elements in the resulting sorted set."
     ),
     key_specs=[keynum_spec("RO ACCESS")],
-    arguments=[
-        {"name": "numkeys", "type": "integer"},
-        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
-        {
-            "name": "weight",
-            "type": "integer",
-            "token": "WEIGHTS",
-            "flags": ["optional", "multiple"],
-        },
-        {
-            "name": "aggregate",
-            "type": "oneof",
-            "token": "AGGREGATE",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "sum", "type": "pure-token", "token": "SUM"},
-                {"name": "min", "type": "pure-token", "token": "MIN"},
-                {"name": "max", "type": "pure-token", "token": "MAX"},
-            ],
-        },
-        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
-    ],
+    arguments=_COMBINE_ARGUMENTS,
 )
 def zunion(session: Session, argv: list[bytes]) -> Any:
     return _algebra(session, argv, UNION)
@@ -1323,28 +1291,7 @@ def zunion(session: Session, argv: list[bytes]) -> Any:
         "set."
     ),
     key_specs=[keynum_spec("RO ACCESS")],
-    arguments=[
-        {"name": "numkeys", "type": "integer"},
-        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
-        {
-            "name": "weight",
-            "type": "integer",
-            "token": "WEIGHTS",
-            "flags": ["optional", "multiple"],
-        },
-        {
-            "name": "aggregate",
-            "type": "oneof",
-            "token": "AGGREGATE",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "sum", "type": "pure-token", "token": "SUM"},
-                {"name": "min", "type": "pure-token", "token": "MIN"},
-                {"name": "max", "type": "pure-token", "token": "MAX"},
-            ],
-        },
-        {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
-    ],
+    arguments=_COMBINE_ARGUMENTS,
 )
 def zinter(session: Session, argv: list[bytes]) -> Any:
     return _algebra(session, argv, INTER)
@@ -1383,28 +1330,7 @@ def zdiff(session: Session, argv: list[bytes]) -> Any:
         "the number of elements in the resulting sorted set."
     ),
     key_specs=[key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
-    arguments=[
-        {"name": "destination", "type": "key", "key_spec_index": 0},
-        {"name": "numkeys", "type": "integer"},
-        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
-        {
-            "name": "weight",
-            "type": "integer",
-            "token": "WEIGHTS",
-            "flags": ["optional", "multiple"],
-        },
-        {
-            "name": "aggregate",
-            "type": "oneof",
-            "token": "AGGREGATE",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "sum", "type": "pure-token", "token": "SUM"},
-                {"name": "min", "type": "pure-token", "token": "MIN"},
-                {"name": "max", "type": "pure-token", "token": "MAX"},
-            ],
-        },
-    ],
+    arguments=_COMBINE_STORE_ARGUMENTS,
 )
 def zunionstore(session: Session, argv: list[bytes]) -> Any:
     return _algebra_store(session, argv, UNION)
@@ -1423,28 +1349,7 @@ def zunionstore(session: Session, argv: list[bytes]) -> Any:
         "set."
     ),
     key_specs=[key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
-    arguments=[
-        {"name": "destination", "type": "key", "key_spec_index": 0},
-        {"name": "numkeys", "type": "integer"},
-        {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
-        {
-            "name": "weight",
-            "type": "integer",
-            "token": "WEIGHTS",
-            "flags": ["optional", "multiple"],
-        },
-        {
-            "name": "aggregate",
-            "type": "oneof",
-            "token": "AGGREGATE",
-            "flags": ["optional"],
-            "arguments": [
-                {"name": "sum", "type": "pure-token", "token": "SUM"},
-                {"name": "min", "type": "pure-token", "token": "MIN"},
-                {"name": "max", "type": "pure-token", "token": "MAX"},
-            ],
-        },
-    ],
+    arguments=_COMBINE_STORE_ARGUMENTS,
 )
 def zinterstore(session: Session, argv: list[bytes]) -> Any:
     return _algebra_store(session, argv, INTER)
@@ -1511,12 +1416,7 @@ def zintercard(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RO ACCESS")],
     tips="nondeterministic_output",
-    arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "cursor", "type": "integer"},
-        {"name": "pattern", "type": "pattern", "token": "MATCH", "flags": ["optional"]},
-        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]},
-    ],
+    arguments=KEY_SCAN_ARGUMENTS,
 )
 def zscan(session: Session, argv: list[bytes]) -> Any:
     options = parse_scan(argv)

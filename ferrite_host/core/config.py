@@ -38,7 +38,7 @@ _LONG_MAX = 2**63 - 1
 #: Encoding thresholds Redis declares as memory values ("1kb" is accepted).
 MEMORY_LIMITS = ("hash_max_listpack_value", "zset_max_listpack_value")
 
-_UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
+_UNITS = {"b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
 
 
 class ConfigError(ValueError):
@@ -113,16 +113,21 @@ class Settings(BaseModel):
     shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
     acllog_max_len: int = Field(128, ge=0, le=2**63 - 1)
     maxmemory: int = Field(0, ge=0)
+    #: Listed in the order Redis names them in its CONFIG SET error.
     maxmemory_policy: Literal[
         "volatile-lru",
-        "allkeys-lru",
         "volatile-lfu",
-        "allkeys-lfu",
         "volatile-random",
-        "allkeys-random",
         "volatile-ttl",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
         "noeviction",
     ] = "noeviction"
+    maxmemory_samples: int = Field(5, ge=1, le=_INT_MAX)
+    maxmemory_eviction_tenacity: int = Field(10, ge=0, le=100)
+    lfu_log_factor: int = Field(10, ge=0, le=_INT_MAX)
+    lfu_decay_time: int = Field(1, ge=0, le=_INT_MAX)
     enable_module_command: Literal["yes", "no", "local"] = "local"
     enable_debug_command: Literal["yes", "no", "local"] = "local"
     loadmodule: list[list[str]] = Field(default_factory=list)
@@ -177,8 +182,18 @@ class Settings(BaseModel):
     def _memory(cls, value: Any) -> int:
         return parse_memory(value)
 
+    @field_validator("maxmemory_policy", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
     @field_validator(
-        *(name for name in ENCODING_LIMITS if name not in MEMORY_LIMITS), mode="before"
+        *(name for name in ENCODING_LIMITS if name not in MEMORY_LIMITS),
+        "maxmemory_samples",
+        "maxmemory_eviction_tenacity",
+        "lfu_log_factor",
+        "lfu_decay_time",
+        mode="before",
     )
     @classmethod
     def _strict_int(cls, value: Any) -> int:
@@ -243,6 +258,10 @@ MUTABLE = {
     "acllog_max_len",
     "maxmemory",
     "maxmemory_policy",
+    "maxmemory_samples",
+    "maxmemory_eviction_tenacity",
+    "lfu_log_factor",
+    "lfu_decay_time",
     "dir",
     "dbfilename",
     "protected_mode",
@@ -295,7 +314,7 @@ STATIC_PARAMETERS = {
     "aof-use-rdb-preamble": "yes",
     "appenddirname": "appendonlydir",
     "io-threads": "1",
-    "maxmemory-samples": "5",
+    "maxmemory-clients": "0",
     "tcp-backlog": "511",
     "unixsocket": "",
     "daemonize": "no",

@@ -31,6 +31,8 @@ class Dispatcher:
         self._table = state.commands
         #: The table's own dict lookup, bound once: one Python call less per command.
         self._lookup = state.commands.get_function()
+        #: This server's counters by spec (specs are shared, counters are not).
+        self._stats = state.commands.stats
         self._perf = time.perf_counter
         state.oversight.call_code = Dispatcher.call.__code__
 
@@ -63,9 +65,12 @@ class Dispatcher:
         if not internal:
             if not session.authenticated and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH, session)
-            # ACL first, then the session's own gate (RESP2 subscribed mode), as Redis orders them.
-            check, gate = state.access_check, session.command_gate
+            # ACL first, then maxmemory (evict, or -OOM), then the session's own gate (RESP2
+            # subscribed mode), as Redis orders them.
+            check, gate, memory = state.access_check, session.command_gate, state.memory_guard
             refusal = check(session, spec, argv) if check is not None else None
+            if refusal is None and memory is not None:
+                refusal = memory(session, spec)
             if refusal is None and gate is not None:
                 refusal = gate(session, spec)
             if refusal is not None:
@@ -105,16 +110,17 @@ class Dispatcher:
             log.exception("command %s failed", spec.full_name)
             reply = Error(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}: {exc}")
         elapsed = perf() - start
-        spec.seconds += elapsed
+        counters = self._stats[spec]
+        counters.seconds += elapsed
         if (elapsed >= oversight.threshold or oversight.monitors.writers) and not state.loading:
             oversight.after(session, spec, argv, elapsed)
-        spec.calls += 1
+        counters.calls += 1
         observer = session.command_observer
         if observer is not None:
             observer(session, spec, argv)
         state.stats.total_commands += 1  # as Redis: executed commands only, counted when done
         if type(reply) is Error:
-            spec.failed_calls += 1
+            counters.failed_calls += 1
             state.record_error(reply)
         if not internal and (
             session.propagation is not None or (spec.is_write and state.dirty != dirty)
@@ -147,6 +153,6 @@ class Dispatcher:
             # As Redis: a refused EXEC ends the transaction and says so.
             session.abort_transaction()
             message = "EXECABORT Transaction discarded because of: " + message.removeprefix("ERR ")
-        spec.rejected_calls += 1
+        self._stats[spec].rejected_calls += 1
         self.state.record_error(message)
         return Error(message)

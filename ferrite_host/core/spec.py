@@ -17,12 +17,14 @@ BUILTIN = "builtin"
 NO_AUTH = "no_auth"
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class CommandSpec:
-    """One row of the command table.
+    """One command as declared: a frozen value every server's table may share.
 
     `flags` use the names COMMAND INFO shows (`write`, `readonly`, `denyoom`, `fast`, ...).
     Key positions follow Redis's (first, last, step) triple counted from the command name.
+    Per-server counters are not here: each table keeps them in its `stats`. `subcommands`
+    is filled while the container is declared (subcommands name their parent).
     """
 
     name: str
@@ -39,6 +41,7 @@ class CommandSpec:
     since: str = ""
     complexity: str = ""
     acl_categories: tuple[str, ...] = ()
+    #: Empty: the one key spec Redis derives from the key triple (when there are keys).
     key_specs: list[dict[str, Any]] = field(default_factory=list)
     tips: tuple[str, ...] = ()
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
@@ -51,39 +54,31 @@ class CommandSpec:
     replaced_by: str = ""
     #: Arbitrary data the owner keeps with the command (module command objects).
     extra: Any = None
+    # Derived from the fields above, stored because the dispatcher reads them on every call.
+    is_write: bool = field(init=False)
+    no_auth: bool = field(init=False)
+    is_admin: bool = field(init=False)
+    #: `parent|sub` for subcommands, as COMMAND INFO and arity errors name them.
+    full_name: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.is_write = "write" in self.flags
-        self.no_auth = NO_AUTH in self.flags
-        self.is_admin = "admin" in self.flags
-        self.calls = 0
-        #: Time spent in the handler, in seconds (kept as a float: no conversion per call).
-        self.seconds = 0.0
-        self.failed_calls = 0
-        self.rejected_calls = 0
-        #: `parent|sub` for subcommands, as COMMAND INFO and arity errors name them; stored,
-        #: not computed, because every call records it as the client's last command.
-        self.full_name = f"{self.parent.name}|{self.name}" if self.parent else self.name
+        derived = object.__setattr__  # frozen: set once, here
+        derived(self, "is_write", "write" in self.flags)
+        derived(self, "no_auth", NO_AUTH in self.flags)
+        derived(self, "is_admin", "admin" in self.flags)
+        parent = self.parent
+        derived(self, "full_name", f"{parent.name}|{self.name}" if parent else self.name)
         if not self.key_specs and self.first_key > 0:
-            self.key_specs = [default_key_spec(self)]
-
-    @property
-    def usec(self) -> int:
-        """Microseconds spent in the handler, as INFO commandstats reports them."""
-        return int(self.seconds * 1_000_000)
-
-    @usec.setter
-    def usec(self, value: int) -> None:
-        self.seconds = value / 1_000_000
+            derived(self, "key_specs", [default_key_spec(self)])
 
     def arity_ok(self, argc: int) -> bool:
         arity = self.arity
         return argc == arity if arity >= 0 else argc >= -arity
 
     def add_subcommand(self, sub: CommandSpec) -> None:
-        sub.parent = self
-        sub.full_name = f"{self.name}|{sub.name}"
-        sub.owner = self.owner
+        """Attach a subcommand declared with `parent=self` (and this command's owner)."""
+        if sub.parent is not self or sub.owner != self.owner:
+            raise ValueError(f"{sub.full_name} is not declared as a subcommand of {self.name}")
         self.subcommands[sub.name.lower()] = sub
 
     def keys_of(self, argv: list[bytes]) -> list[bytes]:
@@ -171,6 +166,8 @@ class Family:
                 doc_flags=_doc_flags(doc_flags, deprecated_since),
                 deprecated_since=deprecated_since,
                 replaced_by=replaced_by,
+                parent=parent,
+                owner=parent.owner if parent is not None else BUILTIN,
             )
             if parent is not None:
                 parent.add_subcommand(spec)

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 #: (session, command, argv) -> the NOPERM error to answer, or None to let the call run.
 AccessCheck = Callable[[Session, "CommandSpec", list[bytes]], "str | None"]
 
+#: (session, command) -> the OOM error to answer, or None: maxmemory's check before a command.
+MemoryGuard = Callable[[Session, "CommandSpec"], "str | None"]
+
 #: (db index, commands) for every change that must reach the append-only file.
 PropagationSink = Callable[[int, list[list[bytes]]], None]
 
@@ -72,6 +75,8 @@ class ServerState:
         self.loading = False
         #: Installed by the ACL layer once users exist: NOPERM text for a refused call, or None.
         self.access_check: AccessCheck | None = None
+        #: Installed by eviction while maxmemory is set: evicts, then OOM text or None.
+        self.memory_guard: MemoryGuard | None = None
         self.tcp_port = self.settings.port
         self.event_loop_name = "asyncio"
         self.parser_name = "hiredis"
@@ -93,10 +98,11 @@ class ServerState:
     def _count_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if event == "new":
             return  # announces the event that follows; one change, not two
-        if event == "expired":
-            # As Redis: an expiry is not a change a command made; it reaches the append-only
-            # file as its own DEL, ahead of the command whose lookup noticed it, so a replay
-            # never resurrects the key or loses the write that followed.
+        if event == "expired" or event == "evicted":
+            # As Redis: an expiry or eviction is not a change a command made; it reaches the
+            # append-only file as its own DEL, ahead of the command whose lookup (or whose
+            # memory check) caused it, so a replay never resurrects the key or loses the
+            # write that followed.
             if key is not None and self.propagation_sinks:
                 self.propagate(db, [[b"DEL", key]])
             return

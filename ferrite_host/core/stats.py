@@ -8,6 +8,10 @@ class Stats:
         self.total_connections = 0
         self.total_commands = 0
         self.rejected_connections = 0
+        #: Keys removed to stay under maxmemory (INFO stats evicted_keys).
+        self.evicted_keys = 0
+        #: Time spent over maxmemory, for INFO stats total_eviction_exceeded_time.
+        self.eviction_exceeded_seconds = 0.0
         self.total_error_replies = 0
         self.errors: dict[str, int] = {}
         self.net_input_bytes = 0

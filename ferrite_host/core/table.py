@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from ferrite_host.core.command_stats import CommandStats
 from ferrite_host.core.spec import CommandSpec
 
 
@@ -12,8 +13,12 @@ class CommandCollision(Exception):
 
 
 class CommandTable:
+    """One server's commands by name, and its counters about them (`stats`); the specs
+    themselves are frozen and may be shared by several servers."""
+
     def __init__(self) -> None:
         self._by_name: dict[bytes, CommandSpec] = {}
+        self.stats = CommandStats()
 
     def register(self, spec: CommandSpec) -> None:
         key = spec.name.lower().encode()
@@ -40,6 +45,7 @@ class CommandTable:
         removed = [spec for spec in self._by_name.values() if spec.owner == owner]
         for spec in removed:
             del self._by_name[spec.name.lower().encode()]
+            self.stats.forget(spec)
         return removed
 
     def get(self, name: bytes) -> CommandSpec | None:

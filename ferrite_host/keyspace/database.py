@@ -2,7 +2,9 @@
 
 Values live in one dict and absolute expiry times (Unix ms) in a second one, as Redis keeps
 them. Every change goes through the few mutators here so that each emits exactly one change
-event; nothing else writes to `_data` or `_expires`.
+event; nothing else writes to `_data` or `_expires`. The mutators also keep the keyspace's
+running memory total (`Keyspace.used_bytes`) and each key's 24-bit access field (LRU clock
+or LFU counter, as Redis keeps in every object) current.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from ferrite_host.keyspace.events import EXPIRED, GENERIC, NEW, SILENT, STRING
+from ferrite_host.keyspace.events import EVICTED, EXPIRED, GENERIC, NEW, SILENT, STRING
 from ferrite_host.keyspace.limits import EncodingLimits
+from ferrite_host.keyspace.memory import BYTES_HEADER, expire_size, key_size, value_size
 from ferrite_host.keyspace.values import TypedValue, Value, release
 
 if TYPE_CHECKING:
+    from ferrite_host.keyspace.access import AccessClock
     from ferrite_host.keyspace.keyspace import Keyspace
 
 _SCAN_SNAPSHOTS = 32
@@ -25,6 +29,22 @@ _SCAN_SNAPSHOTS = 32
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _draw(pool: list[bytes], source: dict[bytes, object], count: int) -> list[bytes]:
+    """Up to `count` random names from `pool` still in `source`, in 2 * count + 2 draws."""
+    picks: list[bytes] = []
+    size = len(pool)
+    if not size:
+        return picks
+    rand = random.random
+    for _ in range(2 * count + 2):
+        key = pool[int(rand() * size)]
+        if key in source:
+            picks.append(key)
+            if len(picks) == count:
+                break
+    return picks
 
 
 class Database:
@@ -37,6 +57,14 @@ class Database:
         self._scans: dict[int, list[bytes]] = {}
         self._next_scan = 1
         self.expired_count = 0
+        #: Bytes counted for each value that is not a plain `bytes` (containers, module
+        #: values, DMA strings): what to take off the total when it changes or goes.
+        self._sizes: dict[bytes, int] = {}
+        #: Each key's access field (see keyspace.access), and the keyspace's clock for them.
+        self._access: dict[bytes, int] = {}
+        self._clock = keyspace.access
+        #: Key-name snapshots eviction samples from (all keys / keys with a TTL).
+        self._sample_pools: dict[bool, list[bytes]] = {False: [], True: []}
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -53,17 +81,83 @@ class Database:
         return value
 
     def read(self, key: bytes) -> Value | None:
-        """`get` for commands that read the key: counts a keyspace hit or miss for INFO."""
+        """`get` for commands that read the key: counts a keyspace hit or miss for INFO and
+        stamps the key's access field (Redis's lookupKeyRead)."""
         value = self.get(key)
         if value is None:
-            keyspace = self._keyspace
-            keyspace.misses += 1
-            if keyspace.miss_listeners:
-                for listener in tuple(keyspace.miss_listeners):
-                    listener(self.index, key)
+            self._missed(key)
+        else:
+            self._keyspace.hits += 1
+            clock = self._clock
+            if clock.lfu:
+                self._access[key] = clock.touched(self._access.get(key, 0))
+            else:
+                self._access[key] = clock.clock
+        return value
+
+    def read_untouched(self, key: bytes, notify_miss: bool = True) -> Value | None:
+        """`read` that leaves the access field alone (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE,
+        OBJECT); OBJECT also sends no `keymiss` notification (`notify_miss=False`)."""
+        value = self.get(key)
+        if value is None:
+            if notify_miss:
+                self._missed(key)
+            else:
+                self._keyspace.misses += 1
         else:
             self._keyspace.hits += 1
         return value
+
+    def _missed(self, key: bytes) -> None:
+        keyspace = self._keyspace
+        keyspace.misses += 1
+        if keyspace.miss_listeners:
+            for listener in tuple(keyspace.miss_listeners):
+                listener(self.index, key)
+
+    def access_field(self, key: bytes) -> int | None:
+        """The key's 24-bit LRU/LFU field (None when the key is missing)."""
+        if self.get(key) is None:
+            return None
+        return self._access.get(key, 0)
+
+    def access_clock(self) -> AccessClock:
+        """How access fields are read now (LRU or LFU, and the LFU parameters)."""
+        return self._clock
+
+    def raw_access_field(self, key: bytes) -> int:
+        """The access field without a lookup (eviction sampling must not expire keys)."""
+        return self._access.get(key, 0)
+
+    def set_access_field(self, key: bytes, field: int) -> bool:
+        """Overwrite the key's access field (RESTORE IDLETIME/FREQ, RM_SetLRU/SetLFU)."""
+        if self.get(key) is None:
+            return False
+        self._access[key] = field
+        return True
+
+    def sample_keys(self, count: int, volatile: bool) -> list[bytes]:
+        """Up to `count` random keys (with a TTL when `volatile`), for eviction.
+
+        Python dicts cannot pick a random entry, so picks come from a snapshot of the key
+        names, rebuilt when too many of its names are gone or the keys outgrew it: O(1)
+        per pick, amortised.
+        """
+        source: dict[bytes, object] = self._expires if volatile else self._data  # type: ignore[assignment]
+        if not source:
+            return []
+        pool = self._sample_pools[volatile]
+        if len(source) > 2 * len(pool) + 16:
+            pool = self._rebuild_sample_pool(volatile)
+        picks = _draw(pool, source, count)
+        if 2 * len(picks) < count + 1:  # mostly names of keys gone since: a new snapshot
+            picks = _draw(self._rebuild_sample_pool(volatile), source, count)
+        return picks
+
+    def _rebuild_sample_pool(self, volatile: bool) -> list[bytes]:
+        pool = list(self._expires if volatile else self._data)
+        self._sample_pools[volatile] = pool
+        return pool
 
     def exists(self, key: bytes) -> bool:
         return self.get(key) is not None
@@ -161,15 +255,24 @@ class Database:
         `event`/`cls` are Redis's notification name and class for the command doing it
         (SET: "set"/"$", LPUSH creating a list: "lpush"/"l"); a new key also emits "new".
         """
-        old = self._data.get(key)
-        self._data[key] = value
-        if not keep_ttl and self._expires:
-            self._expires.pop(key, None)
+        keyspace = self._keyspace
+        data = self._data
+        old = data.get(key)
+        data[key] = value
+        clock = self._clock
+        if type(old) is bytes and type(value) is bytes and not clock.lfu:
+            # The hot path (a string over a string): the headers cancel out.
+            keyspace.used_bytes += len(value) - len(old)
+            self._access[key] = clock.clock
+        else:
+            self._account_replacement(key, old, value)
+        if not keep_ttl and self._expires and self._expires.pop(key, None) is not None:
+            keyspace.used_bytes -= expire_size(key)
         if old is None:
-            self._keyspace.emit(self.index, key, "new", NEW)
+            keyspace.emit(self.index, key, "new", NEW)
         elif type(old) is TypedValue and old is not value:
             release(old)
-        self._keyspace.emit(self.index, key, event, cls)
+        keyspace.emit(self.index, key, event, cls)
 
     def put(
         self,
@@ -181,11 +284,18 @@ class Database:
     ) -> None:
         """Store a value together with its expiry (RENAME, MOVE, COPY, RESTORE, loading)."""
         old = self._data.get(key)
+        delta = key_size(key) if old is None else -self._counted_size(key, old)
         self._data[key] = value
+        self._access[key] = self._clock.fresh_field()
+        delta += self._measure(key, value)
         if expire_at is None:
-            self._expires.pop(key, None)
+            if self._expires.pop(key, None) is not None:
+                delta -= expire_size(key)
         else:
+            if key not in self._expires:
+                delta += expire_size(key)
             self._expires[key] = expire_at
+        self._keyspace.used_bytes += delta
         if old is None:
             self._keyspace.emit(self.index, key, "new", NEW)
         elif type(old) is TypedValue and old is not value:
@@ -197,7 +307,12 @@ class Database:
 
         Handlers that edit a stored container call this once per Redis notification.
         """
-        self._keyspace.emit(self.index, key, event, cls)
+        keyspace = self._keyspace
+        self._remeasure(key)
+        access, clock = self._access, self._clock
+        if key in access:
+            access[key] = clock.touched(access[key]) if clock.lfu else clock.clock
+        keyspace.emit(self.index, key, event, cls)
 
     def unshare_string(self, key: bytes) -> None:
         """Make the stored string at `key` an editable bytearray, as Redis's
@@ -205,18 +320,23 @@ class Database:
         ENCODING then says "raw", and since the bytes are the same, no event is sent."""
         value = self._data.get(key)
         if type(value) is bytes:
-            self._data[key] = bytearray(value)
+            editable = self._data[key] = bytearray(value)
+            self._keyspace.used_bytes += self._measure(key, editable) - len(value) - BYTES_HEADER
 
     def touch_value(self, key: bytes) -> None:
         """A module changed a value in place: WATCH and the dirty counter see it; Redis
         sends no keyspace notification for it (modules notify themselves)."""
+        self._remeasure(key)
         self._keyspace.emit(self.index, key, "set", SILENT)
+
+    def evict(self, key: bytes) -> bool:
+        """Remove a key to free memory (maxmemory): event "evicted", class EVICTED."""
+        return self.delete(key, "evicted", EVICTED)
 
     def delete(self, key: bytes, event: str = "del", cls: str = GENERIC) -> bool:
         if self.get(key) is None:
             return False
-        value = self._data.pop(key)
-        self._expires.pop(key, None)
+        value, _ = self._drop(key)
         release(value)
         self._keyspace.emit(self.index, key, event, cls)
         return True
@@ -225,13 +345,11 @@ class Database:
         self, key: bytes, event: str = "del", cls: str = GENERIC
     ) -> tuple[Value, int | None] | None:
         """Remove a key without freeing its value, to put it elsewhere (RENAME, MOVE)."""
-        value = self.get(key)
-        if value is None:
+        if self.get(key) is None:
             return None
-        del self._data[key]
-        expire_at = self._expires.pop(key, None)
+        taken = self._drop(key)
         self._keyspace.emit(self.index, key, event, cls)
-        return value, expire_at
+        return taken
 
     def relocate(
         self, key: bytes, target: Database, new_key: bytes, from_event: str, to_event: str
@@ -245,14 +363,12 @@ class Database:
         if self.get(key) is None or (self is target and key == new_key):
             return False
         target.get(new_key)  # an expired destination announces its expiry first
-        value = self._data.pop(key)
-        expire_at = self._expires.pop(key, None)
+        field = self._access.get(key, 0)  # the value moves with its access history
+        value, expire_at = self._drop(key)
         old = target._data.get(new_key)
-        target._data[new_key] = value
-        if expire_at is None:
-            target._expires.pop(new_key, None)
-        else:
-            target._expires[new_key] = expire_at
+        if old is not None:
+            target._drop(new_key)
+        target._add(new_key, value, expire_at, field)
         if old is not None:
             release(old)
         emit = self._keyspace.emit
@@ -269,6 +385,8 @@ class Database:
         if when_ms <= now_ms() and not self._keyspace.loading:
             self.delete(key, cls=cls)
             return True
+        if key not in self._expires:
+            self._keyspace.used_bytes += expire_size(key)
         self._expires[key] = when_ms
         self._keyspace.emit(self.index, key, "expire", cls)
         return True
@@ -276,13 +394,17 @@ class Database:
     def persist(self, key: bytes, cls: str = GENERIC) -> bool:
         if self.get(key) is None or self._expires.pop(key, None) is None:
             return False
+        self._keyspace.used_bytes -= expire_size(key)
         self._keyspace.emit(self.index, key, "persist", cls)
         return True
 
     def flush(self) -> int:
         removed = len(self._data)
         data = self._data
+        self._keyspace.used_bytes -= self.counted_bytes()
         self._data, self._expires, self._scans = {}, {}, {}
+        self._sizes, self._access = {}, {}
+        self._sample_pools = {False: [], True: []}
         self._expire_cursor = []
         for value in data.values():
             release(value)
@@ -294,6 +416,74 @@ class Database:
         self._expires, other._expires = other._expires, self._expires
         self._scans, other._scans = {}, {}
         self._expire_cursor, other._expire_cursor = [], []
+        self._sizes, other._sizes = other._sizes, self._sizes
+        self._access, other._access = other._access, self._access
+        self._sample_pools, other._sample_pools = other._sample_pools, self._sample_pools
+
+    # -- memory accounting -------------------------------------------------------------------
+
+    def counted_bytes(self) -> int:
+        """What this database adds to the keyspace's running total (a full pass: FLUSHDB
+        and checks only)."""
+        total = sum(key_size(key) for key in self._data) + sum(self._sizes.values())
+        total += sum(len(v) + BYTES_HEADER for v in self._data.values() if type(v) is bytes)
+        return total + sum(expire_size(key) for key in self._expires)
+
+    def _account_replacement(self, key: bytes, old: Value | None, value: Value) -> None:
+        """Count `value` now stored at `key` instead of `old` (None: a new key), and stamp
+        its access field (under LFU an overwritten value keeps its counter, as in Redis)."""
+        clock = self._clock
+        if old is None:
+            delta = key_size(key)
+            self._access[key] = clock.fresh_field()
+        else:
+            delta = -self._counted_size(key, old)
+            if clock.lfu:
+                self._access[key] = clock.touched(self._access.get(key, 0))
+            else:
+                self._access[key] = clock.clock
+        self._keyspace.used_bytes += delta + self._measure(key, value)
+
+    def _counted_size(self, key: bytes, value: Value) -> int:
+        """The bytes counted for `value` at `key` (forgotten: the caller replaces it)."""
+        if type(value) is bytes:
+            return len(value) + BYTES_HEADER
+        return self._sizes.pop(key, 0)
+
+    def _measure(self, key: bytes, value: Value) -> int:
+        if type(value) is bytes:
+            return len(value) + BYTES_HEADER
+        size = value_size(value)
+        self._sizes[key] = size
+        return size
+
+    def _remeasure(self, key: bytes) -> None:
+        """A value changed in place: count its new size instead of the old one."""
+        value = self._data.get(key)
+        if value is not None and type(value) is not bytes:
+            old = self._sizes.get(key, 0)
+            self._keyspace.used_bytes += self._measure(key, value) - old
+
+    def _drop(self, key: bytes) -> tuple[Value, int | None]:
+        """Remove a key's value, expiry and access field and take them off the total."""
+        value = self._data.pop(key)
+        expire_at = self._expires.pop(key, None)
+        self._access.pop(key, None)
+        size = key_size(key) + self._counted_size(key, value)
+        if expire_at is not None:
+            size += expire_size(key)
+        self._keyspace.used_bytes -= size
+        return value, expire_at
+
+    def _add(self, key: bytes, value: Value, expire_at: int | None, field: int) -> None:
+        """Store a key known to be absent, counting it (the other half of `_drop`)."""
+        self._data[key] = value
+        self._access[key] = field
+        size = key_size(key) + self._measure(key, value)
+        if expire_at is not None:
+            self._expires[key] = expire_at
+            size += expire_size(key)
+        self._keyspace.used_bytes += size
 
     # -- expiry ------------------------------------------------------------------------------
 
@@ -304,8 +494,7 @@ class Database:
         return True
 
     def _expire_key(self, key: bytes) -> None:
-        value = self._data.pop(key)
-        self._expires.pop(key, None)
+        value, _ = self._drop(key)
         self.expired_count += 1
         release(value)
         self._keyspace.emit(self.index, key, "expired", EXPIRED)

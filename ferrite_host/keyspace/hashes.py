@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.lists import REWRITE_BATCH
-from ferrite_host.keyspace.values import Aggregate
+from ferrite_host.keyspace.values import Aggregate, sampled_total
 
 
 class HashValue(dict[bytes, bytes], Aggregate):
@@ -52,7 +52,9 @@ class HashValue(dict[bytes, bytes], Aggregate):
         step = REWRITE_BATCH * 2
         return [[b"HSET", key, *pairs[i : i + step]] for i in range(0, len(pairs), step)]
 
-    def mem_usage(self) -> int:
-        return sys.getsizeof(self) + sum(
-            sys.getsizeof(f) + sys.getsizeof(v) for f, v in self.items()
-        )
+    def mem_usage(self, samples: int = 0) -> int:
+        return sys.getsizeof(self) + sampled_total(self.items(), len(self), samples, _pair_size)
+
+
+def _pair_size(pair: tuple[bytes, bytes]) -> int:
+    return sys.getsizeof(pair[0]) + sys.getsizeof(pair[1])

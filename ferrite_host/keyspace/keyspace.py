@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from ferrite_host.keyspace.access import AccessClock
 from ferrite_host.keyspace.database import Database
 from ferrite_host.keyspace.events import SILENT
 from ferrite_host.keyspace.limits import EncodingLimits
@@ -20,6 +21,11 @@ class Keyspace:
         self.listeners: list[ChangeListener] = []
         #: Thresholds that decide OBJECT ENCODING (CONFIG SET keeps them current).
         self.limits = EncodingLimits()
+        #: Bytes the keys, values and expiry entries of every database take: kept current
+        #: by the mutators (the dataset part of INFO's used_memory).
+        self.used_bytes = 0
+        #: Time and LFU parameters for the keys' access fields.
+        self.access = AccessClock()
         self.dbs = [Database(index, self) for index in range(databases)]
         self.active_expire_enabled = True
         #: True while persistence loads data: keys are not expired (an AOF replays against the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections import deque
 
-from ferrite_host.keyspace.values import Aggregate
+from ferrite_host.keyspace.values import Aggregate, sampled_total
 
 #: Elements per command when an AOF rewrite rebuilds an aggregate (Redis writes 64).
 REWRITE_BATCH = 64
@@ -30,5 +30,5 @@ class ListValue(deque[bytes], Aggregate):
             for start in range(0, len(items), REWRITE_BATCH)
         ]
 
-    def mem_usage(self) -> int:
-        return sys.getsizeof(self) + sum(sys.getsizeof(item) for item in self)
+    def mem_usage(self, samples: int = 0) -> int:
+        return sys.getsizeof(self) + sampled_total(self, len(self), samples, sys.getsizeof)

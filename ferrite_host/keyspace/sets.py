@@ -9,7 +9,7 @@ from typing import Any
 
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.lists import REWRITE_BATCH
-from ferrite_host.keyspace.values import Aggregate
+from ferrite_host.keyspace.values import Aggregate, sampled_total
 from ferrite_host.strconv import parse_int
 
 
@@ -85,5 +85,5 @@ class SetValue(set[bytes], Aggregate):
             for i in range(0, len(items), REWRITE_BATCH)
         ]
 
-    def mem_usage(self) -> int:
-        return sys.getsizeof(self) + sum(sys.getsizeof(member) for member in self)
+    def mem_usage(self, samples: int = 0) -> int:
+        return sys.getsizeof(self) + sampled_total(self, len(self), samples, sys.getsizeof)

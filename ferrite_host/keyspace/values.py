@@ -7,7 +7,11 @@ no wrapper object, so a string key costs what a Python dict entry costs. Anythin
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable
+from itertools import islice
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -86,9 +90,19 @@ class Aggregate:
         """Commands that rebuild the value from nothing, for an AOF rewrite."""
         raise NotImplementedError
 
-    def mem_usage(self) -> int:
-        """Bytes the value takes, members included, for MEMORY USAGE."""
+    def mem_usage(self, samples: int = 0) -> int:
+        """Bytes the value takes, members included, for MEMORY USAGE; with `samples`, an
+        estimate from that many members (what used_memory keeps as the value changes)."""
         raise NotImplementedError
+
+
+def sampled_total(members: Iterable[T], count: int, samples: int, size: Callable[[T], int]) -> int:
+    """The summed `size` of `count` members: exact when `samples` is 0 or covers them all,
+    else the first `samples` members' average times `count` (as MEMORY USAGE SAMPLES
+    estimates), so measuring a large container costs O(samples)."""
+    if not samples or count <= samples:
+        return sum(size(member) for member in members)
+    return sum(size(member) for member in islice(members, samples)) * count // samples
 
 
 Value = bytes | bytearray | TypedValue | Aggregate

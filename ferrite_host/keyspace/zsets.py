@@ -18,7 +18,7 @@ from sortedcontainers import SortedList
 
 from ferrite_host.keyspace.limits import EncodingLimits
 from ferrite_host.keyspace.lists import REWRITE_BATCH
-from ferrite_host.keyspace.values import Aggregate
+from ferrite_host.keyspace.values import Aggregate, sampled_total
 from ferrite_host.strconv import format_float
 
 
@@ -346,8 +346,7 @@ class ZSetValue(Aggregate):
         step = REWRITE_BATCH * 2
         return [[b"ZADD", key, *pairs[i : i + step]] for i in range(0, len(pairs), step)]
 
-    def mem_usage(self) -> int:
+    def mem_usage(self, samples: int = 0) -> int:
         per_member = sys.getsizeof(0.5) + 64  # the score, its tuple and list slot
-        return sys.getsizeof(self.scores) + sum(
-            sys.getsizeof(member) + per_member for member in self.scores
-        )
+        members = sampled_total(self.scores, len(self.scores), samples, sys.getsizeof)
+        return sys.getsizeof(self.scores) + members + per_member * len(self.scores)

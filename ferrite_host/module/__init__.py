@@ -21,7 +21,6 @@ worker thread use the keyspace.
 """
 
 from ferrite_host.module.args import Args
-from ferrite_host.module.configs import ModuleConfig
 from ferrite_host.module.context import Context
 from ferrite_host.module.errors import NotAFloat, NotAnInteger, ReplyError, WrongArity, WrongType
 from ferrite_host.module.key import Key
@@ -29,6 +28,7 @@ from ferrite_host.module.module import Module
 from ferrite_host.module.replies import Verbatim, ok
 from ferrite_host.protocol.replies import SimpleString
 from ferrite_host.redis_module.blocked_clients import BlockedClient
+from ferrite_host.redis_module.configs import ModuleConfig
 
 __all__ = [
     "Args",

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ferrite_host.module.args import Args
-from ferrite_host.module.configs import ModuleConfig
 from ferrite_host.module.context import Context
 from ferrite_host.module.datatypes import DataType
 from ferrite_host.module.errors import ReplyError
@@ -26,6 +25,7 @@ from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, ModuleOption, Status
 from ferrite_host.redis_module.blocked_clients import AsyncCommand
 from ferrite_host.redis_module.commands import CommandFlag, CommandInfo, ModuleCommand
+from ferrite_host.redis_module.configs import ModuleConfig
 from ferrite_host.redis_module.module import ModuleInfo, RedisModule
 from ferrite_host.redis_module.types import RedisModuleType
 

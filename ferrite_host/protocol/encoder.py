@@ -129,6 +129,8 @@ def _encode_rare(out: list[bytes], reply: Any, proto: int) -> None:
     elif isinstance(reply, str):
         data = reply.encode()
         out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    elif isinstance(reply, bytes):  # a bytes subclass (a module's RedisModuleString)
+        out.append(b"$%d\r\n%s\r\n" % (len(reply), bytes(reply)))
     else:
         raise TypeError(f"cannot encode reply of type {type(reply).__name__}: {reply!r}")
 

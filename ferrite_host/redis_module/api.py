@@ -29,8 +29,10 @@ from ferrite_host.protocol.replies import (
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
 from ferrite_host.redis_module.blocked_clients import BlockedClient
 from ferrite_host.redis_module.call_flags import CallFlags
+from ferrite_host.redis_module.configs import ConfigFlag
 from ferrite_host.redis_module.ctx_blocking import BlockingContext
 from ferrite_host.redis_module.ctx_queries import ContextFlag, ContextQueries
+from ferrite_host.redis_module.key_access import KeyAccessMixin
 from ferrite_host.redis_module.key_hashes import HASH_DELETE, HashFlag, KeyHashMixin
 from ferrite_host.redis_module.key_lists import KeyListMixin, ListWhere
 from ferrite_host.redis_module.key_zsets import ZSetKeyMixin
@@ -230,7 +232,7 @@ def _key_name(name: RedisModuleString | str | bytes | bytearray | memoryview) ->
     raise TypeError(f"key name must be str or bytes, got {type(name).__name__}")
 
 
-class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin):
+class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
     """A handle on one key of the client's selected database, as `RedisModule_OpenKey` gives.
 
     Reads always see the live value; writes go through the database's mutators. Writes on a
@@ -879,6 +881,7 @@ __all__ = [
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
     "BlockedClient",
+    "ConfigFlag",
     "ContextFlag",
     "ErrorReply",
     "HashFlag",

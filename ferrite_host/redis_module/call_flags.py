@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ferrite_host.core.memory_usage import process_rss
+from ferrite_host.core.eviction import OOM_ERROR, Eviction
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -30,9 +30,6 @@ CALL_FLAG_LETTERS = {
     "E": "errors as replies (always the case here)",
     "K": "allow blocking (blocking through ctx.call is not built: accepted, no effect)",
 }
-
-#: Redis's reply when a deny-oom command is refused over maxmemory.
-OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'."
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +102,12 @@ class CallFlags:
 
 
 def _over_maxmemory(session: Session) -> bool:
-    """Used memory above a set maxmemory (there is no eviction to make room first)."""
-    limit = int(getattr(session.state.settings, "maxmemory", 0) or 0)
-    return limit > 0 and process_rss() > limit
+    """Whether the client command that led here found memory over maxmemory after evicting
+    (Redis's pre_command_oom_state; a call made outside any command, from a timer or a
+    server event, asks about now)."""
+    eviction = Eviction.of(session.state)
+    if eviction is None or not session.state.settings.maxmemory:
+        return False
+    if session.kind == "normal":
+        return eviction.oom_before_command
+    return eviction.over_limit()

@@ -353,7 +353,8 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
     """The command-table row for a module command (owner = module name, group "module")."""
     info = command.info
     runner = command.runner or run_module_command
-    spec = CommandSpec(
+    declared_keys = command.first_key > 0 and command.runner is not None
+    return CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
         handler=functools.partial(runner, command, module),
@@ -369,11 +370,9 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
         complexity=info.complexity,
         acl_categories=info.acl_categories,
         doc_arguments=[dict(argument) for argument in info.arguments],
+        key_specs=[_declared_key_spec(command)] if declared_keys else [],
         extra=command,
     )
-    if command.first_key > 0 and command.runner is not None:
-        spec.key_specs = [_declared_key_spec(command)]
-    return spec
 
 
 def _declared_key_spec(command: ModuleCommand) -> dict[str, Any]:

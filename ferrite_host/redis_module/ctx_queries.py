@@ -12,7 +12,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from ferrite_host.core.memory_usage import process_rss
+from ferrite_host.core.eviction import Eviction
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -57,14 +57,15 @@ class ContextQueries:
     def get_context_flags(self) -> ContextFlag:
         """RM_GetContextFlags: MASTER always (no replication yet), MULTI inside a
         transaction, LUA inside a script, AOF/RDB when persistence is on, MAXMEMORY and
-        EVICT from the settings, LOADING while data loads, RESP3, DENY_BLOCKING when the
-        caller cannot block (MULTI, a script)."""
+        EVICT from the settings, OOM when used memory is over maxmemory and OOM_WARNING
+        above 75% of it, LOADING while data loads, RESP3, DENY_BLOCKING when the caller
+        cannot block (MULTI, a script)."""
         session, state = self._session, self._state
         flags = ContextFlag.MASTER
-        if session.in_exec or session.in_multi:
-            flags |= ContextFlag.MULTI | ContextFlag.DENY_BLOCKING
-        if session.kind == "lua":
+        if session.kind == "lua":  # the script's own client is not in a transaction
             flags |= ContextFlag.LUA | ContextFlag.DENY_BLOCKING
+        elif session.in_exec or session.in_multi:
+            flags |= ContextFlag.MULTI | ContextFlag.DENY_BLOCKING
         settings = state.settings
         if settings.appendonly:
             flags |= ContextFlag.AOF
@@ -74,6 +75,11 @@ class ContextQueries:
             flags |= ContextFlag.MAXMEMORY
             if settings.maxmemory_policy != "noeviction":
                 flags |= ContextFlag.EVICT
+            ratio = self.get_used_memory_ratio()
+            if ratio > 1.0:
+                flags |= ContextFlag.OOM
+            if ratio > 0.75:
+                flags |= ContextFlag.OOM_WARNING
         if state.loading or state.keyspace.loading:
             flags |= ContextFlag.LOADING
         if session.protocol == 3:
@@ -91,7 +97,8 @@ class ContextQueries:
         return self._session.db_index
 
     def get_client_id(self) -> int:
-        """RM_GetClientId (0 outside a client's command, as for timers and events)."""
+        """RM_GetClientId (0 outside a client's command, as for timers and events, and in
+        a script's calls, where Redis answers its script client's id)."""
         return self._session.id if self._session.kind == "normal" else 0
 
     @staticmethod
@@ -105,8 +112,7 @@ class ContextQueries:
         return os.urandom(length)
 
     def get_used_memory_ratio(self) -> float:
-        """RM_GetUsedMemoryRatio: used memory over maxmemory (0 when there is no limit)."""
-        maxmemory = self._state.settings.maxmemory
-        if not maxmemory:
-            return 0.0
-        return process_rss() / maxmemory
+        """RM_GetUsedMemoryRatio: used memory (INFO's used_memory) over maxmemory, 0 when
+        there is no limit."""
+        eviction = Eviction.of(self._state)
+        return eviction.used_ratio() if eviction is not None else 0.0

@@ -107,16 +107,15 @@ class KeyHashMixin:
     def hash_get(self, flags: HashFlag | int, *fields: Any) -> list[Any] | None:
         """Each field's value (None when absent), or with EXISTS whether it exists.
 
-        An empty key answers None / False for every field; None (errno ENOTSUP) when the
-        key holds another type.
+        An empty key answers None / False for every field; None when the key holds another
+        type (errno untouched, as Redis leaves it).
         """
         if int(flags) & ~int(_GET_FLAGS):
             self.errno = _errno.EINVAL
             return None
         value = self._value()
         if value is not None and type(value) is not HashValue:
-            self.errno = _errno.ENOTSUP
-            return None
+            return None  # Redis answers ERR here without setting errno
         stored: dict[bytes, bytes] = {} if value is None else value
         names = [to_bytes(field) for field in fields]
         if flags & HashFlag.EXISTS:

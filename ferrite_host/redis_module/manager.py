@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint
 from typing import TYPE_CHECKING, Any
@@ -366,5 +366,16 @@ class _ManagerHooks:
     def ferrite_info_sections(self, state: ServerState) -> Mapping[str, InfoProvider]:
         sections: dict[str, InfoProvider] = {"modules": self._manager.info_section}
         for loaded in self._manager.loaded():
-            sections.update(loaded.module.info_sections)
+            prefix = f"{loaded.module.name}_"
+            for name, fields in loaded.module.info_sections.items():
+                sections[name] = _prefixed(prefix, fields)
         return sections
+
+
+def _prefixed(prefix: str, fields: Callable[[], list[tuple[str, object]]]) -> InfoProvider:
+    """A module's INFO fields as Redis shows them: `<module>_<field>`."""
+
+    def provide() -> list[tuple[str, object]]:
+        return [(prefix + name, value) for name, value in fields()]
+
+    return provide

@@ -24,6 +24,7 @@ from ferrite_host.redis_module.commands import (
     ModuleCommand,
     ModuleCommandRegistry,
 )
+from ferrite_host.redis_module.configs import ConfigRegistration
 from ferrite_host.redis_module.errors import ModuleCommandError, ModuleTypeError
 from ferrite_host.redis_module.types import ModuleTypeRegistry, RedisModuleType, RedisModuleTypeDef
 
@@ -93,7 +94,7 @@ class ModuleHost(Protocol):
         """Which module already registered a type name, None if free."""
 
 
-class RedisModule:
+class RedisModule(ConfigRegistration):
     """A module as its `on_load(module, args)` hook sees it.
 
     Register commands with `register_command` (or `create_command`) and data types with

@@ -113,5 +113,8 @@ class _ServerEventHooks:
 
     @hookimpl
     def ferrite_config_changed(self, state: ServerState, changed: set[str]) -> None:
-        names = sorted(name.replace("_", "-") for name in changed)
+        # Settings fields are spelled with "_"; module configs keep their own names.
+        names = sorted(
+            name if name in state.parameters else name.replace("_", "-") for name in changed
+        )
         self._events.deliver(ev.CONFIG, ev.CONFIG_CHANGE, names)

@@ -22,6 +22,16 @@ class ScriptFlags:
     def no_writes(self) -> bool:
         return "no-writes" in self.names
 
+    @property
+    def allow_oom(self) -> bool:
+        return "allow-oom" in self.names
+
+    @property
+    def refused_over_maxmemory(self) -> bool:
+        """A script with flags (or a function) that may write and did not declare allow-oom
+        is refused at start over maxmemory; one without flags is checked per command."""
+        return self.shebang and not self.no_writes and not self.allow_oom
+
     def ordered(self) -> list[str]:
         return [name for name in KNOWN_FLAGS if name in self.names]
 

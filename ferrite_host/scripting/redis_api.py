@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
+from ferrite_host.core.eviction import OOM_ERROR
 from ferrite_host.protocol.replies import Error
 from ferrite_host.scripting.conversion import ReplyToLua, lua_number_text, lua_to_argument
 
@@ -115,6 +116,15 @@ class RedisApi:
             return Error(NOT_ALLOWED)
         if spec.is_write and run.read_only:
             return Error(READ_ONLY)
+        if (
+            run.oom_at_start
+            and "denyoom" in spec.flags
+            and not run.called_write
+            and not run.flags.allow_oom
+        ):
+            return Error(OOM_ERROR)
+        if spec.is_write:
+            run.called_write = True
         session = run.session
         before = len(session.tx_propagation)
         reply = dispatcher.execute(session, argv)

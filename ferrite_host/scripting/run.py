@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from ferrite_host.core.eviction import Eviction
 from ferrite_host.core.session import Session
 from ferrite_host.scripting.flags import ScriptFlags
 
@@ -54,6 +55,18 @@ class ScriptRun:
         self.replicate = 3
         self.started = time.monotonic()
         self.wrote = False
+        #: Redis's SCRIPT_WRITE_DIRTY: a write command ran (even one that changed nothing),
+        #: so the script may no longer be stopped for maxmemory.
+        self.called_write = False
+        eviction = Eviction.of(state)
+        #: Memory was over maxmemory when the command that runs the script began (replay
+        #: and other internal callers are never refused).
+        self.oom_at_start = (
+            eviction is not None
+            and bool(state.settings.maxmemory)
+            and eviction.oom_before_command
+            and caller.kind == "normal"
+        )
         self.kill_requested = False
         self.busy = False
 

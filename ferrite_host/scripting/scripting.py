@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.core.errors import CommandError
+from ferrite_host.core.eviction import OOM_ERROR
 from ferrite_host.scripting.cache import CachedScript, ScriptCache, sha1_hex
 from ferrite_host.scripting.conversion import is_table, lua_to_reply
 from ferrite_host.scripting.engine import LuaEngine
@@ -126,9 +127,11 @@ class Scripting:
         command: list[bytes],
     ) -> Any:
         """Run one script or function atomically; its writes propagate as its effects."""
+        run = ScriptRun(caller, name, flags, read_only, is_function, command)
+        if run.oom_at_start and flags.refused_over_maxmemory:
+            raise CommandError(OOM_ERROR)
         if read_only and flags.shebang and not flags.no_writes:
             raise CommandError(RO_WITH_WRITE_FLAG)
-        run = ScriptRun(caller, name, flags, read_only, is_function, command)
         self.current = run
         try:
             ok, value = engine.run(function, call_args, lambda: self._check(run))

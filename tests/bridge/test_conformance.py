@@ -20,8 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SUITES = [
     (
         "plugins/ferrite-hello/tests/test_ferrite_hello.py",
-        "simple or toggle or more_expire or leftpad_errors or repl1 or push_call or flags",
+        "simple or toggle or more_expire or leftpad_errors or repl1 or push_call or flags "
+        "or zsumrange or lexrange",
     ),
+    # Lists and hashes through RedisModule_List*/HashSet/HashGet.
+    ("plugins/ferrite-hello/tests/test_hello_lists_hashes.py", ""),
     # HELLO.REPL1's AOF on redis-server is the sequence the Ferrite host writes.
     ("plugins/ferrite-hello/tests/test_hello_repl.py", "repl1"),
     (

@@ -219,7 +219,13 @@ def test_config_get_patterns(run: Run) -> None:
     assert every[b"appendonly"] == b"no" and every[b"bind"] == b"127.0.0.1 ::1"
     assert b"loadmodule" not in every and b"config-file" not in every
     glob = run("CONFIG", "GET", "maxmemory*")
-    assert set(glob) == {b"maxmemory", b"maxmemory-policy", b"maxmemory-samples"}
+    assert set(glob) == {
+        b"maxmemory",
+        b"maxmemory-clients",
+        b"maxmemory-eviction-tenacity",
+        b"maxmemory-policy",
+        b"maxmemory-samples",
+    }
 
 
 def test_config_get_reply_shapes(r: redis.Redis, r3: redis.Redis) -> None:

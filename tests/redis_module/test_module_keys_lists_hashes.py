@@ -154,7 +154,8 @@ def test_hash_get_values_existence_and_errors(ctx: RedisModuleCtx, run: Run) -> 
     assert _key(ctx, "missing").hash_get(HashFlag.NONE, "a") == [None]
     run("SET", "s", "v")
     strings = _key(ctx, "s")
-    assert strings.hash_get(HashFlag.NONE, "a") is None and strings.errno == errno.ENOTSUP
+    strings.errno = 0
+    assert strings.hash_get(HashFlag.NONE, "a") is None and strings.errno == 0  # as Redis
     assert strings.hash_set(HashFlag.NONE, "a", "1") == 0 and strings.errno == errno.ENOTSUP
     assert key.hash_set(HashFlag.EXISTS, "a", "1") == 0 and key.errno == errno.EINVAL
     reader = _key(ctx, "h", KeyMode.READ)

@@ -66,6 +66,7 @@ def test_api_module_names() -> None:
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
         | {"ModuleOption"}
         | {"BlockedClient"}
+        | {"ConfigFlag"}
     )
     for name in api.__all__:
         assert hasattr(api, name)

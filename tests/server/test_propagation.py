@@ -51,3 +51,21 @@ def test_expiry_is_not_counted_as_a_change(state: ServerState, run: Callable[...
     time.sleep(0.02)
     assert run("GET", "k") is None
     assert state.dirty == dirty
+
+
+def test_eviction_propagates_a_del_before_the_command(
+    state: ServerState, run: Callable[..., Any]
+) -> None:
+    run("SELECT", "2")
+    run("SET", "old", "x" * 1000)
+    run("SELECT", "0")
+    run("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    run("CONFIG", "SET", "maxmemory", str(1024 * 1024 + 1500))
+    seen = _record(state)
+    dirty = state.dirty
+    assert run("SET", "new", "y" * 1000) == "OK"  # fits: nothing evicted yet
+    assert run("PING") == "PONG"  # over the limit now: one of the two goes first
+    evicted = [cmd for db, cmds in seen for cmd in cmds if cmd[0] == b"DEL"]
+    assert len(evicted) == 1 and state.stats.evicted_keys == 1
+    assert (2, [[b"DEL", b"old"]]) in seen or (0, [[b"DEL", b"new"]]) in seen
+    assert state.dirty == dirty + 1  # the SET; an eviction is not a change a command made

@@ -15,6 +15,7 @@
 #include <Python.h>
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,8 @@ static PyObject *py_dispatch = NULL;
 static PyObject *py_type_save = NULL, *py_type_load = NULL, *py_type_aof = NULL;
 static PyObject *py_type_mem = NULL, *py_type_digest = NULL, *py_type_free = NULL;
 static PyObject *py_type_copy = NULL;
+static PyObject *py_timer_fired = NULL, *py_keyspace_event = NULL, *py_server_event = NULL;
+static PyObject *py_info_sections = NULL, *py_config_get = NULL, *py_config_set = NULL;
 static PyGILState_STATE fork_gil;
 
 /* The exception being raised, as one log line (the exception is cleared). */
@@ -231,8 +234,16 @@ static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
     py_type_digest = runtime_function("type_digest");
     py_type_free = runtime_function("type_free");
     py_type_copy = runtime_function("type_copy");
+    py_timer_fired = runtime_function("timer_fired");
+    py_keyspace_event = runtime_function("keyspace_event");
+    py_server_event = runtime_function("server_event");
+    py_info_sections = runtime_function("info_sections");
+    py_config_get = runtime_function("config_get");
+    py_config_set = runtime_function("config_set");
     if (!py_dispatch || !py_type_save || !py_type_load || !py_type_aof || !py_type_mem ||
-        !py_type_digest || !py_type_free || !py_type_copy) {
+        !py_type_digest || !py_type_free || !py_type_copy || !py_timer_fired ||
+        !py_keyspace_event || !py_server_event || !py_info_sections || !py_config_get ||
+        !py_config_set) {
         log_python_error(ctx, "reading the runtime's entry points");
         return RM_ERR;
     }
@@ -382,9 +393,8 @@ static int bridge_command(RedisModuleCtx *ctx, RedisModuleString **argv, int arg
         PyList_SET_ITEM(args, i, PyBytes_FromStringAndSize(data, (Py_ssize_t)length));
     }
     PyObject *address = PyLong_FromVoidPtr(ctx);
-    PyObject *result = args && address
-                           ? PyObject_CallFunctionObjArgs(py_dispatch, address, args, NULL)
-                           : NULL;
+    PyObject *stack[2] = {address, args};
+    PyObject *result = args && address ? PyObject_Vectorcall(py_dispatch, stack, 2, NULL) : NULL;
     if (!result) {
         log_python_error(ctx, "command dispatch");
         RM_ReplyWithError(ctx, "ERR ferrite bridge: internal error, see the server log");
@@ -798,6 +808,720 @@ static PyObject *n_log(PyObject *self, PyObject *const *args, Py_ssize_t nargs) 
     Py_RETURN_NONE;
 }
 
+/* ---- collection keys: lists, hashes, sorted sets ---------------------------------------- */
+
+/* Each answers its result with C's errno after the call, as Redis reports the reason. */
+
+static PyObject *string_or_none(RedisModuleCtx *ctx, RedisModuleString *value) {
+    if (!value) Py_RETURN_NONE;
+    size_t length = 0;
+    const char *data = RM_StringPtrLen(value, &length);
+    PyObject *result = PyBytes_FromStringAndSize(data, (Py_ssize_t)length);
+    RM_FreeString(ctx, value);
+    return result;
+}
+
+/* list_push(ctx, key, where, element) -> (status, errno) */
+static PyObject *n_list_push(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(4) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ListPush);
+    int where = (int)PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    BYTES_ARG(3, data, length);
+    RedisModuleString *element = RM_CreateString(ctx, data, (size_t)length);
+    errno = 0;
+    int result = RM_ListPush(key, where, element);
+    int code = errno;
+    RM_FreeString(ctx, element);
+    return Py_BuildValue("(ii)", result, code);
+}
+
+/* list_pop(ctx, key, where) -> (element or None, errno) */
+static PyObject *n_list_pop(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ListPop);
+    int where = (int)PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    errno = 0;
+    RedisModuleString *element = RM_ListPop(key, where);
+    int code = errno;
+    PyObject *value = string_or_none(ctx, element);
+    return value ? Py_BuildValue("(Ni)", value, code) : NULL;
+}
+
+/* list_get(ctx, key, index) -> (element or None, errno) */
+static PyObject *n_list_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ListGet);
+    long index = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    errno = 0;
+    RedisModuleString *element = RM_ListGet(key, index);
+    int code = errno;
+    PyObject *value = string_or_none(ctx, element);
+    return value ? Py_BuildValue("(Ni)", value, code) : NULL;
+}
+
+/* list_edit(ctx, key, op, index, element or None) -> (status, errno); op 0 set, 1 insert,
+ * 2 delete. */
+static PyObject *n_list_edit(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(5) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ListSet);
+    MISSING(ListInsert);
+    MISSING(ListDelete);
+    long op = PyLong_AsLong(args[2]);
+    long index = PyLong_AsLong(args[3]);
+    if (PyErr_Occurred()) return NULL;
+    RedisModuleString *element = NULL;
+    if (op != 2) {
+        BYTES_ARG(4, data, length);
+        element = RM_CreateString(ctx, data, (size_t)length);
+    }
+    errno = 0;
+    int result = op == 0   ? RM_ListSet(key, index, element)
+                 : op == 1 ? RM_ListInsert(key, index, element)
+                           : RM_ListDelete(key, index);
+    int code = errno;
+    if (element) RM_FreeString(ctx, element);
+    return Py_BuildValue("(ii)", result, code);
+}
+
+/* hash_set(ctx, key, flags, [field, value or None (delete), ...]) -> (count, errno): one
+ * RedisModule_HashSet per pair (the variadic call cannot be built at run time). Its errors
+ * (flags, type, mode) are checked by the runtime first: a 0 count is no error by itself. */
+static PyObject *n_hash_set(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(4) CTX_ARG(0) KEY_ARG(1);
+    MISSING(HashSet);
+    int flags = (int)PyLong_AsLong(args[2]) & ~RM_HASH_CFIELDS;
+    if (PyErr_Occurred()) return NULL;
+    PyObject *pairs = args[3];
+    Py_ssize_t count = PyList_Size(pairs);
+    if (count < 0) return NULL;
+    errno = 0;
+    if (count == 0) {
+        int result = RM_HashSet(key, flags, NULL);
+        return Py_BuildValue("(ii)", result, errno);
+    }
+    long total = 0;
+    for (Py_ssize_t i = 0; i + 1 < count; i += 2) {
+        const char *data;
+        Py_ssize_t length;
+        if (bytes_arg(PyList_GET_ITEM(pairs, i), &data, &length) < 0) return NULL;
+        RedisModuleString *field = RM_CreateString(ctx, data, (size_t)length);
+        RedisModuleString *value = RM_HASH_DELETE;
+        PyObject *given = PyList_GET_ITEM(pairs, i + 1);
+        if (given != Py_None) {
+            if (bytes_arg(given, &data, &length) < 0) {
+                RM_FreeString(ctx, field);
+                return NULL;
+            }
+            value = RM_CreateString(ctx, data, (size_t)length);
+        }
+        int changed = RM_HashSet(key, flags, field, value, NULL);
+        RM_FreeString(ctx, field);
+        if (value != RM_HASH_DELETE) RM_FreeString(ctx, value);
+        total += changed;
+    }
+    return Py_BuildValue("(li)", total, 0);
+}
+
+/* hash_get(ctx, key, flags, [field, ...]) -> ([value or None | bool, ...] or None, errno) */
+static PyObject *n_hash_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(4) CTX_ARG(0) KEY_ARG(1);
+    MISSING(HashGet);
+    int flags = (int)PyLong_AsLong(args[2]) & ~RM_HASH_CFIELDS;
+    if (PyErr_Occurred()) return NULL;
+    Py_ssize_t count = PyList_Size(args[3]);
+    if (count < 0) return NULL;
+    PyObject *values = PyList_New(count);
+    if (!values) return NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const char *data;
+        Py_ssize_t length;
+        if (bytes_arg(PyList_GET_ITEM(args[3], i), &data, &length) < 0) {
+            Py_DECREF(values);
+            return NULL;
+        }
+        RedisModuleString *field = RM_CreateString(ctx, data, (size_t)length);
+        errno = 0;
+        PyObject *item;
+        int result;
+        if (flags & RM_HASH_EXISTS) {
+            int exists = 0;
+            result = RM_HashGet(key, flags, field, &exists, NULL);
+            item = PyBool_FromLong(exists);
+        } else {
+            RedisModuleString *value = NULL;
+            result = RM_HashGet(key, flags, field, &value, NULL);
+            item = string_or_none(ctx, value);
+        }
+        int code = errno;
+        RM_FreeString(ctx, field);
+        if (!item) {
+            Py_DECREF(values);
+            return NULL;
+        }
+        if (result != RM_OK) {
+            Py_DECREF(item);
+            Py_DECREF(values);
+            return Py_BuildValue("(Oi)", Py_None, code);
+        }
+        PyList_SET_ITEM(values, i, item);
+    }
+    return Py_BuildValue("(Ni)", values, 0);
+}
+
+/* zset_add(ctx, key, score, member, flags, incr) -> (status, output flags, new score or None) */
+static PyObject *n_zset_add(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(6) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ZsetAdd);
+    MISSING(ZsetIncrby);
+    double score = PyFloat_AsDouble(args[2]);
+    int flags = (int)PyLong_AsLong(args[4]);
+    int incr = PyObject_IsTrue(args[5]);
+    if (PyErr_Occurred()) return NULL;
+    BYTES_ARG(3, data, length);
+    RedisModuleString *member = RM_CreateString(ctx, data, (size_t)length);
+    double updated = 0;
+    int result = incr ? RM_ZsetIncrby(key, score, member, &flags, &updated)
+                      : RM_ZsetAdd(key, score, member, &flags);
+    RM_FreeString(ctx, member);
+    if (incr && result == RM_OK) return Py_BuildValue("(iid)", result, flags, updated);
+    return Py_BuildValue("(iiO)", result, result == RM_OK ? flags : 0, Py_None);
+}
+
+/* zset_member(ctx, key, op, member) -> op 0 remove: (status, deleted); op 1 score: the
+ * score or None. */
+static PyObject *n_zset_member(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(4) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ZsetRem);
+    MISSING(ZsetScore);
+    long op = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    BYTES_ARG(3, data, length);
+    RedisModuleString *member = RM_CreateString(ctx, data, (size_t)length);
+    PyObject *answer;
+    if (op == 0) {
+        int deleted = 0;
+        int result = RM_ZsetRem(key, member, &deleted);
+        answer = Py_BuildValue("(iO)", result, deleted ? Py_True : Py_False);
+    } else {
+        double score = 0;
+        answer = RM_ZsetScore(key, member, &score) == RM_OK ? PyFloat_FromDouble(score)
+                                                            : Py_NewRef(Py_None);
+    }
+    RM_FreeString(ctx, member);
+    return answer;
+}
+
+/* zset_score_range(key, last, low, high, low_exclusive, high_exclusive) -> status */
+static PyObject *n_zset_score_range(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(6) KEY_ARG(0);
+    MISSING(ZsetFirstInScoreRange);
+    int last = PyObject_IsTrue(args[1]);
+    double low = PyFloat_AsDouble(args[2]);
+    double high = PyFloat_AsDouble(args[3]);
+    int low_ex = PyObject_IsTrue(args[4]);
+    int high_ex = PyObject_IsTrue(args[5]);
+    if (PyErr_Occurred()) return NULL;
+    return status(last ? RM_ZsetLastInScoreRange(key, low, high, low_ex, high_ex)
+                       : RM_ZsetFirstInScoreRange(key, low, high, low_ex, high_ex));
+}
+
+/* zset_lex_range(ctx, key, last, low, high) -> status */
+static PyObject *n_zset_lex_range(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(5) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ZsetFirstInLexRange);
+    int last = PyObject_IsTrue(args[2]);
+    BYTES_ARG(3, low_data, low_length);
+    BYTES_ARG(4, high_data, high_length);
+    RedisModuleString *low = RM_CreateString(ctx, low_data, (size_t)low_length);
+    RedisModuleString *high = RM_CreateString(ctx, high_data, (size_t)high_length);
+    int result = last ? RM_ZsetLastInLexRange(key, low, high)
+                      : RM_ZsetFirstInLexRange(key, low, high);
+    RM_FreeString(ctx, low);
+    RM_FreeString(ctx, high);
+    return status(result);
+}
+
+/* zset_current(ctx, key) -> (member, score) or None */
+static PyObject *n_zset_current(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0) KEY_ARG(1);
+    MISSING(ZsetRangeCurrentElement);
+    double score = 0;
+    RedisModuleString *member = RM_ZsetRangeCurrentElement(key, &score);
+    if (!member) Py_RETURN_NONE;
+    PyObject *name = string_or_none(ctx, member);
+    return name ? Py_BuildValue("(Nd)", name, score) : NULL;
+}
+
+/* zset_step(key, op) -> int; op 0 next, 1 prev, 2 end reached, 3 stop */
+static PyObject *n_zset_step(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) KEY_ARG(0);
+    MISSING(ZsetRangeNext);
+    long op = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    switch (op) {
+    case 0:
+        return PyBool_FromLong(RM_ZsetRangeNext(key));
+    case 1:
+        return PyBool_FromLong(RM_ZsetRangePrev(key));
+    case 2:
+        return PyBool_FromLong(RM_ZsetRangeEndReached(key));
+    default:
+        RM_ZsetRangeStop(key);
+        Py_RETURN_NONE;
+    }
+}
+
+/* ---- context queries, pub/sub, keyspace notifications ----------------------------------- */
+
+static PyObject *n_context_flags(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    return PyLong_FromLong(RM_GetContextFlags(ctx));
+}
+
+static PyObject *n_key_exists(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    MISSING(KeyExists);
+    BYTES_ARG(1, data, length);
+    RedisModuleString *name = RM_CreateString(ctx, data, (size_t)length);
+    int exists = RM_KeyExists(ctx, name);
+    RM_FreeString(ctx, name);
+    return PyBool_FromLong(exists);
+}
+
+static PyObject *n_milliseconds(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(0);
+    MISSING(Milliseconds);
+    return PyLong_FromLongLong(RM_Milliseconds());
+}
+
+static PyObject *n_random_bytes(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1);
+    MISSING(GetRandomBytes);
+    Py_ssize_t length = PyLong_AsSsize_t(args[0]);
+    if (length < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "length must be >= 0");
+        return NULL;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, length);
+    if (bytes && length) RM_GetRandomBytes((unsigned char *)PyBytes_AS_STRING(bytes), (size_t)length);
+    return bytes;
+}
+
+static PyObject *n_used_memory_ratio(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(0);
+    MISSING(GetUsedMemoryRatio);
+    return PyFloat_FromDouble((double)RM_GetUsedMemoryRatio());
+}
+
+static PyObject *n_publish(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    MISSING(PublishMessage);
+    BYTES_ARG(1, channel_data, channel_length);
+    BYTES_ARG(2, message_data, message_length);
+    RedisModuleString *channel = RM_CreateString(ctx, channel_data, (size_t)channel_length);
+    RedisModuleString *message = RM_CreateString(ctx, message_data, (size_t)message_length);
+    int receivers = RM_PublishMessage(ctx, channel, message);
+    RM_FreeString(ctx, channel);
+    RM_FreeString(ctx, message);
+    return PyLong_FromLong(receivers);
+}
+
+/* yield(ctx, flags, busy reply or None): RM_Yield, other clients answered -BUSY meanwhile. */
+static PyObject *n_yield_(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    MISSING(Yield);
+    int flags = (int)PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    const char *busy = args[2] == Py_None ? NULL : PyUnicode_AsUTF8(args[2]);
+    if (args[2] != Py_None && !busy) return NULL;
+    RM_Yield(ctx, flags, busy);
+    Py_RETURN_NONE;
+}
+
+/* notify(ctx, type, event, key) -> status */
+static PyObject *n_notify(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(4) CTX_ARG(0);
+    MISSING(NotifyKeyspaceEvent);
+    int type = (int)PyLong_AsLong(args[1]);
+    const char *event = PyUnicode_AsUTF8(args[2]);
+    if (!event || PyErr_Occurred()) return NULL;
+    BYTES_ARG(3, data, length);
+    RedisModuleString *key = RM_CreateString(ctx, data, (size_t)length);
+    int result = RM_NotifyKeyspaceEvent(ctx, type, event, key);
+    RM_FreeString(ctx, key);
+    return status(result);
+}
+
+/* ---- callbacks from Redis's event loop: timers, keyspace and server events, INFO --------- */
+
+/* A call into the runtime outside any command: the GIL, an auto-memory context, errors
+ * logged (a module's bug must not reach Redis). */
+static void call_runtime(PyObject *function, PyObject *arguments, const char *where) {
+    PyObject *result = arguments ? PyObject_CallObject(function, arguments) : NULL;
+    if (!result) log_python_error(NULL, where);
+    Py_XDECREF(result);
+    Py_XDECREF(arguments);
+}
+
+static void timer_fired(RedisModuleCtx *ctx, void *data) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    RM_AutoMemory(ctx);
+    PyObject *payload = (PyObject *)data;
+    call_runtime(py_timer_fired, Py_BuildValue("(NO)", PyLong_FromVoidPtr(ctx), payload),
+                 "timer callback");
+    Py_DECREF(payload);
+    PyGILState_Release(gil);
+}
+
+/* create_timer(ctx, ms, payload) -> id; the payload (a new reference) is the timer's data.
+ * Redis's ids use all 64 bits: they travel as signed integers (a reply_with_long_long can
+ * send them) and are read back the same way. */
+static PyObject *n_create_timer(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    MISSING(CreateTimer);
+    long long ms = PyLong_AsLongLong(args[1]);
+    if (PyErr_Occurred()) return NULL;
+    Py_INCREF(args[2]);
+    RMTimerID id = RM_CreateTimer(ctx, ms < 0 ? 0 : ms, timer_fired, args[2]);
+    return PyLong_FromLongLong((long long)id); /* as modules reply it: a signed 64-bit id */
+}
+
+/* stop_timer(ctx, id) -> the payload, or None for no such timer of this module. */
+static PyObject *n_stop_timer(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    MISSING(StopTimer);
+    RMTimerID id = (RMTimerID)PyLong_AsLongLong(args[1]);
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    void *data = NULL;
+    if (RM_StopTimer(ctx, id, &data) != RM_OK || !data) Py_RETURN_NONE;
+    return (PyObject *)data; /* the timer's reference passes to the caller */
+}
+
+/* timer_info(ctx, id) -> (milliseconds left, payload) or None. */
+static PyObject *n_timer_info(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    MISSING(GetTimerInfo);
+    RMTimerID id = (RMTimerID)PyLong_AsLongLong(args[1]);
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    uint64_t remaining = 0;
+    void *data = NULL;
+    if (RM_GetTimerInfo(ctx, id, &remaining, &data) != RM_OK || !data) Py_RETURN_NONE;
+    return Py_BuildValue("(KO)", (unsigned long long)remaining, (PyObject *)data);
+}
+
+/* One C entry point per keyspace subscription, per module's server events and per module's
+ * INFO function: Redis tells neither callback which module or subscription it serves. */
+#define MAX_SLOTS 32
+
+static int keyspace_event(int slot, RedisModuleCtx *ctx, int type, const char *event,
+                          RedisModuleString *key) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    RM_AutoMemory(ctx);
+    size_t length = 0;
+    const char *name = RM_StringPtrLen(key, &length);
+    call_runtime(py_keyspace_event,
+                 Py_BuildValue("(iNisy#)", slot, PyLong_FromVoidPtr(ctx), type, event, name,
+                               (Py_ssize_t)length),
+                 "keyspace event callback");
+    PyGILState_Release(gil);
+    return RM_OK;
+}
+
+static PyObject *server_event_data(uint64_t id, void *data) {
+    if (!data) Py_RETURN_NONE;
+    switch (id) {
+    case RM_EVENT_FLUSHDB:
+        return PyLong_FromLong(((RMFlushInfo *)data)->dbnum);
+    case RM_EVENT_CLIENT_CHANGE:
+        return PyLong_FromUnsignedLongLong(((RMClientInfo *)data)->id);
+    case RM_EVENT_CRON_LOOP:
+        return PyLong_FromLong(((RMCronLoop *)data)->hz);
+    case RM_EVENT_MODULE_CHANGE:
+        return PyUnicode_FromString(((RMModuleChange *)data)->module_name);
+    case RM_EVENT_SWAPDB:
+        return Py_BuildValue("(ii)", ((RMSwapDbInfo *)data)->dbnum_first,
+                             ((RMSwapDbInfo *)data)->dbnum_second);
+    case RM_EVENT_CONFIG: {
+        RMConfigChange *change = data;
+        PyObject *names = PyList_New(change->num_changes);
+        for (uint32_t i = 0; names && i < change->num_changes; i++)
+            PyList_SET_ITEM(names, i, PyUnicode_FromString(change->config_names[i]));
+        return names;
+    }
+    default:
+        Py_RETURN_NONE;
+    }
+}
+
+static void server_event(int slot, RedisModuleCtx *ctx, RMEvent eid, uint64_t subevent,
+                         void *data) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    RM_AutoMemory(ctx);
+    call_runtime(py_server_event,
+                 Py_BuildValue("(iNKKN)", slot, PyLong_FromVoidPtr(ctx),
+                               (unsigned long long)eid.id, (unsigned long long)subevent,
+                               server_event_data(eid.id, data)),
+                 "server event callback");
+    PyGILState_Release(gil);
+}
+
+static void info_fields(RedisModuleInfoCtx *info, PyObject *sections) {
+    for (Py_ssize_t i = 0; i < PyList_Size(sections); i++) {
+        const char *section;
+        PyObject *fields;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(sections, i), "sO", &section, &fields)) return;
+        RM_InfoAddSection(info, section);
+        for (Py_ssize_t j = 0; j < PyList_Size(fields); j++) {
+            const char *field;
+            PyObject *value;
+            if (!PyArg_ParseTuple(PyList_GET_ITEM(fields, j), "sO", &field, &value)) return;
+            if (PyLong_CheckExact(value)) {
+                RM_InfoAddFieldLongLong(info, field, PyLong_AsLongLong(value));
+            } else if (PyFloat_Check(value)) {
+                RM_InfoAddFieldDouble(info, field, PyFloat_AS_DOUBLE(value));
+            } else if (PyUnicode_Check(value)) {
+                RM_InfoAddFieldCString(info, field, PyUnicode_AsUTF8(value));
+            }
+            if (PyErr_Occurred()) return;
+        }
+    }
+}
+
+static void info_function(int slot, RedisModuleInfoCtx *info, int for_crash_report) {
+    if (for_crash_report) return; /* no Python inside a crash report */
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *sections = PyObject_CallFunction(py_info_sections, "i", slot);
+    if (sections && PyList_Check(sections)) info_fields(info, sections);
+    if (PyErr_Occurred()) log_python_error(NULL, "INFO section");
+    Py_XDECREF(sections);
+    PyGILState_Release(gil);
+}
+
+#define SLOT_ENTRIES(n)                                                                      \
+    static int keyspace_slot_##n(RedisModuleCtx *ctx, int type, const char *event,           \
+                                 RedisModuleString *key) {                                   \
+        return keyspace_event(n, ctx, type, event, key);                                     \
+    }                                                                                        \
+    static void server_event_slot_##n(RedisModuleCtx *ctx, RMEvent eid, uint64_t subevent,   \
+                                      void *data) {                                          \
+        server_event(n, ctx, eid, subevent, data);                                           \
+    }                                                                                        \
+    static void info_slot_##n(RedisModuleInfoCtx *info, int for_crash_report) {              \
+        info_function(n, info, for_crash_report);                                            \
+    }
+#define EIGHT_SLOTS(a)                                                                       \
+    SLOT_ENTRIES(a##0) SLOT_ENTRIES(a##1) SLOT_ENTRIES(a##2) SLOT_ENTRIES(a##3)              \
+    SLOT_ENTRIES(a##4) SLOT_ENTRIES(a##5) SLOT_ENTRIES(a##6) SLOT_ENTRIES(a##7)
+EIGHT_SLOTS(0) EIGHT_SLOTS(1) EIGHT_SLOTS(2) EIGHT_SLOTS(3)
+#define SLOT_NAMES(kind, a)                                                                  \
+    kind##_slot_##a##0, kind##_slot_##a##1, kind##_slot_##a##2, kind##_slot_##a##3,          \
+        kind##_slot_##a##4, kind##_slot_##a##5, kind##_slot_##a##6, kind##_slot_##a##7
+#define ALL_SLOTS(kind)                                                                      \
+    {SLOT_NAMES(kind, 0), SLOT_NAMES(kind, 1), SLOT_NAMES(kind, 2), SLOT_NAMES(kind, 3)}
+static RMNotificationFunc keyspace_slots[MAX_SLOTS] = ALL_SLOTS(keyspace);
+static RMEventCallback server_event_slots[MAX_SLOTS] = ALL_SLOTS(server_event);
+static RMInfoFunc info_slots[MAX_SLOTS] = ALL_SLOTS(info);
+
+static int slot_arg(PyObject *value) {
+    long slot = PyLong_AsLong(value);
+    if (PyErr_Occurred()) return -1;
+    if (slot < 0 || slot >= MAX_SLOTS) {
+        PyErr_Format(PyExc_OverflowError,
+                     "ferrite bridge: at most %d keyspace subscriptions and %d modules", MAX_SLOTS,
+                     MAX_SLOTS);
+        return -1;
+    }
+    return (int)slot;
+}
+
+/* subscribe_keyspace(ctx, slot, types) -> status */
+static PyObject *n_subscribe_keyspace(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(3) CTX_ARG(0);
+    MISSING(SubscribeToKeyspaceEvents);
+    int slot = slot_arg(args[1]);
+    int types = (int)PyLong_AsLong(args[2]);
+    if (slot < 0 || PyErr_Occurred()) return NULL;
+    return status(RM_SubscribeToKeyspaceEvents(ctx, types, keyspace_slots[slot]));
+}
+
+/* subscribe_server_event(ctx, module slot, event id, subscribe) -> status */
+static PyObject *n_subscribe_server_event(PyObject *self, PyObject *const *args,
+                                          Py_ssize_t nargs) {
+    NEED(4) CTX_ARG(0);
+    MISSING(SubscribeToServerEvent);
+    int slot = slot_arg(args[1]);
+    unsigned long long id = PyLong_AsUnsignedLongLong(args[2]);
+    if (slot < 0 || PyErr_Occurred()) return NULL;
+    RMEvent event = {id, 1};
+    RMEventCallback callback = PyObject_IsTrue(args[3]) ? server_event_slots[slot] : NULL;
+    return status(RM_SubscribeToServerEvent(ctx, event, callback));
+}
+
+/* register_info(ctx, module slot) -> status */
+static PyObject *n_register_info(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(2) CTX_ARG(0);
+    MISSING(RegisterInfoFunc);
+    int slot = slot_arg(args[1]);
+    if (slot < 0) return NULL;
+    return status(RM_RegisterInfoFunc(ctx, info_slots[slot]));
+}
+
+/* ---- module configs ---------------------------------------------------------------------- */
+
+/* The Python parameter behind a config, and the string its getter last handed Redis. Both
+ * live as long as the server (a module never unloads). */
+typedef struct {
+    PyObject *parameter;
+    RedisModuleString *shown;
+} ConfigBinding;
+
+static PyObject *config_value(ConfigBinding *binding) {
+    PyObject *value = PyObject_CallOneArg(py_config_get, binding->parameter);
+    if (!value) log_python_error(NULL, "reading a module config");
+    return value;
+}
+
+static long long config_get_number(const char *name, void *privdata) {
+    (void)name;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *value = config_value(privdata);
+    long long number = value ? PyLong_AsLongLong(value) : 0;
+    if (PyErr_Occurred()) log_python_error(NULL, "reading a module config");
+    Py_XDECREF(value);
+    PyGILState_Release(gil);
+    return number;
+}
+
+static int config_get_flag(const char *name, void *privdata) {
+    return (int)config_get_number(name, privdata);
+}
+
+static RedisModuleString *config_get_string(const char *name, void *privdata) {
+    (void)name;
+    ConfigBinding *binding = privdata;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *value = config_value(binding);
+    Py_ssize_t length = 0;
+    const char *text = value ? PyUnicode_AsUTF8AndSize(value, &length) : NULL;
+    if (binding->shown) RM_FreeString(NULL, binding->shown);
+    binding->shown = RM_CreateString(NULL, text ? text : "", text ? (size_t)length : 0);
+    if (PyErr_Occurred()) log_python_error(NULL, "reading a module config");
+    Py_XDECREF(value);
+    PyGILState_Release(gil);
+    return binding->shown;
+}
+
+/* The runtime applies `value`; None, or the reason it refused (into *err). */
+static int config_apply(ConfigBinding *binding, PyObject *value, RedisModuleString **err) {
+    int result = RM_OK;
+    PyObject *refusal = value ? PyObject_CallFunctionObjArgs(py_config_set, binding->parameter,
+                                                             value, NULL)
+                              : NULL;
+    if (!refusal) {
+        log_python_error(NULL, "setting a module config");
+        *err = RM_CreateString(NULL, "the module failed to apply it (see the log)", 43);
+        result = RM_ERR;
+    } else if (refusal != Py_None) {
+        Py_ssize_t length = 0;
+        const char *text = PyUnicode_AsUTF8AndSize(refusal, &length);
+        *err = RM_CreateString(NULL, text ? text : "refused", text ? (size_t)length : 7);
+        PyErr_Clear();
+        result = RM_ERR;
+    }
+    Py_XDECREF(refusal);
+    Py_XDECREF(value);
+    return result;
+}
+
+static int config_set_number(const char *name, long long value, void *privdata,
+                             RedisModuleString **err) {
+    (void)name;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    int result = config_apply(privdata, PyLong_FromLongLong(value), err);
+    PyGILState_Release(gil);
+    return result;
+}
+
+static int config_set_flag(const char *name, int value, void *privdata, RedisModuleString **err) {
+    return config_set_number(name, value, privdata, err);
+}
+
+static int config_set_string(const char *name, RedisModuleString *value, void *privdata,
+                             RedisModuleString **err) {
+    (void)name;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    size_t length = 0;
+    const char *text = RM_StringPtrLen(value, &length);
+    PyObject *given = PyUnicode_DecodeUTF8(text, (Py_ssize_t)length, "surrogateescape");
+    int result = config_apply(privdata, given, err);
+    PyGILState_Release(gil);
+    return result;
+}
+
+/* register_config(ctx, kind, name, default, flags, minimum, maximum, choices, parameter)
+ * -> status; kind 0 numeric, 1 string, 2 bool, 3 enum (default: the choice's index). */
+static PyObject *n_register_config(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(9) CTX_ARG(0);
+    MISSING(RegisterNumericConfig);
+    long kind = PyLong_AsLong(args[1]);
+    const char *name = PyUnicode_AsUTF8(args[2]);
+    unsigned int flags = (unsigned int)PyLong_AsUnsignedLong(args[4]);
+    if (!name || PyErr_Occurred()) return NULL;
+    ConfigBinding *binding = PyMem_RawCalloc(1, sizeof *binding);
+    if (!binding) return PyErr_NoMemory();
+    binding->parameter = Py_NewRef(args[8]);
+    int result = RM_ERR;
+    if (kind == 0) {
+        long long low = PyLong_AsLongLong(args[5]), high = PyLong_AsLongLong(args[6]);
+        long long initial = PyLong_AsLongLong(args[3]);
+        if (PyErr_Occurred()) return NULL;
+        result = RM_RegisterNumericConfig(ctx, name, initial, flags, low, high, config_get_number,
+                                          config_set_number, NULL, binding);
+    } else if (kind == 1) {
+        const char *initial = PyUnicode_AsUTF8(args[3]);
+        if (!initial) return NULL;
+        result = RM_RegisterStringConfig(ctx, name, initial, flags, config_get_string,
+                                         config_set_string, NULL, binding);
+    } else if (kind == 2) {
+        int initial = PyObject_IsTrue(args[3]);
+        result = RM_RegisterBoolConfig(ctx, name, initial, flags, config_get_flag, config_set_flag,
+                                       NULL, binding);
+    } else {
+        Py_ssize_t count = PyList_Size(args[7]);
+        int initial = (int)PyLong_AsLong(args[3]);
+        if (count < 1 || PyErr_Occurred()) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "an enum needs choices");
+            return NULL;
+        }
+        const char **names = PyMem_RawCalloc((size_t)count, sizeof *names);
+        int *values = PyMem_RawCalloc((size_t)count, sizeof *values);
+        for (Py_ssize_t i = 0; i < count; i++) {
+            const char *choice = PyUnicode_AsUTF8(PyList_GET_ITEM(args[7], i));
+            if (!choice) return NULL;
+            names[i] = strdup(choice);
+            values[i] = (int)i;
+        }
+        result = RM_RegisterEnumConfig(ctx, name, initial, flags, names, values, (int)count,
+                                       config_get_flag, config_set_flag, NULL, binding);
+    }
+    return status(result);
+}
+
+static PyObject *n_load_configs(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NEED(1) CTX_ARG(0);
+    MISSING(LoadConfigs);
+    return status(RM_LoadConfigs(ctx));
+}
+
 #define FAST(name) {#name, (PyCFunction)(void (*)(void))n_##name, METH_FASTCALL, NULL}
 static PyMethodDef native_methods[] = {
     FAST(reply_long_long), FAST(reply_double), FAST(reply_bool), FAST(reply_simple),
@@ -808,7 +1532,13 @@ static PyMethodDef native_methods[] = {
     FAST(string_truncate), FAST(delete_key), FAST(get_expire), FAST(set_expire),
     FAST(type_set_value), FAST(type_slot), FAST(type_get_value), FAST(call), FAST(replicate),
     FAST(replicate_verbatim), FAST(selected_db), FAST(select_db), FAST(client_id), FAST(resp3),
-    FAST(log), {NULL, NULL, 0, NULL}};
+    FAST(log), FAST(list_push), FAST(list_pop), FAST(list_get), FAST(list_edit),
+    FAST(hash_set), FAST(hash_get), FAST(zset_add), FAST(zset_member), FAST(zset_score_range),
+    FAST(zset_lex_range), FAST(zset_current), FAST(zset_step), FAST(context_flags),
+    FAST(key_exists), FAST(milliseconds), FAST(random_bytes), FAST(used_memory_ratio),
+    FAST(publish), FAST(notify), FAST(create_timer), FAST(stop_timer), FAST(timer_info),
+    FAST(subscribe_keyspace), FAST(subscribe_server_event), FAST(register_info),
+    FAST(register_config), FAST(load_configs), FAST(yield_), {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef native_definition = {
     PyModuleDef_HEAD_INIT, "ferrite_host.bridge._native",
@@ -912,7 +1642,8 @@ static int load_entry_point(RedisModuleCtx *ctx, const char *entry_point, PyObje
         RM_SetModuleAttribs(ctx, name, version, RM_APIVER_1);
         if (register_types(ctx, entry_point, type_list) == RM_OK &&
             register_commands(ctx, entry_point, commands) == RM_OK) {
-            PyObject *done = PyObject_CallMethod(runtime, "committed", "s", entry_point);
+            PyObject *done = PyObject_CallMethod(runtime, "committed", "sN", entry_point,
+                                                PyLong_FromVoidPtr(ctx));
             if (done) result = RM_OK;
             else log_python_error(ctx, "committing the module");
             Py_XDECREF(done);

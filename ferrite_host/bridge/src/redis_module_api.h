@@ -46,6 +46,66 @@
 /* RedisModule_GetContextFlags bit: the calling client speaks RESP3. */
 #define RM_CTX_FLAGS_RESP3 (1 << 22)
 
+/* RedisModule_HashSet / HashGet flags, and the value that deletes a field. */
+#define RM_HASH_CFIELDS (1 << 2)
+#define RM_HASH_EXISTS (1 << 3)
+#define RM_HASH_DELETE ((RedisModuleString *)(long)1)
+
+/* Module config flags (RedisModule_Register*Config). */
+#define RM_CONFIG_IMMUTABLE (1 << 0)
+
+/* A server event: its id and the version of its data structure. */
+typedef struct {
+    uint64_t id;
+    uint64_t dataver;
+} RMEvent;
+
+/* Server event ids whose data the bridge reads, and the layouts of that data (version 1). */
+#define RM_EVENT_FLUSHDB 2
+#define RM_EVENT_CLIENT_CHANGE 4
+#define RM_EVENT_CRON_LOOP 8
+#define RM_EVENT_MODULE_CHANGE 9
+#define RM_EVENT_SWAPDB 11
+#define RM_EVENT_CONFIG 16
+
+typedef struct {
+    uint64_t version;
+    int32_t sync;
+    int32_t dbnum;
+} RMFlushInfo;
+
+typedef struct {
+    uint64_t version;
+    uint64_t flags;
+    uint64_t id;
+    char addr[46];
+    uint16_t port;
+    uint16_t db;
+} RMClientInfo;
+
+typedef struct {
+    uint64_t version;
+    int32_t hz;
+} RMCronLoop;
+
+typedef struct {
+    uint64_t version;
+    const char *module_name;
+    int32_t module_version;
+} RMModuleChange;
+
+typedef struct {
+    uint64_t version;
+    int32_t dbnum_first;
+    int32_t dbnum_second;
+} RMSwapDbInfo;
+
+typedef struct {
+    uint64_t version;
+    uint32_t num_changes;
+    const char **config_names;
+} RMConfigChange;
+
 /* The RedisModuleTypeMethods layout version this bridge fills in (through `defrag`). */
 #define RM_TYPE_METHOD_VERSION 3
 
@@ -57,8 +117,28 @@ typedef struct RedisModuleIO RedisModuleIO;
 typedef struct RedisModuleType RedisModuleType;
 typedef struct RedisModuleDigest RedisModuleDigest;
 typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
+typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
+typedef uint64_t RMTimerID;
 
 typedef int (*RMCommandFunc)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+typedef void (*RMTimerProc)(RedisModuleCtx *ctx, void *data);
+typedef int (*RMNotificationFunc)(RedisModuleCtx *ctx, int type, const char *event,
+                                  RedisModuleString *key);
+typedef void (*RMEventCallback)(RedisModuleCtx *ctx, RMEvent eid, uint64_t subevent, void *data);
+typedef void (*RMInfoFunc)(RedisModuleInfoCtx *ctx, int for_crash_report);
+typedef long long (*RMConfigGetNumericFunc)(const char *name, void *privdata);
+typedef int (*RMConfigSetNumericFunc)(const char *name, long long value, void *privdata,
+                                      RedisModuleString **err);
+typedef RedisModuleString *(*RMConfigGetStringFunc)(const char *name, void *privdata);
+typedef int (*RMConfigSetStringFunc)(const char *name, RedisModuleString *value, void *privdata,
+                                     RedisModuleString **err);
+typedef int (*RMConfigGetBoolFunc)(const char *name, void *privdata);
+typedef int (*RMConfigSetBoolFunc)(const char *name, int value, void *privdata,
+                                   RedisModuleString **err);
+typedef int (*RMConfigGetEnumFunc)(const char *name, void *privdata);
+typedef int (*RMConfigSetEnumFunc)(const char *name, int value, void *privdata,
+                                   RedisModuleString **err);
+typedef int (*RMConfigApplyFunc)(RedisModuleCtx *ctx, void *privdata, RedisModuleString **err);
 
 typedef void *(*RMTypeLoadFunc)(RedisModuleIO *rdb, int encver);
 typedef void (*RMTypeSaveFunc)(RedisModuleIO *rdb, void *value);
@@ -157,6 +237,57 @@ typedef struct {
     X(int, GetContextFlags, (RedisModuleCtx *))                                              \
     X(void *, Alloc, (size_t))                                                               \
     X(void *, Calloc, (size_t, size_t))                                                      \
-    X(void *, Realloc, (void *, size_t))
+    X(void *, Realloc, (void *, size_t))                                                      \
+    X(int, ListPush, (RedisModuleKey *, int, RedisModuleString *))                           \
+    X(RedisModuleString *, ListPop, (RedisModuleKey *, int))                                 \
+    X(RedisModuleString *, ListGet, (RedisModuleKey *, long))                                \
+    X(int, ListSet, (RedisModuleKey *, long, RedisModuleString *))                           \
+    X(int, ListInsert, (RedisModuleKey *, long, RedisModuleString *))                        \
+    X(int, ListDelete, (RedisModuleKey *, long))                                             \
+    X(int, HashSet, (RedisModuleKey *, int, ...))                                            \
+    X(int, HashGet, (RedisModuleKey *, int, ...))                                            \
+    X(int, ZsetAdd, (RedisModuleKey *, double, RedisModuleString *, int *))                  \
+    X(int, ZsetIncrby, (RedisModuleKey *, double, RedisModuleString *, int *, double *))     \
+    X(int, ZsetRem, (RedisModuleKey *, RedisModuleString *, int *))                          \
+    X(int, ZsetScore, (RedisModuleKey *, RedisModuleString *, double *))                     \
+    X(void, ZsetRangeStop, (RedisModuleKey *))                                               \
+    X(int, ZsetFirstInScoreRange, (RedisModuleKey *, double, double, int, int))              \
+    X(int, ZsetLastInScoreRange, (RedisModuleKey *, double, double, int, int))               \
+    X(int, ZsetFirstInLexRange, (RedisModuleKey *, RedisModuleString *, RedisModuleString *)) \
+    X(int, ZsetLastInLexRange, (RedisModuleKey *, RedisModuleString *, RedisModuleString *))  \
+    X(RedisModuleString *, ZsetRangeCurrentElement, (RedisModuleKey *, double *))            \
+    X(int, ZsetRangeNext, (RedisModuleKey *))                                                \
+    X(int, ZsetRangePrev, (RedisModuleKey *))                                                \
+    X(int, ZsetRangeEndReached, (RedisModuleKey *))                                          \
+    X(RMTimerID, CreateTimer, (RedisModuleCtx *, long long, RMTimerProc, void *))            \
+    X(int, StopTimer, (RedisModuleCtx *, RMTimerID, void **))                                \
+    X(int, GetTimerInfo, (RedisModuleCtx *, RMTimerID, uint64_t *, void **))                 \
+    X(int, SubscribeToKeyspaceEvents, (RedisModuleCtx *, int, RMNotificationFunc))           \
+    X(int, NotifyKeyspaceEvent, (RedisModuleCtx *, int, const char *, RedisModuleString *))  \
+    X(int, SubscribeToServerEvent, (RedisModuleCtx *, RMEvent, RMEventCallback))             \
+    X(int, PublishMessage, (RedisModuleCtx *, RedisModuleString *, RedisModuleString *))     \
+    X(int, RegisterInfoFunc, (RedisModuleCtx *, RMInfoFunc))                                 \
+    X(int, InfoAddSection, (RedisModuleInfoCtx *, const char *))                             \
+    X(int, InfoAddFieldCString, (RedisModuleInfoCtx *, const char *, const char *))          \
+    X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx *, const char *, long long))            \
+    X(int, InfoAddFieldDouble, (RedisModuleInfoCtx *, const char *, double))                 \
+    X(int, RegisterNumericConfig,                                                            \
+      (RedisModuleCtx *, const char *, long long, unsigned int, long long, long long,        \
+       RMConfigGetNumericFunc, RMConfigSetNumericFunc, RMConfigApplyFunc, void *))           \
+    X(int, RegisterStringConfig,                                                             \
+      (RedisModuleCtx *, const char *, const char *, unsigned int, RMConfigGetStringFunc,    \
+       RMConfigSetStringFunc, RMConfigApplyFunc, void *))                                    \
+    X(int, RegisterBoolConfig,                                                               \
+      (RedisModuleCtx *, const char *, int, unsigned int, RMConfigGetBoolFunc,               \
+       RMConfigSetBoolFunc, RMConfigApplyFunc, void *))                                      \
+    X(int, RegisterEnumConfig,                                                               \
+      (RedisModuleCtx *, const char *, int, unsigned int, const char **, const int *, int,   \
+       RMConfigGetEnumFunc, RMConfigSetEnumFunc, RMConfigApplyFunc, void *))                 \
+    X(int, LoadConfigs, (RedisModuleCtx *))                                                  \
+    X(int, KeyExists, (RedisModuleCtx *, RedisModuleString *))                               \
+    X(long long, Milliseconds, (void))                                                       \
+    X(void, GetRandomBytes, (unsigned char *, size_t))                                       \
+    X(float, GetUsedMemoryRatio, (void))                                                     \
+    X(void, Yield, (RedisModuleCtx *, int, const char *))
 
 #endif
