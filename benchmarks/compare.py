@@ -50,7 +50,24 @@ TESTS: list[tuple[str, list[str], list[str]]] = [
         ["-r", "100000", "BF.ADD", "bf:__rand_int__", "__rand_int__"],
         ["-r", "100000", "SADD", "bf:__rand_int__", "__rand_int__"],
     ),
+    # The data types: redis-benchmark's own tests where it has one, the same command line
+    # on both servers otherwise (HGET and ZRANGE read what HSET and ZADD loaded).
+    ("LPUSH", ["-t", "lpush"], ["-t", "lpush"]),
+    ("LPOP", ["-t", "lpop"], ["-t", "lpop"]),
+    ("HSET", ["-t", "hset", "-r", "100000"], ["-t", "hset", "-r", "100000"]),
+    *(
+        (label, command, command)
+        for label, command in (
+            ("HGET", ["-r", "100000", "HGET", "myhash", "element:__rand_int__"]),
+            ("SADD", ["-t", "sadd", "-r", "100000"]),
+            ("ZADD", ["-t", "zadd", "-r", "100000"]),
+            ("ZRANGE 0 9", ["ZRANGE", "myzset", "0", "9"]),
+        )
+    ),
 ]
+
+#: Tests whose server CPU per request is compared with GET's (the module-cost target).
+MODULE_TESTS = ("HELLOTYPE.INSERT (Redis: ZADD)", "BF.ADD (Redis: SADD)")
 
 
 def free_port() -> int:
@@ -229,15 +246,20 @@ def main() -> None:
     parser.add_argument("--memory-keys", type=int, default=1_000_000)
     parser.add_argument("--module-keys", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="1 round, few requests: a smoke run")
+    parser.add_argument(
+        "--only", default="", help="comma-separated label prefixes to run (e.g. GET,SET,BF)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.requests, args.memory_keys, args.module_keys = 1, 20_000, 100_000, 10_000
+    prefixes = [word.strip() for word in args.only.split(",") if word.strip()]
+    tests = [test for test in TESTS if not prefixes or test[0].startswith(tuple(prefixes))]
     RESULTS.mkdir(exist_ok=True)
     ferrite, reference = start_ferrite(), start_redis()
     raw: dict[str, dict[str, list[dict[str, float]]]] = {}
     try:
         for round_no in range(args.rounds):
-            for label, ferrite_args, redis_args in TESTS:
+            for label, ferrite_args, redis_args in tests:
                 for pipeline in (1, 16):
                     key = f"{label} P{pipeline}"
                     slot = raw.setdefault(key, {"ferrite": [], "redis": []})
@@ -320,6 +342,17 @@ def print_table(report: dict[str, Any]) -> None:
             f"{key:<40} {f['median']:>10.0f} ({f['min']:.0f}-{f['max']:.0f}) "
             f"{theirs:>12.0f} {entry['ratio_rps']:>6.2f} {entry['ratio_cpu']:>9.2f}"
         )
+    for pipeline in (1, 16):
+        get = report["tests"].get(f"GET P{pipeline}")
+        for label in MODULE_TESTS:
+            entry = report["tests"].get(f"{label} P{pipeline}")
+            if get is None or entry is None:
+                continue
+            ratio = (
+                entry["ferrite"]["cpu_us_per_request"]["median"]
+                / get["ferrite"]["cpu_us_per_request"]["median"]
+            )
+            print(f"server CPU of {label.split()[0]} / GET at P{pipeline}: {ratio:.2f}")
     strings = report["memory"]["strings"]
     ours, theirs = strings["ferrite_bytes"], strings["redis_bytes"]
     print(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ferrite_host.blocking import Blocking
 from ferrite_host.commands import builtin_specs
+from ferrite_host.commands.access import AccessControl
 from ferrite_host.core.config import Settings
 from ferrite_host.core.encoding_limits import EncodingLimitsSync
 from ferrite_host.core.eviction import Eviction
@@ -17,6 +18,7 @@ from ferrite_host.core.state import ServerState
 from ferrite_host.persistence.manager import Persistence
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub, Tracking
 from ferrite_host.redis_module.manager import RedisModuleManager
+from ferrite_host.scripting.scripting import Scripting
 
 
 def build_state(settings: Settings | None = None) -> ServerState:
@@ -29,6 +31,7 @@ def build_state(settings: Settings | None = None) -> ServerState:
     Blocking.attach(state)
     EncodingLimitsSync.attach(state)
     Eviction.attach(state)
+    Scripting.of(state)  # at once: CLIENT PAUSE asks it about the scripts EVAL would run
     return state
 
 
@@ -40,5 +43,6 @@ def build_server(settings: Settings) -> ServerState:
     """
     state = build_state(settings)
     RedisModuleManager.attach(state)
+    AccessControl.of(state).load_at_startup()  # rules may name module commands
     Persistence.attach(state)
     return state

@@ -47,6 +47,7 @@ class Waiter:
         "keys",
         "on_end",
         "on_timeout",
+        "postponed",
         "resume",
         "serve",
         "session",
@@ -81,6 +82,8 @@ class Waiter:
 
     def timed_out_reply(self) -> Any:
         return self.on_timeout() if self.on_timeout is not None else self.timeout_reply
+        #: The command CLIENT PAUSE holds (run once the pause ends); None for other waits.
+        self.postponed: list[bytes] | None = None
 
 
 class Blocking:
@@ -97,7 +100,12 @@ class Blocking:
         #: Callbacks told when a key is ready, without a blocked client of their own
         #: (a module coroutine awaiting a key); per (db, key), in arrival order.
         self._listeners: dict[WatchedKey, dict[Callable[[], None], None]] = {}
+        #: Clients CLIENT PAUSE holds, in arrival order.
+        self._postponed: list[Waiter] = []
+        self._pause_timer: asyncio.TimerHandle | None = None
         state.keyspace.subscribe(self._on_change)
+        state.pause.postpone = self.postpone
+        state.pause.on_end = self._pause_ended
 
     @classmethod
     def attach(cls, state: ServerState) -> Blocking:
@@ -202,6 +210,71 @@ class Blocking:
             self.unlisten(callback)
             callback()
 
+    # -- CLIENT PAUSE -----------------------------------------------------------------------
+
+    def pause(self, mode: str, milliseconds: int) -> None:
+        """Start (or replace) the pause; a timer ends it on time."""
+        self._state.pause.pause(mode, milliseconds)
+        if self._pause_timer is not None:
+            self._pause_timer.cancel()
+            self._pause_timer = None
+        loop = _running_loop()
+        if loop is not None:
+            self._pause_timer = loop.call_later(milliseconds / 1000, self._pause_tick)
+
+    def _pause_tick(self) -> None:
+        self._pause_timer = None
+        pause = self._state.pause
+        if pause.check_timeout():  # woken a little early: wait for the rest
+            loop = _running_loop()
+            if loop is not None:
+                delay = max(pause.end - time.monotonic(), 0.001)
+                self._pause_timer = loop.call_later(delay, self._pause_tick)
+
+    def postpone(self, session: Session, argv: list[bytes]) -> NoReply:
+        """CLIENT PAUSE holds `argv`: the client waits (and shows as blocked) until it ends."""
+        waiter = Waiter(session, [], None, None, None)
+        waiter.postponed = argv
+        self._waiters[session] = waiter
+        self._postponed.append(waiter)
+        return NO_REPLY
+
+    def _pause_ended(self) -> None:
+        if self._pause_timer is not None:
+            self._pause_timer.cancel()
+            self._pause_timer = None
+        loop = _running_loop()
+        if loop is None:
+            self._run_postponed()
+        else:  # not inside the CLIENT UNPAUSE that ended it: after it, from the loop
+            loop.call_soon(self._run_postponed)
+
+    def _run_postponed(self) -> None:
+        """Run the first held command as if its client sent it just now; the rest follow
+        from the loop, each after the commands its predecessor's client pipelined behind
+        its own (its resume is scheduled first), as Redis serves unblocked clients."""
+        while self._postponed and not self._state.pause.active:
+            waiter = self._postponed.pop(0)
+            session, argv = waiter.session, waiter.postponed
+            if self._waiters.get(session) is not waiter or argv is None:
+                continue  # gone meanwhile
+            self._forget(waiter)
+            reply = self._state.dispatcher.execute(session, argv)
+            again = self._waiters.get(session)
+            if reply is NO_REPLY and again is not None:  # it blocks now (BLPOP...)
+                again.resume = waiter.resume
+            else:
+                if self.ready:
+                    self.serve_ready()
+                session.push(reply)
+                if waiter.resume is not None:
+                    waiter.resume()
+            if self._postponed:
+                loop = _running_loop()
+                if loop is not None:
+                    loop.call_soon(self._run_postponed)
+                    return
+
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
         if key is None or ((db, key) not in self._queues and (db, key) not in self._listeners):
             return
@@ -263,7 +336,7 @@ class Blocking:
     def unblock(self, session: Session, error: bool) -> bool:
         """CLIENT UNBLOCK: answer as a timeout, or with Redis's UNBLOCKED error."""
         waiter = self._waiters.get(session)
-        if waiter is None or not waiter.unblockable:
+        if waiter is None or not waiter.unblockable or waiter.postponed is not None:
             return False
         if error:
             self._state.record_error(UNBLOCKED)
@@ -314,6 +387,7 @@ class _BlockingHooks:
 
     @hookimpl
     def ferrite_cron(self, state: ServerState) -> None:
+        state.pause.check_timeout()
         self._blocking.expire(time.monotonic())
         if self._blocking.ready:
             self._blocking.serve_ready()

@@ -20,6 +20,9 @@ Every directive can be given as a flag, as with redis-server:
   --requirepass SECRET   --loglevel notice          --logfile FILE  --databases 16
   --maxclients 10000     --timeout 0                --save "3600 1"  --appendonly yes
   --appendfsync everysec --protected-mode yes       --enable-module-command local
+  --unixsocket PATH      --unixsocketperm 700       --port 0 (no TCP)
+  --tls-port 6380        --tls-cert-file FILE       --tls-key-file FILE
+  --tls-ca-cert-file FILE                           --tls-auth-clients yes|optional|no
 
 \b
 Modules: by default every installed module (entry point group `ferrite.modules`) loads.

@@ -9,6 +9,7 @@ from ferrite_host.core.spec import CommandSpec
 FAMILIES = (
     "client_tracking",  # CLIENT subcommands: attached before `connection` registers CLIENT
     "blocking",  # CLIENT UNBLOCK too: attached before `connection` registers CLIENT
+    "client_pause",  # CLIENT PAUSE / UNPAUSE: attached before `connection` registers CLIENT
     "connection",
     "strings",
     "lists",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.access import AccessControl, AclRuleError
+from ferrite_host.commands.access.aclfile import AclFileError
 from ferrite_host.commands.access.control import DEFAULT
 from ferrite_host.commands.access.log import now as log_now
 from ferrite_host.commands.arguments import arg, integer, oneof
 from ferrite_host.commands.help import help_reply
 from ferrite_host.commands.introspection import ACL_ORDER
+from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
 from ferrite_host.protocol.replies import OK, Error
@@ -19,6 +22,7 @@ from ferrite_host.strconv import parse_int
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
 
+log = logging.getLogger("ferrite.acl")
 family = Family("server")
 command = family.command
 
@@ -51,7 +55,7 @@ def acl_setuser(session: Session, argv: list[bytes]) -> Any:
         raise CommandError("ERR Usernames can't contain spaces or null characters")
     try:
         _control(session).set_user(name, [_text(rule) for rule in argv[3:]])
-    except AclRuleError as exc:
+    except AclRuleError as exc:  # Redis's reason, prefixed with the rule when one was bad
         raise CommandError(f"ERR {exc}") from None
     return OK
 
@@ -73,14 +77,7 @@ def acl_getuser(session: Session, argv: list[bytes]) -> Any:
     user = control.users.get(_text(argv[2]))
     if user is None:
         return None
-    return {
-        b"flags": [flag.encode() for flag in control.flags(user)],
-        b"passwords": [digest.encode() for digest in user.passwords],
-        b"commands": control.describe_commands(user).encode(),
-        b"keys": control.describe_keys(user).encode(),
-        b"channels": control.describe_channels(user).encode(),
-        b"selectors": [],
-    }
+    return control.getuser_reply(user)
 
 
 @command(
@@ -98,14 +95,7 @@ def acl_deluser(session: Session, argv: list[bytes]) -> Any:
     names = [_text(arg) for arg in argv[2:]]
     if DEFAULT in names:
         raise CommandError("ERR The 'default' user cannot be removed")
-    removed = 0
-    for name in dict.fromkeys(names):
-        if control.users.pop(name, None) is not None:
-            removed += 1
-            for client in list(session.state.clients.values()):
-                if client.user == name and client.closer is not None:
-                    client.closer()  # as Redis: its clients are disconnected
-    return removed
+    return sum(control.delete_user(name) for name in dict.fromkeys(names))
 
 
 @command(
@@ -192,7 +182,9 @@ def acl_genpass(session: Session, argv: list[bytes]) -> Any:
     bits = 256
     if len(argv) > 2:
         parsed = parse_int(argv[2])
-        if parsed is None or not 0 < parsed <= 4096:
+        if parsed is None:
+            raise CommandError(errors.NOT_INTEGER)
+        if not 0 < parsed <= 4096:
             raise CommandError(
                 "ERR ACL GENPASS argument must be the number of bits for the output password, "
                 "a positive number up to 4096"
@@ -267,6 +259,59 @@ def acl_log(session: Session, argv: list[bytes]) -> Any:
     return [entry.reply(now) for entry in control.log.newest(count)]
 
 
+_NO_ACL_FILE = (
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify "
+    "users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a "
+    "Redis configuration file set) in order to store users in the Redis configuration."
+)
+
+
+@command(
+    "save",
+    2,
+    _FLAGS,
+    parent=acl,
+    since="6.0.0",
+    summary="Save the current ACL rules in the configured ACL file",
+    complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
+)
+def acl_save(session: Session, argv: list[bytes]) -> Any:
+    path = session.state.settings.aclfile
+    if not path:
+        raise CommandError(_NO_ACL_FILE)
+    try:
+        _control(session).save_file(path)
+    except OSError as exc:
+        log.warning("Saving the ACL file %s failed: %s", path, exc)
+        raise CommandError(
+            "ERR There was an error trying to save the ACLs. Please check the server logs for "
+            "more information"
+        ) from None
+    return OK
+
+
+@command(
+    "load",
+    2,
+    _FLAGS,
+    parent=acl,
+    since="6.0.0",
+    summary="Reload the ACLs from the configured ACL file",
+    complexity="O(N). Where N is the number of configured users.",
+    arguments=[],
+)
+def acl_load(session: Session, argv: list[bytes]) -> Any:
+    path = session.state.settings.aclfile
+    if not path:
+        raise CommandError(_NO_ACL_FILE)
+    try:
+        _control(session).load_file(path)
+    except AclFileError as exc:
+        raise CommandError(f"ERR {exc}") from None
+    return OK
+
+
 @command(
     "help",
     2,
@@ -295,8 +340,12 @@ def acl_help(session: Session, argv: list[bytes]) -> Any:
             "    be used to specify a different size.",
             "LIST",
             "    Show users details in config file format.",
+            "LOAD",
+            "    Reload users from the ACL file.",
             "LOG [<count> | RESET]",
             "    Show the ACL log entries.",
+            "SAVE",
+            "    Save the current config to the ACL file.",
             "SETUSER <username> <attribute> [<attribute> ...]",
             "    Create or modify a user with the specified attributes.",
             "USERS",

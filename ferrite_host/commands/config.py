@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.access import AccessControl
 from ferrite_host.commands.arguments import arg, block
 from ferrite_host.commands.help import help_reply
 from ferrite_host.core import errors
@@ -131,9 +132,8 @@ def _parse_extra_parameters(
 def _apply_side_effects(state: ServerState, changed: set[str]) -> None:
     """What a new value must change beyond the settings object itself."""
     settings = state.settings
-    if "requirepass" in changed and not settings.requirepass:
-        for client in state.clients.values():  # the default user is `nopass` again
-            client.authenticated = True
+    if "requirepass" in changed:
+        AccessControl.of(state).use_requirepass()  # the default user's password
     if "loglevel" in changed:
         logging.getLogger("ferrite").setLevel(LOG_LEVELS[settings.loglevel])
     state.hooks.hook.ferrite_config_changed(state=state, changed=changed)
@@ -173,12 +173,20 @@ def config_rewrite(session: Session, argv: list[bytes]) -> Any:
     if not settings.config_file:
         raise CommandError("ERR The server is running without a config file")
     try:
-        rewrite_config_file(settings)
+        rewrite_config_file(settings, _user_lines(session.state))
     except OSError as exc:
         log.warning("CONFIG REWRITE failed: %s", exc)
         raise CommandError(f"ERR Rewriting config file: {exc.strerror or exc}") from None
     log.info("CONFIG REWRITE executed with success.")
     return OK
+
+
+def _user_lines(state: ServerState) -> list[str]:
+    """The `user` lines CONFIG REWRITE writes: every ACL user, unless an aclfile keeps them."""
+    if state.settings.aclfile:
+        return []
+    control = AccessControl.of(state)
+    return [control.describe(control.users[name]) for name in sorted(control.users)]
 
 
 @command(

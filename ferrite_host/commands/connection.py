@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 import time
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
 from ferrite_host.commands.access import AccessControl
+from ferrite_host.commands.access.control import DEFAULT
 from ferrite_host.commands.arguments import arg, block, integer, on_off, oneof, token
 from ferrite_host.commands.clientinfo import client_line
 from ferrite_host.commands.help import help_reply
@@ -37,7 +37,9 @@ command = family.command
 def ping(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
-    if session.protocol == 2 and PubSub.of(session.state).subscribed(session):
+    # A subscribed client always has a command gate: the cheap test first.
+    gated = session.command_gate is not None and session.protocol == 2
+    if gated and PubSub.of(session.state).subscribed(session):
         return [b"pong", argv[1] if len(argv) == 2 else b""]  # subscribed mode's shape
     return PONG if len(argv) == 1 else argv[1]
 
@@ -61,12 +63,6 @@ def quit_(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-def password_matches(session: Session, password: bytes) -> bool:
-    """Constant-time comparison against `requirepass`."""
-    expected = session.state.settings.requirepass.encode()
-    return hmac.compare_digest(expected, password)
-
-
 @command(
     "auth",
     -2,
@@ -77,36 +73,28 @@ def password_matches(session: Session, password: bytes) -> bool:
 def auth(session: Session, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
-    if len(argv) == 3 and argv[1] != b"default":
-        return _auth_acl_user(session, argv[1], argv[2])
-    if not session.state.settings.requirepass:
-        if len(argv) == 3:  # AUTH default <anything>: the default user is nopass
-            session.authenticated = True
-            session.user = "default"
-            return OK
+    control = AccessControl.of(session.state)
+    if len(argv) == 2 and control.users[DEFAULT].nopass:
         raise CommandError(
             "ERR AUTH <password> called without any password configured for the default user. "
             "Are you sure your configuration is correct?"
         )
-    user = argv[1] if len(argv) == 3 else b"default"
-    if user != b"default" or not password_matches(session, argv[-1]):
-        AccessControl.of(session.state).record(session, "auth", "default", "auth")
-        raise CommandError(errors.WRONGPASS)  # as Redis: a failed AUTH logs nobody out
-    session.authenticated = True
-    session.user = "default"
+    user = argv[1] if len(argv) == 3 else DEFAULT.encode()
+    log_in(session, user, argv[-1], argv[0])
     return OK
 
 
-def _auth_acl_user(session: Session, name: bytes, password: bytes) -> Any:
-    """AUTH as a user made with ACL SETUSER (WRONGPASS for unknown or disabled users)."""
+def log_in(session: Session, name: bytes, password: bytes, command: bytes) -> None:
+    """Authenticate as an ACL user (AUTH, HELLO AUTH); WRONGPASS for an unknown or disabled
+    user or a wrong password, logged in ACL LOG. A failure logs nobody out, as in Redis."""
     control = AccessControl.of(session.state)
     user_name = name.decode("utf-8", "surrogateescape")
     if control.authenticate(user_name, password) is None:
-        control.record(session, "auth", user_name, "auth")
+        typed = command.decode("utf-8", "surrogateescape")  # ACL LOG's object, as typed
+        control.record(session, "auth", typed, typed.lower(), username=user_name)
         raise CommandError(errors.WRONGPASS)
     session.authenticated = True
     session.user = user_name
-    return OK
 
 
 def server_info_map(session: Session) -> dict[bytes, Any]:
@@ -162,15 +150,7 @@ def hello(session: Session, argv: list[bytes]) -> Any:
         option = argv[pos].lower()
         remaining = len(argv) - pos - 1
         if option == b"auth" and remaining >= 2:
-            user, password = argv[pos + 1], argv[pos + 2]
-            settings = session.state.settings
-            if user != b"default":
-                _auth_acl_user(session, user, password)
-            elif settings.requirepass and not password_matches(session, password):
-                AccessControl.of(session.state).record(session, "auth", "default", "hello")
-                raise CommandError(errors.WRONGPASS)
-            session.authenticated = True
-            session.user = user.decode("utf-8", "surrogateescape")
+            log_in(session, argv[pos + 1], argv[pos + 2], argv[0])
             pos += 3
         elif option == b"setname" and remaining >= 1:
             name = argv[pos + 1]
@@ -179,7 +159,7 @@ def hello(session: Session, argv: list[bytes]) -> Any:
             raise CommandError(
                 f"ERR Syntax error in HELLO option '{argv[pos].decode('utf-8', 'replace')}'"
             )
-    if not session.authenticated:
+    if session.must_authenticate:
         raise CommandError(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
             "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
@@ -523,6 +503,10 @@ def client_help(session: Session, argv: list[bytes]) -> Any:
         "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, MAXAGE, SKIPME.",
         "LIST [options ...]",
         "    Return information about client connections.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
         "SETINFO <option> <value>",

@@ -23,6 +23,7 @@ command = family.command
     "dbsize",
     1,
     "readonly fast",
+    acl="keyspace",
     summary="Returns the number of keys in the database.",
     arguments=[],
 )
@@ -39,6 +40,7 @@ def _flush_mode(argv: list[bytes]) -> None:
     "flushdb",
     -1,
     "write",
+    acl="keyspace dangerous",
     summary="Removes all keys from the current database.",
     arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
 )
@@ -54,6 +56,7 @@ def flushdb(session: Session, argv: list[bytes]) -> Any:
     "flushall",
     -1,
     "write",
+    acl="keyspace dangerous",
     summary="Removes all keys from all databases.",
     arguments=[flush_type(async_since="4.0.0", sync_since="6.2.0")],
 )
@@ -85,6 +88,7 @@ def db_index(session: Session, raw: bytes, invalid: str = errors.NOT_INTEGER) ->
     "swapdb",
     3,
     "write fast",
+    acl="keyspace dangerous",
     summary="Swaps two Redis databases.",
     since="4.0.0",
     arguments=[integer("index1"), integer("index2")],
@@ -105,6 +109,7 @@ def swapdb(session: Session, argv: list[bytes]) -> Any:
     3,
     "write fast",
     keys=(1, 1, 1),
+    acl="keyspace",
     summary="Moves a key to another database.",
     arguments=[key_arg(), integer("db")],
 )

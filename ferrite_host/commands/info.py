@@ -119,7 +119,7 @@ def _clients_section(state: ServerState) -> Fields:
         ("cluster_connections", 0),
         ("maxclients", state.settings.maxclients),
         ("client_recent_max_input_buffer", 0),
-        ("client_recent_max_output_buffer", 0),
+        ("client_recent_max_output_buffer", _largest_output(state)),
         ("blocked_clients", blocking.blocked_count()),
         ("tracking_clients", 0),
         ("clients_in_timeout_table", 0),
@@ -396,3 +396,9 @@ def info_text(state: ServerState, args: list[bytes]) -> str:
 )
 def info(session: Session, argv: list[bytes]) -> Any:
     return Verbatim(info_text(session.state, argv[1:]).encode())
+
+
+def _largest_output(state: ServerState) -> int:
+    """The largest reply backlog among the clients now (Redis keeps it for a few seconds)."""
+    sizes = [s.output_pending() for s in state.clients.values() if s.output_pending is not None]
+    return max(sizes, default=0)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.commands.access.control import NO_CHANNEL, NO_KEY
 from ferrite_host.commands.arguments import KEYS
 from ferrite_host.core.errors import CommandError
-from ferrite_host.core.spec import Family, key_spec
+from ferrite_host.core.spec import CommandSpec, Family, key_spec
 from ferrite_host.protocol.replies import NULL_ARRAY, OK, Error
 
 if TYPE_CHECKING:
@@ -106,6 +107,10 @@ def _run_queue(session: Session, queue: list[list[bytes]]) -> list[Any]:
             if isinstance(spec, Error):
                 replies.append(spec)
                 continue
+            refused = _refused_now(session, spec, argv)
+            if refused is not None:
+                replies.append(Error(refused))
+                continue
             replies.append(dispatcher.call(session, spec, argv))
     finally:
         session.in_exec = False
@@ -113,6 +118,27 @@ def _run_queue(session: Session, queue: list[list[bytes]]) -> list[Any]:
     if recorded:
         session.state.propagate(start_db, _as_block(start_db, recorded))
     return replies
+
+
+#: Why a queued command the user may no longer run is refused at EXEC (Redis's words).
+_CHANGED = (
+    "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+    "call. This command is no longer allowed for the following reason: "
+)
+
+
+def _refused_now(session: Session, spec: CommandSpec, argv: list[bytes]) -> str | None:
+    """ACL rules are checked again at EXEC, as Redis does: an AUTH or ACL SETUSER queued or
+    run since MULTI may have changed what the client's user may do."""
+    check = session.state.access_check
+    refusal = check(session, spec, argv, context="multi") if check is not None else None
+    if refusal is None:
+        return None
+    if NO_KEY in refusal:
+        return _CHANGED + "no permission to touch the specified keys"
+    if NO_CHANNEL in refusal:
+        return _CHANGED + "no permission to access one of the channels used as arguments"
+    return _CHANGED + "no permission to execute the command or subcommand"
 
 
 def _as_block(start_db: int, recorded: list[tuple[int, list[bytes]]]) -> list[list[bytes]]:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ferrite_host.core import output_limits
 from ferrite_host.keyspace.events import (
     format_notify_flags,
     normalize_notify_flags,
@@ -75,7 +76,24 @@ def parse_bool(value: Any) -> bool:
 class Settings(BaseModel):
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
 
+    #: 0: no TCP listener, as in Redis.
     port: int = Field(6379, ge=0, le=65535)
+    #: Path of a unix socket to listen on as well ("" none), with `unixsocketperm`'s mode.
+    unixsocket: str = ""
+    unixsocketperm: int = Field(0, ge=0, le=0o777)
+    #: TLS (Python's ssl module): a port of its own beside the plain one (0: none).
+    tls_port: int = Field(0, ge=0, le=65535)
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_key_file_pass: str = ""
+    tls_ca_cert_file: str = ""
+    tls_ca_cert_dir: str = ""
+    #: Whether TLS clients must show a certificate the CA signed ("optional": if they have one).
+    tls_auth_clients: Literal["yes", "no", "optional"] = "yes"
+    #: "" (TLSv1.2 and TLSv1.3) or some of TLSv1 TLSv1.1 TLSv1.2 TLSv1.3.
+    tls_protocols: str = ""
+    tls_ciphers: str = ""
+    tls_prefer_server_ciphers: bool = False
     bind: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     protected_mode: bool = True
     requirepass: str = ""
@@ -101,6 +119,8 @@ class Settings(BaseModel):
     keep_unknown_module_values: bool = True
     proto_max_bulk_len: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
     client_query_buffer_limit: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    #: Per client class `<class> <hard> <soft> <soft-seconds>`, every class spelled out.
+    client_output_buffer_limit: str = output_limits.DEFAULT
     #: Longest sparse HyperLogLog (header included) before PFADD/PFMERGE make it dense.
     hll_sparse_max_bytes: int = Field(3000, ge=0, le=2**63 - 1)
     hz: int = Field(10, ge=1, le=500)
@@ -112,6 +132,12 @@ class Settings(BaseModel):
     #: Seconds SIGTERM/SIGINT waits for a running command before exiting without saving.
     shutdown_timeout: int = Field(10, ge=0, le=2**31 - 1)
     acllog_max_len: int = Field(128, ge=0, le=2**63 - 1)
+    #: The channels a new user (or selector, or `reset`) starts with.
+    acl_pubsub_default: Literal["allchannels", "resetchannels"] = "resetchannels"
+    #: The ACL file ACL LOAD / ACL SAVE use and start-up reads ("" for none).
+    aclfile: str = ""
+    #: `user <name> <rules...>` lines of the config file (refused together with aclfile).
+    user: list[list[str]] = Field(default_factory=list)
     maxmemory: int = Field(0, ge=0)
     #: Listed in the order Redis names them in its CONFIG SET error.
     maxmemory_policy: Literal[
@@ -162,6 +188,7 @@ class Settings(BaseModel):
         "autoload_modules",
         "rdbcompression",
         "keep_unknown_module_values",
+        "tls_prefer_server_ciphers",
         mode="before",
     )
     @classmethod
@@ -215,6 +242,32 @@ class Settings(BaseModel):
     def _notify_flags(cls, value: Any) -> str:
         return normalize_notify_flags(str(value))
 
+    @field_validator("unixsocketperm", mode="before")
+    @classmethod
+    def _octal(cls, value: Any) -> int:
+        """File permissions in octal, as Redis reads them (`700`, `0770`)."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not text or any(c not in "01234567" for c in text):
+            raise ValueError("argument must be an octal number")
+        return int(text, 8)
+
+    @field_validator("tls_protocols", mode="before")
+    @classmethod
+    def _tls_protocols(cls, value: Any) -> str:
+        words = str(value).split()
+        known = {"tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"}
+        for word in words:
+            if word.lower() not in known:
+                raise ValueError(f"Invalid tls-protocols specified: {word}")
+        return " ".join(words)
+
+    @field_validator("client_output_buffer_limit", mode="before")
+    @classmethod
+    def _output_limits(cls, value: Any) -> str:
+        return output_limits.normalize(str(value))
+
     @field_validator("save", mode="before")
     @classmethod
     def _save(cls, value: Any) -> str:
@@ -227,6 +280,21 @@ class Settings(BaseModel):
         words = [int(w) for w in self.save.split()]
         return list(zip(words[::2], words[1::2], strict=True))
 
+
+#: The settings the TLS listener's context is made from (CONFIG SET reconfigures it).
+TLS_FIELDS = frozenset(
+    {
+        "tls_cert_file",
+        "tls_key_file",
+        "tls_key_file_pass",
+        "tls_ca_cert_file",
+        "tls_ca_cert_dir",
+        "tls_auth_clients",
+        "tls_protocols",
+        "tls_ciphers",
+        "tls_prefer_server_ciphers",
+    }
+)
 
 #: Settings CONFIG SET may change while running (the rest need a restart).
 MUTABLE = {
@@ -248,6 +316,8 @@ MUTABLE = {
     "keep_unknown_module_values",
     "proto_max_bulk_len",
     "client_query_buffer_limit",
+    "client_output_buffer_limit",
+    *TLS_FIELDS,
     "hll_sparse_max_bytes",
     "hz",
     "slowlog_log_slower_than",
@@ -256,6 +326,7 @@ MUTABLE = {
     "watchdog_period",
     "shutdown_timeout",
     "acllog_max_len",
+    "acl_pubsub_default",
     "maxmemory",
     "maxmemory_policy",
     "maxmemory_samples",
@@ -288,6 +359,7 @@ ALIASES = {
 
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
 HIDDEN = {
+    "user",
     "loadmodule",
     "module_config",
     "disable_module",
@@ -316,7 +388,16 @@ STATIC_PARAMETERS = {
     "io-threads": "1",
     "maxmemory-clients": "0",
     "tcp-backlog": "511",
-    "unixsocket": "",
+    "tls-replication": "no",
+    "tls-cluster": "no",
+    "tls-session-caching": "yes",
+    "tls-session-cache-size": "20480",
+    "tls-session-cache-timeout": "300",
+    "tls-ciphersuites": "",
+    "tls-dh-params-file": "",
+    "tls-client-cert-file": "",
+    "tls-client-key-file": "",
+    "tls-client-key-file-pass": "",
     "daemonize": "no",
     "supervised": "no",
     "pidfile": "",
@@ -344,6 +425,8 @@ def render_value(settings: Settings, field: str) -> str:
         return format_notify_flags(parse_notify_flags(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if field == "unixsocketperm":
+        return f"{value:o}"
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value)
@@ -380,6 +463,10 @@ def apply_directives(
             if not args:
                 raise ConfigError(f"{source}: 'loadmodule' needs a module name")
             values.setdefault("loadmodule", []).append(list(args))
+        elif field == "user":
+            if not args:
+                raise ConfigError(f"{source}: 'user' needs a user name")
+            values.setdefault("user", []).append(list(args))
         elif field == "disable_module":
             values.setdefault("disable_module", []).extend(args)
         elif field == "save" and args in ([], [""]):
@@ -392,6 +479,9 @@ def apply_directives(
             values["_save_seen"] = True
         elif field == "bind":
             values["bind"] = list(args)
+        elif field == "client_output_buffer_limit":  # each line names the classes it sets
+            earlier = values.get(field, "")
+            values[field] = f"{earlier} {' '.join(args)}".strip()
         else:
             if len(args) != 1:
                 raise ConfigError(f"{source}: '{name}' takes one value, got {len(args)}")
@@ -489,6 +579,9 @@ def set_parameters(settings: Settings, pairs: list[tuple[str, str]]) -> set[str]
         if name.lower() in seen:  # a setting and its alias may both appear: the last wins
             raise _failed(name, "duplicate parameter")
         seen.add(name.lower())
+        if field == "client_output_buffer_limit":  # classes not named keep their limits
+            limits = settings.client_output_buffer_limit
+            value = f"{limits} {value}" if value else limits
         updates[field] = value
         given[field] = name
     if "dir" in updates and not Path(updates["dir"]).is_dir():
@@ -552,12 +645,13 @@ def config_line(settings: Settings, field: str) -> str:
     return f"{name} {_quote_config_value(render_value(settings, field))}"
 
 
-def rewrite_config_file(settings: Settings) -> None:
+def rewrite_config_file(settings: Settings, user_lines: Iterable[str] = ()) -> None:
     """CONFIG REWRITE: update the settings' lines in the config file, keep everything else.
 
     A setting already in the file gets its current value on its first line (later
     duplicates go); a setting changed from its default and absent from the file is appended.
-    The file is replaced atomically, as Redis does.
+    `user` lines are replaced by `user_lines` (the ACL users now; none with an aclfile, as
+    Redis keeps users there). The file is replaced atomically, as Redis does.
     """
     path = Path(settings.config_file)
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -568,7 +662,11 @@ def rewrite_config_file(settings: Settings) -> None:
         stripped = raw.strip()
         words = stripped.split(None, 1)
         field = directive_to_field(words[0]) if words and not stripped.startswith("#") else ""
-        if field not in Settings.model_fields or field in HIDDEN:
+        if field == "user":
+            if field not in written:
+                written.add(field)
+                output += list(user_lines)
+        elif field not in Settings.model_fields or field in HIDDEN:
             output.append(raw)
         elif field not in written:
             written.add(field)
@@ -580,6 +678,8 @@ def rewrite_config_file(settings: Settings) -> None:
         and field not in written
         and getattr(settings, field) != getattr(defaults, field)
     ]
+    if "user" not in written:
+        appended += list(user_lines)
     if appended:
         output += ["# Generated by CONFIG REWRITE", *appended]
     temporary = path.with_name(f".{path.name}.rewrite")

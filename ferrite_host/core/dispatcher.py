@@ -35,6 +35,7 @@ class Dispatcher:
         self._stats = state.commands.stats
         self._perf = time.perf_counter
         state.oversight.call_code = Dispatcher.call.__code__
+        state.pause.resolve = self.resolve
 
     def resolve(self, argv: list[bytes]) -> CommandSpec | Error:
         """The spec that will run `argv` (subcommands included), or the error to answer."""
@@ -63,7 +64,7 @@ class Dispatcher:
             return resolved
         spec: CommandSpec = resolved  # type: ignore[assignment]
         if not internal:
-            if not session.authenticated and not spec.no_auth:
+            if not session.authenticated and state.auth_required and not spec.no_auth:
                 return self._reject(spec, errors.NOAUTH, session)
             # ACL first, then maxmemory (evict, or -OOM), then the session's own gate (RESP2
             # subscribed mode), as Redis orders them.
@@ -77,9 +78,18 @@ class Dispatcher:
                 if session.in_multi:
                     session.multi_failed = True
                 return self._reject(spec, refusal, session)
+            if state.pause.mode is not None and state.pause.holds(session, spec, argv):
+                return self._postpone(session, spec, argv)
             if session.in_multi and spec.name not in _TX_CONTROL:
                 return self._queue(session, spec, argv)
         return self.call(session, spec, argv, internal)
+
+    def _postpone(self, session: Session, spec: CommandSpec, argv: list[bytes]) -> Any:
+        """CLIENT PAUSE holds this command: the client waits, its command runs later."""
+        session.last_command = spec.full_name
+        postpone = self.state.pause.postpone
+        assert postpone is not None  # `holds` is False until the blocking layer installs it
+        return postpone(session, argv)
 
     def _queue(self, session: Session, spec: CommandSpec, argv: list[bytes]) -> Any:
         if "no_multi" in spec.flags:

@@ -193,6 +193,8 @@ class Eviction:
         the cron goes on evicting.
         """
         state = self.state
+        if state.pause.check_timeout():
+            return True  # CLIENT PAUSE: nothing is evicted, nor refused, until it ends
         limit = state.settings.maxmemory
         keyspace = state.keyspace
         used = used_memory(keyspace)

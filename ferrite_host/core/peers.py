@@ -32,5 +32,6 @@ def is_local(host: str) -> bool:
 
 
 def is_local_addr(addr: str) -> bool:
-    """A formatted client address that is local; "" (an in-process caller) is local too."""
-    return not addr or is_local(host_of(addr))
+    """A formatted client address that is local; "" (an in-process caller) and a unix
+    socket client (`/path:0`) are local too, as in Redis."""
+    return not addr or addr.startswith("/") or is_local(host_of(addr))

@@ -34,13 +34,15 @@ class Session:
         self.addr = addr
         self.laddr = laddr
         self.kind = kind
+        #: How the client is connected: "tcp", "unix" (CLIENT LIST flag U) or "tls".
+        self.conn_type = "tcp"
         self.db_index = 0
         self.db: Database = state.keyspace[0]
         self.protocol = 2
         self.name = ""
         self.lib_name = ""
         self.lib_ver = ""
-        self.authenticated = not state.settings.requirepass
+        self.authenticated = not state.auth_required
         #: The ACL user this client is authenticated as.
         self.user = "default"
         self.created = time.time()
@@ -52,6 +54,9 @@ class Session:
         #: Set by the connection: writes an out-of-band reply (a pub/sub message, a keyspace
         #: notification) to this client from the event loop. None for internal callers.
         self.push_writer: Callable[[Any], None] | None = None
+        #: Set by the connection: bytes of replies written but not yet sent (CLIENT LIST's
+        #: omem, the output buffer limits). None for internal callers.
+        self.output_pending: Callable[[], int] | None = None
         #: Set by subsystems while they restrict or watch this client's commands.
         self.command_gate: CommandGate | None = None
         self.command_observer: CommandObserver | None = None
@@ -65,6 +70,12 @@ class Session:
         self.tx_propagation: list[tuple[int, list[bytes]]] = []
         #: What a write command asked to propagate instead of its own argv.
         self.propagation: list[list[bytes]] | None = None
+
+    @property
+    def must_authenticate(self) -> bool:
+        """Only no-auth commands may run: not logged in while the default user needs AUTH
+        (a client connected while it did not stays in, as in Redis)."""
+        return not self.authenticated and self.state.auth_required
 
     def select(self, index: int) -> None:
         self.db_index = index
@@ -97,5 +108,5 @@ class Session:
         self.select(0)
         self.protocol = 2
         self.name = ""
-        self.authenticated = not self.state.settings.requirepass
+        self.authenticated = not self.state.auth_required
         self.user = "default"

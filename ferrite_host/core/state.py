@@ -11,7 +11,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ferrite_host.core.busy import EventPump
 from ferrite_host.core.config import Settings
@@ -21,6 +21,7 @@ from ferrite_host.core.hookspecs import new_plugin_manager
 from ferrite_host.core.out_of_band import OutOfBand
 from ferrite_host.core.oversight import Oversight
 from ferrite_host.core.parameters import Parameters
+from ferrite_host.core.pause import ClientPause
 from ferrite_host.core.session import Session
 from ferrite_host.core.stats import Stats
 from ferrite_host.core.subsystems import Subsystems
@@ -31,8 +32,16 @@ from ferrite_host.keyspace import Keyspace, ValueType
 if TYPE_CHECKING:
     from ferrite_host.core.spec import CommandSpec
 
-#: (session, command, argv) -> the NOPERM error to answer, or None to let the call run.
-AccessCheck = Callable[[Session, "CommandSpec", list[bytes]], "str | None"]
+
+class AccessCheck(Protocol):
+    """(session, command, argv) -> the NOPERM error to answer, or None to let the call run;
+    `context` is where ACL LOG says the refused call came from ("lua", "module"), by
+    default the client's top level or its MULTI."""
+
+    def __call__(
+        self, session: Session, spec: CommandSpec, argv: list[bytes], context: str | None = None
+    ) -> str | None: ...
+
 
 #: (session, command) -> the OOM error to answer, or None: maxmemory's check before a command.
 MemoryGuard = Callable[[Session, "CommandSpec"], "str | None"]
@@ -58,6 +67,8 @@ class ServerState:
         self.dirty = 0
         self.keyspace.subscribe(self._count_change)
         self.transactions = WatchRegistry(self.keyspace)
+        #: CLIENT PAUSE (the dispatcher asks it before running a client's command).
+        self.pause = ClientPause(self.keyspace)
         #: Slow log, latency monitor, MONITOR clients and the watchdog.
         self.oversight = Oversight(self.settings)
         #: Writers to each connected client outside its request/reply cycle.
@@ -77,6 +88,9 @@ class ServerState:
         self.access_check: AccessCheck | None = None
         #: Installed by eviction while maxmemory is set: evicts, then OOM text or None.
         self.memory_guard: MemoryGuard | None = None
+        #: Clients must AUTH first: the default user is off or has passwords (the ACL layer
+        #: keeps this; until it exists, `requirepass` alone decides).
+        self.auth_required = bool(self.settings.requirepass)
         self.tcp_port = self.settings.port
         self.event_loop_name = "asyncio"
         self.parser_name = "hiredis"

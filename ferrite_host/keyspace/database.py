@@ -188,7 +188,8 @@ class Database:
         for key in list(self._data):
             when = self._expires.get(key)
             if when is not None and when <= now and not self._keyspace.loading:
-                self._expire_key(key)
+                if not self._keyspace.expiry_paused:
+                    self._expire_key(key)
                 continue
             yield key
 
@@ -488,9 +489,11 @@ class Database:
     # -- expiry ------------------------------------------------------------------------------
 
     def _expire_if_due(self, key: bytes) -> bool:
-        if self._expires[key] > now_ms() or self._keyspace.loading:
+        keyspace = self._keyspace
+        if self._expires[key] > now_ms() or keyspace.loading:
             return False
-        self._expire_key(key)
+        if not keyspace.expiry_paused:
+            self._expire_key(key)
         return True
 
     def _expire_key(self, key: bytes) -> None:

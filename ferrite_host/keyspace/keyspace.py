@@ -31,6 +31,9 @@ class Keyspace:
         #: True while persistence loads data: keys are not expired (an AOF replays against the
         #: dataset as it was when each command ran), as Redis does while loading.
         self.loading = False
+        #: True during CLIENT PAUSE: keys past their time read as missing but are not
+        #: deleted (no expiry reaches the append-only file), as Redis does while paused.
+        self.expiry_paused = False
         #: Lookups by reading commands that found / did not find their key (INFO stats).
         self.hits = 0
         self.misses = 0
@@ -67,7 +70,7 @@ class Keyspace:
 
     def active_expire_cycle(self, budget_seconds: float) -> None:
         """One time-bounded pass of active expiry over every database."""
-        if not self.active_expire_enabled or self.loading:
+        if not self.active_expire_enabled or self.loading or self.expiry_paused:
             return
         deadline = time.perf_counter() + budget_seconds
         for db in self.dbs:

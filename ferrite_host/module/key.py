@@ -29,13 +29,16 @@ class Key(ListKeyMixin, HashKeyMixin, ZSetKeyMixin):
     (values changed in place included), as Redis signals keys a module opened for writing.
     """
 
-    __slots__ = ("_ctx", "_db", "_handle", "_name", "_writable")
+    __slots__ = ("_ctx", "_db", "_handle", "_name", "_writable", "_wrote")
 
     def __init__(self, ctx: Context, db: Database, name: bytes, writable: bool) -> None:
         self._ctx = ctx
         self._db = db
         self._name = name
         self._writable = writable
+        #: A value was stored through this key: that write already told WATCH, tracking
+        #: and the dirty counter, so closing it need not signal the key again.
+        self._wrote = False
         self._handle: RedisModuleKey | None = None
 
     @property
@@ -68,6 +71,7 @@ class Key(ListKeyMixin, HashKeyMixin, ZSetKeyMixin):
         handle = self._ctx.type_handle(type(value))
         self._require_write()
         self._db.set(self._name, TypedValue(handle, value), event="set", cls=events.SILENT)
+        self._wrote = True
         return value
 
     # -- strings -----------------------------------------------------------------------------
@@ -86,6 +90,7 @@ class Key(ListKeyMixin, HashKeyMixin, ZSetKeyMixin):
         self._require_write()
         raw = data.encode() if isinstance(data, str) else bytes(data)
         self._db.set(self._name, raw)
+        self._wrote = True
 
     def append(self, data: bytes | str) -> int:
         """Append to the string value (an empty key starts empty); its new length."""
@@ -135,7 +140,7 @@ class Key(ListKeyMixin, HashKeyMixin, ZSetKeyMixin):
             )
 
     def _finish(self) -> None:
-        if self._writable and self._db.get(self._name) is not None:
+        if self._writable and not self._wrote and self._db.get(self._name) is not None:
             self._db.touch_value(self._name)
 
     def __repr__(self) -> str:

@@ -95,12 +95,14 @@ class Module:
         complexity: str = "",
         acl_categories: str = "",
         arguments: Sequence[Mapping[str, Any]] = (),
+        key_specs: Sequence[Mapping[str, Any]] = (),
     ) -> Callable[[C], C]:
         """Declare `callback(ctx, args)` as command `name`; its return value is the reply.
 
         `flags` are Redis's flag words ("write deny-oom", "readonly fast"); `keys` the
         (first, last, step) key positions; `arity` as Redis counts it (name included,
-        negative for "at least").
+        negative for "at least"); `key_specs` exact key specs as COMMAND INFO shows them
+        (see CommandInfo), which ACL key permissions follow.
         """
         CommandFlag.parse(flags)  # an unknown flag fails here, at import, naming it
         info = CommandInfo(
@@ -110,6 +112,7 @@ class Module:
             complexity=complexity,
             acl_categories=tuple(acl_categories.split()),
             arguments=tuple(dict(argument) for argument in arguments),
+            key_specs=tuple(dict(spec) for spec in key_specs),
         )
 
         def declare(function: C) -> C:
@@ -255,8 +258,10 @@ class Module:
             return self._error_reply(command.name, exc)
         finally:
             if not ctx._running_async:
-                ctx._finish()
-                staged.settle_propagation(session)
+                if ctx._keys is not None or ctx._redis is not None:  # most calls open no key
+                    ctx._finish()
+                if staged.no_implicit_propagation:
+                    staged.settle_propagation(session)
 
     def _error_reply(self, command: str, exc: BaseException) -> Error:
         if isinstance(exc, ReplyError):

@@ -24,7 +24,8 @@ from ferrite_host.protocol.replies import (
 _CRLF = b"\r\n"
 _NULL2 = b"$-1\r\n"
 _NULL3 = b"_\r\n"
-_OK = b"+OK\r\n"
+#: The status replies sent most often, encoded once (they carry no CR or LF).
+_STATUS = {text: b"+%s\r\n" % text.encode() for text in ("OK", "PONG", "QUEUED")}
 # Small integers are encoded so often (counters, EXISTS, DEL) that a table pays for itself.
 _SMALL_INTS = [b":%d\r\n" % i for i in range(-1, 1025)]
 
@@ -53,7 +54,7 @@ def encode_into(out: list[bytes], reply: Any, proto: int) -> None:
     if kind is bytes:
         out.append(b"$%d\r\n%s\r\n" % (len(reply), reply))
     elif kind is SimpleString:
-        out.append(_OK if reply == "OK" else b"+" + _sanitize(reply) + _CRLF)
+        out.append(_STATUS.get(reply) or b"+" + _sanitize(reply) + _CRLF)
     elif kind is int:
         out.append(_SMALL_INTS[reply + 1] if -1 <= reply <= 1023 else b":%d\r\n" % reply)
     elif reply is None:

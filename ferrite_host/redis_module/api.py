@@ -252,7 +252,8 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
         self._write = int.__and__(mode, _WRITE_BIT) != 0
         self._closed = False
         self._touched = False
-        self._views: list[memoryview] = []
+        #: DMA views handed out (released on close); None until the first one.
+        self._views: list[memoryview] | None = None
         #: Why the last list/hash call failed (EINVAL, ENOTSUP, EBADF, EDOM), as Redis's errno.
         self.errno = 0
 
@@ -292,11 +293,14 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
         if self._closed:
             return
         self._closed = True
-        self._zrange = None
-        for view in self._views:
-            with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
-                view.release()
-        self._views.clear()
+        if self._zrange is not None:
+            self._zrange = None
+        views = self._views
+        if views is not None:
+            for view in views:
+                with contextlib.suppress(BufferError):  # the module kept a slice; leave it be
+                    view.release()
+            views.clear()
         if self._touched and self._db.get(self._name) is not None:
             self._db.touch_value(self._name)
 
@@ -317,13 +321,13 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
         value = self._value()
         if value is None:
             return KeyType.EMPTY
+        if type(value) is TypedValue:  # module values first: module commands ask the most
+            if isinstance(value.type, RedisModuleType):
+                return KeyType.MODULE
+            return _BUILTIN_TYPE_NAMES.get(value.type.name, KeyType.MODULE)
         if isinstance(value, Aggregate):
             return _BUILTIN_TYPE_NAMES[value.TYPE]
-        if type(value) is not TypedValue:
-            return KeyType.STRING
-        if isinstance(value.type, RedisModuleType):
-            return KeyType.MODULE
-        return _BUILTIN_TYPE_NAMES.get(value.type.name, KeyType.MODULE)
+        return KeyType.STRING
 
     def value_length(self) -> int:
         """Byte length of a string, element count of a collection, 0 for module values."""
@@ -361,7 +365,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
             return memoryview(b"")
         if type(value) is TypedValue:
             return None
-        if mode & KeyMode.WRITE and self._writable():
+        if int.__and__(mode, _WRITE_BIT) and self._writable():
             if type(value) is not bytearray:
                 value = bytearray(value)
                 self._db.set(self._name, value, keep_ttl=True, cls=SILENT)
@@ -369,7 +373,10 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
             view = memoryview(value)
         else:
             view = memoryview(value).toreadonly()
-        self._views.append(view)
+        if self._views is None:
+            self._views = [view]
+        else:
+            self._views.append(view)
         return view
 
     def string_truncate(self, length: int) -> Status:
@@ -459,7 +466,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
         """The stored module value (mutate it in place), None unless the key holds one."""
         value = self._value()
         if type(value) is TypedValue and isinstance(value.type, RedisModuleType):
-            if self._mode & KeyMode.WRITE:
+            if self._write:
                 self._touched = True  # in-place changes must count as a write on close
             return value.value
         return None
@@ -488,7 +495,7 @@ class RedisModuleCtx(ContextQueries, BlockingContext):
         self._command_name = command_name
         self._module = module
         self._argv = argv if argv is not None else []
-        self._owner = module.name if module is not None else "?"
+        self._owner = module.info.name if module is not None else "?"
         self._replies = ReplyBuilder(self._owner)
         self._keys: list[RedisModuleKey] = []
         self._propagation: list[list[bytes]] = []
@@ -567,7 +574,7 @@ class RedisModuleCtx(ContextQueries, BlockingContext):
         """
         if self._thread_safe:
             self._check_lock()
-        key = _key_name(name)
+        key = name if type(name) is bytes else _key_name(name)
         db = self._session.db
         if type(mode) is not KeyMode:
             mode = KeyMode(mode)
@@ -587,8 +594,9 @@ class RedisModuleCtx(ContextQueries, BlockingContext):
 
     def close_all_keys(self) -> None:
         """Close every handle still open (done for you when the callback returns)."""
-        while self._keys:
-            self.close_key(self._keys[-1])
+        keys = self._keys
+        while keys:  # the most recent first; closing may run callbacks that open more
+            keys.pop()._release()
 
     # -- replies ----------------------------------------------------------------------------
 
@@ -821,7 +829,7 @@ class RedisModuleCtx(ContextQueries, BlockingContext):
         """Propagate this command exactly as the client sent it."""
         if self._argv:
             self._propagation.append(list(self._argv))
-            self._session.replace_propagation(*self._propagation)
+            self._session.propagation = list(self._propagation)
         return Status.OK
 
     # -- server events ----------------------------------------------------------------------
@@ -860,7 +868,8 @@ class RedisModuleCtx(ContextQueries, BlockingContext):
 
     def release(self) -> None:
         """End of the call: close open keys and the internal client of `call`."""
-        self.close_all_keys()
+        if self._keys:
+            self.close_all_keys()
         if self._call_session is not None:
             self._state.drop_session(self._call_session)
             self._call_session = None

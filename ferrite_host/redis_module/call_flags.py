@@ -97,7 +97,7 @@ class CallFlags:
         if self.check_acl:
             check = caller.state.access_check
             if check is not None:
-                return check(caller, spec, argv)
+                return check(caller, spec, argv, context="module")
         return None
 
 

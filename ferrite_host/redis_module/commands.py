@@ -153,7 +153,11 @@ class CommandInfo:
 
     `arity` as Redis counts it (negative: at least that many, the name included);
     `acl_categories` are category names without `@` (a category Redis lacks is created for
-    the module); `arguments` are COMMAND DOCS argument maps.
+    the module); `arguments` are COMMAND DOCS argument maps; `key_specs` are key specs as
+    COMMAND INFO shows them (`{"flags": ["RO", "ACCESS"], "begin_search": {"type": "index",
+    "spec": {"index": 1}}, "find_keys": {"type": "range", "spec": {"lastkey": 0,
+    "keystep": 1, "limit": 0}}}`): they replace the one Redis derives from the key
+    positions, and ACL `%R~` / `%W~` patterns are checked against their flags.
     """
 
     arity: int = -1
@@ -162,6 +166,7 @@ class CommandInfo:
     complexity: str = ""
     acl_categories: tuple[str, ...] = ()
     arguments: tuple[dict[str, Any], ...] = ()
+    key_specs: tuple[dict[str, Any], ...] = ()
 
 
 #: `runner(command, module, session, argv) -> reply`: how a command runs in the server;
@@ -281,6 +286,10 @@ class ModuleCommandRegistry:
 # -- running a module command inside the server ---------------------------------------------
 
 
+#: argv items are already bytes: wrap them without RedisModuleString's conversions.
+_module_string = functools.partial(bytes.__new__, RedisModuleString)
+
+
 def run_module_command(
     command: ModuleCommand, module: RedisModule | None, session: Session, argv: list[bytes]
 ) -> Any:
@@ -291,13 +300,12 @@ def run_module_command(
     server carry on either way.
     """
     ctx = RedisModuleCtx(session, command.name, module, argv)
-    new_string = bytes.__new__  # argv items are already bytes: skip the conversions
-    args = [new_string(RedisModuleString, arg) for arg in argv[1:]]
+    args = list(map(_module_string, argv[1:]))
     try:
         result = command.callback(ctx, args)
     except Exception as exc:
         ctx.release()
-        if module is not None:
+        if module is not None and module.no_implicit_propagation:
             module.settle_propagation(session)
         owner = module.name if module is not None else "?"
         log.error("Module %s: command '%s' raised", owner, command.name, exc_info=True)
@@ -353,7 +361,12 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
     """The command-table row for a module command (owner = module name, group "module")."""
     info = command.info
     runner = command.runner or run_module_command
-    declared_keys = command.first_key > 0 and command.runner is not None
+    if info.key_specs:  # exact ones the module declared
+        key_specs = [dict(declared) for declared in info.key_specs]
+    elif command.first_key > 0 and command.runner is not None:
+        key_specs = [_declared_key_spec(command)]
+    else:
+        key_specs = []  # the spec derives Redis's RW ACCESS UPDATE from the key positions
     return CommandSpec(
         name=command.name,
         # partial, not a closure: one Python frame less on every module command.
@@ -370,7 +383,7 @@ def command_spec(command: ModuleCommand, module: RedisModule) -> CommandSpec:
         complexity=info.complexity,
         acl_categories=info.acl_categories,
         doc_arguments=[dict(argument) for argument in info.arguments],
-        key_specs=[_declared_key_spec(command)] if declared_keys else [],
+        key_specs=key_specs,
         extra=command,
     )
 

@@ -128,18 +128,22 @@ class RedisModule(ConfigRegistration):
         self.problems: list[str] = []
         #: `set_module_options` flags (ModuleOption).
         self.options = ModuleOption(0)
+        #: NO_IMPLICIT_PROPAGATION as a plain bool: read after every command of the module,
+        #: where IntFlag arithmetic would cost more than the test itself.
+        self.no_implicit_propagation = False
         self._host = host
 
     def set_module_options(self, options: int) -> None:
         """RM_SetModuleOptions: `ModuleOption` flags for the whole module (replacing the
         earlier ones)."""
         self.options = ModuleOption(options)
+        self.no_implicit_propagation = bool(int(options) & ModuleOption.NO_IMPLICIT_PROPAGATION)
 
     def settle_propagation(self, session: Session) -> None:
         """After one of this module's commands: with NO_IMPLICIT_PROPAGATION, a command that
         asked for no propagation propagates nothing (Redis's rule for module commands)
         instead of itself verbatim (Ferrite's default rule)."""
-        if self.options & ModuleOption.NO_IMPLICIT_PROPAGATION and session.propagation is None:
+        if self.no_implicit_propagation and session.propagation is None:
             session.propagation = []
 
     @property

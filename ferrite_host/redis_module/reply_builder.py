@@ -77,6 +77,8 @@ class _Open:
 class ReplyBuilder:
     """Collects one command's replies; `finish()` returns the top-level replies."""
 
+    __slots__ = ("_owner", "_stack", "_top")
+
     def __init__(self, owner: str = "") -> None:
         self._owner = owner
         self._top: list[Any] = []

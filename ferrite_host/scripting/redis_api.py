@@ -13,6 +13,8 @@ from ferrite_host.protocol.replies import Error
 from ferrite_host.scripting.conversion import ReplyToLua, lua_number_text, lua_to_argument
 
 if TYPE_CHECKING:
+    from ferrite_host.core.session import Session
+    from ferrite_host.core.spec import CommandSpec
     from ferrite_host.core.state import ServerState
     from ferrite_host.scripting.run import ScriptRun
     from ferrite_host.scripting.sandbox import LuaSandbox
@@ -114,6 +116,9 @@ class RedisApi:
             spec.parent is not None and "noscript" in spec.parent.flags
         ):
             return Error(NOT_ALLOWED)
+        refused = self._acl_refusal(run.caller, spec, argv)  # Redis checks ACLs first
+        if refused is not None:
+            return Error(refused)
         if spec.is_write and run.read_only:
             return Error(READ_ONLY)
         if (
@@ -133,6 +138,20 @@ class RedisApi:
             if not run.replicate & REPL_AOF:
                 del session.tx_propagation[before:]
         return reply
+
+    def _acl_refusal(self, caller: Session, spec: CommandSpec, argv: list[bytes]) -> str | None:
+        """A script runs with its caller's ACL permissions; Redis words a refusal for it."""
+        check = self.state.access_check
+        refusal = check(caller, spec, argv, context="lua") if check is not None else None
+        if refusal is None:
+            return None
+        if "one of the keys" in refusal:
+            what = "access at least one of the keys mentioned in the command arguments"
+        elif "one of the channels" in refusal:
+            what = "publish to the channel mentioned in the command"
+        else:
+            what = "run this command or subcommand"
+        return f"ERR The user executing the script can't {what}"
 
     # -- replies ---------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class ScriptRun:
         # listed (CLIENT LIST), like Redis's Lua client.
         self.session = Session(state, 0, caller.addr, caller.laddr, kind="lua")
         self.session.authenticated = True
+        self.session.user = caller.user  # its calls are checked (and refused) as the caller's
         self.session.select(caller.db_index)
         self.session.in_exec = True  # collect the propagated writes instead of sending them
         self.session.tx_propagation = []

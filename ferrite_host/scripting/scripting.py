@@ -53,6 +53,7 @@ class Scripting:
         self._eval_engine: LuaEngine | None = None
         self.functions: FunctionLibraries = FunctionLibraries(self)
         self.busy_pump: BusyPump | None = None
+        state.pause.script_no_writes = self.declares_no_writes
 
     @classmethod
     def of(cls, state: ServerState) -> Scripting:
@@ -62,6 +63,24 @@ class Scripting:
         if found is None:
             found = state.subsystems.install(cls(state))
         return found
+
+    def declares_no_writes(self, command: str, argv: list[bytes]) -> bool:
+        """Whether EVAL/EVALSHA/FCALL `argv` runs a script or function that declared
+        `no-writes` (a script without a shebang keeps its command's flags, as in Redis)."""
+        if len(argv) < 2:
+            return False
+        if command == "fcall":
+            function = self.functions.functions.get(argv[1].decode("utf-8", "replace").lower())
+            return function is not None and function.flags.no_writes
+        if command == "evalsha":
+            cached = self.cache.get(argv[1].decode("utf-8", "replace").lower())
+            flags = cached.flags if cached is not None else None
+        else:
+            try:
+                flags = split_shebang(argv[1])[0]
+            except CommandError:
+                return False  # EVAL will answer the shebang's error when it runs
+        return flags is not None and flags.shebang and flags.no_writes
 
     # -- EVAL ------------------------------------------------------------------------------
 

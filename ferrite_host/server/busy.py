@@ -60,6 +60,12 @@ class RawTransport:
     def is_closing(self) -> bool:
         return self._closing
 
+    def get_write_buffer_size(self) -> int:
+        return 0  # writes block until sent
+
+    def abort(self) -> None:
+        self.close()
+
     def close(self) -> None:
         if not self._closing:
             self._closing = True

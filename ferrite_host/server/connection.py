@@ -16,6 +16,7 @@ from ferrite_host.protocol.parser import RequestParser
 from ferrite_host.protocol.replies import NO_REPLY, Error
 from ferrite_host.pubsub import Tracking
 from ferrite_host.server.busy import exit_now
+from ferrite_host.server.output_guard import OutputGuard
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -62,6 +63,8 @@ class Connection(asyncio.Protocol):
         #: While the client is blocked (BLPOP...): the commands it sent after the blocking
         #: one, answered once it is served, as Redis stops reading a blocked client.
         self._deferred: list[list[bytes]] | None = None
+        #: Disconnects this client when its unsent replies pass its class's limits.
+        self._guard = OutputGuard(state)
 
     # -- asyncio callbacks -------------------------------------------------------------------
 
@@ -69,6 +72,7 @@ class Connection(asyncio.Protocol):
         # uvloop's transports are not asyncio.Transport subclasses, so cast rather than check.
         if self.session is not None:  # accepted while busy: the loop now adopts the socket
             self.transport = cast(asyncio.Transport, base_transport)
+            self._guard.watch(self.session, self.transport)
             return
         self.transport = transport = cast(asyncio.Transport, base_transport)
         state = self.state
@@ -81,14 +85,22 @@ class Connection(asyncio.Protocol):
             transport.close()
             return
         settings = state.settings
-        if settings.protected_mode and not settings.requirepass and host and not is_local(host):
+        if settings.protected_mode and not state.auth_required and host and not is_local(host):
             transport.write(b"-" + DENIED.encode() + b"\r\n")
             transport.close()
             return
-        local = format_peer(transport.get_extra_info("sockname"))
-        session = state.new_session(format_peer(peer), local)
+        sockname = transport.get_extra_info("sockname")
+        if isinstance(sockname, str) and sockname:  # a unix socket: Redis writes `path:0`
+            session = state.new_session(f"{sockname}:0", f"{sockname}:0")
+            session.conn_type = "unix"
+        else:
+            session = state.new_session(format_peer(peer), format_peer(sockname))
+            if transport.get_extra_info("sslcontext") is not None:
+                session.conn_type = "tls"
         session.closer = self.close
         session.push_writer = self.push
+        session.output_pending = self._guard.pending
+        self._guard.watch(session, transport)
         self._registry.add(self)
         self.session = session
         state.out_of_band.register(session.id, self._push)
@@ -110,7 +122,7 @@ class Connection(asyncio.Protocol):
             return
         session.last_interaction = time.time()
         settings = self.state.settings
-        parser.require_auth = not session.authenticated
+        parser.require_auth = session.must_authenticate
         parser.max_bulk_len = settings.proto_max_bulk_len  # CONFIG SET applies to everyone
         parser.max_query_buffer = settings.client_query_buffer_limit
         commands = parser.feed(data)
@@ -168,7 +180,7 @@ class Connection(asyncio.Protocol):
                         break
                 if blocked or not parser.auth_pending or session.close_after_reply:
                     break
-                parser.require_auth = not session.authenticated  # an AUTH in this read may count
+                parser.require_auth = session.must_authenticate  # an AUTH in this read may count
                 commands = parser.feed(b"")
             tracking.send_broadcasts()
         finally:
@@ -196,6 +208,8 @@ class Connection(asyncio.Protocol):
             payload = b"".join(out)
             self.state.stats.net_output_bytes += len(payload)
             transport.write(payload)
+            if transport.get_write_buffer_size():  # not all sent at once: a slow reader
+                self._guard.check()
         self.state.stats.net_input_bytes += received
         if session.close_after_reply:
             transport.close()
@@ -238,13 +252,18 @@ class Connection(asyncio.Protocol):
         payload = b"".join(out)
         self.state.stats.net_output_bytes += len(payload)
         transport.write(payload)
+        if transport.get_write_buffer_size():
+            self._guard.check()
 
     def _push(self, data: bytes) -> None:
+        transport = self.transport
         if self._pushed is not None:
             self._pushed.append(data)
-        elif self.transport is not None and not self.transport.is_closing():
+        elif transport is not None and not transport.is_closing():
             self.state.stats.net_output_bytes += len(data)
-            self.transport.write(data)
+            transport.write(data)
+            if transport.get_write_buffer_size():
+                self._guard.check()
 
     # -- serving while another call is busy ----------------------------------------------
 
@@ -257,6 +276,8 @@ class Connection(asyncio.Protocol):
         return (
             not self._running
             and self._deferred is None
+            and self.session is not None
+            and self.session.conn_type != "tls"  # its bytes are for the ssl layer to read
             and transport is not None
             and not transport.is_closing()
         )

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import ssl
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from ferrite_host.core.state import ServerState
 from ferrite_host.protocol.parser import HIREDIS_AVAILABLE
 from ferrite_host.server.busy import BusyPump, listening_copies
 from ferrite_host.server.connection import Connection
+from ferrite_host.server.tls import TlsConfigError, TlsReload, server_context
 
 log = logging.getLogger("ferrite")
 
@@ -72,49 +74,89 @@ class FerriteServer:
         self.shutdown_save: bool | None = None
         #: Live connections, which the busy pump serves during one long call.
         self.connections: set[Connection] = set()
+        #: The unix socket's path while it is listened on (removed at shutdown).
+        self.unix_path = ""
+        #: The TLS listener's context, reconfigured in place by CONFIG SET tls-*.
+        self.tls_context: ssl.SSLContext | None = None
 
     async def start(self) -> None:
         state = self.state
         settings = state.settings
-        loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        state.event_loop = loop
+        state.event_loop = asyncio.get_running_loop()
         state.request_shutdown = self.request_stop
+        plain: list[asyncio.base_events.Server] = []
+        if settings.port:
+            plain += await self._listen_tcp(settings.port, None)
+        if settings.unixsocket:
+            plain.append(await self._listen_unix(settings.unixsocket, settings.unixsocketperm))
+        if settings.tls_port:
+            try:
+                self.tls_context = server_context(settings)
+            except TlsConfigError as exc:
+                raise StartupError(f"Failed to configure TLS: {exc}") from None
+            await self._listen_tcp(settings.tls_port, self.tls_context)
+        if not self.servers:
+            raise StartupError("Configured to not listen anywhere, exiting.")
+        listeners = listening_copies([s for server in plain for s in server.sockets])
+        state.event_pump = BusyPump(
+            self.connections, listeners, lambda: Connection(state, self.connections)
+        ).pump
+        state.hooks.register(TlsReload(lambda: self.tls_context), name="tls-reload")
+        self._tasks.append(asyncio.ensure_future(self._cron()))
+
+    async def _listen_tcp(
+        self, port: int, context: ssl.SSLContext | None
+    ) -> list[asyncio.base_events.Server]:
+        """One listener per `bind` address on `port` (TLS when `context` is given)."""
+        state = self.state
+        settings = state.settings
+        loop = asyncio.get_running_loop()
+        made = []
         for host in settings.bind:
             host = host.lstrip("-")
             try:
                 server = await loop.create_server(
                     lambda: Connection(state, self.connections),
                     host,
-                    settings.port,
+                    port,
                     reuse_address=True,
                     backlog=511,
+                    ssl=context,
                 )
             except OSError as exc:
                 if host == "::1" and len(settings.bind) > 1:
                     log.warning(
                         "Could not bind %s:%d (%s); continuing without it",
                         host,
-                        settings.port,
+                        port,
                         exc.strerror,
                     )
                     continue
                 raise StartupError(
-                    f"Could not create server TCP listening socket {host}:{settings.port}: "
-                    f"{exc.strerror}"
+                    f"Could not create server TCP listening socket {host}:{port}: {exc.strerror}"
                 ) from None
-            self.servers.append(server)
-            if settings.port == 0 and self.servers:
-                sock = server.sockets[0]
-                settings_port = sock.getsockname()[1]
-                state.tcp_port = settings_port
-        if not self.servers:
-            raise StartupError("no listening socket could be created; check 'bind' and 'port'")
-        listeners = listening_copies([s for server in self.servers for s in server.sockets])
-        state.event_pump = BusyPump(
-            self.connections, listeners, lambda: Connection(state, self.connections)
-        ).pump
-        self._tasks.append(asyncio.ensure_future(self._cron()))
+            made.append(server)
+        self.servers += made
+        return made
+
+    async def _listen_unix(self, path: str, permissions: int) -> asyncio.base_events.Server:
+        """The unix socket: a stale file from an earlier run is replaced, as Redis does."""
+        state = self.state
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        try:
+            server = await loop.create_unix_server(
+                lambda: Connection(state, self.connections), path, backlog=511
+            )
+        except OSError as exc:
+            raise StartupError(f"Failed opening Unix socket: {exc.strerror}") from None
+        if permissions:
+            os.chmod(path, permissions)
+        self.unix_path = path
+        self.servers.append(server)
+        return server
 
     def request_stop(self, save: bool | None = None) -> None:
         self.shutdown_save = save
@@ -136,6 +178,11 @@ class FerriteServer:
         for server in self.servers:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 1.0)
+        if self.unix_path:
+            log.info("Removing the unix socket file.")
+            with contextlib.suppress(OSError):
+                os.unlink(self.unix_path)
+            self.unix_path = ""
 
     async def _cron(self) -> None:
         """Redis's serverCron: active expiry, idle clients, persistence timers."""
@@ -189,7 +236,13 @@ def run(state: ServerState, on_ready: Callable[[ServerState], None] | None = Non
         loop_name,
         state.parser_name,
     )
-    log.info("Ready to accept connections tcp")
+    settings = state.settings
+    if settings.port:
+        log.info("Ready to accept connections tcp")
+    if settings.unixsocket:
+        log.info("The server is now ready to accept connections at %s", settings.unixsocket)
+    if settings.tls_port:
+        log.info("Ready to accept connections tls on port %d", settings.tls_port)
     if on_ready is not None:
         on_ready(state)
     try:

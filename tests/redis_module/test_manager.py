@@ -310,7 +310,8 @@ def test_no_auth_module_command_runs_before_auth(
     mstate: ServerState, manager: RedisModuleManager
 ) -> None:
     manager.load("fx_good")
-    mstate.settings.requirepass = "secret"
+    admin: Session = mstate.new_session("127.0.0.1:2")
+    assert mstate.dispatcher.execute(admin, [b"CONFIG", b"SET", b"requirepass", b"secret"]) == "OK"
     session: Session = mstate.new_session("127.0.0.1:1")
     reply = mstate.dispatcher.execute(session, [b"fx.whoami"])
     assert reply[0] == b"Fx.WhoAmI"

@@ -25,6 +25,9 @@ class RecordingTransport(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.written += data
 
+    def get_write_buffer_size(self) -> int:
+        return 0  # everything written counts as sent
+
     def is_closing(self) -> bool:
         return self.closed
 

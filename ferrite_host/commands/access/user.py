@@ -3,6 +3,9 @@
 Command permissions are kept as the set of allowed command names (`get`, `config|get`),
 computed against the command table when a rule is applied, as Redis keeps a bitmap; the
 `allcommands` flag also lets in commands registered later (modules).
+
+A user is its root selector (the rules outside parentheses) plus the selectors written in
+`(...)`: a command is allowed when any one of them allows it, keys and channels included.
 """
 
 from __future__ import annotations
@@ -33,32 +36,27 @@ class KeyPattern:
     write: bool = True
 
     def describe(self) -> str:
-        text = self.pattern.decode("utf-8", "replace")
+        text = self.pattern.decode("utf-8", "surrogateescape")
         if self.read and self.write:
             return f"~{text}"
         return f"%{'R' if self.read else ''}{'W' if self.write else ''}~{text}"
 
 
 @dataclass
-class User:
-    name: str
-    enabled: bool = False
-    nopass: bool = False
-    passwords: list[str] = field(default_factory=list)  # SHA-256 hex, in the order added
+class Selector:
+    """Which commands, keys and channels one set of rules allows."""
+
     all_commands: bool = False
     allowed: set[str] = field(default_factory=set)
     #: Command names that existed when the rules last changed (others follow all_commands).
     known: set[str] = field(default_factory=set)
     keys: list[KeyPattern] = field(default_factory=list)
     channels: list[bytes] = field(default_factory=list)
-    sanitize_payload: bool = True
     #: Categories named in the rules since the last reset: descriptions are built from them.
     mentioned: set[str] = field(default_factory=set)
-    #: Every command on every key and channel: the check can be skipped (kept by refresh()).
-    open_access: bool = False
-
-    def refresh(self) -> None:
-        self.open_access = self.unrestricted
+    #: `+select|0` rules: a command not allowed as such runs with one of these first
+    #: arguments (compared ignoring case; the spelling of the first rule is kept).
+    first_args: dict[str, list[bytes]] = field(default_factory=dict)
 
     @property
     def all_keys(self) -> bool:
@@ -83,6 +81,42 @@ class User:
         if name in self.known:
             return name in self.allowed
         return self.all_commands
+
+    def may_run_with(self, spec: CommandSpec, argv: list[bytes]) -> bool:
+        """may_run, or a first-argument rule lets this call in."""
+        if self.may_run(spec):
+            return True
+        allowed = self.first_args.get(spec.full_name)
+        if not allowed or len(argv) < 2:
+            return False
+        first = argv[1].lower()
+        return any(arg.lower() == first for arg in allowed)
+
+
+@dataclass
+class User(Selector):
+    name: str = ""
+    enabled: bool = False
+    nopass: bool = False
+    passwords: list[str] = field(default_factory=list)  # SHA-256 hex, in the order added
+    #: "sanitize-payload", "skip-sanitize-payload" or None (neither: until a `reset`).
+    sanitize: str | None = None
+    #: The `(...)` selectors, in the order they were added.
+    selectors: list[Selector] = field(default_factory=list)
+    #: Every command on every key and channel: the check can be skipped (kept by refresh()).
+    open_access: bool = False
+
+    def refresh(self) -> None:
+        self.open_access = self.unrestricted
+
+    @property
+    def sanitize_payload(self) -> bool:
+        return self.sanitize != "skip-sanitize-payload"
+
+    @property
+    def open_login(self) -> bool:
+        """Anyone may log in as this user without a password (Redis: nopass and on)."""
+        return self.nopass and self.enabled
 
     def check_password(self, password: bytes) -> bool:
         if self.nopass:
