@@ -79,11 +79,11 @@ class Waiter:
         self.unblockable = True
         #: Told why the wait ended ("served", "timeout", "error", "released").
         self.on_end: Callable[[str], None] | None = None
+        #: The command CLIENT PAUSE holds (run once the pause ends); None for other waits.
+        self.postponed: list[bytes] | None = None
 
     def timed_out_reply(self) -> Any:
         return self.on_timeout() if self.on_timeout is not None else self.timeout_reply
-        #: The command CLIENT PAUSE holds (run once the pause ends); None for other waits.
-        self.postponed: list[bytes] | None = None
 
 
 class Blocking:
