@@ -45,12 +45,15 @@ class Waiter:
     __slots__ = (
         "deadline",
         "keys",
+        "on_end",
+        "on_timeout",
         "postponed",
         "resume",
         "serve",
         "session",
         "timeout_reply",
         "timer",
+        "unblockable",
     )
 
     def __init__(
@@ -70,8 +73,17 @@ class Waiter:
         self.timer: asyncio.TimerHandle | None = None
         #: Set by the network layer: carries on with the client's next commands.
         self.resume: Callable[[], None] | None = None
+        #: Computes the timeout reply instead of `timeout_reply` (a module's callback).
+        self.on_timeout: Callable[[], Any] | None = None
+        #: False: CLIENT UNBLOCK answers 0 (a module client without a timeout callback).
+        self.unblockable = True
+        #: Told why the wait ended ("served", "timeout", "error", "released").
+        self.on_end: Callable[[str], None] | None = None
         #: The command CLIENT PAUSE holds (run once the pause ends); None for other waits.
         self.postponed: list[bytes] | None = None
+
+    def timed_out_reply(self) -> Any:
+        return self.on_timeout() if self.on_timeout is not None else self.timeout_reply
 
 
 class Blocking:
@@ -85,6 +97,9 @@ class Blocking:
         #: Keys changed since the last `serve_ready`, in the order they changed.
         self.ready: dict[WatchedKey, None] = {}
         self._serve_scheduled = False
+        #: Callbacks told when a key is ready, without a blocked client of their own
+        #: (a module coroutine awaiting a key); per (db, key), in arrival order.
+        self._listeners: dict[WatchedKey, dict[Callable[[], None], None]] = {}
         #: Clients CLIENT PAUSE holds, in arrival order.
         self._postponed: list[Waiter] = []
         self._pause_timer: asyncio.TimerHandle | None = None
@@ -138,6 +153,18 @@ class Blocking:
         """Park `session` on `keys` (in its database) for `timeout` seconds (None: forever).
 
         Returns NO_REPLY, which the command handler returns: the reply comes later."""
+        self.park(session, keys, timeout, serve, timeout_reply)
+        return NO_REPLY
+
+    def park(
+        self,
+        session: Session,
+        keys: Iterable[bytes],
+        timeout: float | None,
+        serve: Serve | None,
+        timeout_reply: Any,
+    ) -> Waiter:
+        """`block`, returning the waiter (for callers that tune its callbacks)."""
         db = session.db_index
         watched = list(dict.fromkeys((db, key) for key in keys))
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -149,7 +176,39 @@ class Blocking:
             loop = _running_loop()
             if loop is not None:
                 waiter.timer = loop.call_later(timeout, self._time_out, waiter)
-        return NO_REPLY
+        return waiter
+
+    def finish(self, session: Session, reply: Any) -> bool:
+        """Answer a blocked client with `reply` now (a module unblocking it)."""
+        waiter = self._waiters.get(session)
+        if waiter is None:
+            return False
+        self._finish(waiter, reply)
+        return True
+
+    def signal(self, db: int, key: bytes) -> None:
+        """Mark `key` ready as a change to it would (RM_SignalKeyAsReady)."""
+        self._on_change(db, key, "", "")
+
+    def listen(self, db: int, keys: Iterable[bytes], callback: Callable[[], None]) -> None:
+        """Call `callback()` once one of `keys` is ready (then forget it everywhere)."""
+        for key in keys:
+            self._listeners.setdefault((db, key), {})[callback] = None
+
+    def unlisten(self, callback: Callable[[], None]) -> None:
+        for wkey in [w for w, found in self._listeners.items() if callback in found]:
+            found = self._listeners[wkey]
+            found.pop(callback, None)
+            if not found:
+                del self._listeners[wkey]
+
+    def _tell_listeners(self, wkey: WatchedKey) -> None:
+        found = self._listeners.get(wkey)
+        if not found:
+            return
+        for callback in list(found):
+            self.unlisten(callback)
+            callback()
 
     # -- CLIENT PAUSE -----------------------------------------------------------------------
 
@@ -217,7 +276,7 @@ class Blocking:
                     return
 
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
-        if key is None or (db, key) not in self._queues:
+        if key is None or ((db, key) not in self._queues and (db, key) not in self._listeners):
             return
         self.ready[(db, key)] = None
         if not self._serve_scheduled:
@@ -239,6 +298,7 @@ class Blocking:
         while self.ready:
             wkey = next(iter(self.ready))
             del self.ready[wkey]
+            self._tell_listeners(wkey)
             queue = self._queues.get(wkey)
             if not queue:
                 continue
@@ -255,7 +315,7 @@ class Blocking:
                     continue
                 if type(reply) is Error:
                     self._state.record_error(reply)
-                self._finish(waiter, reply)
+                self._finish(waiter, reply, "served")
                 if session.db.get(wkey[1]) is None:
                     break  # the key is gone: nobody else in its queue can be served
 
@@ -264,22 +324,25 @@ class Blocking:
     def _time_out(self, waiter: Waiter) -> None:
         waiter.timer = None
         if self._waiters.get(waiter.session) is waiter:
-            self._finish(waiter, waiter.timeout_reply)
+            self._finish(waiter, waiter.timed_out_reply(), "timeout")
 
     def expire(self, now: float) -> None:
         """Answer every waiter whose deadline passed (the cron's safety net for timers)."""
         for waiter in [w for w in self._waiters.values() if w.deadline is not None]:
-            if waiter.deadline is not None and waiter.deadline <= now:
-                self._finish(waiter, waiter.timeout_reply)
+            due = waiter.deadline is not None and waiter.deadline <= now
+            if due and self._waiters.get(waiter.session) is waiter:
+                self._finish(waiter, waiter.timed_out_reply(), "timeout")
 
     def unblock(self, session: Session, error: bool) -> bool:
         """CLIENT UNBLOCK: answer as a timeout, or with Redis's UNBLOCKED error."""
         waiter = self._waiters.get(session)
-        if waiter is None or waiter.postponed is not None:  # a paused client stays paused
+        if waiter is None or not waiter.unblockable or waiter.postponed is not None:
             return False
         if error:
             self._state.record_error(UNBLOCKED)
-        self._finish(waiter, Error(UNBLOCKED) if error else waiter.timeout_reply)
+            self._finish(waiter, Error(UNBLOCKED), "error")
+        else:
+            self._finish(waiter, waiter.timed_out_reply(), "timeout")
         return True
 
     def release(self, session: Session) -> None:
@@ -287,12 +350,16 @@ class Blocking:
         waiter = self._waiters.get(session)
         if waiter is not None:
             self._forget(waiter)
+            if waiter.on_end is not None:
+                waiter.on_end("released")
 
-    def _finish(self, waiter: Waiter, reply: Any) -> None:
+    def _finish(self, waiter: Waiter, reply: Any, why: str = "served") -> None:
         self._forget(waiter)
         waiter.session.push(reply)
         if waiter.resume is not None:
             waiter.resume()
+        if waiter.on_end is not None:
+            waiter.on_end(why)
 
     def _forget(self, waiter: Waiter) -> None:
         self._waiters.pop(waiter.session, None)

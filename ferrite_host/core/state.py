@@ -5,6 +5,7 @@ Everything a command handler may reach hangs off this one object (via `session.s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -97,6 +98,9 @@ class ServerState:
         #: Set by the network layer: serves other clients during one long call (None when
         #: there is no network layer, e.g. in process).
         self.event_pump: EventPump | None = None
+        #: Set by the network layer: the loop commands run on, for work finished from other
+        #: threads (module blocked clients, thread-safe contexts); None in process.
+        self.event_loop: asyncio.AbstractEventLoop | None = None
         #: Set by the network layer; called by SHUTDOWN to stop the server.
         self.request_shutdown: Callable[..., None] = lambda save=None: None
         #: Module value types by name (the module layer fills this; persistence reads it).

@@ -12,6 +12,12 @@ Return values are replies; raise ReplyError (or WrongArity / WrongType) for an e
 Redis-shaped layer (`ferrite_host.redis_module`) stays for ports of C modules; both run on
 the same loader, command table and keyspace. Host internals (the manager, registries, the
 reply builder) are not part of this surface.
+
+Waiting (see the module authors' guide): `ctx.block_client()` returns a `BlockedClient`
+whose `unblock(value)` answers the client later, from any thread; an `async def` command
+(Ferrite's own extension) blocks its client until the coroutine returns, and may await
+`ctx.sleep`, `ctx.wait_for_key` and `ctx.run_in_thread`; `ctx.keyspace_lock()` lets a
+worker thread use the keyspace.
 """
 
 from ferrite_host.module.args import Args
@@ -21,10 +27,12 @@ from ferrite_host.module.key import Key
 from ferrite_host.module.module import Module
 from ferrite_host.module.replies import Verbatim, ok
 from ferrite_host.protocol.replies import SimpleString
+from ferrite_host.redis_module.blocked_clients import BlockedClient
 from ferrite_host.redis_module.configs import ModuleConfig
 
 __all__ = [
     "Args",
+    "BlockedClient",
     "Context",
     "Key",
     "Module",

@@ -10,8 +10,9 @@ types when `on_load` runs.
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +23,7 @@ from ferrite_host.module.errors import ReplyError
 from ferrite_host.module.replies import to_reply
 from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import REDISMODULE_API_VERSION, ModuleOption, Status
+from ferrite_host.redis_module.blocked_clients import AsyncCommand
 from ferrite_host.redis_module.commands import CommandFlag, CommandInfo, ModuleCommand
 from ferrite_host.redis_module.configs import ModuleConfig
 from ferrite_host.redis_module.errors import ModuleCommandError
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ferrite")
 
-#: `callback(ctx, args) -> reply value`
+#: `callback(ctx, args) -> reply value`, or `async def callback(ctx, args)`
 Command = Callable[[Context, Args], Any]
 C = TypeVar("C", bound=Command)
 T = TypeVar("T", bound=type)
@@ -284,17 +286,47 @@ class Module:
         ctx = Context(session, command.name, self, staged, argv)
         try:
             function: Command = command.callback  # type: ignore[assignment]
-            return to_reply(function(ctx, Args(argv, command.name)))
-        except ReplyError as exc:
-            return Error(exc.message)
+            result = function(ctx, Args(argv, command.name))
+            if inspect.iscoroutine(result):
+                return self._run_async(command.name, ctx, session, result)
+            blocked = ctx._blocked()
+            if blocked is not None:
+                return blocked  # NO_REPLY (answered later) or Redis's refusal
+            return to_reply(result)
         except Exception as exc:  # a bug in a module must not take the client down
-            log.error("Module %s: command '%s' raised", self.name, command.name, exc_info=True)
-            return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
+            return self._error_reply(command.name, exc)
         finally:
-            if ctx._keys is not None or ctx._redis is not None:  # most calls open no key
-                ctx._finish()
-            if staged.no_implicit_propagation:
-                staged.settle_propagation(session)
+            if not ctx._running_async:
+                if ctx._keys is not None or ctx._redis is not None:  # most calls open no key
+                    ctx._finish()
+                if staged.no_implicit_propagation:
+                    staged.settle_propagation(session)
+
+    def _error_reply(self, command: str, exc: BaseException) -> Error:
+        if isinstance(exc, ReplyError):
+            return Error(exc.message)
+        log.error("Module %s: command '%s' raised", self.name, command, exc_info=exc)
+        return Error(f"ERR module command '{command}' raised {type(exc).__name__}: {exc}")
+
+    def _run_async(
+        self, command: str, ctx: Context, session: Session, coroutine: Coroutine[Any, Any, Any]
+    ) -> Any:
+        """An `async def` command (Ferrite's own): the client is blocked until the
+        coroutine returns, and answered with its return value (or ReplyError)."""
+        ctx._running_async = True
+        redis_ctx = ctx._redis
+        session.propagation = list(redis_ctx._propagation) if redis_ctx is not None else []
+        if redis_ctx is not None:
+            redis_ctx._propagation.clear()
+        runner = AsyncCommand(
+            session,
+            self.name,
+            coroutine,
+            to_reply,
+            lambda exc: self._error_reply(command, exc),
+            ctx._finish,
+        )
+        return runner.start()
 
 
 def _fields_of(function: Callable[[], InfoFields]) -> Callable[[], list[tuple[str, object]]]:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core import events as ev
 from ferrite_host.core.errors import StartupError
 from ferrite_host.persistence.aof import AofWriter, CommandStream, RewriteError, write_rewrite
 from ferrite_host.persistence.child import ChildJob, ChildResult, ExpectedFailure
@@ -22,6 +23,7 @@ from ferrite_host.persistence.files import (
     write_atomically,
 )
 from ferrite_host.persistence.functions import functions_commands
+from ferrite_host.persistence.server_events import announce_persistence
 from ferrite_host.persistence.snapshot import iter_databases
 
 if TYPE_CHECKING:
@@ -163,6 +165,7 @@ class AppendOnly:
         self.rewrite_buffer = []
         self.rewrite_stream = CommandStream()
         log.info("Background append only file rewriting started by pid %d", child.pid)
+        announce_persistence(owner.state, ev.PERSISTENCE_AOF_START)
 
     def rewrite_done(self, child: ChildJob, result: ChildResult) -> None:
         buffer, self.rewrite_buffer = self.rewrite_buffer or [], None
@@ -196,6 +199,7 @@ class AppendOnly:
         self.rewrite_failures = 0
         self.rewrites += 1
         log.info("Background AOF rewrite finished successfully")
+        announce_persistence(self._owner.state, ev.PERSISTENCE_ENDED)
 
     def _switch_to_rewritten(self, fd: int) -> None:
         if self.state not in (AOF_ON, AOF_WAIT_REWRITE):
@@ -212,6 +216,7 @@ class AppendOnly:
     def _rewrite_failed(self, temp: Path, message: str) -> None:
         log.warning("%s", message)
         unlink_quietly(temp)
+        announce_persistence(self._owner.state, ev.PERSISTENCE_FAILED)
         self.last_rewrite_ok = False
         self.rewrite_failures += 1
         if self.state == AOF_WAIT_REWRITE:

@@ -9,6 +9,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ferrite_host.core import events as ev
 from ferrite_host.core.errors import StartupError
 from ferrite_host.keyspace import now_ms
 from ferrite_host.persistence import aof as aofmod
@@ -19,6 +20,7 @@ from ferrite_host.persistence.functions import FunctionsLoadError, restore_funct
 from ferrite_host.persistence.rdb.modules import ModuleAuxError, load_module_aux, log_opaque_types
 from ferrite_host.persistence.rdb.reader import RdbContents
 from ferrite_host.persistence.rdb.writer import AUX_AFTER_RDB, AUX_BEFORE_RDB
+from ferrite_host.persistence.server_events import announce
 from ferrite_host.persistence.snapshot import (
     SnapshotContents,
     SnapshotError,
@@ -120,7 +122,7 @@ class Loader:
         del data
         if parsed.truncated_at is not None:
             self._repair_truncated_aof(path, parsed.truncated_at, parsed.truncated_reason)
-        with _LoadingFlag(self):
+        with _LoadingFlag(self, ev.LOADING_AOF_START):
             self._replay(path, parsed.units)
         self._expire_loaded_keys()
         log.info("DB loaded from append only file: %.3f seconds", time.monotonic() - start)
@@ -176,16 +178,21 @@ class Loader:
 
 
 class _LoadingFlag:
-    """While loading: INFO says so, the AOF sink ignores writes, keys do not expire."""
+    """While loading: INFO says so, the AOF sink ignores writes, keys do not expire; modules
+    hear the Loading server event (RDB_START or AOF_START, then ENDED or FAILED)."""
 
-    def __init__(self, loader: Loader) -> None:
+    def __init__(self, loader: Loader, subevent: int = ev.LOADING_RDB_START) -> None:
         self._loader = loader
+        self._subevent = subevent
 
     def __enter__(self) -> None:
         self._set(True)
+        announce(self._loader.state, ev.LOADING, self._subevent)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self._set(False)
+        ended = ev.LOADING_ENDED if kind is None else ev.LOADING_FAILED
+        announce(self._loader.state, ev.LOADING, ended)
 
     def _set(self, loading: bool) -> None:
         state = self._loader.state

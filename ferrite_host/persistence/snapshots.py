@@ -6,10 +6,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.core import events as ev
 from ferrite_host.persistence.child import ChildJob, ChildResult, ExpectedFailure
 from ferrite_host.persistence.errors import PersistenceError
 from ferrite_host.persistence.files import snapshot_temp_name, unlink_quietly
 from ferrite_host.persistence.functions import library_codes
+from ferrite_host.persistence.server_events import announce_persistence
 from ferrite_host.persistence.snapshot import SnapshotSaveError, save_snapshot
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ class Snapshots:
         state = owner.state
         settings = state.settings
         dirty = state.dirty
+        announce_persistence(state, ev.PERSISTENCE_SYNC_RDB_START)
         try:
             stats = save_snapshot(
                 owner.snapshot_path,
@@ -53,6 +56,7 @@ class Snapshots:
             self.last_save_ok = False
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             log.warning("Write error saving DB on disk: %s", reason)
+            announce_persistence(state, ev.PERSISTENCE_FAILED)
             raise PersistenceError(f"Error saving the snapshot: {reason}") from None
         for warning in stats.skipped_warnings():
             log.warning("%s", warning)
@@ -61,6 +65,7 @@ class Snapshots:
         self.last_save_ok = True
         self.rdb_saves += 1
         log.info("DB saved on disk")
+        announce_persistence(state, ev.PERSISTENCE_ENDED)
 
     def start_background(self) -> None:
         """Fork the child that writes the snapshot (OSError when the fork fails)."""
@@ -89,6 +94,7 @@ class Snapshots:
         self.last_bgsave_try = time.time()
         child = owner.run_child("rdb", work)
         log.info("Background saving started by pid %d", child.pid)
+        announce_persistence(state, ev.PERSISTENCE_RDB_START)
 
     def background_done(self, child: ChildJob, result: ChildResult) -> None:
         self.last_bgsave_time_sec = int(child.elapsed())
@@ -99,10 +105,12 @@ class Snapshots:
             self.lastsave = child.started
             self.last_save_ok = True
             self.rdb_saves += 1
+            announce_persistence(state, ev.PERSISTENCE_ENDED)
             return
         log.warning("Background saving error: %s", result.error)
         self.last_save_ok = False
         unlink_quietly(self._owner.directory / snapshot_temp_name(child.pid))
+        announce_persistence(state, ev.PERSISTENCE_FAILED)
 
     def rule_due(self) -> tuple[int, int] | None:
         """The (seconds, changes) save rule that asks for a save now, if any."""

@@ -27,8 +27,10 @@ from ferrite_host.protocol.replies import (
     Verbatim,
 )
 from ferrite_host.pubsub import KeyspaceNotifier, PubSub
+from ferrite_host.redis_module.blocked_clients import BlockedClient
 from ferrite_host.redis_module.call_flags import CallFlags
 from ferrite_host.redis_module.configs import ConfigFlag
+from ferrite_host.redis_module.ctx_blocking import BlockingContext
 from ferrite_host.redis_module.ctx_queries import ClientInfoFlag, ContextFlag, ContextQueries
 from ferrite_host.redis_module.filters import (
     FILTER_NOSELF,
@@ -583,7 +585,7 @@ class RedisModuleKey(KeyListMixin, KeyHashMixin, ZSetKeyMixin, KeyAccessMixin):
         return f"<RedisModuleKey {self._name!r} db={self._db.index} {state}>"
 
 
-class RedisModuleCtx(ContextQueries):
+class RedisModuleCtx(ContextQueries, BlockingContext):
     """The context of one module command call (`RedisModuleCtx *ctx` in C).
 
     Replies are collected as a value tree (the encoder produces RESP2 or RESP3 for the
@@ -758,6 +760,8 @@ class RedisModuleCtx(ContextQueries):
         always returned, so a missing key can be created. There is no type check here: ask
         `key_type()` and reply ERRORMSG_WRONGTYPE yourself.
         """
+        if self._thread_safe:
+            self._check_lock()
         key = name if type(name) is bytes else _key_name(name)
         db = self._session.db
         if type(mode) is not KeyMode:
@@ -938,6 +942,8 @@ class RedisModuleCtx(ContextQueries):
         accepted. ValueError for any other letter. Without `!`, the command's writes
         propagate through this command (verbatim by default, see `replicate`).
         """
+        if self._thread_safe:
+            self._check_lock()
         options = CallFlags.parse(flags)
         argv = [_to_bytes(command), *(_to_bytes(arg) for arg in args)]
         inner = self._call_session
@@ -1079,6 +1085,7 @@ __all__ = [
     "YIELD_FLAG_CLIENTS",
     "YIELD_FLAG_NONE",
     "AuxWhen",
+    "BlockedClient",
     "ClientInfoFlag",
     "CommandFilterCtx",
     "ConfigFlag",

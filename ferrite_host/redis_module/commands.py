@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import enum
 import functools
+import inspect
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.core.spec import CommandSpec, key_spec
-from ferrite_host.protocol.replies import Error
+from ferrite_host.protocol.replies import NO_REPLY, Error
 from ferrite_host.redis_module.api import RedisModuleCtx, RedisModuleString, Status
+from ferrite_host.redis_module.blocked_clients import AsyncCommand, one_reply
 from ferrite_host.redis_module.errors import ModuleCommandError
 
 if TYPE_CHECKING:
@@ -326,15 +328,22 @@ def run_module_command(
     ctx = RedisModuleCtx(session, command.full_name, module, argv)
     args = list(map(_module_string, argv[1:]))
     try:
-        command.callback(ctx, args)
+        result = command.callback(ctx, args)
     except Exception as exc:
-        owner = module.name if module is not None else "?"
-        log.error("Module %s: command '%s' raised", owner, command.name, exc_info=True)
-        return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
-    finally:
         ctx.release()
         if module is not None and module.no_implicit_propagation:
             module.settle_propagation(session)
+        owner = module.name if module is not None else "?"
+        log.error("Module %s: command '%s' raised", owner, command.name, exc_info=True)
+        return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
+    if inspect.iscoroutine(result):
+        return _run_async(command, module, session, ctx, result)
+    ctx.release()
+    if module is not None:
+        module.settle_propagation(session)
+    handle = ctx.blocking_handle
+    if handle is not None and handle.waiting:
+        return NO_REPLY  # answered later, when the module unblocks it
     replies = ctx.finish_replies()
     if len(replies) == 1:
         return replies[0]
@@ -348,6 +357,30 @@ def run_module_command(
     return Error(
         f"ERR module command '{command.name}' replied {len(replies)} times instead of once"
     )
+
+
+def _run_async(
+    command: ModuleCommand,
+    module: RedisModule | None,
+    session: Session,
+    ctx: RedisModuleCtx,
+    coroutine: Coroutine[Any, Any, Any],
+) -> Any:
+    """An `async def` callback (Ferrite's own): the client is blocked until the coroutine
+    returns; it answers with what the coroutine replied through `ctx`."""
+    session.propagation = list(ctx._propagation)  # asked so far; later asks go later
+    ctx._propagation.clear()
+
+    def fail(exc: BaseException) -> Any:
+        owner = module.name if module is not None else "?"
+        log.error("Module %s: command '%s' raised", owner, command.name, exc_info=exc)
+        return Error(f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}")
+
+    def finish(_: Any) -> Any:
+        return one_reply(ctx.finish_replies(), command.name)
+
+    owner = module.name if module is not None else "?"
+    return AsyncCommand(session, owner, coroutine, finish, fail, ctx.release).start()
 
 
 def command_spec(

@@ -65,6 +65,17 @@ class ModuleExportsApisError(ModuleUnloadError):
         super().__init__(errmsg, detail)
 
 
+class ModuleHasBlockedClientsError(ModuleUnloadError):
+    """The module has blocked clients it has not unblocked (or async commands running)."""
+
+    def __init__(
+        self,
+        errmsg: str = ("the module has blocked clients. Please wait them unblocked and try again"),
+        detail: str = "",
+    ) -> None:
+        super().__init__(errmsg, detail)
+
+
 class ModuleHoldsTimersError(ModuleUnloadError):
     """The module has timers that have not fired yet."""
 
@@ -98,6 +109,7 @@ __all__ = [
     "ModuleAlreadyLoadedError",
     "ModuleCommandError",
     "ModuleExportsTypesError",
+    "ModuleHasBlockedClientsError",
     "ModuleHoldsTimersError",
     "ModuleLoadError",
     "ModuleTypeError",

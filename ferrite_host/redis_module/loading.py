@@ -24,12 +24,14 @@ from ferrite_host.core.table import CommandCollision
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.redis_module import hookspecs
 from ferrite_host.redis_module.api import SUPPORTED_API_VERSIONS, Status
+from ferrite_host.redis_module.blocked_clients import ModuleBlockedClients
 from ferrite_host.redis_module.commands import command_spec
 from ferrite_host.redis_module.errors import (
     ModuleAlreadyLoadedError,
     ModuleCommandError,
     ModuleExportsApisError,
     ModuleExportsTypesError,
+    ModuleHasBlockedClientsError,
     ModuleHoldsTimersError,
     ModuleLoadError,
     ModuleTypeError,
@@ -429,6 +431,8 @@ def unload_module(loaded: LoadedModule, *, pm: pluggy.PluginManager, state: Serv
         raise ModuleExportsTypesError()
     if SharedApis.of(state).users_of(module.name):
         raise ModuleExportsApisError()
+    if ModuleBlockedClients.of(state).count(module.name):
+        raise ModuleHasBlockedClientsError()
     if ModuleTimers.of(state).pending(module.name):
         raise ModuleHoldsTimersError()
     if implements(pm, loaded.plugin, "on_unload"):

@@ -2,10 +2,13 @@
 
 A module subscribes from `on_load` (`module.subscribe_to_server_event(event, callback)`) or
 from a context; `callback(ctx, event, subevent, data)` runs synchronously where the event
-happens, with a context of its own. Delivered today: FlushDB (start/end, data: the db or
--1), ClientChange (connected/disconnected, data: the client id), Shutdown, CronLoop (data:
-hz), ModuleChange (loaded/unloaded, data: the module name), SwapDB (data: the two dbs) and
-Config (data: the changed parameter names). A module's subscriptions go when it unloads.
+happens, with a context of its own. Delivered today: Persistence (RDB_START for BGSAVE,
+AOF_START for BGREWRITEAOF, SYNC_RDB_START for SAVE, then ENDED or FAILED; fired in the
+server process, where Redis fires the background ones in the child), Loading (RDB_START or
+AOF_START, then ENDED or FAILED), FlushDB (start/end, data: the db or -1), ClientChange
+(connected/disconnected, data: the client id), Shutdown, CronLoop (data: hz), ModuleChange
+(loaded/unloaded, data: the module name), SwapDB (data: the two dbs) and Config (data: the
+changed parameter names). A module's subscriptions go when it unloads.
 """
 
 from __future__ import annotations

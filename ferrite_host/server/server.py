@@ -83,6 +83,7 @@ class FerriteServer:
         state = self.state
         settings = state.settings
         self._stop = asyncio.Event()
+        state.event_loop = asyncio.get_running_loop()
         state.request_shutdown = self.request_stop
         plain: list[asyncio.base_events.Server] = []
         if settings.port:

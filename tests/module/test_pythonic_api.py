@@ -263,6 +263,7 @@ def test_the_authors_surface_is_exactly_the_documented_names() -> None:
 
     assert sorted(surface.__all__) == [
         "Args",
+        "BlockedClient",
         "Context",
         "Key",
         "Module",

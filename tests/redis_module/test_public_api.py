@@ -19,6 +19,7 @@ def test_package_exports_exactly_the_documented_names() -> None:
             "NoSuchModuleError",
             "ModuleUnloadError",
             "ModuleExportsTypesError",
+            "ModuleHasBlockedClientsError",
             "ModuleHoldsTimersError",
             "ModuleUnloadRefusedError",
             "ModuleCommandError",
@@ -65,7 +66,7 @@ def test_api_module_names() -> None:
         | {"ListWhere", "HashFlag", "HASH_DELETE"}
         | {"ModuleOption"}
         | {"FILTER_NOSELF", "AuxWhen", "ClientInfoFlag", "CommandFilterCtx", "RedisModuleIO"}
-        | {"ScanCursor", "KeySpecFlag"}
+        | {"ScanCursor", "KeySpecFlag", "BlockedClient"}
         | {"ConfigFlag"}
     )
     for name in api.__all__:

@@ -59,3 +59,29 @@ def test_events_reach_the_subscriber() -> None:
         harness.call("MODULE", "UNLOAD", "listener")
         harness.call("FLUSHALL")
         assert listener.heard == []  # unsubscribed with the unload
+
+
+class PersistenceListener(Listener):
+    def on_load(self, module: RedisModule, args: list[str]) -> Status:
+        module.subscribe_to_server_event(ServerEvent.PERSISTENCE, self.record)
+        module.subscribe_to_server_event(ServerEvent.LOADING, self.record)
+        return Status.OK
+
+
+def test_persistence_and_loading_events_with_redis_subevents() -> None:
+    listener = PersistenceListener()
+    with Harness(listener) as harness:
+        listener.heard.clear()
+        harness.call("SET", "k", "v")
+        harness.call("SAVE")
+        assert listener.heard == [
+            (ServerEvent.PERSISTENCE, 2, None),  # SYNC_RDB_START
+            (ServerEvent.PERSISTENCE, 3, None),  # ENDED
+        ]
+        listener.heard.clear()
+        harness.restart(save=False)
+        assert listener.heard == [
+            (ServerEvent.LOADING, 0, None),  # RDB_START
+            (ServerEvent.LOADING, 3, None),  # ENDED
+        ]
+        assert harness.call("GET", "k") == b"v"

@@ -1,7 +1,8 @@
 """ferrite-hellotype: Redis's hellotype example module, ported to Ferrite's module API.
 
 A custom data type, "hellotype", holding a sorted list of signed 64-bit integers, with the
-HELLOTYPE.INSERT / HELLOTYPE.RANGE / HELLOTYPE.LEN commands and all six type callbacks.
+HELLOTYPE.INSERT / HELLOTYPE.RANGE / HELLOTYPE.LEN / HELLOTYPE.BRANGE commands (the last
+blocks its client on the key until a value arrives) and all six type callbacks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ COMMANDS = (
     ("hellotype.insert", commands.hellotype_insert, "write deny-oom"),
     ("hellotype.range", commands.hellotype_range, "readonly"),
     ("hellotype.len", commands.hellotype_len, "readonly"),
+    ("hellotype.brange", commands.hellotype_brange, "readonly"),
 )
 
 

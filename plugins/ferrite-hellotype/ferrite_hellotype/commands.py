@@ -1,4 +1,4 @@
-"""HELLOTYPE.INSERT / RANGE / LEN, with hellotype.c's replies and error strings."""
+"""HELLOTYPE.INSERT / RANGE / LEN / BRANGE, with hellotype.c's replies and error strings."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def hellotype_insert(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Stat
     value.insert(number)
     ctx.reply_with_long_long(len(value))
     ctx.replicate_verbatim()
+    ctx.signal_key_as_ready(args[0])  # as upstream (any write would wake BRANGE anyway)
     return Status.OK
 
 
@@ -89,3 +90,36 @@ def hellotype_len(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
     if _holds_other_type(key):
         return ctx.reply_with_error(ERRORMSG_WRONGTYPE)
     return ctx.reply_with_long_long(0 if key is None else len(key.module_type_get_value()))
+
+
+def hellotype_brange(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
+    """HELLOTYPE.BRANGE key first count timeout: RANGE, or wait (`timeout` milliseconds,
+    0 = forever) until the key holds a hellotype value; "Request timedout" after that."""
+    if len(args) != 4:
+        return ctx.wrong_arity()
+    key = ctx.open_key(args[0], READ_WRITE)
+    assert key is not None
+    if _holds_other_type(key):
+        return ctx.reply_with_error(ERRORMSG_WRONGTYPE)
+    try:
+        timeout = args[3].to_long_long()
+    except ValueError:
+        return ctx.reply_with_error("ERR invalid timeout parameter")
+    if key.key_type() != KeyType.EMPTY:
+        return hellotype_range(ctx, args[:3])
+    ctx.block_client_on_keys(_brange_ready, _brange_timeout, None, timeout, [args[0]])
+    return Status.OK
+
+
+def _brange_ready(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
+    """The key became ready: serve the client only if it now holds a hellotype value."""
+    name = ctx.get_blocked_client_ready_key()
+    key = ctx.open_key(name, KeyMode.READ) if name is not None else None
+    if key is None or key.key_type() != KeyType.MODULE or key.module_type_get_type() != HELLOTYPE:
+        return Status.ERR
+    ctx.close_key(key)
+    return hellotype_range(ctx, args[:3])
+
+
+def _brange_timeout(ctx: RedisModuleCtx, args: list[RedisModuleString]) -> Status:
+    return ctx.reply_with_simple_string("Request timedout")

@@ -6,6 +6,8 @@ import pytest
 import redis
 from ferrite_hellotype import value as hellotype
 
+from ferrite_host.testing import in_background, wait_until_blocked
+
 pytestmark = pytest.mark.ferrite_modules("hellotype")
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -153,3 +155,34 @@ def test_type_definition_declares_all_six_callbacks():
     assert definition.encver == 0
     for callback in ("rdb_save", "rdb_load", "aof_rewrite", "mem_usage", "digest", "free"):
         assert getattr(definition.methods, callback) is not None
+
+
+def test_brange_answers_at_once_when_the_key_exists(ferrite_client):
+    insert_all(ferrite_client, "k", [3, 1, 2])
+    assert ferrite_client.execute_command("hellotype.brange", "k", 0, 2, 0) == [1, 2]
+
+
+def test_brange_waits_for_an_insert_from_another_client(ferrite_server, ferrite_client):
+    other = ferrite_server.client()
+    answer = in_background(lambda: other.execute_command("hellotype.brange", "b", 0, 10, 0))
+    wait_until_blocked(ferrite_client)
+    ferrite_client.set("unrelated", 1)
+    ferrite_client.execute_command("hellotype.insert", "b", 7)
+    assert answer() == [7]
+
+
+def test_brange_times_out_without_a_value(ferrite_client):
+    assert ferrite_client.execute_command("hellotype.brange", "t", 0, 10, 30) == (
+        b"Request timedout"
+    )
+
+
+def test_brange_errors(ferrite_client):
+    ferrite_client.set("s", "x")
+    assert error_of(ferrite_client, "hellotype.brange", "s", 0, 1, 0) == WRONGTYPE
+    assert error_of(ferrite_client, "hellotype.brange", "n", 0, 1, "x") == (
+        "invalid timeout parameter"
+    )
+    assert error_of(ferrite_client, "hellotype.brange", "n", 0, 1).startswith(
+        "wrong number of arguments"
+    )
