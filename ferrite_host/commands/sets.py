@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.arguments import KEY_SCAN_ARGUMENTS
+from ferrite_host.commands.arguments import KEY_SCAN_ARGUMENTS, arg, key_arg
 from ferrite_host.commands.scanning import hash_scan, parse_scan
 from ferrite_host.core import errors
 from ferrite_host.core.errors import CommandError
@@ -93,7 +93,7 @@ def _remove_members(db: Database, key: bytes, value: SetValue, event: str) -> No
     ),
     key_specs=[key_spec("RW INSERT")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "member", "type": "string", "flags": ["multiple"]},
     ],
 )
@@ -124,7 +124,7 @@ def sadd(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of members to be removed.",
     key_specs=[key_spec("RW DELETE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "member", "type": "string", "flags": ["multiple"]},
     ],
 )
@@ -153,7 +153,7 @@ def srem(session: Session, argv: list[bytes]) -> Any:
     arguments=[
         {"name": "source", "type": "key", "key_spec_index": 0},
         {"name": "destination", "type": "key", "key_spec_index": 1},
-        {"name": "member", "type": "string"},
+        arg("member"),
     ],
 )
 def smove(session: Session, argv: list[bytes]) -> Any:
@@ -193,7 +193,7 @@ def smove(session: Session, argv: list[bytes]) -> Any:
     key_specs=[key_spec("RW ACCESS DELETE")],
     tips="nondeterministic_output",
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "count", "type": "integer", "since": "3.2.0", "flags": ["optional"]},
     ],
 )
@@ -244,8 +244,8 @@ def spop(session: Session, argv: list[bytes]) -> Any:
     summary="Determine if a given value is a member of a set",
     key_specs=[key_spec("RO")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "member", "type": "string"},
+        key_arg(),
+        arg("member"),
     ],
 )
 def sismember(session: Session, argv: list[bytes]) -> Any:
@@ -263,7 +263,7 @@ def sismember(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of elements being checked for membership",
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "member", "type": "string", "flags": ["multiple"]},
     ],
 )
@@ -279,7 +279,7 @@ def smismember(session: Session, argv: list[bytes]) -> Any:
     keys=(1, 1, 1),
     summary="Get the number of members in a set",
     key_specs=[key_spec("RO")],
-    arguments=[{"name": "key", "type": "key", "key_spec_index": 0}],
+    arguments=[key_arg()],
 )
 def scard(session: Session, argv: list[bytes]) -> Any:
     value = get_set(session.db, argv[1])
@@ -295,7 +295,7 @@ def scard(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the set cardinality.",
     key_specs=[key_spec("RO ACCESS")],
     tips="nondeterministic_output_order",
-    arguments=[{"name": "key", "type": "key", "key_spec_index": 0}],
+    arguments=[key_arg()],
 )
 def smembers(session: Session, argv: list[bytes]) -> Any:
     value = get_set(session.db, argv[1])
@@ -317,7 +317,7 @@ def smembers(session: Session, argv: list[bytes]) -> Any:
     key_specs=[key_spec("RO ACCESS")],
     tips="nondeterministic_output",
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "count", "type": "integer", "since": "2.6.0", "flags": ["optional"]},
     ],
 )
@@ -458,7 +458,7 @@ def sinter(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[keynum_spec("RO ACCESS")],
     arguments=[
-        {"name": "numkeys", "type": "integer"},
+        arg("numkeys", "integer"),
         {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
         {"name": "limit", "type": "integer", "token": "LIMIT", "flags": ["optional"]},
     ],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.arguments import LIMIT
+from ferrite_host.commands.arguments import LIMIT, key_arg
 from ferrite_host.commands.sets import set_members
 from ferrite_host.commands.zset_ranges import strtod
 from ferrite_host.core import errors
@@ -30,7 +30,7 @@ command = family.command
 
 #: SORT_RO takes what SORT takes but STORE.
 _SORT_RO_ARGUMENTS: list[dict[str, Any]] = [
-    {"name": "key", "type": "key", "key_spec_index": 0},
+    key_arg(),
     {
         "name": "pattern",
         "type": "pattern",

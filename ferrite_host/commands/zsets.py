@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.commands.arguments import KEY_SCAN_ARGUMENTS, LIMIT, ZMPOP_ARGUMENTS
+from ferrite_host.commands.arguments import KEY_SCAN_ARGUMENTS, LIMIT, ZMPOP_ARGUMENTS, arg, key_arg
 from ferrite_host.commands.scanning import hash_scan, parse_scan
 from ferrite_host.commands.sets import keynum_spec
 from ferrite_host.commands.zset_ranges import (
@@ -54,7 +54,7 @@ _AGGREGATE: dict[str, Any] = {
 
 #: ZUNION and ZINTER: numkeys key... [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES].
 _COMBINE_ARGUMENTS: list[dict[str, Any]] = [
-    {"name": "numkeys", "type": "integer"},
+    arg("numkeys", "integer"),
     {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
     {
         "name": "weight",
@@ -70,7 +70,7 @@ _COMBINE_ARGUMENTS: list[dict[str, Any]] = [
 #: ZUNIONSTORE and ZINTERSTORE: destination numkeys key... [WEIGHTS ...] [AGGREGATE ...].
 _COMBINE_STORE_ARGUMENTS: list[dict[str, Any]] = [
     {"name": "destination", "type": "key", "key_spec_index": 0},
-    {"name": "numkeys", "type": "integer"},
+    arg("numkeys", "integer"),
     {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
     {
         "name": "weight",
@@ -224,7 +224,7 @@ def _zadd(session: Session, argv: list[bytes], flags: AddFlags, first: int) -> A
     ),
     key_specs=[key_spec("RW UPDATE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {
             "name": "condition",
             "type": "oneof",
@@ -264,8 +264,8 @@ def _zadd(session: Session, argv: list[bytes], flags: AddFlags, first: int) -> A
             "type": "block",
             "flags": ["multiple"],
             "arguments": [
-                {"name": "score", "type": "double"},
-                {"name": "member", "type": "string"},
+                arg("score", "double"),
+                arg("member"),
             ],
         },
     ],
@@ -285,9 +285,9 @@ def zadd(session: Session, argv: list[bytes]) -> Any:
     complexity="O(log(N)) where N is the number of elements in the sorted set.",
     key_specs=[key_spec("RW ACCESS UPDATE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "increment", "type": "integer"},
-        {"name": "member", "type": "string"},
+        key_arg(),
+        arg("increment", "integer"),
+        arg("member"),
     ],
 )
 def zincrby(session: Session, argv: list[bytes]) -> Any:
@@ -312,7 +312,7 @@ def zincrby(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RW DELETE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "member", "type": "string", "flags": ["multiple"]},
     ],
 )
@@ -353,9 +353,9 @@ def _remove_range(
     ),
     key_specs=[key_spec("RW DELETE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "start", "type": "integer"},
-        {"name": "stop", "type": "integer"},
+        key_arg(),
+        arg("start", "integer"),
+        arg("stop", "integer"),
     ],
 )
 def zremrangebyrank(session: Session, argv: list[bytes]) -> Any:
@@ -378,9 +378,9 @@ def zremrangebyrank(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RW DELETE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "min", "type": "double"},
-        {"name": "max", "type": "double"},
+        key_arg(),
+        arg("min", "double"),
+        arg("max", "double"),
     ],
 )
 def zremrangebyscore(session: Session, argv: list[bytes]) -> Any:
@@ -401,9 +401,9 @@ def zremrangebyscore(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RW DELETE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "min", "type": "string"},
-        {"name": "max", "type": "string"},
+        key_arg(),
+        arg("min"),
+        arg("max"),
     ],
 )
 def zremrangebylex(session: Session, argv: list[bytes]) -> Any:
@@ -422,7 +422,7 @@ def zremrangebylex(session: Session, argv: list[bytes]) -> Any:
     since="1.2.0",
     summary="Get the number of members in a sorted set",
     key_specs=[key_spec("RO")],
-    arguments=[{"name": "key", "type": "key", "key_spec_index": 0}],
+    arguments=[key_arg()],
 )
 def zcard(session: Session, argv: list[bytes]) -> Any:
     value = get_zset(session.db, argv[1])
@@ -438,8 +438,8 @@ def zcard(session: Session, argv: list[bytes]) -> Any:
     summary="Get the score associated with the given member in a sorted set",
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "member", "type": "string"},
+        key_arg(),
+        arg("member"),
     ],
 )
 def zscore(session: Session, argv: list[bytes]) -> Any:
@@ -457,7 +457,7 @@ def zscore(session: Session, argv: list[bytes]) -> Any:
     complexity="O(N) where N is the number of members being requested.",
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "member", "type": "string", "flags": ["multiple"]},
     ],
 )
@@ -488,8 +488,8 @@ def _rank(session: Session, argv: list[bytes], reverse: bool) -> Any:
     complexity="O(log(N))",
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "member", "type": "string"},
+        key_arg(),
+        arg("member"),
     ],
 )
 def zrank(session: Session, argv: list[bytes]) -> Any:
@@ -506,8 +506,8 @@ def zrank(session: Session, argv: list[bytes]) -> Any:
     complexity="O(log(N))",
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "member", "type": "string"},
+        key_arg(),
+        arg("member"),
     ],
 )
 def zrevrank(session: Session, argv: list[bytes]) -> Any:
@@ -524,9 +524,9 @@ def zrevrank(session: Session, argv: list[bytes]) -> Any:
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "min", "type": "double"},
-        {"name": "max", "type": "double"},
+        key_arg(),
+        arg("min", "double"),
+        arg("max", "double"),
     ],
 )
 def zcount(session: Session, argv: list[bytes]) -> Any:
@@ -548,9 +548,9 @@ def zcount(session: Session, argv: list[bytes]) -> Any:
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "min", "type": "string"},
-        {"name": "max", "type": "string"},
+        key_arg(),
+        arg("min"),
+        arg("max"),
     ],
 )
 def zlexcount(session: Session, argv: list[bytes]) -> Any:
@@ -696,9 +696,9 @@ _RANGE_COMPLEXITY = (
     ),
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "start", "type": "string"},
-        {"name": "stop", "type": "string"},
+        key_arg(),
+        arg("start"),
+        arg("stop"),
         {
             "name": "sortby",
             "type": "oneof",
@@ -723,8 +723,8 @@ _RANGE_COMPLEXITY = (
             "since": "6.2.0",
             "flags": ["optional"],
             "arguments": [
-                {"name": "offset", "type": "integer"},
-                {"name": "count", "type": "integer"},
+                arg("offset", "integer"),
+                arg("count", "integer"),
             ],
         },
         {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
@@ -749,8 +749,8 @@ def zrange(session: Session, argv: list[bytes]) -> Any:
     arguments=[
         {"name": "dst", "type": "key", "key_spec_index": 0},
         {"name": "src", "type": "key", "key_spec_index": 1},
-        {"name": "min", "type": "string"},
-        {"name": "max", "type": "string"},
+        arg("min"),
+        arg("max"),
         {
             "name": "sortby",
             "type": "oneof",
@@ -787,9 +787,9 @@ def zrangestore(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "start", "type": "integer"},
-        {"name": "stop", "type": "integer"},
+        key_arg(),
+        arg("start", "integer"),
+        arg("stop", "integer"),
         {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
     ],
     deprecated_since="6.2.0",
@@ -813,9 +813,9 @@ def zrevrange(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "min", "type": "double"},
-        {"name": "max", "type": "double"},
+        key_arg(),
+        arg("min", "double"),
+        arg("max", "double"),
         {
             "name": "withscores",
             "type": "pure-token",
@@ -848,9 +848,9 @@ def zrangebyscore(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "max", "type": "double"},
-        {"name": "min", "type": "double"},
+        key_arg(),
+        arg("max", "double"),
+        arg("min", "double"),
         {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
         LIMIT,
     ],
@@ -875,9 +875,9 @@ def zrevrangebyscore(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "min", "type": "string"},
-        {"name": "max", "type": "string"},
+        key_arg(),
+        arg("min"),
+        arg("max"),
         LIMIT,
     ],
     deprecated_since="6.2.0",
@@ -904,9 +904,9 @@ def zrangebylex(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RO ACCESS")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
-        {"name": "max", "type": "string"},
-        {"name": "min", "type": "string"},
+        key_arg(),
+        arg("max"),
+        arg("min"),
         LIMIT,
     ],
     deprecated_since="6.2.0",
@@ -967,7 +967,7 @@ def _zpop(session: Session, argv: list[bytes], highest: bool) -> Any:
     ),
     key_specs=[key_spec("RW ACCESS DELETE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "count", "type": "integer", "flags": ["optional"]},
     ],
 )
@@ -988,7 +988,7 @@ def zpopmin(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[key_spec("RW ACCESS DELETE")],
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {"name": "count", "type": "integer", "flags": ["optional"]},
     ],
 )
@@ -1064,13 +1064,13 @@ def zmpop(session: Session, argv: list[bytes]) -> Any:
     key_specs=[key_spec("RO ACCESS")],
     tips="nondeterministic_output",
     arguments=[
-        {"name": "key", "type": "key", "key_spec_index": 0},
+        key_arg(),
         {
             "name": "options",
             "type": "block",
             "flags": ["optional"],
             "arguments": [
-                {"name": "count", "type": "integer"},
+                arg("count", "integer"),
                 {
                     "name": "withscores",
                     "type": "pure-token",
@@ -1309,7 +1309,7 @@ def zinter(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[keynum_spec("RO ACCESS")],
     arguments=[
-        {"name": "numkeys", "type": "integer"},
+        arg("numkeys", "integer"),
         {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
         {"name": "withscores", "type": "pure-token", "token": "WITHSCORES", "flags": ["optional"]},
     ],
@@ -1369,7 +1369,7 @@ def zinterstore(session: Session, argv: list[bytes]) -> Any:
     key_specs=[key_spec("OW UPDATE"), keynum_spec("RO ACCESS", index=2)],
     arguments=[
         {"name": "destination", "type": "key", "key_spec_index": 0},
-        {"name": "numkeys", "type": "integer"},
+        arg("numkeys", "integer"),
         {"name": "key", "type": "key", "key_spec_index": 1, "flags": ["multiple"]},
     ],
 )
@@ -1389,7 +1389,7 @@ def zdiffstore(session: Session, argv: list[bytes]) -> Any:
     ),
     key_specs=[keynum_spec("RO ACCESS")],
     arguments=[
-        {"name": "numkeys", "type": "integer"},
+        arg("numkeys", "integer"),
         {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
         {"name": "limit", "type": "integer", "token": "LIMIT", "flags": ["optional"]},
     ],
