@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ferrite_host.bridge.context import BridgeCtx, CallState
+from ferrite_host.bridge.context import BridgeCtx
 from ferrite_host.core import events as ev
 
 if TYPE_CHECKING:
@@ -24,11 +24,11 @@ log = logging.getLogger("ferrite")
 
 @contextlib.contextmanager
 def detached(addr: int, module: RedisModule | None, registry: Registry) -> Iterator[BridgeCtx]:
-    call = CallState(addr, "", module, [], registry, write_command=False, detached=True)
+    ctx = BridgeCtx(addr, "", module, [], registry, write_command=False, detached=True)
     try:
-        yield BridgeCtx(call)
+        yield ctx
     finally:
-        call.finish()
+        ctx.finish()
 
 
 def _owner(module: RedisModule | None) -> str:

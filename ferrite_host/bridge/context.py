@@ -4,7 +4,9 @@ RedisModuleKey's methods) implemented on the Redis Module API through the C modu
 Module code cannot tell these from Ferrite's own classes except by type: the same method
 names, arguments and Status results, so a module runs unchanged on both hosts. Every call
 ends with Ferrite's propagation rule: a write command that changed data (through its keys
-or `ctx.call`) and asked for no replication is replicated verbatim.
+or `ctx.call`) and asked for no replication is replicated verbatim. The per-call state,
+the reply methods and that rule are C (`_native.Call`, src/call.c), so a simple command
+runs no bridge Python at all.
 """
 
 from __future__ import annotations
@@ -12,15 +14,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ferrite_host.bridge import _native as native
 from ferrite_host.bridge.collections import BridgeCollections
-from ferrite_host.bridge.replies import ARRAY, MAP, SET, ReplyStream
-from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.keyspace import TypedValue
-from ferrite_host.protocol.replies import Error, SimpleString
+from ferrite_host.protocol.replies import Error
 from ferrite_host.redis_module.api import (
     NO_EXPIRE,
     KeyMode,
@@ -34,118 +34,18 @@ from ferrite_host.redis_module.call_flags import CallFlags
 from ferrite_host.redis_module.ctx_queries import ContextFlag
 from ferrite_host.redis_module.notifications import NotificationCallback, class_letter
 from ferrite_host.redis_module.types import RedisModuleType
-from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, to_bytes
-
-if TYPE_CHECKING:
-    from ferrite_host.bridge.registry import Registry
-    from ferrite_host.redis_module.module import RedisModule
+from ferrite_host.strconv import to_bytes
 
 log = logging.getLogger("ferrite")
 
 
 _WRITE = int(KeyMode.WRITE)
-OK = Status.OK
 #: RedisModule_KeyType's answers as KeyType members, without an enum call per lookup.
 _KEY_TYPES = {int(kind): kind for kind in KeyType}
 
 
 def _status(code: int) -> Status:
     return Status.OK if code == 0 else Status.ERR
-
-
-def _text(message: str | bytes) -> str:
-    if isinstance(message, (bytes, bytearray)):
-        return message.decode("utf-8", "replace")
-    return message
-
-
-class CallState:
-    """One command call: its Redis context, replies, open keys and what it changed."""
-
-    __slots__ = (
-        "addr",
-        "argv",
-        "asked",
-        "command",
-        "detached",
-        "keys",
-        "module",
-        "registry",
-        "stream",
-        "write_command",
-        "wrote",
-    )
-
-    def __init__(
-        self,
-        addr: int,
-        command: str,
-        module: RedisModule | None,
-        argv: list[bytes],
-        registry: Registry,
-        write_command: bool,
-        detached: bool = False,
-    ) -> None:
-        self.addr = addr
-        #: A context outside any client's command (timers, events): no reply, no
-        #: verbatim propagation (only what the callback asks to replicate).
-        self.detached = detached
-        self.command = command
-        self.module = module
-        self.argv = argv
-        self.registry = registry
-        self.write_command = write_command
-        self.stream = ReplyStream(addr, command)
-        self.keys: list[BridgeKey] = []
-        self.wrote = False
-        self.asked = False
-
-    def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
-        """RedisModule_Call with errors as values and RM_Call's format flags (Redis applies
-        them; `K` is a 7.2 flag 7.0 refuses, so it is dropped). A write counts as a change;
-        a `!` call is a propagation the module asked for."""
-        options = CallFlags.parse(flags)
-        argv = [to_bytes(command), *(to_bytes(arg) for arg in args)]
-        reply = native.call(self.addr, argv, flags.replace("K", "").replace("E", ""))
-        reply = _as_ferrite_reply(reply)
-        if options.propagate:
-            self.asked = True
-        elif type(reply) is not Error and self.registry.is_write_command(self, argv[0]):
-            self.wrote = True
-        return reply
-
-    def replicate(self, command: str | bytes, *args: object) -> Status:
-        argv = [to_bytes(command), *(to_bytes(arg) for arg in args)]
-        status = _status(native.replicate(self.addr, argv))
-        if status is Status.OK:
-            self.asked = True
-        return status
-
-    def replicate_verbatim(self) -> Status:
-        self.asked = True
-        return _status(native.replicate_verbatim(self.addr))
-
-    def open_key(self, name: bytes, mode: KeyMode | int) -> BridgeKey | None:
-        bits = int(mode)
-        handle = native.open_key(self.addr, name, bits)
-        if handle is None:
-            return None
-        key = BridgeKey(self, handle, name, bits)
-        self.keys.append(key)
-        return key
-
-    def finish(self, failure: str | None = None) -> None:
-        """Close keys, complete the replies, apply the propagation rule, end the context."""
-        if self.keys:
-            for key in list(self.keys):
-                key.close()
-        if not self.detached:
-            stream = self.stream
-            if failure is not None or stream.top_level != 1 or stream.unfinished():
-                stream.finish(failure)
-            if self.wrote and not self.asked and self.write_command:
-                native.replicate_verbatim(self.addr)
-        self.addr = 0  # any later use raises instead of touching a finished context
 
 
 def not_bridged(bridge_class: type, ferrite_class: type) -> type:
@@ -187,7 +87,7 @@ class BridgeKey(BridgeCollections):
 
     __slots__ = ("_call", "_closed", "_handle", "_mode", "_name", "_views")
 
-    def __init__(self, call: CallState, handle: int, name: bytes, mode: int) -> None:
+    def __init__(self, call: BridgeCtx, handle: int, name: bytes, mode: int) -> None:
         self._call = call
         self._handle = handle
         self._name = name
@@ -331,47 +231,35 @@ class BridgeKey(BridgeCollections):
         return f"<BridgeKey {self._name!r} {state}>"
 
 
-class BridgeCtx:
-    """RedisModuleCtx's methods on a Redis command context."""
+class BridgeCtx(native.Call):
+    """RedisModuleCtx's methods on a Redis command context.
 
-    __slots__ = ("_call",)
+    The object is the call's state too: its C base (`_native.Call`) holds the Redis
+    context, counts the replies (the `reply_*` methods, `wrong_arity` and `db` live there)
+    and applies Ferrite's propagation rule when the call ends; `_wrote` (a write through a
+    key or `call`) and `_asked` (the module replicated something itself) are set here.
+    """
 
-    def __init__(self, call: CallState) -> None:
-        self._call = call
-
-    @property
-    def command_name(self) -> str:
-        return self._call.command
-
-    @property
-    def module(self) -> RedisModule | None:
-        return self._call.module
-
-    @property
-    def db(self) -> int:
-        return native.selected_db(self._call.addr)
+    __slots__ = ()
 
     @property
     def client_id(self) -> int:
-        return native.client_id(self._call.addr)
+        return native.client_id(self.addr)
 
     @property
     def protocol(self) -> int:
-        return 3 if native.resp3(self._call.addr) else 2
+        return 3 if native.resp3(self.addr) else 2
 
     def select_db(self, index: int) -> Status:
-        return _status(native.select_db(self._call.addr, index))
+        return _status(native.select_db(self.addr, index))
 
     # -- what a module may ask (RM_GetContextFlags, RM_KeyExists, ...) -----------------------
 
     def get_context_flags(self) -> ContextFlag:
-        return ContextFlag(native.context_flags(self._call.addr))
+        return ContextFlag(native.context_flags(self.addr))
 
     def key_exists(self, name: bytes | str) -> bool:
-        return native.key_exists(self._call.addr, to_bytes(name))
-
-    def get_selected_db(self) -> int:
-        return self.db
+        return native.key_exists(self.addr, to_bytes(name))
 
     def get_client_id(self) -> int:
         return self.client_id
@@ -391,41 +279,37 @@ class BridgeCtx:
     # -- pub/sub, keyspace and server events --------------------------------------------------
 
     def publish_message(self, channel: str | bytes, message: str | bytes) -> int:
-        return native.publish(self._call.addr, to_bytes(channel), to_bytes(message))
+        return native.publish(self.addr, to_bytes(channel), to_bytes(message))
 
     def notify_keyspace_event(self, type: int, event: str, key: object) -> Status:
         if class_letter(type) is None:
             return Status.ERR
         name = key if isinstance(key, (bytes, str)) else str(key)
-        return _status(native.notify(self._call.addr, int(type), event, to_bytes(name)))
+        return _status(native.notify(self.addr, int(type), event, to_bytes(name)))
 
     def subscribe_to_keyspace_events(self, types: int, callback: NotificationCallback) -> Status:
         if not callable(callback):
             raise TypeError("subscribe_to_keyspace_events needs a callable")
-        return self._call.registry.subscribe_keyspace(
-            self._call.addr, self._call.module, types, callback
-        )
+        return self.registry.subscribe_keyspace(self.addr, self.module, types, callback)
 
     def subscribe_to_server_event(self, event: int, callback: Callable[..., None] | None) -> Status:
-        return self._call.registry.subscribe_server_event(
-            self._call.addr, self._call.module, event, callback
-        )
+        return self.registry.subscribe_server_event(self.addr, self.module, event, callback)
 
     # -- timers (RM_CreateTimer: the payload is (module, callback, data)) ----------------------
 
     def create_timer(self, ms: int, callback: Callable[..., None], data: Any = None) -> int:
-        return native.create_timer(self._call.addr, int(ms), (self._call.module, callback, data))
+        return native.create_timer(self.addr, int(ms), (self.module, callback, data))
 
     def stop_timer(self, timer_id: int) -> tuple[Status, Any]:
-        payload = native.stop_timer(self._call.addr, timer_id)
+        payload = native.stop_timer(self.addr, timer_id)
         return (Status.ERR, None) if payload is None else (Status.OK, payload[2])
 
     def get_timer_info(self, timer_id: int) -> tuple[Status, int, Any]:
-        found = native.timer_info(self._call.addr, timer_id)
+        found = native.timer_info(self.addr, timer_id)
         return (Status.ERR, 0, None) if found is None else (Status.OK, found[0], found[1][2])
 
     def log(self, level: str, message: str) -> None:
-        owner = self._call.module.name if self._call.module is not None else "?"
+        owner = self.module.name if self.module is not None else "?"
         log.log(level_of(level), "<%s> %s", owner, message)
 
     def create_string(self, value: str | bytes | bytearray | int | float) -> RedisModuleString:
@@ -437,132 +321,66 @@ class BridgeCtx:
         self, name: RedisModuleString | str | bytes, mode: KeyMode = KeyMode.READ
     ) -> BridgeKey | None:
         raw = name if type(name) is bytes or type(name) is RedisModuleString else to_bytes(name)
-        return self._call.open_key(raw, mode)
+        handle = native.open_key(self.addr, raw, int(mode))
+        if handle is None:
+            return None
+        key = BridgeKey(self, handle, raw, int(mode))
+        self.keys.append(key)
+        return key
 
     def close_key(self, key: BridgeKey | None) -> None:
         if key is not None:
             key.close()
 
     def close_all_keys(self) -> None:
-        for key in list(self._call.keys):
+        for key in list(self.keys):
             key.close()
 
-    # -- replies ----------------------------------------------------------------------------
-
-    def reply_with_simple_string(self, message: str | bytes) -> Status:
-        self._call.stream.value(SimpleString(_text(message)))
-        return Status.OK
-
-    def reply_with_error(self, message: str | bytes) -> Status:
-        self._call.stream.value(Error(_text(message).rstrip("\r\n")))
-        return Status.OK
-
-    def reply_with_long_long(self, value: int) -> Status:
-        number = value if type(value) is int else int(value)
-        if not LLONG_MIN <= number <= LLONG_MAX:
-            raise OverflowError(f"reply_with_long_long: {number} does not fit in 64 bits")
-        call = self._call
-        stream = call.stream
-        if stream.top_level == 0 and not stream.unfinished():  # the one reply, inline
-            native.reply_long_long(call.addr, number)
-            stream.top_level = 1
-        else:
-            stream.scalar(native.reply_long_long, number)
-        return OK
-
-    def reply_with_string(self, value: RedisModuleString | bytes | bytearray | str) -> Status:
-        self._call.stream.scalar(native.reply_bulk, to_bytes(value))
-        return Status.OK
-
-    def reply_with_string_buffer(self, buffer: bytes | bytearray | memoryview) -> Status:
-        self._call.stream.scalar(native.reply_bulk, bytes(buffer))
-        return Status.OK
-
-    def reply_with_c_string(self, text: str) -> Status:
-        self._call.stream.scalar(native.reply_bulk, text.encode("utf-8"))
-        return Status.OK
-
-    def reply_with_null(self) -> Status:
-        self._call.stream.scalar(native.reply_null)
-        return Status.OK
-
-    def reply_with_null_array(self) -> Status:
-        self._call.stream.scalar(native.reply_null_array)
-        return Status.OK
-
-    def reply_with_empty_array(self) -> Status:
-        self._call.stream.open(ARRAY, 0)
-        return Status.OK
-
-    def reply_with_array(self, length: int) -> Status:
-        self._call.stream.open(ARRAY, length)
-        return Status.OK
-
-    def reply_set_array_length(self, length: int) -> None:
-        self._call.stream.set_length(ARRAY, length)
-
-    def reply_with_map(self, length: int) -> Status:
-        self._call.stream.open(MAP, length)
-        return Status.OK
-
-    def reply_set_map_length(self, length: int) -> None:
-        self._call.stream.set_length(MAP, length)
-
-    def reply_with_set(self, length: int) -> Status:
-        self._call.stream.open(SET, length)
-        return Status.OK
-
-    def reply_set_set_length(self, length: int) -> None:
-        self._call.stream.set_length(SET, length)
-
-    def reply_with_double(self, value: float) -> Status:
-        self._call.stream.scalar(native.reply_double, float(value))
-        return Status.OK
-
-    def reply_with_bool(self, value: bool) -> Status:
-        self._call.stream.scalar(native.reply_bool, bool(value))
-        return Status.OK
-
-    def reply_with_big_number(self, digits: str | bytes) -> Status:
-        self._call.stream.scalar(native.reply_big_number, to_bytes(digits))
-        return Status.OK
-
-    def reply_with_verbatim_string(self, text: str | bytes, fmt: str = "txt") -> Status:
-        """Redis 7.0 sends every verbatim string as `txt`: `fmt` is checked, not sent."""
-        if len(fmt) != 3:
-            raise ValueError(f"verbatim string format must be 3 characters, got {fmt!r}")
-        self._call.stream.scalar(native.reply_verbatim, to_bytes(text))
-        return Status.OK
-
-    def reply_with_call_reply(self, reply: Any) -> Status:
-        self._call.stream.value(reply)
-        return Status.OK
-
-    def wrong_arity(self) -> Status:
-        self._call.stream.value(Error(wrong_arity(self._call.command)))
-        return Status.OK
+    def open_keys(self) -> list[BridgeKey]:
+        return list(self.keys)
 
     # -- calling commands and propagation ---------------------------------------------------
 
     def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
-        return self._call.call(command, *args, flags=flags)
+        """RedisModule_Call with errors as values and RM_Call's format flags (Redis applies
+        them; `K` is a 7.2 flag 7.0 refuses, so it is dropped). A write counts as a change;
+        a `!` call is a propagation the module asked for."""
+        options = CallFlags.parse(flags)
+        argv = [to_bytes(command), *(to_bytes(arg) for arg in args)]
+        reply = native.call(self.addr, argv, flags.replace("K", "").replace("E", ""))
+        reply = _as_ferrite_reply(reply)
+        if options.propagate:
+            self.asked = True
+        elif type(reply) is not Error and self.registry.is_write_command(self, argv[0]):
+            self.wrote = True
+        return reply
 
     def replicate(self, command: str | bytes, *args: object) -> Status:
-        return self._call.replicate(command, *args)
+        argv = [to_bytes(command), *(to_bytes(arg) for arg in args)]
+        status = _status(native.replicate(self.addr, argv))
+        if status is Status.OK:
+            self.asked = True
+        return status
 
     def replicate_verbatim(self) -> Status:
-        return self._call.replicate_verbatim()
+        self.asked = True
+        return _status(native.replicate_verbatim(self.addr))
 
     def yield_(self, flags: int = 1, busy_reply: str | None = None) -> None:
         """RM_Yield: other clients are served (answered -BUSY) during a long command."""
-        native.yield_(self._call.addr, int(flags), busy_reply)
+        native.yield_(self.addr, int(flags), busy_reply)
 
     def release(self) -> None:
         """Done by the bridge when the callback returns."""
 
-    def open_keys(self) -> list[BridgeKey]:
-        return list(self._call.keys)
+    def finish(self, failure: str | None = None) -> None:
+        """Close keys, complete the replies, apply the propagation rule, end the context
+        (the runtime's part, done in C; kept for contexts the runtime makes itself)."""
+        self._finish(failure)
 
+
+#: The former name of the call state, which is the ctx itself now.
+CallState = BridgeCtx
 
 not_bridged(BridgeKey, RedisModuleKey)
 not_bridged(BridgeCtx, RedisModuleCtx)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ferrite_host.bridge.context import BridgeCtx, not_bridged
+from ferrite_host.bridge import _native as native
 from ferrite_host.bridge.context import BridgeKey as RedisKey
+from ferrite_host.bridge.context import not_bridged
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.keyspace import HashValue, ListValue, ZSetValue
 from ferrite_host.keyspace.zsets import AddFlags
@@ -26,8 +27,7 @@ from ferrite_host.module.key_zsets import ZSetKeyMixin
 from ferrite_host.redis_module.api import NO_EXPIRE, KeyMode, KeyType
 
 if TYPE_CHECKING:
-    from ferrite_host.bridge.context import CallState
-    from ferrite_host.module.module import Module
+    from ferrite_host.bridge.context import BridgeCtx
     from ferrite_host.redis_module.types import RedisModuleType
 
 log = logging.getLogger("ferrite")
@@ -35,31 +35,30 @@ T = TypeVar("T")
 READ_WRITE = KeyMode.READ | KeyMode.WRITE
 
 
-class BridgeContext:
-    """`Context` on Redis: the caller's database, keys, `call`, replication and logging."""
+class BridgeContext(native.Context):
+    """`Context` on Redis: the caller's database, keys, `call`, replication and logging.
 
-    __slots__ = ("_call", "_module", "_redis")
+    Its C base (`_native.Context`) holds the call (`_call`, also `redis`: the Redis-shaped
+    ctx) and the Module (`_module`); `db` and `command_name` are read there.
+    """
 
-    def __init__(self, call: CallState, module: Module) -> None:
-        self._call = call
-        self._module = module
-        self._redis = BridgeCtx(call)
+    __slots__ = ()
 
-    @property
-    def command_name(self) -> str:
-        return self._call.command
+    if TYPE_CHECKING:
 
-    @property
-    def db(self) -> int:
-        return self._redis.db
+        @property
+        def _call(self) -> BridgeCtx: ...
+
+        @property
+        def redis(self) -> BridgeCtx: ...
 
     @property
     def client_id(self) -> int:
-        return self._redis.client_id
+        return self._call.client_id
 
     @property
     def protocol(self) -> int:
-        return self._redis.protocol
+        return self._call.protocol
 
     def open_key(self, name: bytes | str) -> BridgeKey | None:
         raw = name.encode() if isinstance(name, str) else name
@@ -82,10 +81,6 @@ class BridgeContext:
             raise ReplyError(f"ERR data type '{name}' is not loaded")
         return handle
 
-    @property
-    def redis(self) -> BridgeCtx:
-        return self._redis
-
     def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
         return self._call.call(command, *args, flags=flags)
 
@@ -96,7 +91,7 @@ class BridgeContext:
         return handle
 
     def yield_events(self, busy_reply: str | None = None) -> None:
-        self._redis.yield_(1, busy_reply)
+        self._call.yield_(1, busy_reply)
 
     def replicate(self, command: str | bytes, *args: object) -> None:
         self._call.replicate(command, *args)

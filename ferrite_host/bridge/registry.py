@@ -13,7 +13,7 @@ from ferrite_host.redis_module.errors import ModuleLoadError
 from ferrite_host.redis_module.loading import ModulePluginManager
 
 if TYPE_CHECKING:
-    from ferrite_host.bridge.context import CallState
+    from ferrite_host.bridge.context import BridgeCtx
     from ferrite_host.redis_module.commands import ModuleCommand
     from ferrite_host.redis_module.module import RedisModule
     from ferrite_host.redis_module.notifications import NotificationCallback
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 #: The C module's entry points per kind (keyspace subscriptions; modules, for their server
 #: events and INFO function): Redis tells those callbacks nothing about whom they serve.
 MAX_SLOTS = 32
+#: The C module's command entry points (one per command: Redis 7.0 tells a command
+#: callback nothing about which command it serves).
+MAX_COMMANDS = 512
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Registry:
         self.modules: dict[str, BridgeModule] = {}
         self.commands: dict[bytes, BridgeCommand] = {}
         self._slots: list[RedisModuleType] = []
+        #: Each command's C entry point (src/call.c), by lower-case name, kept for good.
+        self._command_slots: dict[str, int] = {}
         self._write_commands: dict[bytes, bool] = {}
         #: Modules by C slot, and keyspace subscriptions (module, callback) by C slot.
         self.loaded: list[BridgeModule] = []
@@ -164,7 +169,20 @@ class Registry:
 
     # -- commands ---------------------------------------------------------------------------
 
-    def is_write_command(self, call: CallState, name: bytes) -> bool:
+    def command_slot(self, name: str) -> int:
+        """The C entry point serving command `name` (the same one if it is loaded again after
+        a failed load); ModuleLoadError when the C side has none left."""
+        key = name.lower()
+        slot = self._command_slots.get(key)
+        if slot is None:
+            if len(self._command_slots) >= MAX_COMMANDS:
+                raise ModuleLoadError(
+                    f"the Ferrite bridge serves at most {MAX_COMMANDS} commands per redis-server"
+                )
+            slot = self._command_slots[key] = len(self._command_slots)
+        return slot
+
+    def is_write_command(self, call: BridgeCtx, name: bytes) -> bool:
         """Whether `name` is a write command (COMMAND INFO asked once per name)."""
         key = name.lower()
         known = self._write_commands.get(key)
@@ -173,7 +191,7 @@ class Registry:
             self._write_commands[key] = known
         return known
 
-    def _ask_write_flag(self, call: CallState, name: bytes) -> bool:
+    def _ask_write_flag(self, call: BridgeCtx, name: bytes) -> bool:
         entry = self.commands.get(name)
         if entry is not None:
             return entry.write

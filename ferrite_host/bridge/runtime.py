@@ -3,8 +3,10 @@
 Imported once, when the first `loadmodule` line starts the interpreter. `load` runs the
 shared loader (discovery, ModuleInfo validation, API-version check, `on_load` on a staging
 RedisModule: `ferrite_host.redis_module.loading.stage_module`, as `ferrite serve` does) and
-tells the C side what to register with Redis; `dispatch` runs one command; the `type_*`
-functions are the data types' callbacks. Python's logging goes to Redis's log.
+tells the C side what to register with Redis: each command gets a C entry slot, bound to
+its Python function once Redis accepted the module, and its calls run in C (src/call.c)
+straight into the module's function. The `type_*` functions are the data types'
+callbacks. Python's logging goes to Redis's log.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import sys
 from typing import Any
 
 from ferrite_host.bridge import _native as native
-from ferrite_host.bridge import callbacks, configs
-from ferrite_host.bridge.context import BridgeCtx, CallState
+from ferrite_host.bridge import callbacks, configs, replies
+from ferrite_host.bridge.context import BridgeCtx
 from ferrite_host.bridge.naming import redis_type_name
 from ferrite_host.bridge.pythonic import BridgeContext
 from ferrite_host.bridge.registry import BridgeCommand, BridgeModule, Registry
@@ -24,17 +26,23 @@ from ferrite_host.core.loglevels import VERBOSE
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.module.args import Args
 from ferrite_host.module.errors import ReplyError
-from ferrite_host.module.module import Module
 from ferrite_host.module.replies import to_reply
-from ferrite_host.protocol.replies import Error
+from ferrite_host.protocol.replies import (
+    BigNumber,
+    Error,
+    NullArray,
+    SetReply,
+    SimpleString,
+    Verbatim,
+)
 from ferrite_host.redis_module.api import RedisModuleString, Status
-from ferrite_host.redis_module.commands import ModuleCommand
 from ferrite_host.redis_module.configs import ModuleConfig
 from ferrite_host.redis_module.discovery import discover
 from ferrite_host.redis_module.errors import ModuleLoadError
 from ferrite_host.redis_module.loading import forget_module, stage_module
 from ferrite_host.redis_module.module import RedisModule
 from ferrite_host.redis_module.types import RedisModuleType
+from ferrite_host.strconv import to_bytes
 
 log = logging.getLogger("ferrite")
 REGISTRY = Registry()
@@ -77,7 +85,8 @@ def load(
     entry_point: str, args: list[str], paths: list[str] | None = None
 ) -> tuple[str, int, list[Any], list[Any]]:
     """Stage module `entry_point`; what Redis must register: (name, version, commands as
-    (name, flags, first, last, step), types as (slot, Redis name, encver, has copy)).
+    (name, flags, first, last, step, C entry slot), types as (slot, Redis name, encver, has
+    copy)).
 
     `paths` (the line's `path=` options) go in front of sys.path first. Raises
     ModuleLoadError (the reason Redis logs) when the module cannot load.
@@ -98,14 +107,22 @@ def load(
         candidate, list(args), pm=REGISTRY.pm, host=REGISTRY, busy=REGISTRY.busy
     )
     staged = BridgeModule(entry_point, module, commands=list(module.commands))
+    slots = [REGISTRY.command_slot(command.name) for command in staged.commands]
     REGISTRY.modules[entry_point] = staged
     types = []
     for handle in module.types:
         slot = REGISTRY.add_slot(handle)
         types.append((slot, redis_type_name(handle.name), handle.encver, handle.has_copy()))
     commands = [
-        (command.name, command.flags.tokens, command.first_key, command.last_key, command.key_step)
-        for command in staged.commands
+        (
+            command.name,
+            command.flags.tokens,
+            command.first_key,
+            command.last_key,
+            command.key_step,
+            slot,
+        )
+        for command, slot in zip(staged.commands, slots, strict=True)
     ]
     return module.name, module.version, commands, types
 
@@ -131,7 +148,19 @@ def committed(entry_point: str, addr: int) -> None:
     staged.committed = True
     staged.module.mark_loaded()
     for command in staged.commands:
-        REGISTRY.commands[command.name.lower().encode()] = BridgeCommand(command, module)
+        entry = BridgeCommand(command, module)
+        REGISTRY.commands[command.name.lower().encode()] = entry
+        native.bind_command(
+            REGISTRY.command_slot(command.name),
+            command.callback,
+            entry.pythonic,
+            entry.name,
+            module,
+            entry.write,
+            entry.arity,
+            BridgeCtx,
+            BridgeContext,
+        )
     log.info(
         "Module '%s' loaded through the Ferrite bridge (%d commands)",
         staged.module.name,
@@ -146,55 +175,43 @@ def forget(entry_point: str) -> None:
         forget_module(REGISTRY.pm, staged.module, entry_point)
 
 
-# -- commands -------------------------------------------------------------------------------
+# -- commands: run by the C side (src/call.c); these are its rare paths -------------------
 
 
-def dispatch(addr: int, argv: list[bytes]) -> None:
-    """Run the command `argv[0]` names for the client behind context `addr`."""
-    entry = REGISTRY.commands.get(argv[0].lower())
-    if entry is None:
-        native.reply_error(addr, b"ERR ferrite bridge: this command is not loaded")
-        return
-    call = CallState(addr, entry.name, entry.module, argv, REGISTRY, entry.write)
-    if not entry.arity_ok(len(argv)):
-        call.stream.value(Error(wrong_arity(entry.name)))
-        call.finish()
-    elif entry.pythonic is not None:
-        _run_pythonic(call, entry.command, entry.pythonic)
-    else:
-        _run_redis_shaped(call, entry.command)
-
-
-def _failure(command: ModuleCommand, module: RedisModule | None, exc: Exception) -> str:
+def _failure(name: str, module: RedisModule | None, exc: BaseException) -> str:
+    """A command's exception, logged with its traceback, as the error it answers."""
     owner = module.name if module is not None else "?"
-    log.error("Module %s: command '%s' raised", owner, command.name, exc_info=True)
-    return f"ERR module command '{command.name}' raised {type(exc).__name__}: {exc}"
+    log.error("Module %s: command '%s' raised", owner, name, exc_info=exc)
+    return f"ERR module command '{name}' raised {type(exc).__name__}: {exc}"
 
 
-def _run_redis_shaped(call: CallState, command: ModuleCommand) -> None:
-    argv = call.argv
-    new_string = bytes.__new__
-    args = [new_string(RedisModuleString, arg) for arg in argv[1:]] if len(argv) > 1 else []
-    failure = None
-    try:
-        command.callback(BridgeCtx(call), args)  # type: ignore[arg-type]
-    except Exception as exc:
-        failure = _failure(command, call.module, exc)
-    call.finish(failure)
+def _reply_error_message(exc: BaseException) -> str | None:
+    """The error a Pythonic command's ReplyError answers (None: any other exception)."""
+    return exc.message if isinstance(exc, ReplyError) else None
 
 
-def _run_pythonic(call: CallState, command: ModuleCommand, module: Module) -> None:
-    failure = None
-    try:
-        function: Any = command.callback
-        reply = to_reply(function(BridgeContext(call, module), Args(call.argv, command.name)))
-    except ReplyError as exc:
-        reply = Error(exc.message)
-    except Exception as exc:
-        failure = _failure(command, call.module, exc)
-    if failure is None:
-        call.stream.value(reply)
-    call.finish(failure)
+native.configure(
+    {
+        "status_ok": Status.OK,
+        "redis_module_string": RedisModuleString,
+        "args": Args,
+        "to_reply": to_reply,
+        "to_bytes": to_bytes,
+        "line_bytes": replies.line_bytes,
+        "warn_dropped": replies.warn_dropped,
+        "warn_failed": replies.warn_failed,
+        "failure": _failure,
+        "reply_error_message": _reply_error_message,
+        "wrong_arity": wrong_arity,
+        "simple_string": SimpleString,
+        "error": Error,
+        "set_reply": SetReply,
+        "verbatim": Verbatim,
+        "big_number": BigNumber,
+        "null_array": NullArray,
+        "registry": REGISTRY,
+    }
+)
 
 
 # -- data type callbacks (the stored value is a TypedValue: handle and module value) ---------

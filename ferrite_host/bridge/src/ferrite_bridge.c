@@ -61,7 +61,6 @@ static int fetch_api(RedisModuleCtx *ctx) {
 
 static int interpreter_ready = 0;
 static PyObject *runtime = NULL;            /* ferrite_host.bridge.runtime */
-static PyObject *py_dispatch = NULL;
 static PyObject *py_type_save = NULL, *py_type_load = NULL, *py_type_aof = NULL;
 static PyObject *py_type_mem = NULL, *py_type_digest = NULL, *py_type_free = NULL;
 static PyObject *py_type_copy = NULL;
@@ -105,6 +104,9 @@ static void after_fork_child(void) {
 }
 
 static PyObject *native_module(void);
+static void gil_started(PyThreadState *tstate);
+static void loop_event(uint64_t subevent);
+static void subscribe_loop_hook(RedisModuleCtx *ctx);
 
 static PyObject *runtime_function(const char *name) {
     PyObject *function = PyObject_GetAttrString(runtime, name);
@@ -226,7 +228,6 @@ static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
                               "installed in that venv, for this Python version?)");
         return RM_ERR;
     }
-    py_dispatch = runtime_function("dispatch");
     py_type_save = runtime_function("type_save");
     py_type_load = runtime_function("type_load");
     py_type_aof = runtime_function("type_aof");
@@ -240,7 +241,7 @@ static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
     py_info_sections = runtime_function("info_sections");
     py_config_get = runtime_function("config_get");
     py_config_set = runtime_function("config_set");
-    if (!py_dispatch || !py_type_save || !py_type_load || !py_type_aof || !py_type_mem ||
+    if (!py_type_save || !py_type_load || !py_type_aof || !py_type_mem ||
         !py_type_digest || !py_type_free || !py_type_copy || !py_timer_fired ||
         !py_keyspace_event || !py_server_event || !py_info_sections || !py_config_get ||
         !py_config_set) {
@@ -249,7 +250,7 @@ static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
     }
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
     interpreter_ready = 1;
-    PyEval_SaveThread(); /* hold the GIL only while Redis is inside Python */
+    gil_started(PyEval_SaveThread()); /* hold the GIL only while Redis is inside Python */
     return RM_OK;
 }
 
@@ -273,11 +274,13 @@ static void *load_slot(int slot, RedisModuleIO *io, int encver) {
     return value;
 }
 
-#define SLOT_LOADER(n)                                                                       \
-    static void *load_slot_##n(RedisModuleIO *io, int encver) { return load_slot(n, io, encver); }
+#define SLOT_LOADER(a, b)                                                                    \
+    static void *load_slot_##a##b(RedisModuleIO *io, int encver) {                           \
+        return load_slot(a * 8 + b, io, encver);                                             \
+    }
 #define EIGHT_LOADERS(a)                                                                     \
-    SLOT_LOADER(a##0) SLOT_LOADER(a##1) SLOT_LOADER(a##2) SLOT_LOADER(a##3)                  \
-    SLOT_LOADER(a##4) SLOT_LOADER(a##5) SLOT_LOADER(a##6) SLOT_LOADER(a##7)
+    SLOT_LOADER(a, 0) SLOT_LOADER(a, 1) SLOT_LOADER(a, 2) SLOT_LOADER(a, 3)                  \
+    SLOT_LOADER(a, 4) SLOT_LOADER(a, 5) SLOT_LOADER(a, 6) SLOT_LOADER(a, 7)
 EIGHT_LOADERS(0) EIGHT_LOADERS(1) EIGHT_LOADERS(2) EIGHT_LOADERS(3)
 EIGHT_LOADERS(4) EIGHT_LOADERS(5) EIGHT_LOADERS(6) EIGHT_LOADERS(7)
 #define LOADER_NAMES(a)                                                                      \
@@ -379,31 +382,6 @@ static void *type_copy(RedisModuleString *from, RedisModuleString *to, const voi
     if (!copy) log_python_error(NULL, "copy");
     PyGILState_Release(gil);
     return copy;
-}
-
-/* ---- commands -------------------------------------------------------------------------- */
-
-static int bridge_command(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    RM_AutoMemory(ctx);
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args = PyList_New(argc);
-    for (int i = 0; args && i < argc; i++) {
-        size_t length = 0;
-        const char *data = RM_StringPtrLen(argv[i], &length);
-        PyList_SET_ITEM(args, i, PyBytes_FromStringAndSize(data, (Py_ssize_t)length));
-    }
-    PyObject *address = PyLong_FromVoidPtr(ctx);
-    PyObject *stack[2] = {address, args};
-    PyObject *result = args && address ? PyObject_Vectorcall(py_dispatch, stack, 2, NULL) : NULL;
-    if (!result) {
-        log_python_error(ctx, "command dispatch");
-        RM_ReplyWithError(ctx, "ERR ferrite bridge: internal error, see the server log");
-    }
-    Py_XDECREF(result);
-    Py_XDECREF(address);
-    Py_XDECREF(args);
-    PyGILState_Release(gil);
-    return RM_OK;
 }
 
 /* ---- the native module the Python runtime calls ---------------------------------------- */
@@ -1264,6 +1242,7 @@ static PyObject *server_event_data(uint64_t id, void *data) {
 
 static void server_event(int slot, RedisModuleCtx *ctx, RMEvent eid, uint64_t subevent,
                          void *data) {
+    if (eid.id == RM_EVENT_EVENTLOOP) loop_event(subevent); /* the bridge's own use first */
     PyGILState_STATE gil = PyGILState_Ensure();
     RM_AutoMemory(ctx);
     call_runtime(py_server_event,
@@ -1306,21 +1285,22 @@ static void info_function(int slot, RedisModuleInfoCtx *info, int for_crash_repo
     PyGILState_Release(gil);
 }
 
-#define SLOT_ENTRIES(n)                                                                      \
-    static int keyspace_slot_##n(RedisModuleCtx *ctx, int type, const char *event,           \
-                                 RedisModuleString *key) {                                   \
-        return keyspace_event(n, ctx, type, event, key);                                     \
+/* slot = a*8 + b (the tokens a##b would read 10 as ten, and 07 as octal) */
+#define SLOT_ENTRIES(a, b)                                                                   \
+    static int keyspace_slot_##a##b(RedisModuleCtx *ctx, int type, const char *event,        \
+                                    RedisModuleString *key) {                                \
+        return keyspace_event(a * 8 + b, ctx, type, event, key);                             \
     }                                                                                        \
-    static void server_event_slot_##n(RedisModuleCtx *ctx, RMEvent eid, uint64_t subevent,   \
-                                      void *data) {                                          \
-        server_event(n, ctx, eid, subevent, data);                                           \
+    static void server_event_slot_##a##b(RedisModuleCtx *ctx, RMEvent eid,                   \
+                                         uint64_t subevent, void *data) {                    \
+        server_event(a * 8 + b, ctx, eid, subevent, data);                                   \
     }                                                                                        \
-    static void info_slot_##n(RedisModuleInfoCtx *info, int for_crash_report) {              \
-        info_function(n, info, for_crash_report);                                            \
+    static void info_slot_##a##b(RedisModuleInfoCtx *info, int for_crash_report) {           \
+        info_function(a * 8 + b, info, for_crash_report);                                    \
     }
 #define EIGHT_SLOTS(a)                                                                       \
-    SLOT_ENTRIES(a##0) SLOT_ENTRIES(a##1) SLOT_ENTRIES(a##2) SLOT_ENTRIES(a##3)              \
-    SLOT_ENTRIES(a##4) SLOT_ENTRIES(a##5) SLOT_ENTRIES(a##6) SLOT_ENTRIES(a##7)
+    SLOT_ENTRIES(a, 0) SLOT_ENTRIES(a, 1) SLOT_ENTRIES(a, 2) SLOT_ENTRIES(a, 3)              \
+    SLOT_ENTRIES(a, 4) SLOT_ENTRIES(a, 5) SLOT_ENTRIES(a, 6) SLOT_ENTRIES(a, 7)
 EIGHT_SLOTS(0) EIGHT_SLOTS(1) EIGHT_SLOTS(2) EIGHT_SLOTS(3)
 #define SLOT_NAMES(kind, a)                                                                  \
     kind##_slot_##a##0, kind##_slot_##a##1, kind##_slot_##a##2, kind##_slot_##a##3,          \
@@ -1363,7 +1343,9 @@ static PyObject *n_subscribe_server_event(PyObject *self, PyObject *const *args,
     if (slot < 0 || PyErr_Occurred()) return NULL;
     RMEvent event = {id, 1};
     RMEventCallback callback = PyObject_IsTrue(args[3]) ? server_event_slots[slot] : NULL;
-    return status(RM_SubscribeToServerEvent(ctx, event, callback));
+    int result = RM_SubscribeToServerEvent(ctx, event, callback);
+    if (id == RM_EVENT_EVENTLOOP && !callback) subscribe_loop_hook(ctx); /* the bridge's own */
+    return status(result);
 }
 
 /* register_info(ctx, module slot) -> status */
@@ -1522,6 +1504,10 @@ static PyObject *n_load_configs(PyObject *self, PyObject *const *args, Py_ssize_
     return status(RM_LoadConfigs(ctx));
 }
 
+/* ---- commands: the per-call state and dispatch (call.c) ---------------------------------- */
+
+#include "call.c"
+
 #define FAST(name) {#name, (PyCFunction)(void (*)(void))n_##name, METH_FASTCALL, NULL}
 static PyMethodDef native_methods[] = {
     FAST(reply_long_long), FAST(reply_double), FAST(reply_bool), FAST(reply_simple),
@@ -1538,14 +1524,19 @@ static PyMethodDef native_methods[] = {
     FAST(key_exists), FAST(milliseconds), FAST(random_bytes), FAST(used_memory_ratio),
     FAST(publish), FAST(notify), FAST(create_timer), FAST(stop_timer), FAST(timer_info),
     FAST(subscribe_keyspace), FAST(subscribe_server_event), FAST(register_info),
-    FAST(register_config), FAST(load_configs), FAST(yield_), {NULL, NULL, 0, NULL}};
+    FAST(register_config), FAST(load_configs), FAST(yield_), FAST(bind_command),
+    FAST(configure), {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef native_definition = {
     PyModuleDef_HEAD_INIT, "ferrite_host.bridge._native",
     "The Redis Module API as the Ferrite bridge's runtime calls it (inside redis-server only).",
     -1, native_methods, NULL, NULL, NULL, NULL};
 
-static PyObject *native_module(void) { return PyModule_Create(&native_definition); }
+static PyObject *native_module(void) {
+    PyObject *module = PyModule_Create(&native_definition);
+    if (module && add_call_types(module) < 0) Py_CLEAR(module);
+    return module;
+}
 
 /* ---- loading a Ferrite module ---------------------------------------------------------- */
 
@@ -1596,11 +1587,16 @@ static int register_types(RedisModuleCtx *ctx, const char *entry_point, PyObject
 static int register_commands(RedisModuleCtx *ctx, const char *entry_point, PyObject *list) {
     for (Py_ssize_t i = 0; i < PyList_Size(list); i++) {
         const char *name, *flags;
-        int first, last, step;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(list, i), "ssiii", &name, &flags, &first, &last,
-                              &step))
+        int first, last, step, slot;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(list, i), "ssiiii", &name, &flags, &first, &last,
+                              &step, &slot))
             return RM_ERR;
-        if (RM_CreateCommand(ctx, name, bridge_command, flags, first, last, step) != RM_OK) {
+        if (slot < 0 || slot >= MAX_COMMANDS) {
+            fail_load(ctx, entry_point, "too many commands in this server (512 at most)");
+            return RM_ERR;
+        }
+        if (RM_CreateCommand(ctx, name, command_entries[slot], flags, first, last, step) !=
+            RM_OK) {
             char reason[256];
             snprintf(reason, sizeof reason,
                      "Redis refused command '%s' (flags '%s'): the name is taken or the "
@@ -1722,6 +1718,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     int result = RM_ERR;
     if (load_args && paths) result = load_entry_point(ctx, entry_point, load_args, paths);
     else log_python_error(ctx, "reading the load arguments");
+    if (result == RM_OK) subscribe_loop_hook(ctx);
     Py_XDECREF(load_args);
     Py_XDECREF(paths);
     PyGILState_Release(gil);

@@ -66,7 +66,11 @@ typedef struct {
 #define RM_EVENT_CRON_LOOP 8
 #define RM_EVENT_MODULE_CHANGE 9
 #define RM_EVENT_SWAPDB 11
+#define RM_EVENT_EVENTLOOP 15
 #define RM_EVENT_CONFIG 16
+/* The EventLoop event's subevents. */
+#define RM_SUBEVENT_EVENTLOOP_BEFORE_SLEEP 0
+#define RM_SUBEVENT_EVENTLOOP_AFTER_SLEEP 1
 
 typedef struct {
     uint64_t version;
