@@ -85,6 +85,27 @@ def test_flushall_async_frees_values_off_the_main_thread(rb: redis.Redis) -> Non
     assert rb.execute_command("hellotype.insert", "k", 1) == 1
 
 
+def test_lazy_frees_finish_while_python_commands_keep_running(rb: redis.Redis) -> None:
+    """The main thread keeps the GIL for a whole event-loop iteration: a lazy free (Redis's
+    background thread calling the type's free) waits for the iteration's end, never for
+    good, even with Python commands pipelined right behind the FLUSHALL ASYNC."""
+    for key in range(200):
+        rb.execute_command("hellotype.insert", f"k{key}", key)
+    pipe = rb.pipeline(transaction=False)
+    pipe.flushall(asynchronous=True)
+    for number in range(200):
+        pipe.execute_command("hello.simple")
+        pipe.execute_command("hellotype.insert", "after", number)
+    replies = pipe.execute()
+    assert replies[0] is True and replies[1::2] == [0] * 200
+    for _ in range(100):
+        if rb.info("memory")["lazyfree_pending_objects"] == 0:
+            break
+        time.sleep(0.05)
+    assert rb.info("memory")["lazyfree_pending_objects"] == 0
+    assert rb.execute_command("hellotype.len", "after") == 200
+
+
 def test_module_unload_is_refused_with_the_reason_in_the_log(
     bridge_server: RedisBridgeProcess, rb: redis.Redis
 ) -> None:

@@ -90,6 +90,9 @@ SCENARIO: list[tuple[object, ...]] = [
     ("fxc.del", "c"),
     ("fxc.get", "c", "a"),
     ("fx.args",),
+    ("fx.nested", 0),
+    ("fx.nested", 1),
+    ("fx.nested", 3),
 ]
 
 
@@ -146,6 +149,23 @@ def test_redis_streams_replies(bridge_fx: RedisBridgeProcess) -> None:
     )
     assert client.ping()
     assert "command 'fx.raise' raised" in bridge_fx.log()
+    client.close()
+
+
+def test_a_ctx_kept_past_its_call_is_finished(bridge_fx: RedisBridgeProcess) -> None:
+    """The bridge reuses a command's ctx object call after call, except one module code
+    kept: that one stays finished (using it raises) and the next call gets a new one."""
+    client = bridge_fx.client()
+    assert client.execute_command("fx.keep") == 0
+    for _ in range(3):
+        assert reply(client, "fx.kept") == (
+            "error",
+            "ferrite bridge: context or key is no longer valid",
+        )
+    client.select(2)
+    assert client.execute_command("fx.keep") == 2
+    assert client.execute_command("fx.keep") == 2
+    assert reply(client, "fx.kept")[0] == "error"
     client.close()
 
 
