@@ -518,8 +518,9 @@ static PyObject *call_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     return (PyObject *)c;
 }
 
+/* The types are static: a heap subclass's own traverse/dealloc (subtype_traverse,
+ * subtype_dealloc) visit and release the class, so these must not. */
 static int call_traverse(CallObject *c, visitproc visit, void *arg) {
-    Py_VISIT(Py_TYPE(c));
     Py_VISIT(c->argv);
     Py_VISIT(c->command);
     Py_VISIT(c->module);
@@ -543,7 +544,6 @@ static void call_dealloc(CallObject *c) {
     call_clear(c);
     if (c->open != c->open_inline) PyMem_Free(c->open);
     type->tp_free((PyObject *)c);
-    if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(type);
 }
 
 /* The method's `self`: its Call, and a live context (or an exception). */
@@ -949,7 +949,6 @@ static PyObject *context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 }
 
 static int context_traverse(ContextObject *x, visitproc visit, void *arg) {
-    Py_VISIT(Py_TYPE(x));
     Py_VISIT(x->call);
     Py_VISIT(x->module);
     return 0;
@@ -966,7 +965,6 @@ static void context_dealloc(ContextObject *x) {
     PyObject_GC_UnTrack(x);
     context_clear(x);
     type->tp_free((PyObject *)x);
-    if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(type);
 }
 
 static PyObject *x_call(ContextObject *x, void *u) { (void)u; return g_object((PyObject *)x->call); }
