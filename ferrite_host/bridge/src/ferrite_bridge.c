@@ -50,6 +50,7 @@ static int fetch_api(RedisModuleCtx *ctx) {
     }
     FERRITE_RM_FUNCTIONS(FETCH)
 #undef FETCH
+    ferrite_blocking_fetch_api(ctx); /* bridge_blocking.c's own functions */
     if (RM_SetModuleAttribs == NULL || RM_CreateCommand == NULL || RM_Log == NULL) return RM_ERR;
     if (missing) RM_Log(ctx, "warning", "ferrite bridge: %d Module API functions are missing "
                                         "on this server; modules using them get an error", missing);
@@ -220,6 +221,10 @@ static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
         return RM_ERR;
     }
     Py_DECREF(native);
+    if (ferrite_blocking_install() < 0) {
+        log_python_error(ctx, "creating the blocking native module");
+        return RM_ERR;
+    }
     runtime = PyImport_ImportModule("ferrite_host.bridge.runtime");
     if (!runtime) {
         log_python_error(ctx, "importing ferrite_host.bridge.runtime (is ferrite-host "
