@@ -18,7 +18,7 @@ from pathlib import Path
 SOURCE_DIR = Path(__file__).resolve().parent / "src"
 SOURCE = SOURCE_DIR / "ferrite_bridge.c"
 #: Every C file of the bridge, compiled into the one module.
-SOURCES = (SOURCE, SOURCE_DIR / "bridge_blocking.c")
+SOURCES = (SOURCE, SOURCE_DIR / "bridge_blocking.c", SOURCE_DIR / "bridge_command_info.c")
 #: Where `locate` also looks: a build made by `ferrite bridge --build --output DIR`.
 ENV_PATH = "FERRITE_BRIDGE"
 

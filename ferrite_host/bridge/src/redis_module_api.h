@@ -339,4 +339,10 @@ typedef void (*RMDisconnectFunc)(RedisModuleCtx *ctx, RedisModuleBlockedClient *
 int ferrite_blocking_fetch_api(RedisModuleCtx *ctx);
 int ferrite_blocking_install(void);
 
+/* bridge_command_info.c: RM_GetCommand/RM_SetCommandInfo (fetched in OnLoad; RM_ERR when
+ * the server lacks them), and the metadata of one command just created. */
+int ferrite_command_info_fetch_api(RedisModuleCtx *ctx);
+int ferrite_set_command_info(RedisModuleCtx *ctx, const char *entry_point, const char *name,
+                             char *reason, size_t reason_size);
+
 #endif
