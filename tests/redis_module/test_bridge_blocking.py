@@ -183,6 +183,19 @@ def test_thread_safe_contexts(hosts: Hosts) -> None:
     written, value, unlocked = on_both(hosts, scenario)
     assert (written, value) == (5, b"hello")
     assert b"without thread_safe_context_lock()" in unlocked
+    assert on_both(hosts, command("FXB.DETACHED", "dk")) == [b"1", 1]
+
+
+def test_unblocking_a_client_blocked_on_keys_from_a_thread(hosts: Hosts) -> None:
+    def scenario(server: FerriteProcess, client: redis.Redis) -> Any:
+        answer = client.execute_command("FXB.KEYS.UNBLOCK", "kq")
+        deadline = time.monotonic() + 10
+        while not any(b"keys unblock" in bytes(x) for x in client.execute_command("FXB.FREED")):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        return [answer, [x for x in client.execute_command("FXB.FREED") if b"keys" in bytes(x)]]
+
+    assert on_both(hosts, scenario) == [b"Request timedout", [b"keys unblock 0, again 1"]]
 
 
 def test_async_commands(hosts: Hosts) -> None:
