@@ -1,0 +1,69 @@
+"""Differential tests for the differences Redis 7.0.15's own Tcl suite (unit/type/*, sort,
+bitops, hyperloglog, geo, dump, scan) found: the same calls against a real redis-server and
+against Ferrite, in RESP2 and RESP3, every reply compared with its wire type. Each scenario
+names the behaviour it pins down; none of it is copied from the suite."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+
+import pytest
+from raw_resp import RawResp
+
+from ferrite_host.testing import FerriteProcess
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+
+#: Words standing for arguments a scenario line cannot spell.
+TOKENS = {"''": b""}
+
+SCENARIOS = {
+    # COMMAND GETKEYS walks SORT's options: the last STORE wins, GET/BY/LIMIT arguments are
+    # stepped over (so `GET store` is no STORE).
+    "sort-getkeys": """
+COMMAND GETKEYS sort abc store def|COMMAND GETKEYS sort abc store invalid store stillbad store def
+COMMAND GETKEYS sort abc store store def|COMMAND GETKEYS sort abc get store store def
+COMMAND GETKEYS sort abc limit store store x store y|COMMAND GETKEYS sort abc by store z
+COMMAND GETKEYS sort abc store|COMMAND GETKEYS sort_ro abc by x get y
+COMMAND GETKEYSANDFLAGS sort abc store def|COMMAND GETKEYSANDFLAGS sort abc BY w GET g
+""",
+}
+
+
+def _commands(scenario: str) -> list[list[bytes]]:
+    return [
+        [TOKENS.get(word, word.encode()) for word in command.split()]
+        for line in scenario.strip().splitlines()
+        for command in line.split("|")
+    ]
+
+
+@pytest.fixture(scope="module")
+def redis_port(reference_redis: Callable[..., int]) -> int:
+    return reference_redis()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def clients(
+    request: pytest.FixtureRequest, redis_port: int, server: FerriteProcess
+) -> Iterator[tuple[RawResp, RawResp]]:
+    theirs, ours = RawResp(redis_port, request.param), RawResp(server.port, request.param)
+    for client in (theirs, ours):
+        client.call("FLUSHALL")
+    yield theirs, ours
+    theirs.close()
+    ours.close()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_same_replies_as_redis(clients: tuple[RawResp, RawResp], name: str) -> None:
+    theirs, ours = clients
+    mismatches = []
+    for argv in _commands(SCENARIOS[name]):
+        expected, got = theirs.call(*argv), ours.call(*argv)
+        if expected != got:
+            shown = b" ".join(a[:40] for a in argv)
+            mismatches.append(f"{shown!r}: redis {expected!r}, ferrite {got!r}")
+    assert not mismatches, "\n".join(mismatches)
