@@ -5,6 +5,7 @@ names the behaviour it pins down; none of it is copied from the suite."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from collections.abc import Callable, Iterator
 
@@ -28,6 +29,16 @@ COMMAND GETKEYS sort abc store store def|COMMAND GETKEYS sort abc get store stor
 COMMAND GETKEYS sort abc limit store store x store y|COMMAND GETKEYS sort abc by store z
 COMMAND GETKEYS sort abc store|COMMAND GETKEYS sort_ro abc by x get y
 COMMAND GETKEYSANDFLAGS sort abc store def|COMMAND GETKEYSANDFLAGS sort abc BY w GET g
+""",
+    # PFDEBUG: GETREG and TODENSE turn a sparse HLL dense (and say so), DECODE lists the
+    # sparse opcodes, errors for missing keys, non-HLL strings, unknown subcommands.
+    "pfdebug": """
+PFADD h a b c|PFDEBUG ENCODING h|PFDEBUG DECODE h|PFDEBUG encoding h|PFDEBUG GETREG h
+PFDEBUG ENCODING h|PFDEBUG DECODE h|PFDEBUG TODENSE h|GET h|PFCOUNT h|PFADD s x|PFDEBUG TODENSE s
+PFDEBUG ENCODING s|PFCOUNT s|PFADD z|PFDEBUG DECODE z|PFADD big 1 2 3 4 5 6 7 8 9 10 11 12 13
+PFDEBUG DECODE big|PFDEBUG ENCODING nokey|PFDEBUG GETREG nokey|SET str foo|PFDEBUG ENCODING str
+RPUSH l a|PFDEBUG ENCODING l|PFDEBUG FOO h|PFDEBUG GETREG|PFDEBUG GETREG h extra|PFSELFTEST
+PFSELFTEST x|COMMAND INFO pfdebug pfselftest|COMMAND DOCS pfdebug pfselftest
 """,
 }
 
@@ -67,3 +78,22 @@ def test_same_replies_as_redis(clients: tuple[RawResp, RawResp], name: str) -> N
             shown = b" ".join(a[:40] for a in argv)
             mismatches.append(f"{shown!r}: redis {expected!r}, ferrite {got!r}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_pfadd_batches_leave_redis_bytes(clients: tuple[RawResp, RawResp]) -> None:
+    """A PFADD of many elements edits the sparse opcodes in argument order, as Redis does:
+    the HLL's bytes (GET) match after each batch, through the promotion to dense."""
+    theirs, ours = clients
+    rng = random.Random(7)
+    for key, alphabet in ((b"wide", 1 << 40), (b"narrow", 60)):
+        for size in (3, 40, 200, 5, 400, 900, 1500):
+            elements = [b"%d" % rng.randrange(alphabet) for _ in range(size)]
+            for client in clients:
+                client.call(b"CONFIG", b"SET", b"hll-sparse-max-bytes", b"3000")
+            expected, got = (
+                theirs.call(b"PFADD", key, *elements),
+                ours.call(b"PFADD", key, *elements),
+            )
+            assert expected == got, (key, size)
+            assert theirs.call(b"GET", key) == ours.call(b"GET", key), (key, size)
+            assert theirs.call(b"PFCOUNT", key) == ours.call(b"PFCOUNT", key), (key, size)
