@@ -40,6 +40,25 @@ PFDEBUG DECODE big|PFDEBUG ENCODING nokey|PFDEBUG GETREG nokey|SET str foo|PFDEB
 RPUSH l a|PFDEBUG ENCODING l|PFDEBUG FOO h|PFDEBUG GETREG|PFDEBUG GETREG h extra|PFSELFTEST
 PFSELFTEST x|COMMAND INFO pfdebug pfselftest|COMMAND DOCS pfdebug pfselftest
 """,
+    # DEBUG QUICKLIST-PACKED-THRESHOLD's bounds (memory units, 0 = default, below 4GB-1MB);
+    # DEBUG LISTPACK / QUICKLIST accept only values of their encoding.
+    "debug-encodings": """
+RPUSH L a|HSET h a 1|SET s v|ZADD z 1 a|SADD st 1|DEBUG LISTPACK L|DEBUG LISTPACK h
+DEBUG LISTPACK s|DEBUG LISTPACK z|DEBUG LISTPACK st|DEBUG LISTPACK nokey|DEBUG QUICKLIST L
+DEBUG QUICKLIST L 1|DEBUG QUICKLIST h|DEBUG QUICKLIST nokey|DEBUG QUICKLIST L 1 2|DEBUG LISTPACK
+DEBUG QUICKLIST-PACKED-THRESHOLD 1b|DEBUG QUICKLIST-PACKED-THRESHOLD 0
+DEBUG QUICKLIST-PACKED-THRESHOLD abc|DEBUG QUICKLIST-PACKED-THRESHOLD 5gb
+DEBUG QUICKLIST-PACKED-THRESHOLD 4293918720|DEBUG QUICKLIST-PACKED-THRESHOLD 4293918721
+DEBUG QUICKLIST-PACKED-THRESHOLD -1|DEBUG QUICKLIST-PACKED-THRESHOLD 1k
+DEBUG QUICKLIST-PACKED-THRESHOLD|OBJECT ENCODING L
+""",
+    # Blocking timeouts round up to whole milliseconds: a sub-millisecond wait times out
+    # (a null reply) instead of blocking forever.
+    "blocking-timeouts": """
+BLPOP nolist 0.0001|BRPOP nolist 0.001|BLMPOP 0.0001 1 nolist LEFT|BZPOPMIN nolist 0.0001
+BZMPOP 1e-20 1 nolist MIN|BLMOVE a b LEFT LEFT 0.0001|BRPOPLPUSH a b 1e-20|BLPOP nolist -0.9
+BLPOP nolist -1.5
+""",
 }
 
 
@@ -53,7 +72,7 @@ def _commands(scenario: str) -> list[list[bytes]]:
 
 @pytest.fixture(scope="module")
 def redis_port(reference_redis: Callable[..., int]) -> int:
-    return reference_redis()
+    return reference_redis("--enable-debug-command", "yes")
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
@@ -97,3 +116,35 @@ def test_pfadd_batches_leave_redis_bytes(clients: tuple[RawResp, RawResp]) -> No
             assert expected == got, (key, size)
             assert theirs.call(b"GET", key) == ours.call(b"GET", key), (key, size)
             assert theirs.call(b"PFCOUNT", key) == ours.call(b"PFCOUNT", key), (key, size)
+
+
+def _send(client: RawResp, *args: bytes) -> None:
+    """Send a command without waiting for its reply (a client about to block)."""
+    client.sock.sendall(
+        b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+    )
+
+
+def test_swapdb_wakes_clients_blocked_in_either_database(
+    clients: tuple[RawResp, RawResp], redis_port: int, server: FerriteProcess
+) -> None:
+    """SWAPDB brings a list into the database a BLPOP waits on: the client is served; one
+    waiting for a key that is a string after the swap keeps waiting until its timeout."""
+    replies = []
+    for control, port in zip(clients, (redis_port, server.port), strict=True):
+        control.call(b"SELECT", b"1")
+        control.call(b"RPUSH", b"k", b"hello")
+        control.call(b"SET", b"s", b"str")
+        waiting = [RawResp(port), RawResp(port)]
+        for waiter, key in zip(waiting, (b"k", b"s"), strict=True):
+            waiter.call(b"SELECT", b"9")
+            _send(waiter, b"BLPOP", key, b"1")
+        while control.call(b"INFO", b"clients")[1].count(b"blocked_clients:2") == 0:
+            pass
+        control.call(b"SWAPDB", b"1", b"9")
+        replies.append([waiter._read() for waiter in waiting])
+        control.call(b"SELECT", b"9")
+        replies[-1].append(control.call(b"LLEN", b"k"))
+        for waiter in waiting:
+            waiter.close()
+    assert replies[0] == replies[1]
