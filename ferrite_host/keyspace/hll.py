@@ -565,8 +565,28 @@ def count_registers(registers: list[int]) -> int:
 
 
 def merge_into(target: list[int], value: bytes | bytearray) -> None:
-    """target[i] = max(target[i], register i of value)."""
-    target[:] = [a if a > b else b for a, b in zip(target, registers_of(value), strict=True)]
+    """target[i] = max(target[i], register i of value); CorruptHLL as sparse_registers."""
+    if value[4] == DENSE:
+        registers = dense_registers(value)
+        target[:] = [a if a > b else b for a, b in zip(target, registers, strict=True)]
+        return
+    index = 0  # a sparse value: only its VAL runs can raise registers
+    opcodes = iter(value[HEADER:])
+    for byte in opcodes:
+        if byte & 0x80:
+            span, count = (byte & 0x3) + 1, ((byte >> 2) & 0x1F) + 1
+            if index + span > REGISTERS:
+                raise CorruptHLL("a sparse VAL run passes the last register")
+            for at in range(index, index + span):
+                if count > target[at]:
+                    target[at] = count
+            index += span
+        elif byte & 0x40:
+            index += (((byte & 0x3F) << 8) | next(opcodes, 0)) + 1
+        else:
+            index += byte + 1
+    if index != REGISTERS:
+        raise CorruptHLL("sparse HLL does not cover 16384 registers")
 
 
 # -- debugging -------------------------------------------------------------------------------
