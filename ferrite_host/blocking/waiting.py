@@ -276,9 +276,23 @@ class Blocking:
                     return
 
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
-        if key is None or ((db, key) not in self._queues and (db, key) not in self._listeners):
+        if key is None:
+            if event == "swapdb":  # the database's keys all changed at once: recheck them
+                self._ready_in(db)
+            return
+        if (db, key) not in self._queues and (db, key) not in self._listeners:
             return
         self.ready[(db, key)] = None
+        self._schedule_serve()
+
+    def _ready_in(self, db: int) -> None:
+        watched = [wkey for wkey in (*self._queues, *self._listeners) if wkey[0] == db]
+        for wkey in watched:
+            self.ready[wkey] = None
+        if watched:
+            self._schedule_serve()
+
+    def _schedule_serve(self) -> None:
         if not self._serve_scheduled:
             # Changes made outside a client's command (timers, threads) still wake waiters.
             loop = _running_loop()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.help import help_reply, subcommand_syntax_error
 from ferrite_host.core import errors
+from ferrite_host.core.config import parse_memory
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.peers import is_local_addr
 from ferrite_host.core.spec import Family
@@ -179,6 +180,44 @@ def _debug_reload(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
+#: Above this (4GB less 1MB) Redis refuses a quicklist packed threshold.
+_PACKED_THRESHOLD_MAX = (1 << 32) - (1 << 20)
+
+
+def _debug_quicklist_packed_threshold(session: Session, argv: list[bytes]) -> Any:
+    """Accepted and checked as Redis checks it; Ferrite's lists have no packed/plain nodes,
+    so the threshold changes nothing observable (OBJECT ENCODING stays quicklist)."""
+    try:
+        size = parse_memory(argv[2].decode("utf-8", "replace"))
+    except ValueError:
+        size = -1
+    if not 0 <= size <= _PACKED_THRESHOLD_MAX:
+        raise CommandError("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+    return OK
+
+
+def _debug_encoding_dump(session: Session, argv: list[bytes], encoding: str) -> Any:
+    """DEBUG LISTPACK / QUICKLIST: Redis prints the structure on its stdout; Ferrite logs the
+    value's encoding and length, and answers as Redis does."""
+    value = session.db.get(argv[2])
+    if value is None:
+        raise CommandError(errors.NO_SUCH_KEY)
+    if _encoding(value) != encoding:
+        raise CommandError(f"ERR Not a {encoding} encoded object.")
+    log.info("DEBUG %s: %s encoded, %d entries", encoding.upper(), encoding, len(value))  # type: ignore[arg-type]
+    return SimpleString(f"{encoding.capitalize()} structure printed on stdout")
+
+
+def _debug_listpack(session: Session, argv: list[bytes]) -> Any:
+    return _debug_encoding_dump(session, argv, "listpack")
+
+
+def _debug_quicklist(session: Session, argv: list[bytes]) -> Any:
+    if len(argv) > 4:
+        raise subcommand_syntax_error(argv)
+    return _debug_encoding_dump(session, argv, "quicklist")
+
+
 def _debug_log(session: Session, argv: list[bytes]) -> Any:
     log.warning("DEBUG LOG: %s", argv[2].decode("utf-8", "replace"))
     return OK
@@ -232,8 +271,16 @@ def _debug_help(session: Session, argv: list[bytes]) -> Any:
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "QUICKLIST-PACKED-THRESHOLD <size>",
+            "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+            "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "LISTPACK <key>",
+            "    Show low level info about the listpack encoding of <key>.",
+            "QUICKLIST <key> [<0|1>]",
+            "    Show low level info about the quicklist encoding of <key>.",
+            "    The optional argument (0 by default) sets the level of detail",
         ],
     )
 
@@ -249,6 +296,9 @@ _SUBCOMMANDS = {
     b"reload": (_debug_reload, -2),
     b"log": (_debug_log, 3),
     b"protocol": (_debug_protocol, 3),
+    b"quicklist-packed-threshold": (_debug_quicklist_packed_threshold, 3),
+    b"listpack": (_debug_listpack, 3),
+    b"quicklist": (_debug_quicklist, -3),
 }
 
 
