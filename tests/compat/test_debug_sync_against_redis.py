@@ -1,9 +1,12 @@
 """Differential tests for what Redis's own Tcl suite leans on: DEBUG DIGEST / DIGEST-VALUE
-(its algorithm, per type) and DEBUG LOADAOF. Same calls to a real redis-server and to Ferrite,
+(its algorithm, per type), DEBUG LOADAOF, and the SYNC propagation stream that its
+attach_to_replication_stream helper reads. Same calls to a real redis-server and to Ferrite,
 replies compared."""
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -108,3 +111,127 @@ def test_debug_loadaof_keeps_what_the_aof_has(pair: tuple[redis.Redis, redis.Red
     )
     for client in pair:
         assert 90 < client.ttl("foo") <= 100
+
+
+# -- the SYNC stream ---------------------------------------------------------------------------
+
+
+class ReplicaStream:
+    """A connection that sent SYNC: skips the snapshot payload, then parses commands."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buffer = b""
+        self.sock.sendall(b"SYNC\r\n")
+        line = self._line()
+        while not line:  # Redis sends newlines while it prepares the snapshot
+            line = self._line()
+        assert line.startswith(b"$"), line
+        self._take(int(line[1:]))
+
+    def _fill(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("the server closed the SYNC connection")
+        self.buffer += data
+
+    def _line(self) -> bytes:
+        while b"\n" not in self.buffer:
+            self._fill()
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.rstrip(b"\r")
+
+    def _take(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            self._fill()
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def command(self) -> list[str]:
+        line = self._line()
+        while not line.startswith(b"*"):
+            line = self._line()
+        argv = []
+        for _ in range(int(line[1:])):
+            size = int(self._line()[1:])
+            argv.append(self._take(size + 2)[:-2].decode())
+        return argv
+
+    def until(self, marker: str) -> list[list[str]]:
+        """Every command up to (not including) `SET <marker> ...`."""
+        seen = []
+        while True:
+            argv = self.command()
+            if argv[0].lower() == "ping":
+                continue  # Redis's keepalive to replicas
+            if argv[0].lower() == "set" and argv[1] == marker:
+                return seen
+            seen.append(["*" if arg.isdigit() and len(arg) >= 12 else arg for arg in argv])
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _stream_of(client: redis.Redis, port: int, commands: list[list[str]]) -> list[list[str]]:
+    client.config_set("repl-ping-replica-period", 3600)
+    stream = ReplicaStream(port)
+    try:
+        for argv in commands:
+            if argv[0] == "sleep":
+                time.sleep(float(argv[1]))
+            else:
+                _run(client, argv)
+        client.set("end-marker", 1)
+        return stream.until("end-marker")
+    finally:
+        stream.close()
+        client.config_set("repl-ping-replica-period", 10)
+
+
+def test_sync_streams_what_commands_propagate(
+    pair: tuple[redis.Redis, redis.Redis], redis_port: int, ferrite: FerriteProcess
+) -> None:
+    script = """
+    SELECT 9
+    SET foo bar EX 100
+    GETEX foo PERSIST
+    GETEX foo
+    GETEX foo EXAT 1
+    DEL nokey
+    MULTI
+    INCR n
+    SET k v
+    EXEC
+    DEBUG SET-ACTIVE-EXPIRE 0
+    SET e1 v PX 1
+    SET e2 v PX 1
+    sleep 0.05
+    SCAN 0
+    DEBUG SET-ACTIVE-EXPIRE 1
+    EXPIRE n -1
+    """
+    commands = [line.split() for line in script.strip().splitlines()]
+    theirs, ours = pair
+    expected = _stream_of(theirs, redis_port, commands)
+    got = _stream_of(ours, ferrite.port, commands)
+    # The order of the two lazy-expire DELs follows each server's hash table.
+    assert sorted(expected[-3:-1]) == sorted(got[-3:-1])
+    assert expected[:-3] + expected[-1:] == got[:-3] + got[-1:]
+
+
+def test_sync_refused_inside_multi(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    _compare(pair, "MULTI\nSYNC\nEXEC")
+
+
+def test_repl_ping_replica_period_config(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    _compare(
+        pair,
+        """
+        CONFIG GET repl-ping*
+        CONFIG SET repl-ping-slave-period 0
+        CONFIG SET repl-ping-replica-period abc
+        CONFIG SET repl-ping-slave-period 20
+        CONFIG GET repl-ping-replica-period
+        CONFIG SET repl-ping-replica-period 10
+        """,
+    )
