@@ -317,13 +317,11 @@ class Connection(asyncio.Protocol):
             return resolved
         spec = resolved
         name = spec.full_name  # type: ignore[union-attr]
-        if name == "shutdown":
-            if any(arg.lower() == b"nosave" for arg in argv[1:]):
-                exit_now("SHUTDOWN NOSAVE received while busy")
-            return Error(busy_error)
-        if "allow_busy" in spec.flags:  # type: ignore[union-attr]
+        if name == "shutdown" and any(arg.lower() == b"nosave" for arg in argv[1:]):
+            exit_now("SHUTDOWN NOSAVE received while busy")
+        if name != "shutdown" and "allow_busy" in spec.flags:  # type: ignore[union-attr]
             return self._execute(session, argv)
-        return Error(busy_error)
+        return self.state.dispatcher.refuse(session, spec, busy_error)  # type: ignore[arg-type]
 
     def close(self) -> None:
         if self.transport is not None:
