@@ -154,7 +154,11 @@ class Scripting:
         self.current = run
         try:
             ok, value = engine.run(function, call_args, lambda: self._check(run))
-            reply = lua_to_reply(value, run.resp) if ok else _error_reply(value, name)
+            reply = (
+                lua_to_reply(value, run.resp, engine.table_reader)
+                if ok
+                else _error_reply(value, name)
+            )
         finally:
             self.current = None
         self._propagate(caller, run)
