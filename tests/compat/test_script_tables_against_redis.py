@@ -1,5 +1,5 @@
 """Differential tests from Redis's own scripting.tcl: how a returned table is read (raw, no
-metatable), for EVAL and for FCALL. Same calls to a real redis-server and to Ferrite,
+metatable), for EVAL and for FCALL, and cjson's settings functions. Same calls to a real redis-server and to Ferrite,
 replies compared."""
 
 from __future__ import annotations
@@ -59,6 +59,56 @@ def test_returned_tables_are_read_raw(redis_port: int, ferrite: FerriteProcess, 
     ours = ferrite.client()
     try:
         assert _replies(ours, body) == _replies(theirs, body)
+    finally:
+        theirs.close()
+        ours.close()
+
+
+#: cjson's settings functions, in order (a setting holds for the scripts after it).
+CJSON_SETTINGS = [
+    "return {cjson.encode_max_depth(5), cjson.encode_max_depth()}",
+    "return cjson.encode_max_depth(0)",
+    "return cjson.encode_max_depth('x')",
+    "return cjson.encode_max_depth('7')",
+    "return {tostring(cjson.encode_invalid_numbers('null')), cjson.encode({1/0, 0/0})}",
+    "return {tostring(cjson.encode_invalid_numbers(true)), cjson.encode({1/0, -1/0, 0/0})}",
+    "cjson.encode_invalid_numbers(false) return cjson.encode_max_depth()",
+    "return {cjson.encode_number_precision(3), cjson.encode(3.14159), cjson.encode(123456)}",
+    "return cjson.encode_number_precision(15)",
+    "cjson.encode_number_precision(14) return cjson.encode(3.14159)",
+    "return {cjson.decode_max_depth(2)}",
+    "return cjson.decode('[[[1]]]')",
+    "return cjson.decode('[[1]]')",
+    "cjson.encode_max_depth(2) return cjson.encode({{{1}}})",
+    "return cjson.encode({{1}})",
+    "return {cjson.encode_sparse_array(true, 3, 4)}",
+    "return {cjson.encode_sparse_array()}",
+    "return cjson.encode_keep_buffer(1)",
+    "return tostring(cjson.encode_keep_buffer(false))",
+    "return cjson.encode_keep_buffer('on')",
+    "return tostring(cjson.encode_invalid_numbers({}))",
+    "return tostring(cjson.decode_invalid_numbers(false))",
+    "return cjson.decode('nan')",
+    "return tostring(cjson.decode_invalid_numbers(true))",
+    "return cjson.decode('0x10')",
+    "return cjson.encode_max_depth(1, 2)",
+    "return cjson.encode_invalid_numbers('on', 2)",
+]
+
+
+def _cjson_replies(client: redis.Redis) -> list[Any]:
+    client.script_flush()  # a fresh Lua state: lua-cjson's defaults
+    out = [_run(client, "EVAL", script, 0) for script in CJSON_SETTINGS]
+    client.script_flush()
+    out.append(_run(client, "EVAL", "return cjson.encode_max_depth()", 0))
+    return [reply.split(" script:")[0] if isinstance(reply, str) else reply for reply in out]
+
+
+def test_cjson_settings_hold_until_script_flush(redis_port: int, ferrite: FerriteProcess) -> None:
+    theirs = redis.Redis(port=redis_port, socket_timeout=10)
+    ours = ferrite.client()
+    try:
+        assert _cjson_replies(ours) == _cjson_replies(theirs)
     finally:
         theirs.close()
         ours.close()
