@@ -1,6 +1,6 @@
 """Differential tests from Redis's own scripting.tcl: how a returned table is read (raw, no
-metatable), for EVAL and for FCALL, and cjson's settings functions. Same calls to a real redis-server and to Ferrite,
-replies compared."""
+metatable), for EVAL and for FCALL, and cjson's settings functions. Same calls to a real
+redis-server and to Ferrite, replies compared."""
 
 from __future__ import annotations
 
