@@ -434,7 +434,7 @@ def client_kill(session: Session, argv: list[bytes]) -> Any:
                 raise CommandError(errors.SYNTAX)
             skipme = value.lower() == b"yes"
         elif name in (b"id", b"addr", b"laddr", b"type", b"user", b"maxage"):
-            if name == b"id" and parse_int(value) is None:
+            if name == b"id" and (parse_int(value) or 0) <= 0:
                 raise CommandError("ERR client-id should be greater than 0")
             filters.append((name, value))
         else:

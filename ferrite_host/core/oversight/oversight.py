@@ -33,6 +33,12 @@ def peer_of(session: Session) -> str:
     return session.addr or "?:0"
 
 
+def monitor_name(session: Session) -> str:
+    """How MONITOR names the caller: `lua` for a command a script or function ran (as
+    Redis's `[0 lua]`), else its address."""
+    return "lua" if session.kind == "lua" else peer_of(session)
+
+
 class Oversight:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -86,7 +92,7 @@ class Oversight:
     def before(self, session: Session, spec: CommandSpec, argv: list[bytes]) -> None:
         """Only called while someone is monitoring."""
         if spec.name in FEED_BEFORE:
-            self.monitors.feed(session.db_index, peer_of(session), argv)
+            self.monitors.feed(session.db_index, monitor_name(session), argv)
 
     @staticmethod
     def _shown_after(spec: CommandSpec) -> bool:
@@ -103,7 +109,7 @@ class Oversight:
         flags = spec.flags
         if self.monitors.writers and self._shown_after(spec):
             shown = logged_argv(spec.full_name, argv)
-            self.monitors.feed(session.db_index, peer_of(session), shown)
+            self.monitors.feed(session.db_index, monitor_name(session), shown)
         micros = int(seconds * 1_000_000)
         threshold = settings.latency_monitor_threshold
         if threshold and micros // 1000 >= threshold:
