@@ -1,9 +1,9 @@
-"""Bytes per member of one large sorted set and one large set, Ferrite beside redis-server.
+"""Bytes per member of one large sorted set, hash and set, Ferrite beside redis-server.
 
 Each server starts fresh on a free loopback port (persistence off); the RSS of the process
 (/proc/<pid>/status VmRSS) is read before and after loading one key with N members by
-pipelined ZADD/SADD batches, and the difference is divided by N. Members are `member:<i>`
-(13-17 bytes), scores i / 7.
+pipelined ZADD/HSET/SADD batches, and the difference is divided by N. Members (and hash
+fields) are `member:<i>` (13-17 bytes), scores i / 7, hash values `<i>`.
 
     python benchmarks/collection_memory.py --members 1000000
 """
@@ -84,6 +84,8 @@ def _load(port: int, command: str, members: int) -> None:
         for index in range(start, min(start + BATCH, members)):
             if command == "ZADD":
                 args += [index / 7, f"member:{index}"]
+            elif command == "HSET":
+                args += [f"member:{index}", index]
             else:
                 args.append(f"member:{index}")
         pipe.execute_command(command, "key", *args)
@@ -111,7 +113,7 @@ def main() -> None:
     members = parser.parse_args().members
     results = {
         f"{command} {kind}": round(measure(kind, command, members), 1)
-        for command in ("ZADD", "SADD")
+        for command in ("ZADD", "HSET", "SADD")
         for kind in ("redis", "ferrite")
     }
     print(json.dumps({"members": members, "bytes_per_member": results}, indent=2))

@@ -69,6 +69,20 @@ TESTS: list[tuple[str, list[str], list[str]]] = [
 #: Tests whose server CPU per request is compared with GET's (the module-cost target).
 MODULE_TESTS = ("HELLOTYPE.INSERT (Redis: ZADD)", "BF.ADD (Redis: SADD)")
 
+#: Tests also run against fakeredis's TCP server (the Python peer), at pipeline 16 only and
+#: with a tenth of the requests: it serves one or two orders of magnitude fewer per second.
+FAKEREDIS_TESTS = ("PING", "SET", "GET", "LPUSH", "HSET", "SADD")
+
+#: The data-type tests the issue's targets name.
+DATA_TYPE_TESTS = ("LPUSH", "LPOP", "HSET", "HGET", "SADD", "ZADD", "ZRANGE 0 9")
+
+#: In-process cases (benchmarks/profile_paths.py) for the module-cost target, by label.
+IN_PROCESS_MODULE_CASES = {
+    "HELLOTYPE.INSERT": "HELLOTYPE",
+    "BF.ADD": "BF.ADD",
+    "PY.INCR": "PY.INCR",
+}
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -168,6 +182,24 @@ def start_redis() -> Server:
     return Server("redis", argv, port)
 
 
+def start_fakeredis() -> Server | None:
+    """fakeredis's own TCP server (threaded), or None when fakeredis is not installed."""
+    try:
+        import fakeredis  # noqa: F401
+    except ImportError:
+        print("fakeredis is not installed: the Python-peer comparison is skipped")
+        return None
+    port = free_port()
+    serve = (
+        "import sys\n"
+        "from fakeredis import TcpFakeServer\n"
+        "server = TcpFakeServer(('127.0.0.1', int(sys.argv[1])), server_version=(7, 0))\n"
+        "server.daemon_threads = True\n"
+        "server.serve_forever()\n"
+    )
+    return Server("fakeredis", [sys.executable, "-c", serve, str(port)], port)
+
+
 def run_benchmark(
     server: Server, args: list[str], requests: int, pipeline: int
 ) -> dict[str, float]:
@@ -245,6 +277,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--memory-keys", type=int, default=1_000_000)
     parser.add_argument("--module-keys", type=int, default=100_000)
+    parser.add_argument(
+        "--collection-members",
+        type=int,
+        default=1_000_000,
+        help="members of the one hash and one sorted set whose memory is measured",
+    )
     parser.add_argument("--quick", action="store_true", help="1 round, few requests: a smoke run")
     parser.add_argument(
         "--only", default="", help="comma-separated label prefixes to run (e.g. GET,SET,BF)"
@@ -252,10 +290,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.requests, args.memory_keys, args.module_keys = 1, 20_000, 100_000, 10_000
+        args.collection_members = 100_000
     prefixes = [word.strip() for word in args.only.split(",") if word.strip()]
     tests = [test for test in TESTS if not prefixes or test[0].startswith(tuple(prefixes))]
     RESULTS.mkdir(exist_ok=True)
-    ferrite, reference = start_ferrite(), start_redis()
+    ferrite, reference, peer = start_ferrite(), start_redis(), start_fakeredis()
     raw: dict[str, dict[str, list[dict[str, float]]]] = {}
     try:
         for round_no in range(args.rounds):
@@ -270,17 +309,24 @@ def main() -> None:
                         run_benchmark(reference, redis_args, args.requests, pipeline)
                     )
                     ours = slot["ferrite"][-1]["rps"]
-                    print(
+                    line = (
                         f"round {round_no + 1} {key}: ferrite {ours:.0f} rps, "
-                        f"redis {slot['redis'][-1]['rps']:.0f} rps",
-                        flush=True,
+                        f"redis {slot['redis'][-1]['rps']:.0f} rps"
                     )
+                    if peer is not None and pipeline == 16 and label in FAKEREDIS_TESTS:
+                        fake = run_benchmark(
+                            peer, ferrite_args, max(args.requests // 10, 1000), pipeline
+                        )
+                        slot.setdefault("fakeredis", []).append(fake)
+                        line += f", fakeredis {fake['rps']:.0f} rps"
+                    print(line, flush=True)
         memory = {
             "strings": {
                 "keys": args.memory_keys,
                 "ferrite_bytes": load_strings(ferrite, args.memory_keys),
                 "redis_bytes": load_strings(reference, args.memory_keys),
             },
+            "collections": measure_collections(args.collection_members),
             "module_values": {
                 "keys": args.module_keys,
                 "ferrite_bytes": load_module_values(
@@ -294,7 +340,11 @@ def main() -> None:
     finally:
         ferrite.stop()
         reference.stop()
+        if peer is not None:
+            peer.stop()
     report = build_report(raw, memory, args)
+    report["in_process_us"] = measure_in_process()
+    report["targets"] = check_targets(report)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"benchmark-{stamp}.json"
     out.write_text(json.dumps(report, indent=2))
@@ -309,11 +359,15 @@ def build_report(
     tests = {}
     for key, sides in raw.items():
         entry: dict[str, Any] = {}
-        for side in ("ferrite", "redis"):
+        for side in sides:
             entry[side] = {
                 metric: summarise([s[metric] for s in sides[side]]) for metric in sides[side][0]
             }
         entry["ratio_rps"] = entry["ferrite"]["rps"]["median"] / entry["redis"]["rps"]["median"]
+        if "fakeredis" in entry:
+            entry["ratio_rps_vs_fakeredis"] = (
+                entry["ferrite"]["rps"]["median"] / entry["fakeredis"]["rps"]["median"]
+            )
         entry["ratio_cpu"] = entry["ferrite"]["cpu_us_per_request"]["median"] / max(
             entry["redis"]["cpu_us_per_request"]["median"], 1e-9
         )
@@ -330,6 +384,77 @@ def build_report(
         "tests": tests,
         "memory": memory,
     }
+
+
+def measure_collections(members: int) -> dict[str, dict[str, float]]:
+    """Bytes per member of one large hash and one large sorted set on each server."""
+    from collection_memory import measure
+
+    return {
+        command: {kind: measure(kind, command, members) for kind in ("ferrite", "redis")}
+        | {"members": members}
+        for command in ("HSET", "ZADD")
+    }
+
+
+def measure_in_process() -> dict[str, float]:
+    """CPU per command in process (profile_paths.py's workload): GET and module commands."""
+    from profile_paths import time_case
+
+    cases = {"GET": "GET", **IN_PROCESS_MODULE_CASES}
+    return {label: time_case(case) for label, case in cases.items()}
+
+
+def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue #18's targets, each with what this run measured."""
+    tests = report["tests"]
+    rows: list[dict[str, Any]] = []
+
+    def add(target: str, measured: float | None, bound: float, at_most: bool = False) -> None:
+        if measured is None:
+            return
+        met = measured <= bound if at_most else measured >= bound
+        rows.append({"target": target, "measured": measured, "bound": bound, "met": met})
+
+    def rps_ratio(key: str) -> float | None:
+        entry = tests.get(key)
+        return None if entry is None else float(entry["ratio_rps"])
+
+    def cpu(key: str) -> float | None:
+        entry = tests.get(key)
+        return None if entry is None else float(entry["ferrite"]["cpu_us_per_request"]["median"])
+
+    for label in ("PING", "SET", "GET", *MODULE_TESTS):
+        add(f"{label} P1 vs Redis >= 0.9x", rps_ratio(f"{label} P1"), 0.9)
+    for label, bound in (("GET", 0.6), ("SET", 0.6), *((m, 0.5) for m in MODULE_TESTS)):
+        add(f"{label} P16 vs Redis >= {bound}x", rps_ratio(f"{label} P16"), bound)
+    for pipeline in (1, 16):
+        get = cpu(f"GET P{pipeline}")
+        for label in MODULE_TESTS:
+            ours = cpu(f"{label} P{pipeline}")
+            if get and ours:
+                add(
+                    f"{label.split()[0]} CPU / GET, wire P{pipeline} <= 1.25",
+                    ours / get,
+                    1.25,
+                    True,
+                )
+    in_process = report.get("in_process_us", {})
+    for label in IN_PROCESS_MODULE_CASES:
+        if in_process.get("GET") and in_process.get(label):
+            ratio = in_process[label] / in_process["GET"]
+            add(f"{label} CPU / GET, in process <= 1.25", ratio, 1.25, True)
+    for label in DATA_TYPE_TESTS:
+        add(f"{label} P1 vs Redis >= 0.9x", rps_ratio(f"{label} P1"), 0.9)
+        add(f"{label} P16 vs Redis >= 0.4x", rps_ratio(f"{label} P16"), 0.4)
+    for command, sizes in report["memory"].get("collections", {}).items():
+        ratio = sizes["ferrite"] / max(sizes["redis"], 1e-9)
+        add(f"{command} memory per element vs Redis <= 3x", ratio, 3.0, True)
+    for label in FAKEREDIS_TESTS:
+        entry = tests.get(f"{label} P16", {})
+        if "ratio_rps_vs_fakeredis" in entry:
+            add(f"{label} P16 vs fakeredis >= 40x", entry["ratio_rps_vs_fakeredis"], 40.0)
+    return rows
 
 
 def print_table(report: dict[str, Any]) -> None:
@@ -359,6 +484,16 @@ def print_table(report: dict[str, Any]) -> None:
         f"\nmemory, {strings['keys']} strings of 100 bytes: ferrite {ours / 2**20:.0f} MiB, "
         f"redis {theirs / 2**20:.0f} MiB, ratio {ours / max(theirs, 1):.2f}"
     )
+    for command, sizes in report["memory"].get("collections", {}).items():
+        print(
+            f"memory, one {command} key of {sizes['members']:,} members: ferrite "
+            f"{sizes['ferrite']:.1f} B/member, redis {sizes['redis']:.1f} B/member"
+        )
+    for label, micros in report.get("in_process_us", {}).items():
+        print(f"in process, {label}: {micros:.2f} us CPU/command")
+    print(f"\n{'target':<52} {'measured':>9} {'met':>4}")
+    for row in report.get("targets", []):
+        print(f"{row['target']:<52} {row['measured']:>9.2f} {'yes' if row['met'] else 'no':>4}")
 
 
 def draw_chart(report: dict[str, Any], path: Path) -> None:

@@ -3,6 +3,7 @@
     python benchmarks/profile_paths.py time GET SET HELLOTYPE PY.INCR RS.INCR INCR
     python benchmarks/profile_paths.py cprofile HELLOTYPE
     python benchmarks/profile_paths.py lines GET          # needs line_profiler
+    PIPELINE=1 python benchmarks/profile_paths.py time GET   # one command per read, as P1
 
 Each case feeds 3,000 reads of 16 pipelined commands (random keys) to 50 connections through
 the real `Connection.data_received` (a stand-in transport counts the bytes written), so parse,
@@ -14,6 +15,7 @@ time; compare builds by running them one after the other, interleaved.
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import random
 import sys
@@ -27,7 +29,9 @@ from ferrite_host.core.dispatcher import Dispatcher
 from ferrite_host.core.state import ServerState
 from ferrite_host.server.connection import Connection
 
-READS, PIPELINE, CLIENTS = 3000, 16, 50
+#: PIPELINE=1 shows what each read costs on its own: what redis-benchmark's pipeline 1 pays.
+PIPELINE = int(os.environ.get("PIPELINE", "16"))
+READS, CLIENTS = 48_000 // PIPELINE, 50
 
 Argv = Callable[[random.Random], tuple[bytes, ...]]
 
@@ -73,6 +77,9 @@ class _Transport:
 
     def is_closing(self) -> bool:
         return False
+
+    def get_write_buffer_size(self) -> int:
+        return 0
 
     def close(self) -> None:
         pass

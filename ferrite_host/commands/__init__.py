@@ -42,6 +42,7 @@ FAMILIES = (
     "monitor",
     "acl",
     "replication",
+    "cluster",
 )
 
 

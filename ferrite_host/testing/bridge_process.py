@@ -3,10 +3,13 @@
 `RedisBridgeProcess` takes the same arguments as `FerriteProcess` (modules by entry point
 name, a directory, a port, redis-server options such as `--appendonly yes`), so a test
 written against one host runs against the other: see `ferrite_host.testing.hosts`.
+`$FERRITE_BRIDGE_SERVER` names the server binary (default `redis-server`; `valkey-server`
+runs the same tests on Valkey, which loads Redis modules unchanged).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,9 +18,17 @@ from ferrite_host.bridge import BridgeBuildError, build_bridge, locate
 from ferrite_host.redis_module.discovery import discover
 from ferrite_host.testing.process import FerriteProcess
 
+#: The environment variable naming the server binary the bridge loads into.
+SERVER_ENV = "FERRITE_BRIDGE_SERVER"
+
 
 class BridgeUnavailable(RuntimeError):
     """redis-server or a built bridge is missing (tests skip on it)."""
+
+
+def server_binary_name() -> str:
+    """The server the bridge tests start: $FERRITE_BRIDGE_SERVER, else redis-server."""
+    return os.environ.get(SERVER_ENV, "") or "redis-server"
 
 
 class RedisBridgeProcess(FerriteProcess):
@@ -35,10 +46,11 @@ class RedisBridgeProcess(FerriteProcess):
         #: installed outside this environment.
         self.paths = [str(path) for path in paths or []]
         self.log_path = self.dir / f"redis-bridge-{self.port}.log"
-        self.binary = shutil.which("redis-server")
+        name = server_binary_name()
+        self.binary = shutil.which(name)
         self.bridge = bridge or locate()
         if self.binary is None:
-            raise BridgeUnavailable("redis-server is not installed")
+            raise BridgeUnavailable(f"{name} is not installed")
         if self.bridge is None:
             raise BridgeUnavailable("the Ferrite bridge is not built (ferrite bridge --build)")
 
@@ -74,8 +86,9 @@ class RedisBridgeProcess(FerriteProcess):
 def ensure_bridge(build_dir: Path) -> Path:
     """The built bridge, building it into `build_dir` when there is none yet; raises
     BridgeUnavailable when redis-server is missing or the bridge cannot be built here."""
-    if shutil.which("redis-server") is None:
-        raise BridgeUnavailable("redis-server is not installed")
+    name = server_binary_name()
+    if shutil.which(name) is None:
+        raise BridgeUnavailable(f"{name} is not installed")
     found = locate()
     if found is not None:
         return found

@@ -3,11 +3,14 @@
 The same test files pass against `ferrite serve` (the default host); here the fixtures'
 host switch (FERRITE_TEST_HOST=redis-bridge) points them at Redis, so one suite guards both
 hosts. A subset keeps CI time low; `FERRITE_TEST_HOST=redis-bridge pytest plugins` runs all.
+Where valkey-server is installed the same subset runs on Valkey too
+(`FERRITE_BRIDGE_SERVER=valkey-server`); CI installs it from Debian's bookworm-backports.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,10 +46,34 @@ SUITES = [
 ]
 
 
+#: The servers the bridge is tested in: Redis always, Valkey where it is installed.
+SERVERS = ["redis-server", "valkey-server"]
+
+#: Suites that check something the server itself writes differently, by server.
+SERVER_DIFFERENCES = {
+    ("valkey-server", "plugins/ferrite-hello/tests/test_hello_repl.py"): (
+        "Valkey 8.0 writes the SELECT inside the MULTI block of the AOF (MULTI, SELECT 0, "
+        "...), Redis 7.0 before it; the module propagates the same commands on both"
+    ),
+}
+
+
 @pytest.mark.timeout(600)
+@pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize(("path", "selection"), SUITES, ids=[Path(p).stem for p, _ in SUITES])
-def test_module_suite_passes_on_redis(bridge_so: Path, path: str, selection: str) -> None:
-    env = {**os.environ, "FERRITE_TEST_HOST": "redis-bridge", "FERRITE_BRIDGE": str(bridge_so)}
+def test_module_suite_passes_on_redis(
+    bridge_so: Path, server: str, path: str, selection: str
+) -> None:
+    if shutil.which(server) is None:
+        pytest.skip(f"{server} is not installed")
+    if (server, path) in SERVER_DIFFERENCES:
+        pytest.skip(SERVER_DIFFERENCES[(server, path)])
+    env = {
+        **os.environ,
+        "FERRITE_TEST_HOST": "redis-bridge",
+        "FERRITE_BRIDGE": str(bridge_so),
+        "FERRITE_BRIDGE_SERVER": server,
+    }
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:randomly", path]
     if selection:
         command += ["-k", selection]
@@ -54,5 +81,5 @@ def test_module_suite_passes_on_redis(bridge_so: Path, path: str, selection: str
         command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=580
     )
     summary = result.stdout.strip().splitlines()[-1:] or ["(no output)"]
-    assert result.returncode == 0, f"{path} on redis-server:\n{result.stdout[-4000:]}"
+    assert result.returncode == 0, f"{path} on {server}:\n{result.stdout[-4000:]}"
     assert " passed" in summary[0] and "skipped" not in summary[0], summary[0]

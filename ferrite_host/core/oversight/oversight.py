@@ -34,9 +34,13 @@ def peer_of(session: Session) -> str:
 
 
 def monitor_name(session: Session) -> str:
-    """How MONITOR names the caller: `lua` for a command a script or function ran (as
-    Redis's `[0 lua]`), else its address."""
-    return "lua" if session.kind == "lua" else peer_of(session)
+    """How MONITOR names a client, as Redis's feed does: `lua` for a script's calls,
+    `unix:<path>` for a unix-socket client, else its address."""
+    if session.kind == "lua":
+        return "lua"
+    if session.conn_type == "unix":
+        return "unix:" + session.laddr.removesuffix(":0")
+    return peer_of(session)
 
 
 class Oversight:
