@@ -112,3 +112,30 @@ def test_cjson_settings_hold_until_script_flush(redis_port: int, ferrite: Ferrit
     finally:
         theirs.close()
         ours.close()
+
+
+READ_ONLY_CALLS = [
+    ("EVAL_RO", "return redis.call('publish', 'ch', 'msg')"),
+    ("EVAL_RO", "return redis.call('spublish', 'ch', 'msg')"),
+    ("EVAL_RO", "return redis.call('pfcount', 'hll')"),
+    ("EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'msg')"),
+    ("EVAL", "#!lua\nreturn redis.call('publish', 'ch', 'msg')"),
+    ("EVAL_RO", "return redis.call('get', 'hll')"),
+]
+
+
+def test_read_only_scripts_refuse_may_replicate_commands(
+    redis_port: int, ferrite: FerriteProcess
+) -> None:
+    replies = []
+    for port in (redis_port, ferrite.port):
+        with redis.Redis(port=port, socket_timeout=10) as client:
+            replies.append(
+                [
+                    str(reply).split(" script:")[0]
+                    for reply in (
+                        _run(client, command, body, 0) for command, body in READ_ONLY_CALLS
+                    )
+                ]
+            )
+    assert replies[1] == replies[0]
