@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.bridge import _native as native
 from ferrite_host.bridge.collections import BridgeCollections
+from ferrite_host.bridge.ctx_blocking import BlockingCtxMixin
+from ferrite_host.bridge.key_access import BridgeKeyAccessMixin
 from ferrite_host.bridge.replies import ARRAY, MAP, SET, ReplyStream
 from ferrite_host.core.errors import wrong_arity
 from ferrite_host.core.loglevels import level_of
@@ -37,6 +39,7 @@ from ferrite_host.redis_module.types import RedisModuleType
 from ferrite_host.strconv import LLONG_MAX, LLONG_MIN, to_bytes
 
 if TYPE_CHECKING:
+    from ferrite_host.bridge.blocking import BridgeBlockedClient
     from ferrite_host.bridge.registry import Registry
     from ferrite_host.redis_module.module import RedisModule
 
@@ -66,6 +69,7 @@ class CallState:
         "addr",
         "argv",
         "asked",
+        "blocking",
         "command",
         "detached",
         "keys",
@@ -99,6 +103,8 @@ class CallState:
         self.keys: list[BridgeKey] = []
         self.wrote = False
         self.asked = False
+        #: The handle the command blocked its client with (blocking.py), if it did.
+        self.blocking: BridgeBlockedClient | None = None
 
     def call(self, command: str | bytes, *args: object, flags: str = "") -> Any:
         """RedisModule_Call with errors as values and RM_Call's format flags (Redis applies
@@ -139,7 +145,8 @@ class CallState:
         if self.keys:
             for key in list(self.keys):
                 key.close()
-        if not self.detached:
+        blocked = self.blocking is not None and self.blocking.took_reply()
+        if not self.detached and not blocked:  # a blocked client is answered later
             stream = self.stream
             if failure is not None or stream.top_level != 1 or stream.unfinished():
                 stream.finish(failure)
@@ -182,7 +189,7 @@ def _as_ferrite_reply(reply: Any) -> Any:
     return reply
 
 
-class BridgeKey(BridgeCollections):
+class BridgeKey(BridgeCollections, BridgeKeyAccessMixin):
     """RedisModuleKey's methods on a key Redis opened (`RedisModule_OpenKey`)."""
 
     __slots__ = ("_call", "_closed", "_handle", "_mode", "_name", "_views")
@@ -331,8 +338,8 @@ class BridgeKey(BridgeCollections):
         return f"<BridgeKey {self._name!r} {state}>"
 
 
-class BridgeCtx:
-    """RedisModuleCtx's methods on a Redis command context."""
+class BridgeCtx(BlockingCtxMixin):
+    """RedisModuleCtx's methods on a Redis command context (blocking: ctx_blocking.py)."""
 
     __slots__ = ("_call",)
 

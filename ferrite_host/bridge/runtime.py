@@ -9,12 +9,14 @@ functions are the data types' callbacks. Python's logging goes to Redis's log.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from typing import Any
 
 from ferrite_host.bridge import _native as native
 from ferrite_host.bridge import callbacks, configs
+from ferrite_host.bridge.async_commands import pythonic_answer, redis_shaped_answer, run_async
 from ferrite_host.bridge.context import BridgeCtx, CallState
 from ferrite_host.bridge.naming import redis_type_name
 from ferrite_host.bridge.pythonic import BridgeContext
@@ -177,7 +179,9 @@ def _run_redis_shaped(call: CallState, command: ModuleCommand) -> None:
     args = [new_string(RedisModuleString, arg) for arg in argv[1:]] if len(argv) > 1 else []
     failure = None
     try:
-        command.callback(BridgeCtx(call), args)  # type: ignore[arg-type]
+        result = command.callback(BridgeCtx(call), args)  # type: ignore[arg-type]
+        if inspect.iscoroutine(result):
+            return run_async(call, result, redis_shaped_answer(command, call.module))
     except Exception as exc:
         failure = _failure(command, call.module, exc)
     call.finish(failure)
@@ -187,12 +191,16 @@ def _run_pythonic(call: CallState, command: ModuleCommand, module: Module) -> No
     failure = None
     try:
         function: Any = command.callback
-        reply = to_reply(function(BridgeContext(call, module), Args(call.argv, command.name)))
+        result = function(BridgeContext(call, module), Args(call.argv, command.name))
+        if inspect.iscoroutine(result):
+            return run_async(call, result, pythonic_answer(command, call.module))
+        reply = to_reply(result)
     except ReplyError as exc:
         reply = Error(exc.message)
     except Exception as exc:
         failure = _failure(command, call.module, exc)
-    if failure is None:
+    blocked = call.blocking is not None and call.blocking.took_reply()
+    if failure is None and not blocked:  # a blocked client is answered later
         call.stream.value(reply)
     call.finish(failure)
 

@@ -32,8 +32,11 @@ SUITES = [
     ("plugins/ferrite-hello/tests/test_hello_repl.py", "repl1"),
     (
         "plugins/ferrite-hellotype/tests/test_ferrite_hellotype.py",
-        "sorted or wrongtype or arity or unload or snapshot or overwrites",
+        "sorted or wrongtype or arity or unload or snapshot or overwrites or brange",
     ),
+    # Blocked clients unblocked from threads and other clients, HELLO.KEYS's thread-safe
+    # context, MULTI refusal and MODULE UNLOAD refused while a client waits.
+    ("plugins/ferrite-helloblock/tests/test_ferrite_helloblock.py", ""),
     (
         "plugins/ferrite-bloom/tests/test_ferrite_bloom.py",
         "",
