@@ -21,7 +21,7 @@ from ferrite_host.core.peers import is_local_addr
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import Aggregate, TypedValue
 from ferrite_host.persistence.manager import Persistence
-from ferrite_host.protocol.replies import OK, BigNumber, SetReply, SimpleString, Verbatim
+from ferrite_host.protocol.replies import OK, BigNumber, Error, SetReply, SimpleString, Verbatim
 from ferrite_host.strconv import parse_float, parse_int
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ _ZERO_DIGEST = bytes(20)
 #: Redis's object type codes, mixed into each key's digest.
 _TYPE_STRING = 0
 _TYPE_MODULE = 5
+_TYPE_CODES = {"string": 0, "list": 1, "set": 2, "zset": 3, "hash": 4, "stream": 6}
 
 
 # -- digests ---------------------------------------------------------------------------------
@@ -62,12 +63,39 @@ def object_digest(db: Database, key: bytes, value: Value, digest: bytearray) -> 
     if type(value) is TypedValue:
         _mix_digest(digest, _TYPE_MODULE.to_bytes(4, "big"))
         _xor_digest(digest, bytes(value.type.digest(value.value)))
+    elif isinstance(value, Aggregate):
+        _mix_digest(digest, _TYPE_CODES.get(value.TYPE, _TYPE_MODULE).to_bytes(4, "big"))
+        _aggregate_digest(value, digest)
     else:
         _mix_digest(digest, _TYPE_STRING.to_bytes(4, "big"))
         _mix_digest(digest, bytes(value))  # type: ignore[arg-type]
     if db.get_expire(key) is not None:
         _xor_digest(digest, b"!!expire!!")
     return digest
+
+
+def _pair_digest(first: bytes, second: bytes) -> bytes:
+    pair = bytearray(20)
+    _mix_digest(pair, first)
+    _mix_digest(pair, second)
+    return bytes(pair)
+
+
+def _aggregate_digest(value: Aggregate, digest: bytearray) -> None:
+    """Redis's per-type fold: a list chains its elements in order; a set, a hash and a
+    sorted set xor one digest per member (score formatted "%.17g"), so order is ignored."""
+    if value.TYPE == "list":
+        for element in value:  # type: ignore[attr-defined]
+            _mix_digest(digest, element)
+    elif value.TYPE == "set":
+        for member in value:  # type: ignore[attr-defined]
+            _xor_digest(digest, member)
+    elif value.TYPE == "hash":
+        for field, content in value.items():  # type: ignore[attr-defined]
+            _xor_digest(digest, _pair_digest(field, content))
+    elif value.TYPE == "zset":
+        for member, score in value:  # type: ignore[attr-defined]
+            _xor_digest(digest, _pair_digest(member, b"%.17g" % score))
 
 
 def dataset_digest(session: Session) -> bytes:
@@ -82,8 +110,7 @@ def dataset_digest(session: Session) -> bytes:
             digest = bytearray(20)
             _mix_digest(digest, key)
             object_digest(db, key, value, digest)
-            for i in range(20):
-                final[i] ^= digest[i]
+            _xor_digest(final, bytes(digest))
     return bytes(final)
 
 
@@ -218,6 +245,22 @@ def _debug_quicklist(session: Session, argv: list[bytes]) -> Any:
     return _debug_encoding_dump(session, argv, "quicklist")
 
 
+def _debug_loadaof(session: Session, argv: list[bytes]) -> Any:
+    persistence = Persistence.of(session.state)
+    if persistence is None:
+        raise CommandError(
+            "ERR DEBUG LOADAOF needs persistence, and this server runs in memory only "
+            "(an embedded or test server). Use a server started with 'ferrite serve'."
+        )
+    try:
+        persistence.debug_loadaof()
+    except CommandError:
+        raise
+    except Exception as exc:  # the persistence layer's errors carry Redis's wording
+        raise CommandError(f"ERR {exc}") from None
+    return OK
+
+
 def _debug_log(session: Session, argv: list[bytes]) -> Any:
     log.warning("DEBUG LOG: %s", argv[2].decode("utf-8", "replace"))
     return OK
@@ -258,6 +301,9 @@ def _debug_help(session: Session, argv: list[bytes]) -> Any:
             "    Output a hex signature representing the current DB content.",
             "DIGEST-VALUE <key> [<key> ...]",
             "    Output a hex signature of the values of all the specified keys.",
+            "ERROR <string>",
+            "    Return a Redis protocol error with <string> as message. Useful for clients",
+            "    unit tests to simulate Redis errors.",
             "LOG <message>",
             "    Write <message> to the server log.",
             "OBJECT <key>",
@@ -285,6 +331,13 @@ def _debug_help(session: Session, argv: list[bytes]) -> Any:
     )
 
 
+def _debug_error(session: Session, argv: list[bytes]) -> Any:
+    """An error reply of exactly the given text (no ERR prefix; line breaks become spaces),
+    which client libraries use to fake LOADING, READONLY or OOM replies in their tests."""
+    text = argv[2].decode("utf-8", "replace").replace("\r", " ").replace("\n", " ")
+    return Error(text)
+
+
 #: subcommand -> (handler, argument count check: exact argc, or -n for at least n).
 _SUBCOMMANDS = {
     b"help": (_debug_help, 2),
@@ -294,7 +347,9 @@ _SUBCOMMANDS = {
     b"digest-value": (_debug_digest_value, -2),
     b"set-active-expire": (_debug_set_active_expire, 3),
     b"reload": (_debug_reload, -2),
+    b"loadaof": (_debug_loadaof, -2),
     b"log": (_debug_log, 3),
+    b"error": (_debug_error, 3),
     b"protocol": (_debug_protocol, 3),
     b"quicklist-packed-threshold": (_debug_quicklist_packed_threshold, 3),
     b"listpack": (_debug_listpack, 3),

@@ -171,6 +171,9 @@ class Settings(BaseModel):
     zset_max_listpack_value: int = Field(64, ge=0, le=_LONG_MAX)
     #: Milliseconds a script may run before it counts as busy (SCRIPT KILL, -BUSY).
     busy_reply_threshold: int = Field(5000, ge=0)
+    #: Seconds between the PINGs Redis sends its replicas; kept for CONFIG (SYNC feeds are
+    #: sent no PINGs: they carry the propagation stream only).
+    repl_ping_replica_period: int = Field(10, ge=1, le=_INT_MAX)
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
     #: Keyspace notification classes, every letter spelled out (CONFIG GET shows Redis's
@@ -299,6 +302,7 @@ TLS_FIELDS = frozenset(
 #: Settings CONFIG SET may change while running (the rest need a restart).
 MUTABLE = {
     "busy_reply_threshold",
+    "repl_ping_replica_period",
     "requirepass",
     "maxclients",
     "timeout",
@@ -355,6 +359,7 @@ ALIASES = {
     "zset-max-ziplist-entries": "zset-max-listpack-entries",
     "zset-max-ziplist-value": "zset-max-listpack-value",
     "lua-time-limit": "busy-reply-threshold",
+    "repl-ping-slave-period": "repl-ping-replica-period",
 }
 
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).
