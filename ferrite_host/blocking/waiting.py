@@ -276,7 +276,11 @@ class Blocking:
                     return
 
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
-        if key is None or ((db, key) not in self._queues and (db, key) not in self._listeners):
+        if key is None:  # FLUSHDB / FLUSHALL: every watched key of the database is gone
+            for wkey in [w for w in self._queues if w[0] == db]:
+                self._on_change(db, wkey[1], event, cls)
+            return
+        if (db, key) not in self._queues and (db, key) not in self._listeners:
             return
         self.ready[(db, key)] = None
         if not self._serve_scheduled:
@@ -316,7 +320,7 @@ class Blocking:
                 if type(reply) is Error:
                     self._state.record_error(reply)
                 self._finish(waiter, reply, "served")
-                if session.db.get(wkey[1]) is None:
+                if type(reply) is not Error and session.db.get(wkey[1]) is None:
                     break  # the key is gone: nobody else in its queue can be served
 
     # -- unblocking -----------------------------------------------------------------------
