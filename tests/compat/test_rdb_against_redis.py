@@ -21,6 +21,7 @@ import pytest
 import redis
 
 from ferrite_host.keyspace import HashValue, ListValue, SetValue, TypedValue, ZSetValue
+from ferrite_host.keyspace.streams import MAX_ID, StreamValue, format_id
 from ferrite_host.persistence.rdb import parse_rdb
 from ferrite_host.persistence.rdb.crc64 import crc64
 from ferrite_host.persistence.snapshot import SnapshotError
@@ -145,7 +146,7 @@ def python_value(client: redis.Redis, key: bytes) -> Any:
     if kind == b"zset":
         return client.zrange(key, 0, -1, withscores=True)
     if kind == b"stream":
-        return "stream"
+        return [[sid, fields] for sid, fields in client.xrange(key)]
     raise AssertionError(kind)
 
 
@@ -158,8 +159,13 @@ def loaded_value(value: Any) -> Any:
         return set(value)
     if isinstance(value, ZSetValue):
         return list(value)
+    if isinstance(value, StreamValue):
+        return [
+            [format_id(sid), dict(zip(pairs[0::2], pairs[1::2], strict=True))]
+            for sid, pairs in value.range((0, 0), MAX_ID)
+        ]
     if isinstance(value, TypedValue):
-        return value.type.name  # streams are kept as stored
+        return value.type.name
     return value
 
 
