@@ -165,10 +165,23 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+class _MapKey(bytes):
+    """A map key compared by identity, so that XREAD naming one stream twice answers a map
+    with the key twice, as Redis does."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
 def _keyed_replies(session: Session, pairs: list[tuple[bytes, Any]]) -> Any:
     """XREAD's reply: an array of [key, entries] in RESP2, a map in RESP3."""
     if session.protocol >= 3:
-        return dict(pairs)
+        return {_MapKey(key): entries for key, entries in pairs}
     return [[key, entries] for key, entries in pairs]
 
 
@@ -342,7 +355,12 @@ _TRIM_ARGUMENTS = block(
     summary="Appends a new message to a stream. Creates the key if it doesn't exist.",
     complexity="O(1) when adding a new entry, O(N) when trimming where N being the number of "
     "entries evicted.",
-    key_specs=[key_spec("RW INSERT")],
+    key_specs=[
+        {
+            **key_spec("RW UPDATE"),
+            "notes": "UPDATE instead of INSERT because of the optional trimming feature",
+        }
+    ],
     tips="nondeterministic_output",
     arguments=[
         key_arg(),
@@ -780,10 +798,13 @@ def _block(session: Session, blocking: Blocking, req: _ReadRequest) -> Any:
     return blocking.block(session, req.keys, timeout, serve, NULL_ARRAY)
 
 
-def _read_key_spec(flags: str) -> dict[str, Any]:
+def _read_key_spec(flags: str, startfrom: int) -> dict[str, Any]:
     return {
         "flags": flags.split(),
-        "begin_search": {"type": "keyword", "spec": {"keyword": "STREAMS", "startfrom": 1}},
+        "begin_search": {
+            "type": "keyword",
+            "spec": {"keyword": "STREAMS", "startfrom": startfrom},
+        },
         "find_keys": {"type": "range", "spec": {"lastkey": -1, "keystep": 1, "limit": 2}},
     }
 
@@ -799,7 +820,7 @@ def _read_key_spec(flags: str) -> dict[str, Any]:
     "returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK "
     "option is used, XADD will pay O(M) time in order to serve the M clients blocked on the "
     "stream getting new data.",
-    key_specs=[_read_key_spec("RO ACCESS")],
+    key_specs=[_read_key_spec("RO ACCESS", 1)],
     arguments=[
         integer("count", token="COUNT", optional=True),
         integer("milliseconds", token="BLOCK", optional=True),
@@ -826,7 +847,7 @@ def xread(session: Session, argv: list[bytes]) -> Any:
     "If M is constant (e.g. always asking for the first 10 elements with COUNT), you can "
     "consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time "
     "in order to serve the N clients blocked on the stream getting new data.",
-    key_specs=[_read_key_spec("RW ACCESS")],
+    key_specs=[_read_key_spec("RO ACCESS", 4)],
     arguments=[
         block("group-block", arg("group"), arg("consumer"), token="GROUP"),
         integer("count", token="COUNT", optional=True),
@@ -1380,7 +1401,7 @@ def xclaim(session: Session, argv: list[bytes]) -> Any:
     summary="Changes, or acquires, ownership of messages in a consumer group, as if the "
     "messages were delivered to as consumer group member.",
     complexity="O(1) if COUNT is small.",
-    key_specs=[key_spec("RW UPDATE")],
+    key_specs=[key_spec("RW DELETE")],
     tips="nondeterministic_output",
     arguments=[
         key_arg(),
