@@ -43,6 +43,7 @@ FAMILIES = (
     "monitor",
     "acl",
     "replication",
+    "cluster",
 )
 
 

@@ -450,9 +450,14 @@ def test_shutdown_errors(
 # -- scripting stubs, LOLWUT -----------------------------------------------------------------
 
 
-def test_lolwut(run: Run) -> None:
-    reply = run("LOLWUT")
-    assert isinstance(reply, Verbatim) and b"Ferrite ver." in reply.data
+def test_lolwut_prints_the_redis_version_as_redis_7_0_does(run: Run) -> None:
+    assert run("LOLWUT") == Verbatim(b"Redis ver. 7.0.15\n")
+    assert run("LOLWUT", "VERSION", "1") == Verbatim(b"Redis ver. 7.0.15\n")
+    assert run("LOLWUT", "VERSION") == Verbatim(b"Redis ver. 7.0.15\n")
+    assert run("LOLWUT", "VERSION", "x") == Error("ERR value is not an integer or out of range")
+    art = run("LOLWUT", "VERSION", "5")
+    assert isinstance(art, Verbatim) and art.data.endswith(b"Redis ver. 7.0.15\n")
+    assert b"Ferrite ver." in art.data
 
 
 def test_info_text_without_a_command(state: ServerState) -> None:

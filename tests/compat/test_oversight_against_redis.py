@@ -243,6 +243,7 @@ def test_monitor_like_redis(ports: tuple[int, int]) -> None:
             ["SELECT", "3"],
             ["PING"],
             ["SLOWLOG", "HELP"],  # LEN would depend on timing (slowlog-log-slower-than)
+            ["EVAL", "return redis.call('GET', KEYS[1])", "1", "k"],  # its GET shows as `lua`
             ["ECHO", "done"],
         ]
         replies = [client.call(*argv) for argv in steps]
@@ -251,7 +252,11 @@ def test_monitor_like_redis(ports: tuple[int, int]) -> None:
         while not (isinstance(line, bytes) and line.endswith(b'"ECHO" "done"')):
             line = watcher.read()
             match = _MONITOR_LINE.match(line) if isinstance(line, bytes) else None
-            lines.append(("db", match.group(1), match.group(3)) if match else line)
+            if match:
+                who = match.group(2) if match.group(2) in (b"lua", b"?:0") else b"<address>"
+                lines.append(("db", match.group(1), who, match.group(3)))
+            else:
+                lines.append(line)
             assert line != "<closed>"
         client.close()
         watcher.close()

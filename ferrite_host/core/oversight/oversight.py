@@ -33,6 +33,16 @@ def peer_of(session: Session) -> str:
     return session.addr or "?:0"
 
 
+def monitor_name(session: Session) -> str:
+    """How MONITOR names a client, as Redis's feed does: `lua` for a script's calls,
+    `unix:<path>` for a unix-socket client, else its address."""
+    if session.kind == "lua":
+        return "lua"
+    if session.conn_type == "unix":
+        return "unix:" + session.laddr.removesuffix(":0")
+    return peer_of(session)
+
+
 class Oversight:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -86,7 +96,7 @@ class Oversight:
     def before(self, session: Session, spec: CommandSpec, argv: list[bytes]) -> None:
         """Only called while someone is monitoring."""
         if spec.name in FEED_BEFORE:
-            self.monitors.feed(session.db_index, peer_of(session), argv)
+            self.monitors.feed(session.db_index, monitor_name(session), argv)
 
     @staticmethod
     def _shown_after(spec: CommandSpec) -> bool:
@@ -103,7 +113,7 @@ class Oversight:
         flags = spec.flags
         if self.monitors.writers and self._shown_after(spec):
             shown = logged_argv(spec.full_name, argv)
-            self.monitors.feed(session.db_index, peer_of(session), shown)
+            self.monitors.feed(session.db_index, monitor_name(session), shown)
         micros = int(seconds * 1_000_000)
         threshold = settings.latency_monitor_threshold
         if threshold and micros // 1000 >= threshold:
