@@ -319,9 +319,18 @@ class Blocking:
                     continue
                 if type(reply) is Error:
                     self._state.record_error(reply)
+                    self._count_failure(session)
                 self._finish(waiter, reply, "served")
                 if type(reply) is not Error and session.db.get(wkey[1]) is None:
                     break  # the key is gone: nobody else in its queue can be served
+
+    def _count_failure(self, session: Session) -> None:
+        """A blocked command answered with an error counts as a failed call of that
+        command in INFO commandstats, as Redis's updateStatsOnUnblock counts it."""
+        commands = self._state.commands
+        spec = commands.lookup(session.last_command)
+        if spec is not None:
+            commands.stats[spec].failed_calls += 1
 
     # -- unblocking -----------------------------------------------------------------------
 

@@ -790,8 +790,7 @@ def _block(session: Session, blocking: Blocking, req: _ReadRequest) -> Any:
         reader = _Reader(session, req)
         entries = reader.read(key, value, after, False, count)
         reader.finish(key)
-        if reader.propagate and session.state.propagation_sinks:
-            session.state.propagate(session.db_index, reader.propagate)
+        session.state.dispatcher.send_propagation(session, reader.propagate)
         return _keyed_replies(session, [(key, entries)])
 
     timeout = None if not req.block else req.block / 1000
