@@ -326,8 +326,15 @@ class Connection(asyncio.Protocol):
         return Error(busy_error)
 
     def close(self) -> None:
+        """Disconnect (CLIENT KILL, idle timeout, output limits, shutdown). The client leaves
+        the server's lists at once, as Redis frees a killed client before it answers the
+        killer, so a CLIENT LIST right after no longer shows it; the socket closes after."""
         if self.transport is not None:
             self.transport.close()
+        if self.session is not None and not self._running:
+            self._registry.discard(self)
+            self.state.drop_session(self.session)
+            self.session = None
 
 
 def _muted(session: Session, reply: Any) -> Any:

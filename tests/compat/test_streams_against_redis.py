@@ -102,7 +102,9 @@ XTRIM n MAXLEN ~ 1|XLEN n|XDEL n 7-0|XADD n MAXLEN ~ 0 8 a 1|XINFO STREAM n
 XTRIM n MINID ~ 9|XLEN n|CONFIG SET stream-node-max-entries 100
 CONFIG SET stream-node-max-bytes 40|XADD b 1 field value|XADD b 2 field value
 XADD b 3 field value|XINFO STREAM b|CONFIG SET stream-node-max-bytes 4096
-CONFIG GET stream-node-max-entries|CONFIG GET stream-node-max-bytes|CONFIG SET stream-node-max-bytes 1kb|CONFIG GET stream-node-max-bytes|CONFIG SET stream-node-max-entries -1|CONFIG SET stream-node-max-bytes 4096
+CONFIG GET stream-node-max-entries|CONFIG GET stream-node-max-bytes
+CONFIG SET stream-node-max-bytes 1kb|CONFIG GET stream-node-max-bytes
+CONFIG SET stream-node-max-entries -1|CONFIG SET stream-node-max-bytes 4096
 """
 
 
