@@ -276,9 +276,22 @@ class Blocking:
                     return
 
     def _on_change(self, db: int, key: bytes | None, event: str, cls: str) -> None:
-        if key is None or ((db, key) not in self._queues and (db, key) not in self._listeners):
+        if key is None:  # SWAPDB, FLUSHDB, FLUSHALL: the database's keys changed at once
+            self._ready_in(db)
+            return
+        if (db, key) not in self._queues and (db, key) not in self._listeners:
             return
         self.ready[(db, key)] = None
+        self._schedule_serve()
+
+    def _ready_in(self, db: int) -> None:
+        watched = [wkey for wkey in (*self._queues, *self._listeners) if wkey[0] == db]
+        for wkey in watched:
+            self.ready[wkey] = None
+        if watched:
+            self._schedule_serve()
+
+    def _schedule_serve(self) -> None:
         if not self._serve_scheduled:
             # Changes made outside a client's command (timers, threads) still wake waiters.
             loop = _running_loop()
@@ -315,9 +328,18 @@ class Blocking:
                     continue
                 if type(reply) is Error:
                     self._state.record_error(reply)
+                    self._count_failure(session)
                 self._finish(waiter, reply, "served")
-                if session.db.get(wkey[1]) is None:
+                if type(reply) is not Error and session.db.get(wkey[1]) is None:
                     break  # the key is gone: nobody else in its queue can be served
+
+    def _count_failure(self, session: Session) -> None:
+        """A blocked command answered with an error counts as a failed call of that
+        command in INFO commandstats, as Redis's updateStatsOnUnblock counts it."""
+        commands = self._state.commands
+        spec = commands.lookup(session.last_command)
+        if spec is not None:
+            commands.stats[spec].failed_calls += 1
 
     # -- unblocking -----------------------------------------------------------------------
 

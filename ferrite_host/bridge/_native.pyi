@@ -3,6 +3,7 @@
 # during the call that handed them out.
 from typing import Any
 
+from ferrite_host.bridge.blocking import BridgeBlockedClient
 from ferrite_host.bridge.context import BridgeKey
 from ferrite_host.bridge.registry import Registry
 from ferrite_host.redis_module.api import Status
@@ -16,6 +17,8 @@ class Call:
     asked: bool
     write_command: bool
     _detached: bool
+    #: The handle the command blocked its client with (blocking.py), or None.
+    blocking: BridgeBlockedClient | None
     def __init__(
         self,
         addr: int,
@@ -69,6 +72,10 @@ class Call:
     def _reply_value(self, reply: Any, /) -> None: ...
     def _unfinished(self) -> bool: ...
     def _finish(self, failure: str | None = None, /) -> None: ...
+    def _finish_replies(self, failure: str | None = None, /) -> None: ...
+    def _move_to(self, addr: int, /) -> None: ...
+    @property
+    def _call(self) -> Any: ...
 
 class Context:
     """The Pythonic Context's base (src/call.c): its call and its Module."""

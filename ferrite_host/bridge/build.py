@@ -17,6 +17,8 @@ from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parent / "src"
 SOURCE = SOURCE_DIR / "ferrite_bridge.c"
+#: Every C file of the bridge, compiled into the one module.
+SOURCES = (SOURCE, SOURCE_DIR / "bridge_blocking.c", SOURCE_DIR / "bridge_command_info.c")
 #: Where `locate` also looks: a build made by `ferrite bridge --build --output DIR`.
 ENV_PATH = "FERRITE_BRIDGE"
 
@@ -107,7 +109,7 @@ def compile_command(output: Path) -> list[str]:
         f"-I{SOURCE_DIR}",
         f'-DFERRITE_LIBPYTHON="{Path(libdir) / soname}"',
         f'-DFERRITE_DEFAULT_VENV="{sys.prefix}"',
-        str(SOURCE),
+        *(str(source) for source in SOURCES),
         "-o",
         str(output),
         str(Path(libdir) / soname),  # the shared libpython itself (no -dev symlink needed)

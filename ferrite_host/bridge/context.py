@@ -18,6 +18,8 @@ from typing import Any
 
 from ferrite_host.bridge import _native as native
 from ferrite_host.bridge.collections import BridgeCollections
+from ferrite_host.bridge.ctx_blocking import BlockingCtxMixin
+from ferrite_host.bridge.key_access import BridgeKeyAccessMixin
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.keyspace import TypedValue
 from ferrite_host.protocol.replies import Error
@@ -82,7 +84,7 @@ def _as_ferrite_reply(reply: Any) -> Any:
     return reply
 
 
-class BridgeKey(BridgeCollections):
+class BridgeKey(BridgeCollections, BridgeKeyAccessMixin):
     """RedisModuleKey's methods on a key Redis opened (`RedisModule_OpenKey`)."""
 
     __slots__ = ("_call", "_closed", "_handle", "_mode", "_name", "_views")
@@ -231,8 +233,8 @@ class BridgeKey(BridgeCollections):
         return f"<BridgeKey {self._name!r} {state}>"
 
 
-class BridgeCtx(native.Call):
-    """RedisModuleCtx's methods on a Redis command context.
+class BridgeCtx(native.Call, BlockingCtxMixin):
+    """RedisModuleCtx's methods on a Redis command context (blocking: ctx_blocking.py).
 
     The object is the call's state too: its C base (`_native.Call`) holds the Redis
     context, counts the replies (the `reply_*` methods, `wrong_arity` and `db` live there)

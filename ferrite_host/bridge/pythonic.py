@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ferrite_host.bridge import _native as native
 from ferrite_host.bridge.context import BridgeKey as RedisKey
 from ferrite_host.bridge.context import not_bridged
+from ferrite_host.bridge.ctx_blocking import PythonicBlockingMixin
 from ferrite_host.core.loglevels import level_of
 from ferrite_host.keyspace import HashValue, ListValue, ZSetValue
 from ferrite_host.keyspace.zsets import AddFlags
@@ -35,8 +36,9 @@ T = TypeVar("T")
 READ_WRITE = KeyMode.READ | KeyMode.WRITE
 
 
-class BridgeContext(native.Context):
-    """`Context` on Redis: the caller's database, keys, `call`, replication and logging.
+class BridgeContext(native.Context, PythonicBlockingMixin):
+    """`Context` on Redis: the caller's database, keys, `call`, replication and logging
+    (blocking and waiting: ctx_blocking.py).
 
     Its C base (`_native.Context`) holds the call (`_call`, also `redis`: the Redis-shaped
     ctx) and the Module (`_module`); `db` and `command_name` are read there.

@@ -17,6 +17,7 @@ from typing import Any
 
 from ferrite_host.bridge import _native as native
 from ferrite_host.bridge import callbacks, configs, replies
+from ferrite_host.bridge.async_commands import start_async
 from ferrite_host.bridge.context import BridgeCtx
 from ferrite_host.bridge.naming import redis_type_name
 from ferrite_host.bridge.pythonic import BridgeContext
@@ -210,6 +211,7 @@ native.configure(
         "big_number": BigNumber,
         "null_array": NullArray,
         "registry": REGISTRY,
+        "start_async": start_async,
     }
 )
 

@@ -36,6 +36,7 @@ FAMILIES = (
     "geo",
     "sets",
     "zsets",
+    "streams",
     "sort",
     "slowlog",
     "latency",

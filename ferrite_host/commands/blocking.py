@@ -9,6 +9,7 @@ later, a command propagates what actually ran (BLPOP as LPOP, BLMOVE as LMOVE...
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.blocking import NOT_READY, Blocking
@@ -47,15 +48,16 @@ def _checked_ms(ms: int) -> float | None:
 def parse_timeout(raw: bytes) -> float | None:
     """A timeout in (fractional) seconds: None for 0 (forever), Redis's errors otherwise.
 
-    As Redis, the value is truncated to whole milliseconds; one too large for them wraps
-    negative."""
+    As Redis 7.0, the value is rounded up to whole milliseconds (so 0.0001 waits 1ms, and
+    only a value rounding up to 0, such as -0.0001, waits forever); one too large for them
+    wraps negative."""
     value = parse_long_double(raw)
     if value is None:
         raise CommandError(_NOT_FLOAT)
     ms = value * 1000
     if not -_INT64 <= ms < _INT64:  # also an infinite value
         raise CommandError(_NEGATIVE)
-    return _checked_ms(int(ms))
+    return _checked_ms(math.ceil(ms))
 
 
 def parse_timeout_ms(raw: bytes) -> float | None:

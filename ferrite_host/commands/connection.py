@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host import REDIS_COMPAT_VERSION
@@ -351,7 +350,7 @@ def client_list(session: Session, argv: list[bytes]) -> Any:
         option = argv[2].lower()
         if option == b"type" and len(argv) == 4:
             kind = argv[3].lower()
-            if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
+            if kind not in CLIENT_TYPES:
                 raise CommandError(
                     f"ERR Unknown client type '{argv[3].decode('utf-8', 'replace')}'"
                 )
@@ -433,9 +432,8 @@ def client_kill(session: Session, argv: list[bytes]) -> Any:
             if value.lower() not in (b"yes", b"no"):
                 raise CommandError(errors.SYNTAX)
             skipme = value.lower() == b"yes"
-        elif name in (b"id", b"addr", b"laddr", b"type", b"user", b"maxage"):
-            if name == b"id" and parse_int(value) is None:
-                raise CommandError("ERR client-id should be greater than 0")
+        elif name in (b"id", b"addr", b"laddr", b"type", b"user"):
+            _check_kill_filter(session, name, value)
             filters.append((name, value))
         else:
             raise CommandError(errors.SYNTAX)
@@ -447,6 +445,20 @@ def client_kill(session: Session, argv: list[bytes]) -> Any:
             _kill(session, other)
             killed += 1
     return killed
+
+
+CLIENT_TYPES = (b"normal", b"master", b"replica", b"slave", b"pubsub")
+
+
+def _check_kill_filter(session: Session, name: bytes, value: bytes) -> None:
+    """Refuse a filter value as Redis 7.0 does, before anything is killed."""
+    text = value.decode("utf-8", "replace")
+    if name == b"id" and (parse_int(value) or 0) <= 0:
+        raise CommandError("ERR client-id should be greater than 0")
+    if name == b"type" and value.lower() not in CLIENT_TYPES:
+        raise CommandError(f"ERR Unknown client type '{text}'")
+    if name == b"user" and text not in AccessControl.of(session.state).users:
+        raise CommandError(f"ERR No such user '{text}'")
 
 
 def _kill_filter(other: Session, name: bytes, value: bytes) -> bool:
@@ -465,10 +477,7 @@ def _kill_filter(other: Session, name: bytes, value: bytes) -> bool:
             "pubsub",
         )
     if name == b"user":
-        return text == "default"
-    if name == b"maxage":
-        age = parse_int(value)
-        return age is not None and time.time() - other.created >= age
+        return other.user == text
     return False
 
 
@@ -520,6 +529,10 @@ def client_no_touch(session: Session, argv: list[bytes]) -> Any:
 )
 def client_help(session: Session, argv: list[bytes]) -> Any:
     lines = [
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -529,19 +542,38 @@ def client_help(session: Session, argv: list[bytes]) -> Any:
         "KILL <ip:port>",
         "    Kill connection made from <ip:port>.",
         "KILL <option> <value> [<option> <value> [...]]",
-        "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, MAXAGE, SKIPME.",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
         "LIST [options ...]",
-        "    Return information about client connections.",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
         "UNPAUSE",
         "    Stop the current client pause, resuming traffic.",
         "PAUSE <timeout> [WRITE|ALL]",
         "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
-        "SETINFO <option> <value>",
-        "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
-        "    Accepted for compatibility; Ferrite never evicts clients.",
+        "    Protect current client connection from eviction.",
     ]
     return help_reply("CLIENT", lines)
 

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.help import help_reply, subcommand_syntax_error
 from ferrite_host.core import errors
+from ferrite_host.core.config import parse_memory
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.peers import is_local_addr
 from ferrite_host.core.spec import Family
 from ferrite_host.keyspace import Aggregate, TypedValue
 from ferrite_host.persistence.manager import Persistence
-from ferrite_host.protocol.replies import OK, BigNumber, SetReply, SimpleString, Verbatim
+from ferrite_host.protocol.replies import OK, BigNumber, Error, SetReply, SimpleString, Verbatim
 from ferrite_host.strconv import parse_float, parse_int
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ _ZERO_DIGEST = bytes(20)
 #: Redis's object type codes, mixed into each key's digest.
 _TYPE_STRING = 0
 _TYPE_MODULE = 5
+_TYPE_CODES = {"string": 0, "list": 1, "set": 2, "zset": 3, "hash": 4, "stream": 6}
 
 
 # -- digests ---------------------------------------------------------------------------------
@@ -61,12 +63,39 @@ def object_digest(db: Database, key: bytes, value: Value, digest: bytearray) -> 
     if type(value) is TypedValue:
         _mix_digest(digest, _TYPE_MODULE.to_bytes(4, "big"))
         _xor_digest(digest, bytes(value.type.digest(value.value)))
+    elif isinstance(value, Aggregate):
+        _mix_digest(digest, _TYPE_CODES.get(value.TYPE, _TYPE_MODULE).to_bytes(4, "big"))
+        _aggregate_digest(value, digest)
     else:
         _mix_digest(digest, _TYPE_STRING.to_bytes(4, "big"))
         _mix_digest(digest, bytes(value))  # type: ignore[arg-type]
     if db.get_expire(key) is not None:
         _xor_digest(digest, b"!!expire!!")
     return digest
+
+
+def _pair_digest(first: bytes, second: bytes) -> bytes:
+    pair = bytearray(20)
+    _mix_digest(pair, first)
+    _mix_digest(pair, second)
+    return bytes(pair)
+
+
+def _aggregate_digest(value: Aggregate, digest: bytearray) -> None:
+    """Redis's per-type fold: a list chains its elements in order; a set, a hash and a
+    sorted set xor one digest per member (score formatted "%.17g"), so order is ignored."""
+    if value.TYPE == "list":
+        for element in value:  # type: ignore[attr-defined]
+            _mix_digest(digest, element)
+    elif value.TYPE == "set":
+        for member in value:  # type: ignore[attr-defined]
+            _xor_digest(digest, member)
+    elif value.TYPE == "hash":
+        for field, content in value.items():  # type: ignore[attr-defined]
+            _xor_digest(digest, _pair_digest(field, content))
+    elif value.TYPE == "zset":
+        for member, score in value:  # type: ignore[attr-defined]
+            _xor_digest(digest, _pair_digest(member, b"%.17g" % score))
 
 
 def dataset_digest(session: Session) -> bytes:
@@ -81,8 +110,7 @@ def dataset_digest(session: Session) -> bytes:
             digest = bytearray(20)
             _mix_digest(digest, key)
             object_digest(db, key, value, digest)
-            for i in range(20):
-                final[i] ^= digest[i]
+            _xor_digest(final, bytes(digest))
     return bytes(final)
 
 
@@ -179,6 +207,60 @@ def _debug_reload(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
+#: Above this (4GB less 1MB) Redis refuses a quicklist packed threshold.
+_PACKED_THRESHOLD_MAX = (1 << 32) - (1 << 20)
+
+
+def _debug_quicklist_packed_threshold(session: Session, argv: list[bytes]) -> Any:
+    """Accepted and checked as Redis checks it; Ferrite's lists have no packed/plain nodes,
+    so the threshold changes nothing observable (OBJECT ENCODING stays quicklist)."""
+    try:
+        size = parse_memory(argv[2].decode("utf-8", "replace"))
+    except ValueError:
+        size = -1
+    if not 0 <= size <= _PACKED_THRESHOLD_MAX:
+        raise CommandError("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+    return OK
+
+
+def _debug_encoding_dump(session: Session, argv: list[bytes], encoding: str) -> Any:
+    """DEBUG LISTPACK / QUICKLIST: Redis prints the structure on its stdout; Ferrite logs the
+    value's encoding and length, and answers as Redis does."""
+    value = session.db.get(argv[2])
+    if value is None:
+        raise CommandError(errors.NO_SUCH_KEY)
+    if _encoding(value) != encoding:
+        raise CommandError(f"ERR Not a {encoding} encoded object.")
+    log.info("DEBUG %s: %s encoded, %d entries", encoding.upper(), encoding, len(value))  # type: ignore[arg-type]
+    return SimpleString(f"{encoding.capitalize()} structure printed on stdout")
+
+
+def _debug_listpack(session: Session, argv: list[bytes]) -> Any:
+    return _debug_encoding_dump(session, argv, "listpack")
+
+
+def _debug_quicklist(session: Session, argv: list[bytes]) -> Any:
+    if len(argv) > 4:
+        raise subcommand_syntax_error(argv)
+    return _debug_encoding_dump(session, argv, "quicklist")
+
+
+def _debug_loadaof(session: Session, argv: list[bytes]) -> Any:
+    persistence = Persistence.of(session.state)
+    if persistence is None:
+        raise CommandError(
+            "ERR DEBUG LOADAOF needs persistence, and this server runs in memory only "
+            "(an embedded or test server). Use a server started with 'ferrite serve'."
+        )
+    try:
+        persistence.debug_loadaof()
+    except CommandError:
+        raise
+    except Exception as exc:  # the persistence layer's errors carry Redis's wording
+        raise CommandError(f"ERR {exc}") from None
+    return OK
+
+
 def _debug_log(session: Session, argv: list[bytes]) -> Any:
     log.warning("DEBUG LOG: %s", argv[2].decode("utf-8", "replace"))
     return OK
@@ -219,6 +301,9 @@ def _debug_help(session: Session, argv: list[bytes]) -> Any:
             "    Output a hex signature representing the current DB content.",
             "DIGEST-VALUE <key> [<key> ...]",
             "    Output a hex signature of the values of all the specified keys.",
+            "ERROR <string>",
+            "    Return a Redis protocol error with <string> as message. Useful for clients",
+            "    unit tests to simulate Redis errors.",
             "LOG <message>",
             "    Write <message> to the server log.",
             "OBJECT <key>",
@@ -232,10 +317,25 @@ def _debug_help(session: Session, argv: list[bytes]) -> Any:
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "QUICKLIST-PACKED-THRESHOLD <size>",
+            "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+            "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "LISTPACK <key>",
+            "    Show low level info about the listpack encoding of <key>.",
+            "QUICKLIST <key> [<0|1>]",
+            "    Show low level info about the quicklist encoding of <key>.",
+            "    The optional argument (0 by default) sets the level of detail",
         ],
     )
+
+
+def _debug_error(session: Session, argv: list[bytes]) -> Any:
+    """An error reply of exactly the given text (no ERR prefix; line breaks become spaces),
+    which client libraries use to fake LOADING, READONLY or OOM replies in their tests."""
+    text = argv[2].decode("utf-8", "replace").replace("\r", " ").replace("\n", " ")
+    return Error(text)
 
 
 #: subcommand -> (handler, argument count check: exact argc, or -n for at least n).
@@ -247,8 +347,13 @@ _SUBCOMMANDS = {
     b"digest-value": (_debug_digest_value, -2),
     b"set-active-expire": (_debug_set_active_expire, 3),
     b"reload": (_debug_reload, -2),
+    b"loadaof": (_debug_loadaof, -2),
     b"log": (_debug_log, 3),
+    b"error": (_debug_error, 3),
     b"protocol": (_debug_protocol, 3),
+    b"quicklist-packed-threshold": (_debug_quicklist_packed_threshold, 3),
+    b"listpack": (_debug_listpack, 3),
+    b"quicklist": (_debug_quicklist, -3),
 }
 
 

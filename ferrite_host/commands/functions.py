@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.commands.arguments import arg, flush_type, oneof, script_call, token
-from ferrite_host.commands.help import help_reply
+from ferrite_host.commands.help import help_reply, subcommand_syntax_error
 from ferrite_host.commands.scripting import EVAL_KEY_SPECS, EVAL_RO_KEY_SPECS, split_keys
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family
@@ -204,7 +204,7 @@ def function_dump(session: Session, argv: list[bytes]) -> Any:
 def function_restore(session: Session, argv: list[bytes]) -> Any:
     policy = "append"
     if len(argv) > 4:
-        raise CommandError("ERR wrong number of arguments for 'function|restore' command")
+        raise subcommand_syntax_error(argv)
     if len(argv) == 4:
         policy = argv[3].decode("utf-8", "replace").lower()
         if policy not in ("flush", "append", "replace"):
@@ -228,7 +228,9 @@ def function_restore(session: Session, argv: list[bytes]) -> Any:
     arguments=[flush_type()],
 )
 def function_flush(session: Session, argv: list[bytes]) -> Any:
-    if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"async", b"sync")):
+    if len(argv) > 3:
+        raise subcommand_syntax_error(argv)
+    if len(argv) == 3 and argv[2].lower() not in (b"async", b"sync"):
         raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
     Scripting.of(session.state).functions.flush()
     _changed_libraries(session, argv)

@@ -17,7 +17,7 @@ from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import Family, key_spec
 from ferrite_host.keyspace import hll
 from ferrite_host.keyspace.events import SILENT
-from ferrite_host.protocol.replies import OK
+from ferrite_host.protocol.replies import OK, SimpleString
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -66,9 +66,8 @@ def pfadd(session: Session, argv: list[bytes]) -> Any:
     updated = value is None
     limit = _max_bytes(session)
     try:
-        for element in argv[2:]:
-            if hll.add(edited, element, limit):
-                updated = True
+        if hll.add_many(edited, argv[2:], limit):
+            updated = True
     except hll.CorruptHLL:
         raise CommandError(CORRUPT) from None
     if not updated:
@@ -184,3 +183,72 @@ def pfmerge(session: Session, argv: list[bytes]) -> Any:
     else:
         session.db.set(destination, target, keep_ttl=True, event="pfadd")
     return OK
+
+
+@command(
+    "pfselftest",
+    1,
+    "admin",
+    since="2.8.9",
+    summary="An internal command for testing HyperLogLog values",
+    doc_flags=("syscmd",),
+    complexity="N/A",
+    arguments=[],
+)
+def pfselftest(session: Session, argv: list[bytes]) -> Any:
+    failure = hll.self_test()
+    if failure is not None:
+        raise CommandError(failure)
+    return OK
+
+
+def _dense_hll(session: Session, key: bytes, value: bytes | bytearray) -> bytearray:
+    """The HLL at `key` converted to dense and stored back (silently, as PFDEBUG does)."""
+    edited = value if type(value) is bytearray else bytearray(value)
+    try:
+        hll.to_dense(edited)
+    except hll.CorruptHLL:
+        raise CommandError(CORRUPT) from None
+    if edited is value:
+        session.db.changed(key, "pfdebug", SILENT)
+    else:
+        session.db.set(key, edited, keep_ttl=True, event="pfdebug", cls=SILENT)
+    return edited
+
+
+@command(
+    "pfdebug",
+    3,
+    "write denyoom admin",
+    keys=(2, 2, 1),
+    since="2.8.9",
+    summary="Internal commands for debugging HyperLogLog values",
+    doc_flags=("syscmd",),
+    complexity="N/A",
+    key_specs=[key_spec("RW ACCESS", index=2)],
+    arguments=[
+        {"name": "subcommand", "type": "string", "display_text": None},
+        {"name": "key", "type": "key", "key_spec_index": 0, "display_text": None},
+    ],
+)
+def pfdebug(session: Session, argv: list[bytes]) -> Any:
+    subcommand, key = argv[1].lower(), argv[2]
+    value = _hll_at(session, key)
+    if value is None:
+        raise CommandError("ERR The specified key does not exist")
+    sparse = value[4] == hll.SPARSE
+    if subcommand == b"getreg":
+        if sparse:
+            value = _dense_hll(session, key, value)
+        return hll.dense_registers(value)
+    if subcommand == b"decode":
+        if not sparse:
+            raise CommandError("ERR HLL encoding is not sparse")
+        return hll.sparse_decode(value).encode()
+    if subcommand == b"encoding":
+        return SimpleString("sparse" if sparse else "dense")
+    if subcommand == b"todense":
+        if sparse:
+            _dense_hll(session, key, value)
+        return int(sparse)
+    raise CommandError(f"ERR Unknown PFDEBUG subcommand '{argv[1].decode('utf-8', 'replace')}'")

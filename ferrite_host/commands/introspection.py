@@ -221,7 +221,7 @@ def _render_argument(argument: dict[str, Any]) -> dict[bytes, Any]:
     kind = str(argument.get("type", "string"))
     rendered: dict[bytes, Any] = {b"name": name.encode(), b"type": kind.encode()}
     nested = kind in _CONTAINER_ARG_TYPES
-    if not nested:
+    if not nested and argument.get("display_text", name) is not None:  # None: Redis has none
         rendered[b"display_text"] = str(argument.get("display_text") or name).encode()
     for field_name in _ARG_FIELD_ORDER:
         value = argument.get(field_name)

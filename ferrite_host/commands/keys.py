@@ -494,7 +494,7 @@ def pexpireat(session: Session, argv: list[bytes]) -> Any:
 
 def _ttl(session: Session, key: bytes, millis: bool, absolute: bool) -> int:
     db = session.db
-    if db.read(key) is None:
+    if db.read_untouched(key) is None:  # LOOKUP_NOTOUCH, as Redis
         return -2
     when = db.get_expire(key)
     if when is None:

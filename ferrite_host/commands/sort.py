@@ -240,6 +240,28 @@ def _sort_command(session: Session, argv: list[bytes], readonly: bool) -> Any:
     return len(output)
 
 
+#: Options whose arguments SORT's key finder steps over (so `GET store` names no key).
+_OPTION_ARGUMENTS = {b"limit": 2, b"get": 1, b"by": 1}
+
+
+def sort_keys(argv: list[bytes]) -> list[tuple[int, list[str]]]:
+    """The sorted key, then the last STORE's destination: Redis finds SORT's keys by walking
+    the options, as no key spec can say which STORE wins."""
+    found: list[tuple[int, list[str]]] = [(1, ["RO", "access"])]
+    store = 0
+    pos = 2
+    while pos < len(argv):
+        option = argv[pos].lower()
+        if option in _OPTION_ARGUMENTS:
+            pos += _OPTION_ARGUMENTS[option]
+        elif option == b"store" and pos + 1 < len(argv):
+            store = pos + 1
+        pos += 1
+    if store:
+        found.append((store, ["OW", "update"]))
+    return found
+
+
 @command(
     "sort",
     -2,
@@ -256,6 +278,7 @@ def _sort_command(session: Session, argv: list[bytes], readonly: bool) -> Any:
         _unknown_spec("RO ACCESS", _BY_GET_NOTE),
         _unknown_spec("OW UPDATE", _STORE_NOTE),
     ],
+    key_finder=sort_keys,
     arguments=[
         *_SORT_RO_ARGUMENTS,
         {

@@ -14,6 +14,7 @@ from ferrite_host.commands.arguments import KEYS
 from ferrite_host.core.errors import CommandError
 from ferrite_host.core.spec import CommandSpec, Family, key_spec
 from ferrite_host.protocol.replies import NULL_ARRAY, OK, Error
+from ferrite_host.scripting.scripting import effects_block
 
 if TYPE_CHECKING:
     from ferrite_host.core.session import Session
@@ -63,13 +64,6 @@ def discard(session: Session, argv: list[bytes]) -> Any:
     return OK
 
 
-def _watched_key_expired(session: Session) -> None:
-    """Touch every watched key so one that expired since WATCH fires its change event."""
-    keyspace = session.state.keyspace
-    for db_index, key in list(session.watched):
-        keyspace[db_index].get(key)
-
-
 @command(
     "exec",
     1,
@@ -85,8 +79,7 @@ def exec_(session: Session, argv: list[bytes]) -> Any:
     if session.multi_failed:
         _end_transaction(session)
         raise CommandError(EXECABORT)
-    _watched_key_expired(session)
-    if session.watch_dirty:
+    if session.watch_dirty or session.state.transactions.expired_since_watch(session):
         _end_transaction(session)
         return NULL_ARRAY
     session.in_multi = False
@@ -97,7 +90,6 @@ def exec_(session: Session, argv: list[bytes]) -> Any:
 
 def _run_queue(session: Session, queue: list[list[bytes]]) -> list[Any]:
     dispatcher = session.state.dispatcher
-    start_db = session.db_index
     session.in_exec = True
     session.tx_propagation = []
     replies: list[Any] = []
@@ -116,7 +108,7 @@ def _run_queue(session: Session, queue: list[list[bytes]]) -> list[Any]:
         session.in_exec = False
         recorded, session.tx_propagation = session.tx_propagation, []
     if recorded:
-        session.state.propagate(start_db, _as_block(start_db, recorded))
+        session.state.propagate(*effects_block(recorded))
     return replies
 
 
@@ -141,21 +133,6 @@ def _refused_now(session: Session, spec: CommandSpec, argv: list[bytes]) -> str 
     return _CHANGED + "no permission to execute the command or subcommand"
 
 
-def _as_block(start_db: int, recorded: list[tuple[int, list[bytes]]]) -> list[list[bytes]]:
-    """MULTI, the writes (with SELECT where the database changed), EXEC."""
-    block: list[list[bytes]] = [[b"MULTI"]]
-    current = start_db
-    for db_index, argv in recorded:
-        if db_index != current:
-            block.append([b"SELECT", b"%d" % db_index])
-            current = db_index
-        block.append(argv)
-    block.append([b"EXEC"])
-    if current != start_db:
-        block.append([b"SELECT", b"%d" % start_db])
-    return block
-
-
 @command(
     "watch",
     -2,
@@ -171,8 +148,7 @@ def watch(session: Session, argv: list[bytes]) -> Any:
         raise CommandError("ERR WATCH inside MULTI is not allowed")
     transactions = session.state.transactions
     for key in argv[1:]:
-        session.db.get(key)  # an already expired key is gone before we start watching
-        transactions.watch(session, key)
+        transactions.watch(session, key)  # as Redis's: no lookup, a stale key stays stored
     return OK
 
 

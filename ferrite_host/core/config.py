@@ -34,10 +34,12 @@ ENCODING_LIMITS = (
     "set_max_intset_entries",
     "zset_max_listpack_entries",
     "zset_max_listpack_value",
+    "stream_node_max_bytes",
+    "stream_node_max_entries",
 )
 _LONG_MAX = 2**63 - 1
 #: Encoding thresholds Redis declares as memory values ("1kb" is accepted).
-MEMORY_LIMITS = ("hash_max_listpack_value", "zset_max_listpack_value")
+MEMORY_LIMITS = ("hash_max_listpack_value", "zset_max_listpack_value", "stream_node_max_bytes")
 
 _UNITS = {"b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
 
@@ -169,8 +171,13 @@ class Settings(BaseModel):
     set_max_intset_entries: int = Field(512, ge=0, le=_LONG_MAX)
     zset_max_listpack_entries: int = Field(128, ge=0, le=_LONG_MAX)
     zset_max_listpack_value: int = Field(64, ge=0, le=_LONG_MAX)
+    stream_node_max_bytes: int = Field(4096, ge=0, le=_LONG_MAX)
+    stream_node_max_entries: int = Field(100, ge=0, le=_LONG_MAX)
     #: Milliseconds a script may run before it counts as busy (SCRIPT KILL, -BUSY).
     busy_reply_threshold: int = Field(5000, ge=0)
+    #: Seconds between the PINGs Redis sends its replicas; kept for CONFIG (SYNC feeds are
+    #: sent no PINGs: they carry the propagation stream only).
+    repl_ping_replica_period: int = Field(10, ge=1, le=_INT_MAX)
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     parser: Literal["auto", "hiredis", "python"] = "auto"
     #: Keyspace notification classes, every letter spelled out (CONFIG GET shows Redis's
@@ -203,6 +210,7 @@ class Settings(BaseModel):
         "hll_sparse_max_bytes",
         "hash_max_listpack_value",
         "zset_max_listpack_value",
+        "stream_node_max_bytes",
         mode="before",
     )
     @classmethod
@@ -299,6 +307,7 @@ TLS_FIELDS = frozenset(
 #: Settings CONFIG SET may change while running (the rest need a restart).
 MUTABLE = {
     "busy_reply_threshold",
+    "repl_ping_replica_period",
     "requirepass",
     "maxclients",
     "timeout",
@@ -345,6 +354,8 @@ MUTABLE = {
     "set_max_intset_entries",
     "zset_max_listpack_entries",
     "zset_max_listpack_value",
+    "stream_node_max_bytes",
+    "stream_node_max_entries",
 }
 
 #: Old names Redis 7.0 still accepts everywhere (config files, CONFIG GET/SET) for a setting.
@@ -355,6 +366,7 @@ ALIASES = {
     "zset-max-ziplist-entries": "zset-max-listpack-entries",
     "zset-max-ziplist-value": "zset-max-listpack-value",
     "lua-time-limit": "busy-reply-threshold",
+    "repl-ping-slave-period": "repl-ping-replica-period",
 }
 
 #: Settings that are not CONFIG parameters (start-up only, repeatable directives).

@@ -163,6 +163,13 @@ class Dispatcher:
                 commands = [[b"MULTI"], *commands, [b"EXEC"]]
             self.state.propagate(session.db_index, commands)
 
+    def refuse(self, session: Session, spec: CommandSpec, message: str) -> Error:
+        """Refuse a command before it runs or is queued (e.g. -BUSY while a script runs): as
+        Redis's rejectCommand, a transaction in progress is flagged to fail at EXEC."""
+        if session.in_multi:
+            session.multi_failed = True
+        return self._reject(spec, message, session)
+
     def _reject(self, spec: CommandSpec, message: str, session: Session | None = None) -> Error:
         if spec.name == "exec" and session is not None:
             # As Redis: a refused EXEC ends the transaction and says so.

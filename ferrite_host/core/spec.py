@@ -140,13 +140,15 @@ class Family:
         doc_flags: tuple[str, ...] | None = None,
         deprecated_since: str = "",
         replaced_by: str = "",
+        key_finder: Callable[[list[bytes]], list[tuple[int, list[str]]]] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a command whole: what COMMAND INFO and COMMAND DOCS show comes from here.
 
         `key_specs` default to the one Redis derives from `keys`; `tips` are space-separated;
         `arguments` are COMMAND DOCS argument maps (see `commands.arguments`), None when not
         transcribed; a `deprecated_since` marks the command deprecated unless `doc_flags`
-        say otherwise.
+        say otherwise. A `key_finder` replaces the key specs for COMMAND GETKEYS and ACL key
+        checks where the specs cannot say where the keys are (SORT's STORE).
         """
 
         def decorate(handler: Handler) -> Handler:
@@ -171,6 +173,7 @@ class Family:
                 replaced_by=replaced_by,
                 parent=parent,
                 owner=parent.owner if parent is not None else BUILTIN,
+                key_finder=key_finder,
             )
             if parent is not None:
                 parent.add_subcommand(spec)

@@ -175,6 +175,12 @@ class Database:
         Redis's dictFind sees; for listeners that must not change the keyspace)."""
         return key in self._data
 
+    def is_stale(self, key: bytes) -> bool:
+        """Whether `key` is stored but logically expired, without expiring it (Redis's
+        keyIsExpired; never while loading)."""
+        when = self._expires.get(key)
+        return when is not None and when <= now_ms() and not self._keyspace.loading
+
     @property
     def limits(self) -> EncodingLimits:
         """The keyspace's encoding thresholds, for handlers that grow a value."""

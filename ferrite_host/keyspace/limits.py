@@ -21,3 +21,5 @@ class EncodingLimits:
     zset_max_listpack_value: int = 64
     list_max_listpack_size: int = -2
     list_compress_depth: int = 0
+    stream_node_max_bytes: int = 4096
+    stream_node_max_entries: int = 100

@@ -146,6 +146,21 @@ class Persistence:
         self.state.dirty = 0
         log.info("DB reloaded by DEBUG RELOAD")
 
+    def debug_loadaof(self) -> None:
+        """DEBUG LOADAOF: make the AOF durable, empty the dataset and replay the file, so a
+        test can check what a write leaves in the AOF (Redis's own suite does)."""
+        if self.settings.appendonly:
+            self.appendonly.flush_for_shutdown()
+        if not self.aof_path.exists():
+            raise PersistenceError("Error trying to load the AOF: no append only file")
+        self.state.keyspace.flushall()
+        try:
+            self.loader.load_aof(self.aof_path)
+        except StartupError as exc:
+            raise PersistenceError(str(exc)) from None
+        self.state.dirty = 0
+        log.warning("Append Only File loaded by DEBUG LOADAOF")
+
     # -- what clients ask for ----------------------------------------------------------------
 
     def save(self) -> None:

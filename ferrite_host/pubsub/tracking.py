@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 INVALIDATE = b"invalidate"
 CHANNEL = b"__redis__:invalidate"
+#: Keyspace events that are the server's doing, not the running client's.
+_SERVER_EVENTS = frozenset({"expired", "evicted"})
 
 
 class TrackingOptions:
@@ -187,16 +189,21 @@ class Tracking:
                 self._flush_pending = bool(self._options)
                 self.pending = self.pending or self._flush_pending
             return
+        # An expiry or an eviction is the server's change, not the running client's (Redis
+        # signals it with no client), so NOLOOP does not hide it.
+        changer = None if event in _SERVER_EVENTS else self.current
         readers = self._readers.pop(key, None)
         if readers:
-            self._invalidate_readers(key, readers)
+            self._invalidate_readers(key, readers, changer)
         if self._prefixes:
             for prefix, entry in self._prefixes.items():
                 if key.startswith(prefix):
-                    entry.changed[key] = self.current
+                    entry.changed[key] = changer
                     self._broadcast_pending = True
 
-    def _invalidate_readers(self, key: bytes, readers: dict[int, None]) -> None:
+    def _invalidate_readers(
+        self, key: bytes, readers: dict[int, None], changer: Session | None
+    ) -> None:
         clients = self._state.clients
         for client_id in sorted(readers):
             target = clients.get(client_id)
@@ -204,7 +211,7 @@ class Tracking:
             if target is None or options is None or options.bcast:
                 continue
             if target is self.current:
-                if not options.noloop:
+                if not (options.noloop and changer is target):
                     self._own.append((target, key))
                     self.pending = True
                 continue

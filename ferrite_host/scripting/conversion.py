@@ -9,6 +9,7 @@ encoder then renders the value tree for the caller's own protocol.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.protocol.encoder import format_double
@@ -115,7 +116,24 @@ class ReplyToLua:
         return self._field(b"set", inner)
 
 
-def lua_to_reply(value: Any, resp: int) -> Any:
+class LuaTableReader:
+    """Reads a script's returned tables as Redis does (lua_rawget): a metatable is never
+    consulted, so an `__index` can neither run code (a `redis.call`) nor fail the
+    conversion (a read-only proxy such as `_G` refusing unknown names)."""
+
+    def __init__(self, runtime: Any) -> None:
+        real = runtime.globals()
+        self._rawget = real[b"rawget"]
+        self._getmetatable = real[b"getmetatable"]
+
+    def getter(self, table: Any) -> Callable[[Any], Any]:
+        if self._getmetatable(table) is None:
+            return table.__getitem__  # type: ignore[no-any-return]
+        rawget = self._rawget
+        return lambda key: rawget(table, key)
+
+
+def lua_to_reply(value: Any, resp: int, reader: LuaTableReader) -> Any:
     """A script's return value as a reply tree (`resp` is the script's `setresp`)."""
     if value is None:
         return None
@@ -131,30 +149,34 @@ def lua_to_reply(value: Any, resp: int) -> Any:
     if kind is float:
         return _number_to_int(value)
     if is_table(value):
-        return _table_to_reply(value, resp)
+        return _table_to_reply(value, resp, reader)
     return None  # functions, userdata, threads: Redis answers a null
 
 
-def _table_to_reply(table: Any, resp: int) -> Any:
-    err = table[b"err"]
+def _table_to_reply(table: Any, resp: int, reader: LuaTableReader) -> Any:
+    get = reader.getter(table)
+    err = get(b"err")
     if isinstance(err, bytes):
         return Error(_one_line(err))
-    ok = table[b"ok"]
+    ok = get(b"ok")
     if isinstance(ok, bytes):
         return SimpleString(_one_line(ok))
-    double = table[b"double"]
+    double = get(b"double")
     if isinstance(double, (int, float)) and not isinstance(double, bool):
         return float(double)
-    big = table[b"big_number"]
+    big = get(b"big_number")
     if isinstance(big, bytes):
         return BigNumber(_one_line(big).replace(" ", ""))
-    mapping = table[b"map"]
+    mapping = get(b"map")
     if is_table(mapping):
-        return {lua_to_reply(key, resp): lua_to_reply(item, resp) for key, item in mapping.items()}
-    members = table[b"set"]
+        return {
+            lua_to_reply(key, resp, reader): lua_to_reply(item, resp, reader)
+            for key, item in mapping.items()
+        }
+    members = get(b"set")
     if is_table(members):
-        return SetReply([lua_to_reply(key, resp) for key, _ in members.items()])
-    verbatim = table[b"verbatim_string"]
+        return SetReply([lua_to_reply(key, resp, reader) for key, _ in members.items()])
+    verbatim = get(b"verbatim_string")
     if is_table(verbatim):
         text, fmt = verbatim[b"string"], verbatim[b"format"]
         if isinstance(text, bytes) and isinstance(fmt, bytes):
@@ -162,10 +184,10 @@ def _table_to_reply(table: Any, resp: int) -> Any:
     items: list[Any] = []
     index = 1
     while True:
-        item = table[index]
+        item = get(index)
         if item is None:
             return items
-        items.append(lua_to_reply(item, resp))
+        items.append(lua_to_reply(item, resp, reader))
         index += 1
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ferrite_host.scripting.conversion import LuaTableReader
 from ferrite_host.scripting.lualibs import install_libraries
 from ferrite_host.scripting.random import RedisRandom
 from ferrite_host.scripting.redis_api import RedisApi
@@ -27,6 +28,7 @@ class LuaEngine:
         self, state: ServerState, chunkname: str, current: Callable[[], ScriptRun | None]
     ) -> None:
         self.sandbox = LuaSandbox(chunkname)
+        self.table_reader = LuaTableReader(self.sandbox.runtime)
         self.api = RedisApi(state, self.sandbox, current)
         self.redis_table = self.api.runtime_table()
         self.sandbox.env[b"redis"] = self.sandbox.readonly(self.redis_table)

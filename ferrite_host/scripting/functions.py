@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.core.errors import CommandError
-from ferrite_host.scripting.conversion import is_table
+from ferrite_host.scripting.conversion import is_table, lua_number_text
 from ferrite_host.scripting.engine import LuaEngine
 from ferrite_host.scripting.flags import KNOWN_FLAGS, ScriptFlags
 from ferrite_host.scripting.sandbox import CompileError
@@ -56,6 +56,8 @@ class FunctionLibraries:
         #: Every function by lower-cased name (Redis looks them up case-insensitively).
         self.functions: dict[str, LuaFunction] = {}
         self._engine: LuaEngine | None = None
+        #: The library whose FUNCTION LOAD is running (register_function works only then).
+        self._loading: Library | None = None
 
     @property
     def engine(self) -> LuaEngine:
@@ -102,7 +104,11 @@ class FunctionLibraries:
             chunk = sandbox.compile(body, env=env)
         except CompileError as exc:
             raise CommandError(f"ERR Error compiling function: {exc}") from None
-        ok, error = sandbox.run(chunk)
+        self._loading = library
+        try:
+            ok, error = sandbox.run(chunk)
+        finally:
+            self._loading = None
         if not ok:
             raise CommandError(f"ERR Error registering functions: {_error_text(error)}")
         if not library.functions:
@@ -113,6 +119,12 @@ class FunctionLibraries:
         return library
 
     def _register(self, library: Library, *args: Any) -> tuple[bool, Any]:
+        if self._loading is not library:
+            # A function that kept a reference to the load-time `redis` (Redis's own text,
+            # without an ERR code).
+            return False, self.engine.api.to_lua.error(
+                "redis.register_function can only be called on FUNCTION LOAD command"
+            )
         try:
             function = self._parse_registration(library, args)
         except RegistrationError as exc:
@@ -152,6 +164,12 @@ class FunctionLibraries:
                 raise RegistrationError("ERR redis.register_function must get a callback argument")
         elif len(args) == 2:
             name, callback = args
+            if isinstance(name, (int, float)) and not isinstance(name, bool):
+                name = lua_number_text(name)  # Lua turns a number into its text
+            if not isinstance(name, bytes):
+                raise RegistrationError(
+                    "ERR first argument to redis.register_function must be a string"
+                )
         else:
             raise RegistrationError("ERR wrong number of arguments to redis.register_function")
         if type(callback).__name__ != "_LuaFunction":

@@ -30,6 +30,9 @@ UNKNOWN = "ERR Unknown Redis command called from script"
 WRONG_ARITY = "ERR Wrong number of args calling Redis command from script"
 NOT_ALLOWED = "ERR This Redis command is not allowed from script"
 READ_ONLY = "ERR Write commands are not allowed from read-only scripts."
+#: The commands Redis 7.0 flags MAY_REPLICATE that a script can call: a read-only script
+#: (EVAL_RO, FCALL_RO, no-writes) refuses them as writes.
+MAY_REPLICATE = frozenset({"publish", "spublish", "pfcount"})
 WRONG_ARGS = "ERR wrong number or type of arguments"
 
 
@@ -119,7 +122,7 @@ class RedisApi:
         refused = self._acl_refusal(run.caller, spec, argv)  # Redis checks ACLs first
         if refused is not None:
             return Error(refused)
-        if spec.is_write and run.read_only:
+        if run.read_only and (spec.is_write or spec.name in MAY_REPLICATE):
             return Error(READ_ONLY)
         if (
             run.oom_at_start

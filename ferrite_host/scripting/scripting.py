@@ -154,7 +154,11 @@ class Scripting:
         self.current = run
         try:
             ok, value = engine.run(function, call_args, lambda: self._check(run))
-            reply = lua_to_reply(value, run.resp) if ok else _error_reply(value, name)
+            reply = (
+                lua_to_reply(value, run.resp, engine.table_reader)
+                if ok
+                else _error_reply(value, name)
+            )
         finally:
             self.current = None
         self._propagate(caller, run)
@@ -194,11 +198,8 @@ class Scripting:
             return
         if caller.in_exec:
             caller.tx_propagation.extend(effects)
-        elif len(effects) == 1:
-            db, argv = effects[0]
-            self.state.propagate(db, [argv])
         else:
-            self.state.propagate(run.start_db, effects_block(run.start_db, effects))
+            self.state.propagate(*effects_block(effects))
 
     def kill(self, functions: bool) -> None:
         """SCRIPT KILL / FUNCTION KILL: ask the running script to stop at its next hook."""
@@ -212,19 +213,22 @@ class Scripting:
         run.kill_requested = True
 
 
-def effects_block(start_db: int, effects: list[tuple[int, list[bytes]]]) -> list[list[bytes]]:
-    """MULTI, the writes (with SELECT where the database changed), EXEC."""
+def effects_block(effects: list[tuple[int, list[bytes]]]) -> tuple[int, list[list[bytes]]]:
+    """What a group of writes propagates, as Redis 7.0's propagatePendingCommands: one write
+    alone; two or more as MULTI (in the first write's database, so its SELECT comes first),
+    the writes with SELECT where the database changes, EXEC. Returns (first db, commands)."""
+    first_db = effects[0][0]
+    if len(effects) == 1:
+        return first_db, [effects[0][1]]
     block: list[list[bytes]] = [[b"MULTI"]]
-    current = start_db
+    current = first_db
     for db, argv in effects:
         if db != current:
             block.append([b"SELECT", b"%d" % db])
             current = db
         block.append(argv)
     block.append([b"EXEC"])
-    if current != start_db:
-        block.append([b"SELECT", b"%d" % start_db])
-    return block
+    return first_db, block
 
 
 def _error_reply(value: Any, name: str) -> Any:

@@ -14,7 +14,7 @@ from ferrite_host.core.peers import format_peer, is_local
 from ferrite_host.core.session import REPLIES_ON, SKIP_NEXT, SKIP_THIS_AND_NEXT
 from ferrite_host.protocol.encoder import encode_into
 from ferrite_host.protocol.parser import RequestParser
-from ferrite_host.protocol.replies import NO_REPLY, Error
+from ferrite_host.protocol.replies import NO_REPLY, Error, Push, Replies
 from ferrite_host.pubsub import Tracking
 from ferrite_host.server.busy import exit_now
 from ferrite_host.server.output_guard import OutputGuard
@@ -317,24 +317,37 @@ class Connection(asyncio.Protocol):
             return resolved
         spec = resolved
         name = spec.full_name  # type: ignore[union-attr]
-        if name == "shutdown":
-            if any(arg.lower() == b"nosave" for arg in argv[1:]):
-                exit_now("SHUTDOWN NOSAVE received while busy")
-            return Error(busy_error)
-        if "allow_busy" in spec.flags:  # type: ignore[union-attr]
+        if name == "shutdown" and any(arg.lower() == b"nosave" for arg in argv[1:]):
+            exit_now("SHUTDOWN NOSAVE received while busy")
+        if name != "shutdown" and "allow_busy" in spec.flags:  # type: ignore[union-attr]
             return self._execute(session, argv)
-        return Error(busy_error)
+        return self.state.dispatcher.refuse(session, spec, busy_error)  # type: ignore[arg-type]
 
     def close(self) -> None:
+        """Disconnect (CLIENT KILL, idle timeout, output limits, shutdown). The client leaves
+        the server's lists at once, as Redis frees a killed client before it answers the
+        killer, so a CLIENT LIST right after no longer shows it; the socket closes after."""
         if self.transport is not None:
             self.transport.close()
+        if self.session is not None and not self._running:
+            self._registry.discard(self)
+            self.state.drop_session(self.session)
+            self.session = None
 
 
 def _muted(session: Session, reply: Any) -> Any:
-    """CLIENT REPLY: nothing while OFF; with SKIP, nothing for it and the next command."""
+    """CLIENT REPLY: nothing while OFF; with SKIP, nothing for it and the next command.
+    Push frames (SUBSCRIBE's confirmations, in RESP2 too) are sent anyway, as Redis 7.0
+    does for what it sends while "pushing"."""
     mode = session.reply_mode
     if mode == SKIP_THIS_AND_NEXT:
         session.reply_mode = SKIP_NEXT
     elif mode == SKIP_NEXT:
         session.reply_mode = REPLIES_ON
+    if type(reply) is Push:
+        return reply
+    if type(reply) is Replies:
+        pushes = [frame for frame in reply if type(frame) is Push]
+        if pushes:
+            return Replies(pushes)
     return NO_REPLY

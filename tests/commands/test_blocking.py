@@ -15,9 +15,17 @@ from ferrite_host.protocol.replies import NULL_ARRAY, Error
 
 @pytest.mark.parametrize(
     ("raw", "seconds"),
-    [(b"0", None), (b"-0", None), (b"0.0001", None), (b"1.5", 1.5), (b"0x10", 16.0)],
+    [
+        (b"0", None),
+        (b"-0", None),
+        (b"0.0001", 0.001),
+        (b"-0.0001", None),
+        (b"1.5", 1.5),
+        (b"1.0001", 1.001),
+        (b"0x10", 16.0),
+    ],
 )
-def test_timeouts_are_whole_milliseconds_and_zero_is_forever(
+def test_timeouts_round_up_to_whole_milliseconds_and_zero_is_forever(
     raw: bytes, seconds: float | None
 ) -> None:
     assert parse_timeout(raw) == seconds

@@ -21,11 +21,13 @@ import pytest
 import redis
 
 from ferrite_host.keyspace import HashValue, ListValue, SetValue, TypedValue, ZSetValue
+from ferrite_host.keyspace.streams import MAX_ID, StreamValue, format_id
 from ferrite_host.persistence.rdb import parse_rdb
 from ferrite_host.persistence.rdb.crc64 import crc64
 from ferrite_host.persistence.snapshot import SnapshotError
 from ferrite_host.testing import FerriteProcess
 from ferrite_host.testing.process import die_with_parent, free_port
+from tests.compat.raw_resp import RawResp
 
 REDIS = shutil.which("redis-server")
 CHECK_RDB = shutil.which("redis-check-rdb")
@@ -129,6 +131,25 @@ def fill(client: redis.Redis) -> None:
     client.xreadgroup("group", "consumer", {"stream": ">"}, count=5)
     client.xadd("stream-empty-ish", {"a": "b"})
     client.xdel("stream-empty-ish", client.xrange("stream-empty-ish")[0][0])
+    for index in range(250):  # three listpack nodes, one with tombstones, groups and PELs
+        fields = {"f": index} if index % 3 else {"other": index, "x": "y" * (index % 7)}
+        client.xadd("stream-groups", fields, id=f"{1000 + index}-{index % 4}")
+    client.xdel("stream-groups", "1010-2", "1120-0", "1121-1")
+    client.xgroup_create("stream-groups", "readers", id="0")
+    client.xgroup_create("stream-groups", "late", id="$")
+    client.xgroup_create("stream-groups", "noack", id="0", entries_read=0)
+    client.xreadgroup("readers", "alice", {"stream-groups": ">"}, count=20)
+    client.xreadgroup("readers", "bob", {"stream-groups": ">"}, count=7)
+    client.xreadgroup("noack", "carol", {"stream-groups": ">"}, count=30, noack=True)
+    client.xgroup_createconsumer("stream-groups", "readers", "idle-one")
+    client.xack("stream-groups", "readers", "1001-1", "1002-2")
+    client.xclaim("stream-groups", "readers", "bob", 0, ["1003-3"], retrycount=5)
+    client.xtrim("stream-groups", minid="1005-0")
+    client.xadd("stream-setid", {"a": "1"}, id="5-0")
+    client.execute_command(
+        "XSETID", "stream-setid", "90-0", "ENTRIESADDED", 40, "MAXDELETEDID", "80-0"
+    )
+    client.xgroup_create("stream-only-groups", "g", id="$", mkstream=True)
     client.function_load("#!lua name=rdblib\nredis.register_function('f', function() return 1 end)")
 
 
@@ -145,7 +166,7 @@ def python_value(client: redis.Redis, key: bytes) -> Any:
     if kind == b"zset":
         return client.zrange(key, 0, -1, withscores=True)
     if kind == b"stream":
-        return "stream"
+        return [[sid, fields] for sid, fields in client.xrange(key)]
     raise AssertionError(kind)
 
 
@@ -158,8 +179,13 @@ def loaded_value(value: Any) -> Any:
         return set(value)
     if isinstance(value, ZSetValue):
         return list(value)
+    if isinstance(value, StreamValue):
+        return [
+            [format_id(sid), dict(zip(pairs[0::2], pairs[1::2], strict=True))]
+            for sid, pairs in value.range((0, 0), MAX_ID)
+        ]
     if isinstance(value, TypedValue):
-        return value.type.name  # streams are kept as stored
+        return value.type.name
     return value
 
 
@@ -253,6 +279,27 @@ def test_ferrite_starts_on_a_redis_file(
     assert ferrite_on_redis_file.client().fcall("f", 0) == 1
 
 
+STREAM_KEYS = (b"stream", b"stream-empty-ish", b"stream-groups", b"stream-setid")
+
+
+def _stream_info(port: int, key: bytes) -> list[Any]:
+    """Everything XINFO knows of a stream, as wire-typed replies."""
+    client = RawResp(port)
+    replies = [client.call("XINFO", "STREAM", key, "FULL"), client.call("XINFO", "GROUPS", key)]
+    replies.append(client.call("XRANGE", key, "-", "+"))
+    client.close()
+    return replies
+
+
+def test_streams_load_with_their_groups(
+    source: RedisProcess, ferrite_on_redis_file: FerriteProcess
+) -> None:
+    """XINFO STREAM FULL (nodes, counters, groups, PELs with delivery times, consumers with
+    seen times) is the same in Ferrite after loading Redis's file."""
+    for key in (*STREAM_KEYS, b"stream-only-groups"):
+        assert _stream_info(ferrite_on_redis_file.port, key) == _stream_info(source.port, key), key
+
+
 def test_dump_from_ferrite_restores_in_redis(
     source: RedisProcess, ferrite_on_redis_file: FerriteProcess
 ) -> None:
@@ -313,6 +360,8 @@ def test_redis_starts_on_a_ferrite_file(
                     "encoding", key
                 ), key
         assert target.client().pexpiretime("at") == FUTURE_MS
+        for key in STREAM_KEYS:  # groups, PELs and counters survive Ferrite's own file too
+            assert _stream_info(target.port, key) == _stream_info(source.port, key), key
     finally:
         target.stop()
 

@@ -74,6 +74,18 @@ SCENARIO: list[tuple[object, ...]] = [
     ("HGETALL", "c1:h"),
     ("ZRANGE", "c1:z", 0, -1, "WITHSCORES"),
     ("GET", "c1:s"),
+    # RM_GetLRU/SetLRU/GetLFU/SetLFU under both policy kinds, and on an empty key.
+    ("SET", "a", "v"),
+    ("FXE.ACCESS", "a", "LRU", -5),
+    ("FXE.ACCESS", "a", "LRU", 600000),
+    ("FXE.ACCESS", "a", "LFU", 100),
+    ("FXE.ACCESS", "nokey", "LRU", 10),
+    ("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"),
+    ("FXE.ACCESS", "a", "LFU", 100),
+    ("FXE.ACCESS", "a", "LFU", 300),
+    ("FXE.ACCESS", "a", "LRU", 1000),
+    ("FXE.ACCESS", "nokey", "LFU", 3),
+    ("CONFIG", "SET", "maxmemory-policy", "noeviction"),
 ]
 
 

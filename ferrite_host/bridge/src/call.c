@@ -17,6 +17,12 @@
  * with nulls, a command that replied nothing answers Ferrite's error, and Ferrite's
  * propagation rule: a write command that changed data and asked for no replication is
  * replicated verbatim.
+ *
+ * Blocking (ferrite_host.bridge.blocking / async_commands) hooks in at two rare points: a
+ * command that blocked its client records the handle in `blocking`, and when the handle
+ * took the reply the call's end sends none and propagates nothing verbatim; a function that
+ * returned a coroutine (an `async def` command) is handed to async_commands.start_async,
+ * which moves the call onto a thread-safe context (`_move_to`) where the coroutine goes on.
  */
 
 #define AGG_ARRAY 0
@@ -40,6 +46,7 @@ typedef struct {
     PyObject *module;           /* the RedisModule, or None */
     PyObject *registry;
     PyObject *keys;             /* the open BridgeKeys (list), made on first use */
+    PyObject *blocking;         /* the handle the command blocked its client with, or NULL */
     char write_command, wrote, asked, detached, dropped, in_use;
     long top_level;             /* top-level replies sent */
     int open_len, open_cap;
@@ -61,7 +68,7 @@ static PyObject *obj_status_ok, *obj_rms_class, *obj_args_class, *obj_to_reply, 
 static PyObject *obj_line_bytes, *obj_warn_dropped, *obj_warn_failed, *obj_failure;
 static PyObject *obj_reply_error_message, *obj_wrong_arity, *obj_simple_string, *obj_error;
 static PyObject *obj_set_reply, *obj_verbatim, *obj_big_number, *obj_null_array;
-static PyObject *obj_registry;
+static PyObject *obj_registry, *obj_start_async;
 
 /* ---- the reply stream ------------------------------------------------------------------ */
 
@@ -444,16 +451,32 @@ static void close_keys(CallObject *c) {
     PyList_SetSlice(c->keys, 0, PyList_GET_SIZE(c->keys), NULL);
 }
 
+/* Whether the command blocked its client and the handle answers it (later, or Redis did
+ * at once): then the call itself sends no reply and propagates nothing verbatim. The
+ * handle is Python (blocking.BridgeBlockedClient); only a blocking command asks it. */
+static int took_reply(CallObject *c) {
+    if (!c->blocking || c->blocking == Py_None) return 0;
+    PyObject *answer = PyObject_CallMethod(c->blocking, "took_reply", NULL);
+    int taken = answer ? PyObject_IsTrue(answer) : -1;
+    Py_XDECREF(answer);
+    if (taken < 0) {
+        log_python_error(c->ctx, "asking a blocked client's handle");
+        return 1; /* the handle's client is not answered twice */
+    }
+    return taken;
+}
+
 /* Close keys, complete the replies, apply the propagation rule, end the context. */
 static void call_finish(CallObject *c, PyObject *failure) {
     if (!c->ctx) return;
     close_keys(c);
-    if (!c->detached) {
+    if (!c->detached && !took_reply(c)) {
         if (failure || c->top_level != 1 || c->open_len) {
             if (stream_finish(c, failure) < 0) log_python_error(c->ctx, "finishing the reply");
         }
         if (c->wrote && !c->asked && c->write_command) RM_ReplicateVerbatim(c->ctx);
     }
+    Py_CLEAR(c->blocking);
     c->ctx = NULL;
     c->rargv = NULL;
     c->rargc = 0;
@@ -466,6 +489,7 @@ static void call_reset(CallObject *c, RedisModuleCtx *ctx) {
     c->wrote = c->asked = c->dropped = 0;
     c->top_level = 0;
     c->open_len = 0;
+    Py_CLEAR(c->blocking);
 }
 
 static CallObject *call_alloc(PyTypeObject *type) {
@@ -526,6 +550,7 @@ static int call_traverse(CallObject *c, visitproc visit, void *arg) {
     Py_VISIT(c->module);
     Py_VISIT(c->registry);
     Py_VISIT(c->keys);
+    Py_VISIT(c->blocking);
     return 0;
 }
 
@@ -535,6 +560,7 @@ static int call_clear(CallObject *c) {
     Py_CLEAR(c->module);
     Py_CLEAR(c->registry);
     Py_CLEAR(c->keys);
+    Py_CLEAR(c->blocking);
     return 0;
 }
 
@@ -790,6 +816,53 @@ static PyObject *m_finish(PyObject *self, PyObject *const *args, Py_ssize_t narg
     Py_RETURN_NONE;
 }
 
+static PyObject *build_argv(RedisModuleString **argv, int argc);
+
+/* _finish_replies(failure=None): complete the replies now (a half-sent collection with
+ * nulls, nothing sent: the failure or Ferrite's error), also for a detached call: what a
+ * blocked client's callback and an async command's end do. */
+static PyObject *m_finish_replies(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    SELF_CALL;
+    if (nargs > 1) {
+        PyErr_SetString(PyExc_TypeError, "_finish_replies(failure=None)");
+        return NULL;
+    }
+    PyObject *failure = nargs == 1 && args[0] != Py_None ? args[0] : NULL;
+    if (failure && !PyUnicode_Check(failure)) {
+        PyErr_SetString(PyExc_TypeError, "a failure is a str");
+        return NULL;
+    }
+    if (!ctx_alive(c)) return NULL;
+    if ((failure || c->top_level != 1 || c->open_len) && stream_finish(c, failure) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* _move_to(addr): an async command's call goes on in the thread-safe context `addr` bound
+ * to its blocked client (whose replies are the client's): the keys opened in the command's
+ * context are closed, its argv kept, the reply count starts again, and the call is detached
+ * (the end of the command's own context sends and propagates nothing). */
+static PyObject *m_move_to(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    SELF_CALL;
+    NEED(1);
+    void *ctx = PyLong_AsVoidPtr(args[0]);
+    if (!ctx) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "_move_to needs a context");
+        return NULL;
+    }
+    if (!ctx_alive(c)) return NULL;
+    if (!c->argv && c->rargv && !(c->argv = build_argv(c->rargv, c->rargc))) return NULL;
+    close_keys(c);
+    c->ctx = ctx;
+    c->rargv = NULL;
+    c->rargc = 0;
+    c->detached = 1;
+    c->top_level = 0;
+    c->open_len = 0;
+    c->dropped = 0;
+    Py_RETURN_NONE;
+}
+
 #define CALL_METHOD(name) {#name, (PyCFunction)(void (*)(void))m_##name, METH_FASTCALL, NULL}
 static PyMethodDef call_methods[] = {
     CALL_METHOD(reply_with_long_long),
@@ -818,6 +891,8 @@ static PyMethodDef call_methods[] = {
     {"_reply_value", (PyCFunction)(void (*)(void))m_reply_value, METH_FASTCALL, NULL},
     {"_unfinished", (PyCFunction)(void (*)(void))m_unfinished, METH_FASTCALL, NULL},
     {"_finish", (PyCFunction)(void (*)(void))m_finish, METH_FASTCALL, NULL},
+    {"_finish_replies", (PyCFunction)(void (*)(void))m_finish_replies, METH_FASTCALL, NULL},
+    {"_move_to", (PyCFunction)(void (*)(void))m_move_to, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL}};
 
 /* `argv`: the call's argv as bytes (the name first), made from Redis's strings once. */
@@ -869,6 +944,16 @@ static PyObject *g_object(PyObject *value) {
 static PyObject *g_command(CallObject *c, void *u) { (void)u; return g_object(c->command); }
 static PyObject *g_module(CallObject *c, void *u) { (void)u; return g_object(c->module); }
 static PyObject *g_registry(CallObject *c, void *u) { (void)u; return g_object(c->registry); }
+static PyObject *g_self(CallObject *c, void *u) { (void)u; return g_object((PyObject *)c); }
+static PyObject *g_blocking(CallObject *c, void *u) {
+    (void)u;
+    return g_object(c->blocking ? c->blocking : Py_None);
+}
+static int s_blocking(CallObject *c, PyObject *value, void *u) {
+    (void)u;
+    Py_XSETREF(c->blocking, value && value != Py_None ? Py_NewRef(value) : NULL);
+    return 0;
+}
 static PyObject *g_top_level(CallObject *c, void *u) {
     (void)u;
     return PyLong_FromLong(c->top_level);
@@ -911,6 +996,9 @@ static PyGetSetDef call_getset[] = {
     FLAG("asked", asked),
     FLAG("write_command", write_command),
     FLAG("_detached", detached),
+    {"blocking", (getter)g_blocking, (setter)s_blocking,
+     "The handle the command blocked its client with (blocking.py), or None.", NULL},
+    {"_call", (getter)g_self, NULL, "The call's state: the ctx itself.", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyTypeObject CallType = {
@@ -1134,7 +1222,7 @@ static PyObject *n_configure(PyObject *self, PyObject *const *args, Py_ssize_t n
         {"simple_string", &obj_simple_string}, {"error", &obj_error},
         {"set_reply", &obj_set_reply}, {"verbatim", &obj_verbatim},
         {"big_number", &obj_big_number}, {"null_array", &obj_null_array},
-        {"registry", &obj_registry},
+        {"registry", &obj_registry}, {"start_async", &obj_start_async},
     };
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
         PyObject *value = PyDict_GetItemString(args[0], wanted[i].name);
@@ -1317,6 +1405,36 @@ static PyObject *pythonic_args(CallObject *c) {
     return args;
 }
 
+/* The command returned a coroutine (an `async def` command): async_commands.start_async
+ * blocks its client and runs it on the bridge's asyncio loop, moving the call onto a
+ * thread-safe context. 1 when the call moved (the command's context is done with it), 0
+ * when it did not (Redis refused to block and answered, or starting failed: logged and
+ * answered with an error). */
+static int start_async(CommandSlot *s, PyObject *made, CallObject *c, RedisModuleCtx *ctx,
+                       PyObject *coroutine) {
+    PyObject *stack[4] = {made, coroutine, s->name, s->module};
+    PyObject *done = PyObject_Vectorcall(obj_start_async, stack, 4, NULL);
+    int moved = c->ctx != ctx;
+    if (done) {
+        Py_DECREF(done);
+        return moved;
+    }
+    if (moved) {
+        log_python_error(NULL, "starting an async command");
+        return 1;
+    }
+    PyObject *error = NULL;
+    PyObject *failure = failure_of(s, 0, &error);
+    Py_XDECREF(error);
+    if (!took_reply(c) && failure && send_error_text(c, failure) < 0)
+        log_python_error(ctx, "replying");
+    Py_XDECREF(failure);
+    PyObject *close = PyObject_CallMethod(coroutine, "close", NULL);
+    if (!close) log_python_error(ctx, "closing a coroutine");
+    Py_XDECREF(close);
+    return 0;
+}
+
 static int run_command(int slot, RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RM_AutoMemory(ctx);
     PythonEntry gil;
@@ -1345,18 +1463,30 @@ static int run_command(int slot, RedisModuleCtx *ctx, RedisModuleString **argv, 
             result = PyObject_Vectorcall(s->callback, stack, 2, NULL);
             Py_DECREF(args);
         }
+        if (result && PyCoro_CheckExact(result)) {
+            int moved = start_async(s, made, c, ctx, result);
+            Py_DECREF(result);
+            if (moved) {
+                if (made == s->cached) Py_CLEAR(s->cached); /* the async run has it now */
+                Py_DECREF(made);
+                python_leave(&gil);
+                return RM_OK;
+            }
+            goto finish; /* refused (MULTI, a script: Redis answered), or failed (answered) */
+        }
         PyObject *error = NULL;
         if (!result) {
             failure = failure_of(s, s->pythonic != NULL, &error);
-        } else if (s->pythonic && send_pythonic(c, result) < 0) {
+        } else if (s->pythonic && !took_reply(c) && send_pythonic(c, result) < 0) {
             failure = failure_of(s, 0, &error);
         }
         Py_XDECREF(result);
         if (error) {
-            if (send_error_text(c, error) < 0) log_python_error(ctx, "replying");
+            if (!took_reply(c) && send_error_text(c, error) < 0) log_python_error(ctx, "replying");
             Py_DECREF(error);
         }
     }
+finish:
     call_finish(c, failure);
     Py_XDECREF(failure);
     give_back_ctx(s, made, c);

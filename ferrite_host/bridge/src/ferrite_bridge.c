@@ -50,7 +50,11 @@ static int fetch_api(RedisModuleCtx *ctx) {
     }
     FERRITE_RM_FUNCTIONS(FETCH)
 #undef FETCH
+    ferrite_blocking_fetch_api(ctx); /* bridge_blocking.c's own functions */
     if (RM_SetModuleAttribs == NULL || RM_CreateCommand == NULL || RM_Log == NULL) return RM_ERR;
+    if (ferrite_command_info_fetch_api(ctx) != RM_OK)
+        RM_Log(ctx, "notice", "ferrite bridge: RedisModule_SetCommandInfo is not available: "
+                              "COMMAND DOCS shows no metadata of module commands");
     if (missing) RM_Log(ctx, "warning", "ferrite bridge: %d Module API functions are missing "
                                         "on this server; modules using them get an error", missing);
     fetched = 1;
@@ -222,6 +226,10 @@ static int start_interpreter(RedisModuleCtx *ctx, const char *venv) {
         return RM_ERR;
     }
     Py_DECREF(native);
+    if (ferrite_blocking_install() < 0) {
+        log_python_error(ctx, "creating the blocking native module");
+        return RM_ERR;
+    }
     runtime = PyImport_ImportModule("ferrite_host.bridge.runtime");
     if (!runtime) {
         log_python_error(ctx, "importing ferrite_host.bridge.runtime (is ferrite-host "
@@ -1601,6 +1609,11 @@ static int register_commands(RedisModuleCtx *ctx, const char *entry_point, PyObj
             snprintf(reason, sizeof reason,
                      "Redis refused command '%s' (flags '%s'): the name is taken or the "
                      "flags are invalid", name, flags);
+            fail_load(ctx, entry_point, reason);
+            return RM_ERR;
+        }
+        char reason[256];
+        if (ferrite_set_command_info(ctx, entry_point, name, reason, sizeof reason) != RM_OK) {
             fail_load(ctx, entry_point, reason);
             return RM_ERR;
         }

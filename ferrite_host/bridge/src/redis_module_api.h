@@ -294,4 +294,59 @@ typedef struct {
     X(float, GetUsedMemoryRatio, (void))                                                     \
     X(void, Yield, (RedisModuleCtx *, int, const char *))
 
+/* ---- blocked clients, thread-safe contexts, key access statistics (bridge_blocking.c) --- */
+
+/* RedisModule_GetContextFlags bits: inside a script, inside MULTI/EXEC. */
+#define RM_CTX_FLAGS_LUA (1 << 0)
+#define RM_CTX_FLAGS_MULTI (1 << 1)
+
+typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
+typedef int (*RMBlockedReplyFunc)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+typedef void (*RMBlockedFreeFunc)(RedisModuleCtx *ctx, void *privdata);
+typedef void (*RMDisconnectFunc)(RedisModuleCtx *ctx, RedisModuleBlockedClient *bc);
+
+/* X(return type, name, parameter list), as FERRITE_RM_FUNCTIONS. */
+#define FERRITE_RM_BLOCKING_FUNCTIONS(X)                                                     \
+    X(void, Log, (RedisModuleCtx *, const char *, const char *, ...))                        \
+    X(void, AutoMemory, (RedisModuleCtx *))                                                  \
+    X(const char *, StringPtrLen, (const RedisModuleString *, size_t *))                     \
+    X(RedisModuleString *, CreateString, (RedisModuleCtx *, const char *, size_t))           \
+    X(void, FreeString, (RedisModuleCtx *, RedisModuleString *))                             \
+    X(int, GetContextFlags, (RedisModuleCtx *))                                              \
+    X(RedisModuleBlockedClient *, BlockClient,                                               \
+      (RedisModuleCtx *, RMBlockedReplyFunc, RMBlockedReplyFunc, RMBlockedFreeFunc,          \
+       long long))                                                                           \
+    X(RedisModuleBlockedClient *, BlockClientOnKeys,                                         \
+      (RedisModuleCtx *, RMBlockedReplyFunc, RMBlockedReplyFunc, RMBlockedFreeFunc,          \
+       long long, RedisModuleString **, int, void *))                                        \
+    X(int, UnblockClient, (RedisModuleBlockedClient *, void *))                              \
+    X(int, AbortBlock, (RedisModuleBlockedClient *))                                         \
+    X(void, SignalKeyAsReady, (RedisModuleCtx *, RedisModuleString *))                       \
+    X(RedisModuleString *, GetBlockedClientReadyKey, (RedisModuleCtx *))                     \
+    X(void *, GetBlockedClientPrivateData, (RedisModuleCtx *))                               \
+    X(RedisModuleBlockedClient *, GetBlockedClientHandle, (RedisModuleCtx *))                \
+    X(int, IsBlockedReplyRequest, (RedisModuleCtx *))                                        \
+    X(int, IsBlockedTimeoutRequest, (RedisModuleCtx *))                                      \
+    X(void, SetDisconnectCallback, (RedisModuleBlockedClient *, RMDisconnectFunc))           \
+    X(RedisModuleCtx *, GetThreadSafeContext, (RedisModuleBlockedClient *))                  \
+    X(void, FreeThreadSafeContext, (RedisModuleCtx *))                                       \
+    X(void, ThreadSafeContextLock, (RedisModuleCtx *))                                       \
+    X(int, ThreadSafeContextTryLock, (RedisModuleCtx *))                                     \
+    X(void, ThreadSafeContextUnlock, (RedisModuleCtx *))                                     \
+    X(int, GetLRU, (RedisModuleKey *, long long *))                                          \
+    X(int, SetLRU, (RedisModuleKey *, long long))                                            \
+    X(int, GetLFU, (RedisModuleKey *, long long *))                                          \
+    X(int, SetLFU, (RedisModuleKey *, long long))
+
+/* The blocking half's entry points for ferrite_bridge.c: fetch its API functions (in
+ * OnLoad), and put its native module in sys.modules (once Python runs). */
+int ferrite_blocking_fetch_api(RedisModuleCtx *ctx);
+int ferrite_blocking_install(void);
+
+/* bridge_command_info.c: RM_GetCommand/RM_SetCommandInfo (fetched in OnLoad; RM_ERR when
+ * the server lacks them), and the metadata of one command just created. */
+int ferrite_command_info_fetch_api(RedisModuleCtx *ctx);
+int ferrite_set_command_info(RedisModuleCtx *ctx, const char *entry_point, const char *name,
+                             char *reason, size_t reason_size);
+
 #endif

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ferrite_host.keyspace import EncodingLimits, HashValue, ListValue, SetValue, ZSetValue
+from ferrite_host.keyspace.streams import StreamValue
 from ferrite_host.keyspace.values import Aggregate, TypedValue
 from ferrite_host.persistence.rdb import constants as c
 from ferrite_host.persistence.rdb import intset, listpack, lzf, module_id, ziplist, zipmap
@@ -434,6 +435,8 @@ _TYPE_NAMES = {
 
 
 def is_empty(value: Loaded) -> bool:
+    if isinstance(value, StreamValue):  # an empty stream is a value (it keeps its groups)
+        return False
     return isinstance(value, Aggregate) and not len(value)  # type: ignore[arg-type]
 
 

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 from ferrite_host import REDIS_COMPAT_VERSION
 from ferrite_host.keyspace import EncodingLimits, HashValue, ListValue, SetValue, ZSetValue
+from ferrite_host.keyspace.streams import StreamValue
 from ferrite_host.keyspace.values import TypedValue, Value
 from ferrite_host.persistence.rdb import constants as c
 from ferrite_host.persistence.rdb import intset, listpack, lzf, module_id
@@ -144,6 +145,10 @@ class ValueEncoder:
             return self._set(value)
         if isinstance(value, ZSetValue):
             return self._zset(value)
+        if isinstance(value, StreamValue):
+            from ferrite_host.persistence.rdb.streams import encode_stream
+
+            return c.TYPE_STREAM_LISTPACKS_2, encode_stream(value, self.string, encode_length)
         if isinstance(value, TypedValue):
             kept = getattr(value.type, "raw_value", None)
             if kept is not None:  # a stream kept as stored: its own type byte and body

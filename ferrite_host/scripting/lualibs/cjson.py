@@ -11,7 +11,8 @@ import contextlib
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ferrite_host.scripting.conversion import is_table, lua_number_text
@@ -40,6 +41,24 @@ class JsonError(Exception):
     pass
 
 
+_INT_MAX = 2**31 - 1
+
+
+@dataclass
+class CjsonSettings:
+    """What `cjson.encode_max_depth(...)` and friends set. As lua-cjson's, they live with the
+    Lua state: a script's change holds for the scripts after it (until SCRIPT FLUSH)."""
+
+    encode_max_depth: int = MAX_DEPTH
+    decode_max_depth: int = MAX_DEPTH
+    encode_number_precision: int = 14
+    #: "off", "on" (write inf/nan as they print) or "null".
+    encode_invalid_numbers: str = "off"
+    decode_invalid_numbers: str = "on"
+    encode_keep_buffer: str = "on"
+    sparse: list[Any] = field(default_factory=lambda: ["off", SPARSE_RATIO, SPARSE_SAFE])
+
+
 def _lua_type(value: Any) -> str:
     if value is None:
         return "nil"
@@ -65,8 +84,9 @@ def _escape_char(match: re.Match[bytes]) -> bytes:
 
 
 class Encoder:
-    def __init__(self, is_null: Any) -> None:
+    def __init__(self, is_null: Any, settings: CjsonSettings) -> None:
         self.is_null = is_null
+        self.settings = settings
 
     def encode(self, value: Any) -> bytes:
         out: list[bytes] = []
@@ -87,14 +107,20 @@ class Encoder:
         else:
             raise JsonError(f"Cannot serialise {_lua_type(value)}: type not supported")
 
-    @staticmethod
-    def _number(value: float) -> bytes:
+    def _number(self, value: float) -> bytes:
+        settings = self.settings
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-            raise JsonError("Cannot serialise number: must not be NaN or Inf")
+            if settings.encode_invalid_numbers == "null":
+                return b"null"
+            if settings.encode_invalid_numbers == "off":
+                raise JsonError("Cannot serialise number: must not be NaN or Inf")
+            return b"nan" if math.isnan(value) else b"inf" if value > 0 else b"-inf"
+        if settings.encode_number_precision != 14:
+            return b"%.*g" % (settings.encode_number_precision, value)
         return lua_number_text(value)
 
     def _table(self, table: Any, out: list[bytes], depth: int) -> None:
-        if depth > MAX_DEPTH:
+        if depth > self.settings.encode_max_depth:
             raise JsonError(f"Cannot serialise, excessive nesting ({depth})")
         items = list(table.items())
         length = _array_length(items)
@@ -152,9 +178,10 @@ _NUMBER = re.compile(
 
 
 class Decoder:
-    def __init__(self, sandbox: LuaSandbox, null: Any) -> None:
+    def __init__(self, sandbox: LuaSandbox, null: Any, settings: CjsonSettings) -> None:
         self.sandbox = sandbox
         self.null = null
+        self.settings = settings
         self.text = b""
         self.pos = 0
 
@@ -183,7 +210,7 @@ class Decoder:
         raise self._expected("value", kind, start)
 
     def _nest(self, depth: int, start: int) -> None:
-        if depth > MAX_DEPTH:
+        if depth > self.settings.decode_max_depth:
             raise JsonError(
                 f"Found too many nested data structures ({depth}) at character {start + 1}"
             )
@@ -256,10 +283,17 @@ class Decoder:
                 return kind, value, pos
         if char in b"-0123456789iInN":
             match = _NUMBER.match(text, pos)
-            if match is not None:
+            if match is not None and not self._refused_number(match.group()):
                 self.pos = match.end()
                 return "T_NUMBER", _number(match.group()), pos
         return "T_ERROR", None, pos
+
+    def _refused_number(self, token: bytes) -> bool:
+        """With decode_invalid_numbers off, inf, nan and hexadecimal are invalid tokens."""
+        if self.settings.decode_invalid_numbers == "on":
+            return False
+        body = token.lstrip(b"-+").lower()
+        return body.startswith((b"inf", b"nan", b"0x"))
 
     def _string(self, start: int) -> bytes:
         text = self.text
@@ -354,8 +388,9 @@ def _deep_recursion() -> Iterator[None]:
 def build(sandbox: LuaSandbox) -> Any:
     null = sandbox.runtime.eval("newproxy()")
     is_null = sandbox.runtime.eval("function(null) return function(v) return v == null end end")
-    encoder = Encoder(is_null(null))
-    decoder = Decoder(sandbox, null)
+    settings = CjsonSettings()
+    encoder = Encoder(is_null(null), settings)
+    decoder = Decoder(sandbox, null, settings)
 
     def encode(*args: Any) -> tuple[bool, Any]:
         if len(args) != 1:
@@ -381,26 +416,120 @@ def build(sandbox: LuaSandbox) -> Any:
         except JsonError as exc:
             return False, str(exc).encode()
 
-    def setting(value: Any) -> Any:
-        return lambda *args: (True, value)
-
     table = sandbox.table()
     table[b"encode"] = sandbox.lua_error_function(encode)
     table[b"decode"] = sandbox.lua_error_function(decode)
     table[b"null"] = null
     table[b"_NAME"] = b"cjson"
     table[b"_VERSION"] = b"2.1.0"
-    for name, value in (
-        ("encode_keep_buffer", True),
-        ("encode_max_depth", MAX_DEPTH),
-        ("decode_max_depth", MAX_DEPTH),
-        ("encode_number_precision", 14),
-        ("encode_invalid_numbers", False),
-        ("decode_invalid_numbers", True),
+    for name, low, high in (
+        ("encode_max_depth", 1, _INT_MAX),
+        ("decode_max_depth", 1, _INT_MAX),
+        ("encode_number_precision", 1, 14),
     ):
-        table[name.encode()] = sandbox.lua_error_function(setting(value))
-    table[b"encode_sparse_array"] = sandbox.lua_error_function(
-        lambda *args: (True, False, SPARSE_RATIO, SPARSE_SAFE)
-    )
+        table[name.encode()] = sandbox.lua_error_function(
+            _integer_option(settings, name, low, high)
+        )
+    for name, choices in (
+        ("encode_invalid_numbers", ("off", "on", "null")),
+        ("decode_invalid_numbers", ("off", "on")),
+        ("encode_keep_buffer", ("off", "on")),
+    ):
+        table[name.encode()] = sandbox.lua_error_function(_enum_option(settings, name, choices))
+    table[b"encode_sparse_array"] = sandbox.lua_error_function(_sparse_option(settings))
     table[b"new"] = sandbox.lua_error_function(lambda *args: (True, table))
     return table
+
+
+# -- the settings functions (lua-cjson's json_integer_option / json_enum_option) ---------------
+
+Option = Callable[..., tuple[Any, ...]]
+
+
+def _bad(position: int, name: str, why: str) -> tuple[bool, bytes]:
+    return False, f"bad argument #{position} to '{name}' ({why})".encode()
+
+
+def _check_integer(value: Any, position: int, name: str, low: int, high: int) -> tuple[bool, Any]:
+    if isinstance(value, bytes):
+        try:
+            value = float(value)
+        except ValueError:
+            return _bad(position, name, "number expected, got string")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return _bad(position, name, f"number expected, got {_lua_type(value)}")
+    number = int(value)
+    if not low <= number <= high:
+        return _bad(position, name, f"expected integer between {low} and {high}")
+    return True, number
+
+
+def _check_choice(
+    value: Any, position: int, name: str, choices: tuple[str, ...]
+) -> tuple[bool, Any]:
+    if isinstance(value, bool):
+        return True, "on" if value else "off"
+    if isinstance(value, (int, float)):
+        value = lua_number_text(value)
+    if not isinstance(value, bytes):
+        return _bad(position, name, f"string expected, got {_lua_type(value)}")
+    text = value.decode("utf-8", "replace")
+    if text not in choices:
+        return _bad(position, name, f"invalid option '{text}'")
+    return True, text
+
+
+def _choice_reply(choice: str) -> Any:
+    return choice == "on" if choice in ("on", "off") else choice.encode()
+
+
+def _integer_option(settings: CjsonSettings, name: str, low: int, high: int) -> Option:
+    def option(*args: Any) -> tuple[Any, ...]:
+        if len(args) > 1:
+            return _bad(2, name, "found too many arguments")
+        if args and args[0] is not None:
+            ok, number = _check_integer(args[0], 1, name, low, high)
+            if not ok:
+                return ok, number
+            setattr(settings, name, number)
+        return True, getattr(settings, name)
+
+    return option
+
+
+def _enum_option(settings: CjsonSettings, name: str, choices: tuple[str, ...]) -> Option:
+    def option(*args: Any) -> tuple[Any, ...]:
+        if len(args) > 1:
+            return _bad(2, name, "found too many arguments")
+        if args and args[0] is not None:
+            ok, choice = _check_choice(args[0], 1, name, choices)
+            if not ok:
+                return ok, choice
+            setattr(settings, name, choice)
+        return True, _choice_reply(getattr(settings, name))
+
+    return option
+
+
+def _sparse_option(settings: CjsonSettings) -> Option:
+    name = "encode_sparse_array"
+
+    def option(*args: Any) -> tuple[Any, ...]:
+        if len(args) > 3:
+            return _bad(4, name, "found too many arguments")
+        checks = (
+            lambda v: _check_choice(v, 1, name, ("off", "on")),
+            lambda v: _check_integer(v, 2, name, 0, _INT_MAX),
+            lambda v: _check_integer(v, 3, name, 0, _INT_MAX),
+        )
+        for index, value in enumerate(args):
+            if value is None:
+                continue
+            ok, checked = checks[index](value)
+            if not ok:
+                return ok, checked
+            settings.sparse[index] = checked
+        convert, ratio, safe = settings.sparse
+        return True, _choice_reply(convert), ratio, safe
+
+    return option
