@@ -230,6 +230,57 @@ def test_async_commands(hosts: Hosts) -> None:
     )
 
 
+def test_blocking_and_async_commands_back_to_back_in_a_pipeline(hosts: Hosts) -> None:
+    """The bridge reuses a command's ctx call after call: one that blocked, or that an async
+    run took over, must leave the next call of the same command answering for itself."""
+
+    def scenario(server: FerriteProcess, client: redis.Redis) -> Any:
+        pipe = client.pipeline(transaction=False)
+        for value in ("a", "b"):
+            pipe.execute_command("FXB.SLEEP", 0, value)
+        pipe.execute_command("FXR.SLEEP", 0, "c")
+        pipe.execute_command("FXR.SLEEP", 0, "d")
+        for value in ("e", "f"):
+            pipe.execute_command("FXB.TSC", "k", value)
+            pipe.execute_command("FXB.THREAD", 0, value)
+        pipe.execute_command("FXB.SIGNAL", "k")
+        pipe.execute_command("FXB.SIGNAL", "k")
+        pipe.execute_command("FXB.HOLD", 10)
+        pipe.execute_command("FXB.SLEEP", 0, "g")
+        return pipe.execute()
+
+    assert on_both(hosts, scenario) == [
+        *(b"a", b"b", b"c", b"d"),
+        *(1, b"e", 1, b"f"),
+        *(b"OK", b"OK", b"timed out", b"g"),
+    ]
+
+
+def test_threads_waiting_for_the_lock_while_commands_keep_the_gil(hosts: Hosts) -> None:
+    """Worker threads wait for Redis's lock (and the GIL) while another client pipelines
+    Python commands, during which Redis's main thread keeps the GIL between commands: every
+    thread gets through and every reply arrives."""
+
+    def scenario(server: FerriteProcess, client: redis.Redis) -> Any:
+        other = server.client(socket_timeout=20)
+
+        def increments() -> list[Any]:
+            return [other.execute_command("FXB.INCR.THREAD", "n") for _ in range(20)]
+
+        counted = in_background(increments)
+        signalled = []
+        for _ in range(10):
+            pipe = client.pipeline(transaction=False)
+            for _ in range(200):
+                pipe.execute_command("FXB.SIGNAL", "nothing")
+            signalled += pipe.execute()
+        result = [counted(), signalled == [b"OK"] * 2000, client.get("n")]
+        other.close()
+        return result
+
+    assert on_both(hosts, scenario) == [list(range(1, 21)), True, b"20"]
+
+
 def test_refused_inside_multi_and_lua(hosts: Hosts) -> None:
     def scenario(server: FerriteProcess, client: redis.Redis) -> Any:
         pipe = client.pipeline(transaction=True)
