@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ferrite_host.bridge import _blocking_native as blocking_native
 from ferrite_host.bridge import _native as native
 from ferrite_host.bridge.blocking import BridgeBlockedClient
-from ferrite_host.bridge.context import BridgeCtx, CallState
+from ferrite_host.bridge.context import BridgeCtx
 from ferrite_host.bridge.threads import LOCK
 from ferrite_host.module.errors import ReplyError
 from ferrite_host.module.replies import to_reply
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ferrite")
 
 #: `answer(call, result, error)`: send the reply of a finished coroutine through `call`.
-Answer = Callable[[CallState, Any, BaseException | None], None]
+Answer = Callable[[BridgeCtx, Any, BaseException | None], None]
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_guard = threading.Lock()
@@ -91,7 +91,7 @@ class AsyncRun:
 
     def __init__(
         self,
-        call: CallState,
+        call: BridgeCtx,
         coroutine: Coroutine[Any, Any, Any],
         handle: BridgeBlockedClient,
         addr: int,
@@ -139,7 +139,7 @@ class AsyncRun:
         self._handle.unblock()
 
 
-def run_async(call: CallState, coroutine: Coroutine[Any, Any, Any], answer: Answer) -> None:
+def run_async(call: BridgeCtx, coroutine: Coroutine[Any, Any, Any], answer: Answer) -> None:
     """Block the command's client and run `coroutine` on the bridge's loop (see above)."""
     handle = BridgeBlockedClient(call, None, None, None)
     handle.block(call, 0, None, None)
@@ -158,7 +158,7 @@ def start_async(ctx: Any, coroutine: Coroutine[Any, Any, Any], name: str, module
     """What the C call path (src/call.c) does with a command that returned a coroutine:
     `ctx` is the Redis-shaped ctx (what it replied answers), or the Pythonic Context (its
     return value answers); `module` is the command's RedisModule."""
-    call: CallState = ctx._call
+    call: BridgeCtx = ctx._call
     if isinstance(ctx, BridgeCtx):
         run_async(call, coroutine, redis_shaped_answer(name, module))
     else:
@@ -174,7 +174,7 @@ def _failure(name: str, module: RedisModule | None, exc: BaseException) -> str:
 def redis_shaped_answer(name: str, module: RedisModule | None) -> Answer:
     """A Redis-shaped coroutine answers with what it replied through `ctx`."""
 
-    def answer(call: CallState, result: Any, error: BaseException | None) -> None:
+    def answer(call: BridgeCtx, result: Any, error: BaseException | None) -> None:
         call._finish_replies(None if error is None else _failure(name, module, error))
 
     return answer
@@ -183,7 +183,7 @@ def redis_shaped_answer(name: str, module: RedisModule | None) -> Answer:
 def pythonic_answer(name: str, module: RedisModule | None) -> Answer:
     """A Pythonic coroutine answers with its return value (ReplyError: that error)."""
 
-    def answer(call: CallState, result: Any, error: BaseException | None) -> None:
+    def answer(call: BridgeCtx, result: Any, error: BaseException | None) -> None:
         reply: Any = None
         if error is None:
             try:
@@ -217,7 +217,7 @@ def wake(db: int, key: bytes) -> None:
         waiter()
 
 
-async def wait_for_key(call: CallState, key: bytes, timeout: float | None) -> bool:
+async def wait_for_key(call: BridgeCtx, key: bytes, timeout: float | None) -> bool:
     """True once `key` (in the context's database) is written or signalled ready; False
     after `timeout` seconds."""
     global _subscribed

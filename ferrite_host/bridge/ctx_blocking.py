@@ -22,7 +22,7 @@ from ferrite_host.strconv import to_bytes
 
 if TYPE_CHECKING:
     from ferrite_host.bridge.blocking import BridgeBlockedClient
-    from ferrite_host.bridge.context import BridgeCtx, CallState
+    from ferrite_host.bridge.context import BridgeCtx
     from ferrite_host.bridge.threads import HeldLock
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ class BlockingCtxMixin:
     if TYPE_CHECKING:
 
         @property
-        def _call(self) -> CallState: ...
+        def _call(self) -> BridgeCtx: ...
 
     # -- blocking the client ----------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class PythonicBlockingMixin:
     if TYPE_CHECKING:
 
         @property
-        def _call(self) -> CallState: ...
+        def _call(self) -> BridgeCtx: ...
 
         @property
         def _redis(self) -> BridgeCtx: ...
