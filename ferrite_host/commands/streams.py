@@ -1346,9 +1346,13 @@ def xclaim(session: Session, argv: list[bytes]) -> Any:
     out: list[Any] = []
     ran: list[list[bytes]] = []
     changed = propagate_last_id
+    # Replaying an append-only file, FORCE restores a pending entry whose stream entry was
+    # deleted since: Ferrite's rewrite is commands only (Redis's keeps such entries in its
+    # RDB preamble), and this is how the rewrite records them.
+    restoring = force and session.kind == "aof"
     for sid, _raw in ids:
         entry = group.pending.get(sid)
-        if sid not in stream.entries:
+        if sid not in stream.entries and not restoring:
             if entry is not None:
                 ran.append(_xclaim_propagation(key, group_name, group, sid, entry))
                 propagate_last_id = False
@@ -1379,7 +1383,8 @@ def xclaim(session: Session, argv: list[bytes]) -> Any:
             entry.delivery_count += 1
         entry.consumer = consumer
         consumer.pending[sid] = entry
-        out.append(format_id(sid) if justid else _entry_reply(sid, stream.entries[sid]))
+        if justid or sid in stream.entries:
+            out.append(format_id(sid) if justid else _entry_reply(sid, stream.entries[sid]))
         ran.append(_xclaim_propagation(key, group_name, group, sid, entry))
         propagate_last_id = False
         changed = True

@@ -4,6 +4,7 @@ CREATE, CREATECONSUMER, XCLAIM), each compared with XINFO STREAM FULL before the
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +82,35 @@ def test_streams_survive_a_restart(tmp_path: Path, mode: str, exact: bool) -> No
                 info = client.call("INFO", "persistence")[1]
                 if b"aof_rewrite_in_progress:0" in info and b"aof_rewrite_scheduled:0" in info:
                     break
+                time.sleep(0.05)
         client.close()
     finally:
         server.stop()
     server.start()
     try:
-        assert _state(server.port, exact) == before
+        after = _state(server.port, exact)
+        if mode == "aof-rewrite":  # rebuilt by XADDs: the node layout is new (as in Redis
+            # without its RDB preamble), everything else is kept
+            before, after = _without_layout(before), _without_layout(after)
+        assert after == before
     finally:
         server.stop()
+
+
+def _without_layout(replies: Any) -> Any:
+    """The replies with XINFO's radix-tree-keys/-nodes counts masked."""
+    if isinstance(replies, list):
+        out = []
+        for index, item in enumerate(replies):
+            previous = replies[index - 1] if index else None
+            if previous in (("$", b"radix-tree-keys"), ("$", b"radix-tree-nodes")):
+                out.append(("?", None))
+            else:
+                out.append(_without_layout(item))
+        return out
+    if isinstance(replies, tuple) and len(replies) == 2 and isinstance(replies[1], list):
+        return (replies[0], _without_layout(replies[1]))
+    return replies
 
 
 def test_debug_reload_and_restore_keep_streams(tmp_path: Path) -> None:
