@@ -27,6 +27,22 @@ def cluster_disabled(session: Session, argv: list[bytes]) -> Any:
 
 cluster = family.container("cluster", summary="A container for cluster commands", since="3.0.0")
 
+#: ADDSLOTSRANGE and DELSLOTSRANGE take the same pairs.
+_SLOT_RANGES = [
+    {
+        "name": "start-slot_end-slot",
+        "type": "block",
+        "flags": ["multiple"],
+        "arguments": [
+            {"name": "start-slot", "type": "integer"},
+            {"name": "end-slot", "type": "integer"},
+        ],
+    }
+]
+_SLOT_RANGES_COMPLEXITY = (
+    "O(N) where N is the total number of the slots between the start slot and end slot arguments."
+)
+
 #: Redis 7.0's CLUSTER subcommands: what COMMAND INFO and COMMAND DOCS show for each.
 SUBCOMMANDS: list[dict[str, Any]] = [
     {
@@ -213,21 +229,8 @@ SUBCOMMANDS: list[dict[str, Any]] = [
         "tips": "",
         "summary": "Set hash slots as unbound in receiving node",
         "since": "7.0.0",
-        "complexity": (
-            "O(N) where N is the total number of the slots between the start slot and "
-            "end slot arguments."
-        ),
-        "arguments": [
-            {
-                "name": "start-slot_end-slot",
-                "type": "block",
-                "flags": ["multiple"],
-                "arguments": [
-                    {"name": "start-slot", "type": "integer"},
-                    {"name": "end-slot", "type": "integer"},
-                ],
-            }
-        ],
+        "complexity": _SLOT_RANGES_COMPLEXITY,
+        "arguments": _SLOT_RANGES,
     },
     {
         "name": "meet",
@@ -307,21 +310,8 @@ SUBCOMMANDS: list[dict[str, Any]] = [
         "tips": "",
         "summary": "Assign new hash slots to receiving node",
         "since": "7.0.0",
-        "complexity": (
-            "O(N) where N is the total number of the slots between the start slot and "
-            "end slot arguments."
-        ),
-        "arguments": [
-            {
-                "name": "start-slot_end-slot",
-                "type": "block",
-                "flags": ["multiple"],
-                "arguments": [
-                    {"name": "start-slot", "type": "integer"},
-                    {"name": "end-slot", "type": "integer"},
-                ],
-            }
-        ],
+        "complexity": _SLOT_RANGES_COMPLEXITY,
+        "arguments": _SLOT_RANGES,
     },
     {
         "name": "bumpepoch",
@@ -409,7 +399,20 @@ COMMANDS: list[dict[str, Any]] = [
     },
 ]
 
+
+def _without_display_text(arguments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Redis's cluster commands document no display_text (introspection adds one unless
+    told None)."""
+    return [
+        {**argument, "arguments": _without_display_text(argument["arguments"])}
+        if "arguments" in argument
+        else {"display_text": None, **argument}
+        for argument in arguments
+    ]
+
+
 for declaration in SUBCOMMANDS:
-    family.command(parent=cluster, **declaration)(cluster_disabled)
+    arguments = _without_display_text(declaration.pop("arguments", []))
+    family.command(parent=cluster, arguments=arguments, **declaration)(cluster_disabled)
 for declaration in COMMANDS:
     family.command(acl="connection", **declaration)(cluster_disabled)

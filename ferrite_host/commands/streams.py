@@ -1020,7 +1020,7 @@ def xgroup_destroy(session: Session, argv: list[bytes]) -> Any:
     arguments=[key_arg(), arg("group"), arg("consumer")],
 )
 def xgroup_createconsumer(session: Session, argv: list[bytes]) -> Any:
-    stream, group = _simple_target(session, argv)
+    stream, _ = _simple_target(session, argv)
     group = _existing_group(stream, argv)
     if argv[4] in group.consumers:
         return 0
@@ -1041,7 +1041,7 @@ def xgroup_createconsumer(session: Session, argv: list[bytes]) -> Any:
     arguments=[key_arg(), arg("group"), arg("consumer")],
 )
 def xgroup_delconsumer(session: Session, argv: list[bytes]) -> Any:
-    stream, group = _simple_target(session, argv)
+    stream, _ = _simple_target(session, argv)
     group = _existing_group(stream, argv)
     if argv[4] not in group.consumers:
         return 0
